@@ -1,0 +1,103 @@
+"""The one error tree of FairFollow.
+
+Refusals by rules (consent missing, release denied) are *values*, not exceptions; the
+classes below are for input that cannot be processed and for broken invariants.
+
+    FairFollowError
+    ├── ConfigError                 settings or workspace unusable
+    ├── InputError                  bad input from a file or a person
+    │   ├── SchemaError             a file lacks columns or has the wrong shape
+    │   ├── ProhibitedItemError     a file carries an item the law bars from collection
+    │   └── EncodingError           a file is neither UTF-8 nor Shift_JIS
+    ├── StoreError                  the analytics store (DuckDB/Parquet) failed
+    │   └── IngestError             an ingest could not complete; the store is unchanged
+    ├── LedgerError                 the ledger database (SQLAlchemy) failed
+    │   ├── PolicyActivationRefused a policy version cannot go live (lagging screens)
+    │   └── ReceiptError            a consent receipt is malformed or does not verify
+    ├── TransparencyLogError        the Merkle log failed or does not verify
+    │   └── LogAppendError          an append failed; whatever it belonged to is rolled back
+    ├── ModelError                  features, training or evaluation cannot proceed
+    ├── ForecastError               a forecast is asked with impossible arguments
+    └── GovernanceError             the service registry or workflow refused an action
+        └── RoleError               an actor lacks the role for a transition
+"""
+
+from __future__ import annotations
+
+
+class FairFollowError(Exception):
+    """Base of every error FairFollow raises on purpose."""
+
+
+class ConfigError(FairFollowError):
+    """Settings or the workspace are unusable."""
+
+
+class InputError(FairFollowError):
+    """Input from a file or a person cannot be processed."""
+
+
+class SchemaError(InputError):
+    """A file lacks required columns or has the wrong shape."""
+
+
+class ProhibitedItemError(InputError):
+    """A file carries an item that the law bars from collection; nothing was stored."""
+
+    def __init__(self, file: str, column: str, rule_id: str, citation: str) -> None:
+        self.file = file
+        self.column = column
+        self.rule_id = rule_id
+        self.citation = citation
+        super().__init__(
+            f"{file}: column {column!r} is a prohibited item (rule {rule_id}: {citation}); "
+            "the file was refused and nothing from it was stored"
+        )
+
+
+class EncodingError(InputError):
+    """A file is neither UTF-8 nor Shift_JIS."""
+
+
+class StoreError(FairFollowError):
+    """The analytics store failed."""
+
+
+class IngestError(StoreError):
+    """An ingest could not complete; the store is exactly as before."""
+
+
+class LedgerError(FairFollowError):
+    """The ledger database failed."""
+
+
+class PolicyActivationRefused(LedgerError):
+    """A policy version cannot go live while screens lag."""
+
+
+class ReceiptError(LedgerError):
+    """A consent receipt is malformed or does not verify."""
+
+
+class TransparencyLogError(FairFollowError):
+    """The Merkle log failed or does not verify."""
+
+
+class LogAppendError(TransparencyLogError):
+    """A log append failed; the record it belonged to was rolled back."""
+
+
+class ModelError(FairFollowError):
+    """Features, training or evaluation cannot proceed."""
+
+
+class ForecastError(FairFollowError):
+    """A forecast was asked with impossible arguments."""
+
+
+class GovernanceError(FairFollowError):
+    """The service registry or approval workflow refused an action."""
+
+
+class RoleError(GovernanceError):
+    """An actor lacks the role for a workflow transition."""

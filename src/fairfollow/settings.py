@@ -1,0 +1,28 @@
+"""The one settings object, read from the environment (``FAIRFOLLOW_`` prefix) at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Built once in the CLI or web entry point and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="FAIRFOLLOW_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("./fairfollow-data"),
+        description="Workspace directory: analytics store, ledger database and keys.",
+    )
+    ledger_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the ledger; default a SQLite file in the workspace. "
+        "Production: postgresql+psycopg://user@host/db.",
+    )
+    duckdb_memory_limit: str = Field(
+        default="6GB", description="DuckDB memory_limit for analytics work."
+    )
+    duckdb_threads: int = Field(default=2, ge=1, description="DuckDB worker threads.")
