@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,35 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def simulated_season(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Factory of simulated seasons, each made once per test run and shared by xdist workers
+    (a file lock guards creation; the manifest is written last, so it marks completion)."""
+    root = tmp_path_factory.getbasetemp().parent / "seasons"
+    root.mkdir(parents=True, exist_ok=True)
+
+    def make(
+        students: int = 2000, seed: int = 1, defects: str = "", dirt_rate: float = 0.02
+    ) -> Path:
+        from fairfollow.simulator import SimulationConfig, simulate
+
+        key = f"n{students}-s{seed}-d{defects.replace(',', '')}-r{dirt_rate}"
+        out = root / key
+        with (root / f"{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (out / "manifest.json").exists():
+                shutil.rmtree(out, ignore_errors=True)
+                simulate(
+                    SimulationConfig(
+                        students=students,
+                        seed=seed,
+                        out=out,
+                        dirt_rate=dirt_rate,
+                        defects=frozenset(d for d in defects.split(",") if d),
+                    )
+                )
+        return out
+
+    return make

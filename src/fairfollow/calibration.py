@@ -22,24 +22,54 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("entries_per_student", "Entries per student (previous, complete season)", 24.0,
-           30.0, "about 27 (surveys range 26–43)"),
+    Target(
+        "entries_per_student",
+        "Entries per student (previous, complete season)",
+        24.0,
+        30.0,
+        "about 27 (surveys range 26–43)",
+    ),
     Target("offers_per_holder", "Offers per offer-holder", 2.25, 2.75, "about 2.5"),
-    Target("holders_declining_share", "Offer-holders who decline at least one offer", 0.62,
-           0.68, "64–66%"),
-    Target("client_offer_decline_share", "Share of a client employer's offers declined", 0.435,
-           0.515, "about 47.5% (offer-level acceptance about 0.5–0.55)"),
-    Target("page_views_per_student", "Page views per student (previous, complete season)",
-           300.0, 500.0, "no published figure; assume 300–500"),
+    Target(
+        "holders_declining_share",
+        "Offer-holders who decline at least one offer",
+        0.62,
+        0.68,
+        "64–66%",
+    ),
+    Target(
+        "client_offer_decline_share",
+        "Share of a client employer's offers declined",
+        0.435,
+        0.515,
+        "about 47.5% (offer-level acceptance about 0.5–0.55)",
+    ),
+    Target(
+        "page_views_per_student",
+        "Page views per student (previous, complete season)",
+        300.0,
+        500.0,
+        "no published figure; assume 300–500",
+    ),
     Target("industries", "Industries", 20.0, 20.0, "about 20"),
     Target("companies", "Companies on the site", 2000.0, 9999.0, "some thousands"),
     Target("clients", "Client employers contracted", 38.0, 38.0, "38 contracted"),
     Target("active_clients", "Client employers active", 35.0, 35.0, "35 active"),
-    Target("oracle_auc_client_offers", "AUC of the true probabilities on client offers "
-           "(current season)", 0.78, 0.88, "behavioural models reach 0.70–0.80"),
-    Target("matched_without_consent_share", "Matched students without valid consent for "
-           "the forecast purpose, defects (a)+(b)", 0.06, 0.14,
-           "7,983 of 74,878 (10.7%) in August 2019", frozenset({"a", "b"})),
+    Target(
+        "oracle_auc_client_offers",
+        "AUC of the true probabilities on client offers (current season)",
+        0.78,
+        0.88,
+        "behavioural models reach 0.70–0.80",
+    ),
+    Target(
+        "matched_without_consent_share",
+        "Matched students without valid consent for the forecast purpose, defects (a)+(b)",
+        0.06,
+        0.14,
+        "7,983 of 74,878 (10.7%) in August 2019",
+        frozenset({"a", "b"}),
+    ),
 )
 
 
@@ -66,9 +96,15 @@ class SeasonTally:
     client_offers: int = 0
     client_declined: int = 0
 
-    def add(self, n_students: int, entries: int, page_views: int,
-            offer_student: NDArray[np.int64], accepted: NDArray[np.bool_],
-            client_offer: NDArray[np.bool_]) -> None:
+    def add(
+        self,
+        n_students: int,
+        entries: int,
+        page_views: int,
+        offer_student: NDArray[np.int64],
+        accepted: NDArray[np.bool_],
+        client_offer: NDArray[np.bool_],
+    ) -> None:
         self.students += n_students
         self.entries += entries
         self.page_views += page_views
@@ -81,11 +117,22 @@ class SeasonTally:
         self.client_declined += int((~accepted[client_offer]).sum())
 
 
-def measure(tally: SeasonTally, n_industries: int, n_companies: int, n_clients: int,
-            n_active: int, client_p: NDArray[np.float64], client_accepted: NDArray[np.bool_],
-            matched_without_consent: float, defects: frozenset[str]) -> list[Measurement]:
-    auc = (float(roc_auc_score(client_accepted, client_p))
-           if 0 < client_accepted.sum() < client_accepted.size else float("nan"))
+def measure(
+    tally: SeasonTally,
+    n_industries: int,
+    n_companies: int,
+    n_clients: int,
+    n_active: int,
+    client_p: NDArray[np.float64],
+    client_accepted: NDArray[np.bool_],
+    matched_without_consent: float,
+    defects: frozenset[str],
+) -> list[Measurement]:
+    auc = (
+        float(roc_auc_score(client_accepted, client_p))
+        if 0 < client_accepted.sum() < client_accepted.size
+        else float("nan")
+    )
     values = {
         "entries_per_student": tally.entries / max(tally.students, 1),
         "offers_per_holder": tally.offers / max(tally.holders, 1),

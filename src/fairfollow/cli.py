@@ -49,6 +49,9 @@ def _register() -> None:
     from fairfollow import season_cli
 
     season_cli.register(app)
+    from fairfollow import log_cli
+
+    log_cli.register(app)
 
 
 _register()

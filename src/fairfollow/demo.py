@@ -21,14 +21,16 @@ class SeasonIngestReport:
         return {"analytics": self.events.as_dict()}
 
 
-def ingest_season(workspace: Workspace, season_dir: Path, *, quiet: bool = False
-                  ) -> SeasonIngestReport:
+def ingest_season(
+    workspace: Workspace, season_dir: Path, *, quiet: bool = False
+) -> SeasonIngestReport:
     with progress(quiet=quiet) as bar:
         task = bar.add_task("ingesting", total=None)
 
         def advance(step: event_store.IngestProgress) -> None:
-            bar.update(task, description=f"ingest {step.table}", completed=step.done,
-                       total=step.total)
+            bar.update(
+                task, description=f"ingest {step.table}", completed=step.done, total=step.total
+            )
 
         events = event_store.ingest(workspace, season_dir, on_progress=advance)
     return SeasonIngestReport(events=events)
@@ -36,14 +38,22 @@ def ingest_season(workspace: Workspace, season_dir: Path, *, quiet: bool = False
 
 def render_ingest(report: SeasonIngestReport) -> None:
     summary = report.events
-    console.print(table(
-        f"Ingest batch {summary.batch_id} ({summary.elapsed_s:.1f} s; "
-        f"{len(summary.files_ingested)} files ingested, {len(summary.files_skipped)} skipped)",
-        ["table", "accepted", "quarantined"],
-        [(name, c.accepted, c.quarantined) for name, c in summary.tables.items()]))
+    console.print(
+        table(
+            f"Ingest batch {summary.batch_id} ({summary.elapsed_s:.1f} s; "
+            f"{len(summary.files_ingested)} files ingested, {len(summary.files_skipped)} skipped)",
+            ["table", "accepted", "quarantined"],
+            [(name, c.accepted, c.quarantined) for name, c in summary.tables.items()],
+        )
+    )
     if summary.quarantined_by_reason:
-        console.print(table("Quarantined rows by reason", ["reason", "rows"],
-                            sorted(summary.quarantined_by_reason.items())))
+        console.print(
+            table(
+                "Quarantined rows by reason",
+                ["reason", "rows"],
+                sorted(summary.quarantined_by_reason.items()),
+            )
+        )
 
 
 def render_store(workspace: Workspace) -> None:
@@ -63,8 +73,12 @@ def run_demo(workspace: Workspace, config: SimulationConfig) -> None:
     console.rule("[bold]1. Simulate two hiring seasons")
     with progress() as bar:
         task = bar.add_task("simulating", total=None)
-        result = simulate(config, lambda step, done, total: bar.update(
-            task, description=step, completed=done, total=total))
+        result = simulate(
+            config,
+            lambda step, done, total: bar.update(
+                task, description=step, completed=done, total=total
+            ),
+        )
     render_simulation(result)
     console.rule("[bold]2. Ingest the raw logs")
     render_ingest(ingest_season(workspace, config.out))

@@ -38,11 +38,13 @@ def _dates(ms: pd.Series, fmt: str) -> pd.Series:
     return stamp.dt.strftime(fmt).fillna("")
 
 
-def _dirty(rng: np.random.Generator, row: dict[str, str], columns: list[str]
-           ) -> tuple[str, str]:
+def _dirty(rng: np.random.Generator, row: dict[str, str], columns: list[str]) -> tuple[str, str]:
     """Apply one kind of dirt to ``row`` in place; return (kind, column)."""
-    kinds = [k for k in DIRT_KINDS if k != "bad_date" or "birth_date" in columns
-             or "entry_date" in columns]
+    kinds = [
+        k
+        for k in DIRT_KINDS
+        if k != "bad_date" or "birth_date" in columns or "entry_date" in columns
+    ]
     kind = kinds[int(rng.integers(0, len(kinds)))]
     if kind == "full_width_digits":
         column = "birth_date" if "birth_date" in columns else "applicant_id"
@@ -63,10 +65,15 @@ def _dirty(rng: np.random.Generator, row: dict[str, str], columns: list[str]
     return kind, column
 
 
-def write_employer_files(rng: np.random.Generator, applicants: pd.DataFrame, season: int,
-                         has_outcomes: bool, out_dir: Path, defects: frozenset[str],
-                         dirt_rate: float) -> tuple[list[Path], list[DirtRecord],
-                                                    list[tuple[int, str, str]]]:
+def write_employer_files(
+    rng: np.random.Generator,
+    applicants: pd.DataFrame,
+    season: int,
+    has_outcomes: bool,
+    out_dir: Path,
+    defects: frozenset[str],
+    dirt_rate: float,
+) -> tuple[list[Path], list[DirtRecord], list[tuple[int, str, str]]]:
     """Write one CSV per client. ``applicants`` has one row per (company, member) with
     identity columns, ``entry_at``/``offered_at`` (ms, -1 for none), ``accepted`` and
     ``cookie_id`` (empty when the member has no linked cookie)."""
@@ -74,14 +81,19 @@ def write_employer_files(rng: np.random.Generator, applicants: pd.DataFrame, sea
     written: list[Path] = []
     dirt: list[DirtRecord] = []
     survey: list[tuple[int, str, str]] = []
-    for position, (company_id, group) in enumerate(applicants.groupby("company_id", sort=True)):
+    for position, (_, group) in enumerate(applicants.groupby("company_id", sort=True)):
+        company_id = int(group["company_id"].iloc[0])
         fmt = "%Y/%m/%d" if position % 2 else "%Y-%m-%d"
         group = group.iloc[rng.permutation(len(group))]
         prefix = "ARJKSTNM"[position % 8]
-        frame = pd.DataFrame({
-            "applicant_id": [f"{prefix}{i:06d}" for i in
-                             rng.choice(900_000, size=len(group), replace=False) + 100_000],
-        })
+        frame = pd.DataFrame(
+            {
+                "applicant_id": [
+                    f"{prefix}{i:06d}"
+                    for i in rng.choice(900_000, size=len(group), replace=False) + 100_000
+                ],
+            }
+        )
         for column in IDENTIFYING:
             frame[column] = group[column].to_numpy()
         frame["birth_date"] = pd.to_datetime(frame["birth_date"]).dt.strftime(fmt)
@@ -92,12 +104,14 @@ def write_employer_files(rng: np.random.Generator, applicants: pd.DataFrame, sea
             outcome = np.where(group["accepted"].to_numpy(dtype=bool), "accepted", "declined")
             frame["offer_outcome"] = np.where(offered, outcome, "")
         if "d" in defects:
-            frame["name_sha256"] = [hashlib.sha256(n.replace(" ", "").encode()).hexdigest()
-                                    for n in frame["name_kanji"]]
+            frame["name_sha256"] = [
+                hashlib.sha256(n.replace(" ", "").encode()).hexdigest() for n in frame["name_kanji"]
+            ]
         if "e" in defects:
             cookies = group["cookie_id"].to_numpy()
-            survey += [(int(company_id), a, c) for a, c in
-                       zip(frame["applicant_id"], cookies, strict=True) if c]
+            survey += [
+                (company_id, a, c) for a, c in zip(frame["applicant_id"], cookies, strict=True) if c
+            ]
             frame = frame.drop(columns=list(IDENTIFYING))
         columns = list(frame.columns)
         values = frame.astype(str).to_numpy(dtype=object)
@@ -114,13 +128,13 @@ def write_employer_files(rng: np.random.Generator, applicants: pd.DataFrame, sea
         first_line = np.cumsum(copies) - copies + 2  # header is line 1
         for i, (kind, column) in zip(dirty, kinds, strict=True):
             line_no = int(first_line[i]) + (1 if kind == "duplicate_row" else 0)
-            dirt.append(DirtRecord(season, int(company_id), line_no, kind, column))
+            dirt.append(DirtRecord(season, company_id, line_no, kind, column))
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(columns)
         writer.writerows(lines)
         encoding = "cp932" if position % 3 == 0 else "utf-8"
-        path = out_dir / f"E{int(company_id):04d}.csv"
+        path = out_dir / f"E{company_id:04d}.csv"
         path.write_bytes(buffer.getvalue().encode(encoding))
         written.append(path)
     return written, dirt, survey

@@ -56,16 +56,24 @@ class Hunt:
     unsettled: NDArray[np.float64]  # per student: probability of taking none of the offers
 
 
-def _utility_base(students: Students, companies: Companies, p: HuntParameters,
-                  company_index: NDArray[np.int64], student_index: NDArray[np.int64]
-                  ) -> NDArray[np.float64]:
+def _utility_base(
+    students: Students,
+    companies: Companies,
+    p: HuntParameters,
+    company_index: NDArray[np.int64],
+    student_index: NDArray[np.int64],
+) -> NDArray[np.float64]:
     pref = students.preference[student_index, companies.industry[company_index]]
-    return (p.b_pref * np.log(20.0 * pref + 1e-9) + p.b_appeal * companies.appeal[company_index]
-            + p.b_size * np.log(companies.popularity[company_index]))
+    return (
+        p.b_pref * np.log(20.0 * pref + 1e-9)
+        + p.b_appeal * companies.appeal[company_index]
+        + p.b_size * np.log(companies.popularity[company_index])
+    )
 
 
-def _top_k_rows(keys: NDArray[np.float64], k: NDArray[np.int64]) -> tuple[
-        NDArray[np.int64], NDArray[np.int64]]:
+def _top_k_rows(
+    keys: NDArray[np.float64], k: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Row and column indices of the k[i] largest keys in each row (Gumbel-top-k sampling)."""
     k_max = int(k.max()) if k.size else 0
     top = np.argpartition(-keys, kth=min(k_max, keys.shape[1] - 1), axis=1)[:, :k_max]
@@ -74,25 +82,36 @@ def _top_k_rows(keys: NDArray[np.float64], k: NDArray[np.int64]) -> tuple[
     return rows[keep].astype(np.int64), top[keep].astype(np.int64)
 
 
-def simulate_hunt(rng: np.random.Generator, students: Students, companies: Companies,
-                  calendar: SeasonCalendar, registered_at: NDArray[np.int64],
-                  p: HuntParameters | None = None) -> Hunt:
+def simulate_hunt(
+    rng: np.random.Generator,
+    students: Students,
+    companies: Companies,
+    calendar: SeasonCalendar,
+    registered_at: NDArray[np.int64],
+    p: HuntParameters | None = None,
+) -> Hunt:
     p = p or HuntParameters()
     n, m = students.size, companies.size
     # --- entries: popularity x utility, without replacement (Gumbel-top-k) ---
     n_entries = np.clip(rng.poisson(p.entries_mean * students.intensity), 1, p.entries_max)
     pref_by_company = students.preference[:, companies.industry]  # (n, m)
-    keys = (np.log(companies.popularity)[None, :]
-            + p.entry_utility_weight * (p.b_pref * np.log(20.0 * pref_by_company + 1e-9)
-                                        + p.b_appeal * companies.appeal[None, :])
-            + rng.gumbel(size=(n, m)))
+    keys = (
+        np.log(companies.popularity)[None, :]
+        + p.entry_utility_weight
+        * (
+            p.b_pref * np.log(20.0 * pref_by_company + 1e-9)
+            + p.b_appeal * companies.appeal[None, :]
+        )
+        + rng.gumbel(size=(n, m))
+    )
     del pref_by_company
     e_student, e_company = _top_k_rows(keys, n_entries.astype(np.int64))
     del keys
     entry_window_end = calendar.offers_to - 20 * DAY_MS
     start = np.maximum(registered_at[e_student], calendar.main_open)
-    entry_at = start + (rng.random(e_student.size) ** 1.6
-                        * np.maximum(entry_window_end - start, DAY_MS)).astype(np.int64)
+    entry_at = start + (
+        rng.random(e_student.size) ** 1.6 * np.maximum(entry_window_end - start, DAY_MS)
+    ).astype(np.int64)
 
     # --- offers: who holds any, how many, from which entered companies ---
     tier_score = 2.5 - students.tier.astype(np.float64)
@@ -101,8 +120,11 @@ def simulate_hunt(rng: np.random.Generator, students: Students, companies: Compa
     n_offers = np.where(holder, rng.geometric(p.extra_offer_p, size=n), 0)
     n_offers = np.minimum(n_offers, n_entries)
     appeal = companies.appeal[e_company]
-    offer_key = (-p.selectivity * appeal + 0.3 * tier_score[e_student] * appeal
-                 + rng.gumbel(size=e_student.size))
+    offer_key = (
+        -p.selectivity * appeal
+        + 0.3 * tier_score[e_student] * appeal
+        + rng.gumbel(size=e_student.size)
+    )
     order = np.lexsort((-offer_key, e_student))  # by student, best key first
     rank = np.arange(order.size) - np.searchsorted(e_student[order], e_student[order])
     chosen = order[rank < n_offers[e_student[order]]]
@@ -111,8 +133,9 @@ def simulate_hunt(rng: np.random.Generator, students: Students, companies: Compa
     o_student, o_company = o_student[sort], o_company[sort]
 
     # --- answers: multinomial logit among the offers and an outside option ---
-    utility = (_utility_base(students, companies, p, o_company, o_student)
-               + rng.normal(0.0, p.taste_sd, size=o_student.size))
+    utility = _utility_base(students, companies, p, o_company, o_student) + rng.normal(
+        0.0, p.taste_sd, size=o_student.size
+    )
     outside = rng.normal(p.outside_mean, p.outside_sd, size=n)
     w_offer = np.exp(utility / p.temperature)
     w_outside = np.exp(outside / p.temperature)

@@ -36,7 +36,14 @@ INDUSTRIES: tuple[tuple[str, str], ...] = (
 )
 
 REGIONS: tuple[str, ...] = (
-    "hokkaido", "tohoku", "kanto", "chubu", "kinki", "chugoku", "shikoku", "kyushu",
+    "hokkaido",
+    "tohoku",
+    "kanto",
+    "chubu",
+    "kinki",
+    "chugoku",
+    "shikoku",
+    "kyushu",
 )
 REGION_WEIGHTS = np.array([0.04, 0.07, 0.35, 0.17, 0.18, 0.06, 0.03, 0.10])
 GENDERS: tuple[str, ...] = ("F", "M", "X")
@@ -106,7 +113,8 @@ class Students:
 
     @property
     def top_industry(self) -> NDArray[np.int16]:
-        return np.argmax(self.preference, axis=1).astype(np.int16)
+        top: NDArray[np.int16] = np.argmax(self.preference, axis=1).astype(np.int16)
+        return top
 
 
 def make_students(rng: np.random.Generator, first_id: int, n: int) -> Students:

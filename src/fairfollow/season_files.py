@@ -31,15 +31,22 @@ def write_csv(path: Path, columns: dict[str, object]) -> Path:
 def write_parquet(path: Path, table: pa.Table) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Fixed writer settings keep files byte-identical for the same seed.
-    pq.write_table(table, path, compression="zstd", row_group_size=1_000_000,
-                   write_statistics=True, store_schema=True)
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        row_group_size=1_000_000,
+        write_statistics=True,
+        store_schema=True,
+    )
     return path
 
 
 def write_json(path: Path, document: object) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -53,5 +60,8 @@ def sha256_of(path: Path) -> str:
 
 def file_hashes(root: Path) -> dict[str, str]:
     """SHA-256 of every file under ``root`` except the manifest, by relative path."""
-    return {str(p.relative_to(root)): sha256_of(p) for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "manifest.json"}
+    return {
+        str(p.relative_to(root)): sha256_of(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }

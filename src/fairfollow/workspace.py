@@ -18,7 +18,9 @@ class Workspace:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
-        return cls(root=settings.home.expanduser().resolve(), ledger_url_override=settings.ledger_url)
+        return cls(
+            root=settings.home.expanduser().resolve(), ledger_url_override=settings.ledger_url
+        )
 
     @property
     def analytics_dir(self) -> Path:
@@ -53,8 +55,13 @@ class Workspace:
     def ensure(self) -> Workspace:
         """Create the directory tree; fail with a clear message if the path is unusable."""
         try:
-            for path in (self.analytics_dir, self.parquet_dir, self.keys_dir,
-                         self.models_dir, self.reports_dir):
+            for path in (
+                self.analytics_dir,
+                self.parquet_dir,
+                self.keys_dir,
+                self.models_dir,
+                self.reports_dir,
+            ):
                 path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"cannot create workspace at {self.root}: {exc}") from exc
