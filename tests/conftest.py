@@ -37,7 +37,9 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def simulated_season(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Factory of simulated seasons, each made once per test run and shared by xdist workers
     (a file lock guards creation; the manifest is written last, so it marks completion)."""
-    root = tmp_path_factory.getbasetemp().parent / "seasons"
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base is <run>/popen-gwN: share <run>, never older runs.
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "seasons"
     root.mkdir(parents=True, exist_ok=True)
 
     def make(

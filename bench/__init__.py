@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`: every `bench_<noun>.py` module's `run(report)`."""
