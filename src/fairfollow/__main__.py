@@ -1,0 +1,5 @@
+"""`python -m fairfollow` runs the CLI."""
+
+from fairfollow.cli import main
+
+main()
