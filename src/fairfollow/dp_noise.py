@@ -1,0 +1,92 @@
+"""Differential-privacy noise on released figures, through OpenDP's Laplace mechanism.
+
+A release publishes a short vector of figures (counts, an expected count, interval ends).
+Adding or removing one member changes each figure by at most 1 (a member holds at most one
+offer in an employer's pool, an acceptance probability lies in [0, 1], and adding one
+Bernoulli variable to a sum moves each quantile by at most 1), so the vector's L1
+sensitivity is its length. OpenDP's vector Laplace mechanism with scale ``sensitivity / ε``
+then satisfies ε-differential privacy; the ε charged is what OpenDP's privacy map reports,
+never a hand-computed number.
+
+Randomness: OpenDP samples from its own cryptographically secure generator and takes no
+seed, by design (a seeded, reproducible noise draw would let anyone who learns the seed
+subtract the noise). Noise is therefore **not** reproducible from a seed; everything
+before it (the exact figures, stored in the decision record) is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import opendp.prelude as dp
+
+from fairfollow.errors import ForecastError
+
+dp.enable_features("contrib")
+
+# Figures are published with the bound their noise stays within at this confidence.
+NOISE_CONFIDENCE = 0.99
+
+
+@dataclass(frozen=True)
+class NoisyFigures:
+    """Figures after noise, with the mechanism's parameters and the ε it costs."""
+
+    values: tuple[float, ...]
+    scale: float
+    epsilon: float
+    sensitivity: float
+    bound: float  # |noisy - exact| <= bound with probability NOISE_CONFIDENCE, per figure
+    confidence: float
+
+
+def _space() -> tuple[Any, Any]:
+    return dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.l1_distance(T=float)
+
+
+def laplace(sensitivity: float, epsilon: float) -> tuple[Any, float, float]:
+    """OpenDP's vector Laplace measurement spending at most ``epsilon``, its ε and scale.
+
+    The scale starts at ``sensitivity / epsilon``; OpenDP's map rounds conservatively, so
+    the scale is nudged up until the mapped ε is within the request.
+    """
+    if not (epsilon > 0 and math.isfinite(epsilon)):
+        raise ForecastError(f"ε must be a positive number, got {epsilon}")
+    if not sensitivity > 0:
+        raise ForecastError(f"sensitivity must be positive, got {sensitivity}")
+    scale = sensitivity / epsilon
+    for _ in range(64):
+        measurement = _space() >> dp.m.then_laplace(scale=scale)
+        spent = float(measurement.map(sensitivity))
+        if spent <= epsilon:
+            return measurement, spent, scale
+        scale = math.nextafter(scale, math.inf) * (1 + 1e-12)
+    raise ForecastError(f"no Laplace scale found for ε={epsilon}")  # pragma: no cover
+
+
+def noise_bound(scale: float, confidence: float = NOISE_CONFIDENCE) -> float:
+    """The half-width a Laplace(scale) draw stays within with probability ``confidence``."""
+    return float(dp.laplacian_scale_to_accuracy(scale, 1.0 - confidence))
+
+
+def add_noise(
+    values: Sequence[float], epsilon: float, *, sensitivity: float | None = None
+) -> NoisyFigures:
+    """Noise ``values`` for ε-DP; sensitivity defaults to the vector's length (see above)."""
+    exact = [float(v) for v in values]
+    if not exact or not all(math.isfinite(v) for v in exact):
+        raise ForecastError("figures to release must be finite and non-empty")
+    l1 = float(len(exact)) if sensitivity is None else sensitivity
+    measurement, spent, scale = laplace(l1, epsilon)
+    noisy = tuple(float(v) for v in measurement(exact))
+    return NoisyFigures(
+        values=noisy,
+        scale=scale,
+        epsilon=spent,
+        sensitivity=l1,
+        bound=noise_bound(scale),
+        confidence=NOISE_CONFIDENCE,
+    )

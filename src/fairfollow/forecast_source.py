@@ -1,0 +1,89 @@
+"""Where the release door gets per-offer probabilities and the aggregate base rate.
+
+The door asks a :class:`ForecastSource` for the probabilities of the offers of members whose
+consent is valid, and nothing else: the data of others is not read (APPI Art. 18). The
+source's ``base_rate`` is an aggregate — the previous season's share of offers accepted,
+across all clients — used for every offer forecast without behavioural data.
+
+:func:`model_scores` builds the source from the analysts' pipeline (``analysis``): the
+current model scores the season's feature rows. Individual probabilities stay inside the
+platform; only the pool's aggregate leaves, through the door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from fairfollow.errors import ForecastError
+from fairfollow.pool_store import employer_id
+from fairfollow.workspace import Workspace
+
+
+class ForecastSource(Protocol):
+    @property
+    def base_rate(self) -> float: ...
+
+    @property
+    def base_rate_source(self) -> str: ...
+
+    def probabilities(self, employer: str, member_ids: Sequence[int]) -> Mapping[int, float]:
+        """The acceptance probability of each member's offer from ``employer`` (members
+        without a score are left out and forecast from the base rate)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Probabilities by (employer, member), and the base rate."""
+
+    base_rate: float
+    base_rate_source: str
+    scores: Mapping[tuple[str, int], float] = field(default_factory=dict)
+    default: float | None = None  # every member scores this when not in ``scores``
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.base_rate <= 1.0:
+            raise ForecastError(f"base rate must lie in [0, 1], got {self.base_rate}")
+
+    def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for member in member_ids:
+            p = self.scores.get((employer, member), self.default)
+            if p is not None:
+                found[member] = p
+        return found
+
+
+def base_rate_of(accepted: Sequence[bool]) -> float:
+    if not accepted:
+        raise ForecastError("no previous-season outcomes to take a base rate from")
+    return float(np.mean(np.asarray(accepted, dtype=np.float64)))
+
+
+def model_scores(workspace: Workspace, season: int, training_season: int) -> ScoreTable:
+    """Scores of ``season``'s offers by the workspace's current model; the base rate from
+    ``training_season``'s reported outcomes (the analysts' offers table)."""
+    from fairfollow.evaluation import scored_offers
+    from fairfollow.feature_source import offers_path, read_features
+    from fairfollow.model import load_model
+
+    model = load_model(workspace.models_dir)
+    scored = scored_offers(model, read_features(workspace, season).table)
+    path = offers_path(workspace, training_season)
+    if not path.exists():
+        raise ForecastError(f"no offers of season {training_season}: no base rate")
+    outcomes = pq.read_table(path, columns=["accepted"]).column("accepted").drop_null()
+    rate = base_rate_of([bool(v) for v in outcomes.to_pylist()])
+    scores = {
+        (employer_id(int(c)), int(m)): float(p)
+        for c, m, p in zip(
+            scored["company_id"], scored["member_id"], scored["p_model"], strict=True
+        )
+    }
+    source = f"share of offers accepted in season {training_season}, all clients"
+    return ScoreTable(rate, source, scores)

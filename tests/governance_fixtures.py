@@ -1,0 +1,159 @@
+"""Helpers shared by the governance tests: a small consent ledger, an approved service, an
+employer list, and a release worker for the multi-process budget test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from fairfollow import service_workflow as wf
+from fairfollow.approval import Role
+from fairfollow.consent import ConsentAction, ConsentEvent
+from fairfollow.consent_history import PURPOSES, V1_PURPOSES, V2_PURPOSES
+from fairfollow.consent_store import Member, add_events, add_members
+from fairfollow.forecast_source import ScoreTable
+from fairfollow.intake import IntakeInputs, intake_bytes
+from fairfollow.offer_table import MemberIdentity
+from fairfollow.policy import PolicyVersion, Purpose, Screen
+from fairfollow.policy_store import add_purposes, add_screens, add_version, deploy
+from fairfollow.provision import Attestation
+from fairfollow.service_examples import FORECAST_PURPOSE_KEY, yield_forecast
+
+T0 = datetime(2019, 3, 1, tzinfo=UTC)
+AT = datetime(2019, 7, 15, tzinfo=UTC)
+KEY = b"k" * 32
+ATTESTATION = Attestation(
+    provider_name="株式会社テスト",
+    provider_address="東京都千代田区1-1",
+    representative="代表 太郎",
+    obtained_how="collected from applicants through our entry form",
+    consent_statement="applicants consented to sharing with the platform for forecasts",
+)
+HEADER = "applicant_id,name_kanji,name_kana,email,birth_date,university,entry_date,offer_date"
+
+
+def identity(member_id: int) -> MemberIdentity:
+    return MemberIdentity(
+        member_id, f"s{member_id}@uni.ac.jp", f"テスト {member_id}", date(1997, 4, 2)
+    )
+
+
+def seed_consent(engine: Engine, members: Iterable[int], consenting: Iterable[int]) -> None:
+    """Members registered before T0 on one screen showing v1 then v2; ``consenting`` grant
+    the forecast purpose on v2, the others were never asked (the 2019 defect b)."""
+    with engine.begin() as conn:
+        add_purposes(conn, [Purpose(**p.__dict__) for p in PURPOSES])
+        add_version(
+            conn,
+            PolicyVersion("v1", T0 - timedelta(days=365), frozenset(V1_PURPOSES), "旧", "old"),
+            at=T0,
+            actor="po",
+        )
+        add_version(
+            conn,
+            PolicyVersion(
+                "v2",
+                T0,
+                frozenset(V2_PURPOSES),
+                "新",
+                "new",
+                frozenset({FORECAST_PURPOSE_KEY}),
+            ),
+            at=T0,
+            actor="po",
+        )
+        add_screens(conn, [Screen("pc_registration", "pc_web", "PC", "PC")])
+        deploy(conn, "pc_registration", "v1", T0 - timedelta(days=365))
+        deploy(conn, "pc_registration", "v2", T0)
+        add_members(conn, [Member(m, T0 - timedelta(days=30)) for m in members])
+        add_events(
+            conn,
+            [
+                ConsentEvent(
+                    i + 1,
+                    m,
+                    FORECAST_PURPOSE_KEY,
+                    ConsentAction.GRANT,
+                    "pc_registration",
+                    "v2",
+                    T0 + timedelta(days=1),
+                    "reconsent_dialog",
+                )
+                for i, m in enumerate(sorted(consenting))
+            ],
+        )
+
+
+def approve_forecast(engine: Engine, employers: Sequence[str]) -> None:
+    for actor, role in (("po", Role.PRIVACY_OFFICER), ("r1", Role.REVIEWER), ("r2", Role.REVIEWER)):
+        wf.grant_role(engine, actor, role, by="admin", now=T0)
+    wf.register_service(engine, yield_forecast(employers, owner="owner"), actor="owner", now=T0)
+    wf.submit_service(engine, "yield-forecast", actor="owner", now=T0)
+    wf.sign_off_service(engine, "yield-forecast", actor="po", now=T0)
+    wf.approve_service(engine, "yield-forecast", actor="r1", now=T0)
+    wf.approve_service(engine, "yield-forecast", actor="r2", now=T0)
+
+
+def employer_csv(members: Iterable[int], *, offers: bool = True) -> bytes:
+    lines = [HEADER]
+    for m in members:
+        i = identity(m)
+        offer = "2019-06-01" if offers else ""
+        lines.append(
+            f"A{m:05d},名前 {m},{i.name_kana},{i.email},1997-04-02,東都大学,2019-04-01,{offer}"
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def inputs(members: Iterable[int]) -> IntakeInputs:
+    return IntakeInputs(KEY, [identity(m) for m in members], {}, {}, FORECAST_PURPOSE_KEY)
+
+
+def take_in(engine: Engine, employer: str, members: Sequence[int], known: Iterable[int]) -> None:
+    intake_bytes(
+        engine,
+        employer,
+        2020,
+        employer_csv(members),
+        f"{employer}.csv",
+        ATTESTATION,
+        inputs(known),
+        at=AT,
+        actor="test",
+    )
+
+
+@dataclass(frozen=True)
+class Ready:
+    members: tuple[int, ...]
+    consenting: tuple[int, ...]
+
+
+def ready_ledger(engine: Engine, *, members: int = 30, consenting: int = 20) -> Ready:
+    """Consent ledger, approved yield forecast for E0001/E0002, and E0001's pool of all."""
+    everyone = tuple(range(1, members + 1))
+    yes = everyone[:consenting]
+    seed_consent(engine, everyone, yes)
+    approve_forecast(engine, ["E0001", "E0002"])
+    take_in(engine, "E0001", everyone, everyone)
+    return Ready(everyone, yes)
+
+
+SOURCE = ScoreTable(base_rate=0.5, base_rate_source="test", default=0.8)
+
+
+def release_worker(url: str, start: object, results: object) -> None:
+    """One release in its own process (multi-process budget test)."""
+    from fairfollow.ledger import make_engine
+    from fairfollow.release import ReleaseRequest, release_forecast
+
+    engine = make_engine(url)
+    start.wait()  # type: ignore[attr-defined]
+    outcome = release_forecast(
+        engine, ReleaseRequest("E0001", "yield-forecast", 2020, AT, epsilon=1.0), SOURCE
+    )
+    results.put((outcome.released, outcome.reason, outcome.epsilon_spent))  # type: ignore[attr-defined]
+    engine.dispose()
