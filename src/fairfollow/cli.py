@@ -52,6 +52,16 @@ def _register() -> None:
     from fairfollow import log_cli
 
     log_cli.register(app)
+    from fairfollow import model_cli
+
+    model_cli.register(app)
+    from fairfollow import governance_cli
+
+    governance_cli.register(app)
+    from fairfollow import consent_cli, policy_cli
+
+    consent_cli.register(app)
+    policy_cli.register(app)
 
 
 _register()

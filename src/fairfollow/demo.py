@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from fairfollow import event_store
+from fairfollow import event_store, log_store
+from fairfollow.consent_cli import render_demo
+from fairfollow.consent_cli import render_ingest as render_consent_ingest
+from fairfollow.consent_demo import ConsentDemo, forecast_date, forecast_purpose, rehearse_revision
+from fairfollow.consent_ingest import ConsentIngestSummary, ingest_consent_logs
+from fairfollow.coverage import coverage
+from fairfollow.ledger import open_ledger
+from fairfollow.log_cli import render_receipt_check
+from fairfollow.log_key import load_or_create_signer, parse_verifier_key
+from fairfollow.log_receipt import FILE_SUFFIX, issue_receipt, verify_receipt
 from fairfollow.simulator import SimulationConfig, simulate
 from fairfollow.terminal import console, progress, table
 from fairfollow.workspace import Workspace
@@ -13,17 +23,20 @@ from fairfollow.workspace import Workspace
 
 @dataclass(frozen=True)
 class SeasonIngestReport:
-    """What ``fairfollow ingest`` did: the analytics store's part (and the ledger's)."""
+    """What ``fairfollow ingest`` did: the analytics store's part and the consent ledger's."""
 
     events: event_store.IngestSummary
+    consent: ConsentIngestSummary
 
     def as_json(self) -> dict[str, object]:
-        return {"analytics": self.events.as_dict()}
+        consent = {**self.consent.__dict__, "quarantined": dict(self.consent.quarantined)}
+        return {"analytics": self.events.as_dict(), "consent_ledger": consent}
 
 
 def ingest_season(
-    workspace: Workspace, season_dir: Path, *, quiet: bool = False
+    workspace: Workspace, season_dir: Path, *, now: datetime, quiet: bool = False
 ) -> SeasonIngestReport:
+    """Raw platform logs into the analytics store, consent logs into the ledger."""
     with progress(quiet=quiet) as bar:
         task = bar.add_task("ingesting", total=None)
 
@@ -32,12 +45,19 @@ def ingest_season(
                 task, description=f"ingest {step.table}", completed=step.done, total=step.total
             )
 
-        events = event_store.ingest(workspace, season_dir, on_progress=advance)
-    return SeasonIngestReport(events=events)
+        events = event_store.ingest(workspace, season_dir, on_progress=advance, now=now)
+        bar.update(task, description="consent ledger", completed=None, total=None)
+        engine = open_ledger(workspace.ledger_url)
+        try:
+            consent = ingest_consent_logs(engine, season_dir, now=now)
+        finally:
+            engine.dispose()
+    return SeasonIngestReport(events=events, consent=consent)
 
 
 def render_ingest(report: SeasonIngestReport) -> None:
     summary = report.events
+    render_consent_ingest(report.consent)
     console.print(
         table(
             f"Ingest batch {summary.batch_id} ({summary.elapsed_s:.1f} s; "
@@ -67,7 +87,11 @@ def render_store(workspace: Workspace) -> None:
     console.print(table("Analytics store", ["what", "rows"], rows))
 
 
-def run_demo(workspace: Workspace, config: SimulationConfig) -> None:
+def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -> bool:
+    """Simulate → ingest → consent coverage → model → replay with releases → log receipt.
+    Returns whether the final release receipt verified."""
+    from fairfollow.governance_cli import replay_demo
+    from fairfollow.model_cli import run_model_demo
     from fairfollow.season_cli import render_simulation
 
     console.rule("[bold]1. Simulate two hiring seasons")
@@ -80,6 +104,51 @@ def run_demo(workspace: Workspace, config: SimulationConfig) -> None:
             ),
         )
     render_simulation(result)
-    console.rule("[bold]2. Ingest the raw logs")
-    render_ingest(ingest_season(workspace, config.out))
+    console.rule("[bold]2. Ingest the raw logs (analytics store and consent ledger)")
+    report = ingest_season(workspace, config.out, now=now)
+    render_ingest(report)
     render_store(workspace)
+    console.rule("[bold]Consent coverage for the forecast purpose, and the activation gate")
+    engine = open_ledger(workspace.ledger_url)
+    try:
+        with engine.connect() as conn:
+            covered = coverage(conn, forecast_purpose(config.out), forecast_date(config.out))
+        activation = rehearse_revision(engine, now=now)
+    finally:
+        engine.dispose()
+    render_demo(ConsentDemo(report.consent, covered, activation))
+    run_model_demo(workspace, config.out, seed=config.seed)
+    console.rule("[bold]8. Replay of the 2019 case through the release door")
+    replay = replay_demo(workspace, config.out)
+    return release_receipt_demo(Workspace(replay.workspace), now)
+
+
+def release_receipt_demo(replay_workspace: Workspace, now: datetime) -> bool:
+    """The last step of the demo: the replay's latest signed checkpoint, and one release
+    receipt written to a file and verified offline with the public key alone."""
+    signer = load_or_create_signer(replay_workspace.keys_dir)
+    engine = open_ledger(replay_workspace.ledger_url)
+    try:
+        with engine.begin() as conn:
+            size = log_store.tree_size(conn)
+            if size == 0:
+                console.print("[red]the replay logged nothing: no receipt to verify")
+                return False
+            receipt = issue_receipt(conn, size - 1, signer, now)
+    finally:
+        engine.dispose()
+    path = replay_workspace.reports_dir / f"release-{size - 1}{FILE_SUFFIX}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(receipt.encode(), encoding="utf-8")
+    verifier_key = signer.verifier.encode()
+    console.rule("[bold]Transparency log: latest signed checkpoint")
+    console.print(receipt.checkpoint_note, end="", markup=False, highlight=False)
+    check = verify_receipt(path.read_text(encoding="utf-8"), parse_verifier_key(verifier_key))
+    console.print(
+        f"release receipt {path}\nverify it offline with:\n"
+        f"  fairfollow log verify-receipt {path} --key '{verifier_key}'",
+        markup=False,
+        highlight=False,
+    )
+    render_receipt_check(check, as_json=False)
+    return check.valid

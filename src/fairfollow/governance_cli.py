@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy.engine import Engine
@@ -24,6 +24,9 @@ from fairfollow.pool_store import parse_employer
 from fairfollow.provision import Attestation
 from fairfollow.terminal import console, print_json, progress
 from fairfollow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.replay import ReplayReport
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 Actor = Annotated[str, typer.Option("--actor", help="Who acts (recorded with the event).")]
@@ -360,7 +363,7 @@ def replay_command(
         raise typer.Exit(1)
 
 
-def replay_demo(workspace: Workspace, season_dir: Path) -> None:
+def replay_demo(workspace: Workspace, season_dir: Path) -> ReplayReport:
     """The governance part of ``make demo``: the replay, in a fresh workspace under the
     demo workspace's reports, rendered as tables."""
     from fairfollow.replay import replay
@@ -372,3 +375,4 @@ def replay_demo(workspace: Workspace, season_dir: Path) -> None:
             season_dir, Workspace(target), on_step=lambda s: bar.update(task, description=s)
         )
     render.replay(report, False)
+    return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -120,7 +121,9 @@ def ingest_command(
     """Load a season's raw logs into the workspace (validated, quarantined, idempotent)."""
     from fairfollow.cli import workspace_of
 
-    report = demo_flow.ingest_season(workspace_of(ctx), season_dir, quiet=as_json)
+    report = demo_flow.ingest_season(
+        workspace_of(ctx), season_dir, now=datetime.now(UTC), quiet=as_json
+    )
     if as_json:
         print_json(report.as_json())
     else:
@@ -142,7 +145,8 @@ def demo_command(
     config = SimulationConfig(
         students=students, seed=seed, out=season_dir, defects=_defects(defects)
     )
-    demo_flow.run_demo(workspace, config)
+    if not demo_flow.run_demo(workspace, config, now=datetime.now(UTC)):
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
