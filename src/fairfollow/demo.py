@@ -13,9 +13,9 @@ from fairfollow.consent_demo import ConsentDemo, forecast_date, forecast_purpose
 from fairfollow.consent_ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.coverage import coverage
 from fairfollow.ledger import open_ledger
-from fairfollow.log_cli import render_receipt_check
-from fairfollow.log_key import load_or_create_signer, parse_verifier_key
-from fairfollow.log_receipt import FILE_SUFFIX, issue_receipt, verify_receipt
+from fairfollow.log_cli import publish_receipt
+from fairfollow.log_key import load_or_create_signer
+from fairfollow.log_receipt import issue_receipt
 from fairfollow.simulator import SimulationConfig, simulate
 from fairfollow.terminal import console, progress, table
 from fairfollow.workspace import Workspace
@@ -124,8 +124,8 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
 
 
 def release_receipt_demo(replay_workspace: Workspace, now: datetime) -> bool:
-    """The last step of the demo: the replay's latest signed checkpoint, and one release
-    receipt written to a file and verified offline with the public key alone."""
+    """The last step of the demo: the replay's latest signed checkpoint, and the receipt of
+    its last release decision, written to a file and verified offline."""
     signer = load_or_create_signer(replay_workspace.keys_dir)
     engine = open_ledger(replay_workspace.ledger_url)
     try:
@@ -137,18 +137,4 @@ def release_receipt_demo(replay_workspace: Workspace, now: datetime) -> bool:
             receipt = issue_receipt(conn, size - 1, signer, now)
     finally:
         engine.dispose()
-    path = replay_workspace.reports_dir / f"release-{size - 1}{FILE_SUFFIX}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(receipt.encode(), encoding="utf-8")
-    verifier_key = signer.verifier.encode()
-    console.rule("[bold]Transparency log: latest signed checkpoint")
-    console.print(receipt.checkpoint_note, end="", markup=False, highlight=False)
-    check = verify_receipt(path.read_text(encoding="utf-8"), parse_verifier_key(verifier_key))
-    console.print(
-        f"release receipt {path}\nverify it offline with:\n"
-        f"  fairfollow log verify-receipt {path} --key '{verifier_key}'",
-        markup=False,
-        highlight=False,
-    )
-    render_receipt_check(check, as_json=False)
-    return check.valid
+    return publish_receipt(replay_workspace, receipt, size - 1, signer).check.valid

@@ -22,7 +22,13 @@ from fairfollow.errors import TransparencyLogError
 from fairfollow.ledger import open_ledger
 from fairfollow.log_audit import AuditReport, audit_log, verify_log
 from fairfollow.log_key import NoteSigner, load_or_create_signer, parse_verifier_key
-from fairfollow.log_receipt import FILE_SUFFIX, ReceiptCheck, issue_receipt, verify_receipt
+from fairfollow.log_receipt import (
+    FILE_SUFFIX,
+    Receipt,
+    ReceiptCheck,
+    issue_receipt,
+    verify_receipt,
+)
 from fairfollow.log_record import LogRecord
 from fairfollow.terminal import console, print_json, progress, table
 from fairfollow.workspace import Workspace
@@ -293,7 +299,16 @@ def log_demo(workspace: Workspace, records: Sequence[LogRecord], now: datetime) 
             receipt = issue_receipt(conn, last.index, signer, now)
     finally:
         engine.dispose()
-    path = workspace.reports_dir / f"log-leaf-{last.index}{FILE_SUFFIX}"
+    return publish_receipt(workspace, receipt, last.index, signer)
+
+
+def publish_receipt(
+    workspace: Workspace, receipt: Receipt, index: int, signer: NoteSigner
+) -> LogDemo:
+    """Write a leaf's receipt to the reports folder, print the signed checkpoint, and verify
+    the file offline with the public key alone, as a member or auditor would."""
+    path = workspace.reports_dir / f"log-leaf-{index}{FILE_SUFFIX}"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(receipt.encode(), encoding="utf-8")
     verifier_key = signer.verifier.encode()
     console.rule("[bold]Transparency log: latest signed checkpoint")
