@@ -34,7 +34,11 @@ SEED = 1
 
 
 def season(students: int) -> Path:
-    """A simulated season directory, reused when a complete one is already there."""
+    """A simulated season directory: the one `make bench` simulated for every bench module
+    (FAIRFOLLOW_BENCH_SEASON), else one reused when a complete one is already there."""
+    given = os.environ.get("FAIRFOLLOW_BENCH_SEASON")
+    if given:
+        return Path(given)
     base = Path(os.environ.get("FAIRFOLLOW_BENCH_DIR", Path(tempfile.gettempdir())))
     out = base / f"fairfollow-bench-season-{students}-s{SEED}"
     if (out / "manifest.json").exists():
