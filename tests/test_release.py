@@ -166,3 +166,21 @@ def test_twenty_simultaneous_releases_never_overspend(engine: Engine, ledger_url
         assert spent.spent == pytest.approx(4.0) and spent.releases == 4
         assert len(store.load_decisions(conn, request="release_forecast")) == 20
         assert log_store.tree_size(conn) == 20
+
+
+def test_minimum_pool_counts_consenting_members_only(engine: Engine) -> None:
+    # Twelve applicants on the list but only six with consent: the forecast would rest on
+    # six people's behaviour, so the door refuses (review finding: it counted all twelve).
+    ready_ledger(engine, members=12, consenting=6)
+    outcome = release_forecast(engine, _request(), SOURCE)
+    assert not outcome.released and outcome.reason == "pool_too_small"
+
+
+def test_public_leaf_carries_no_exact_count_of_persons(engine: Engine) -> None:
+    ready_ledger(engine)
+    outcome = release_forecast(engine, _request(), SOURCE)
+    assert outcome.released and outcome.log_index is not None
+    with engine.connect() as conn:
+        body = decode_leaf(log_store.read_leaf(conn, outcome.log_index).content).record.body
+    assert "persons" not in body and "exact" not in body
+    assert "figures" in body

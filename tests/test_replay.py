@@ -144,7 +144,29 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
     )
     assert result.exit_code == 0, result.output
     released = json.loads(result.output)
-    assert released["released"] and released["budget"]["epsilon_spent"] == pytest.approx(2.0)
-    assert "excluded_member_ids" not in released
+    # The default output is the employer's view: noised figures only.
+    assert released["released"] and released["epsilon_spent"] == pytest.approx(1.0)
+    assert set(released) >= {"figures", "epsilon_remaining", "log_index"}
+    assert not {"exact", "contributing_members", "excluded_member_ids", "decision"} & set(released)
+    result = runner.invoke(
+        app,
+        [
+            "--workspace",
+            str(ws),
+            "release",
+            "forecast",
+            "--employer",
+            employer,
+            "--service",
+            "yield-forecast",
+            *at,
+            "--json",
+            "--internal",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    internal = json.loads(result.output)
+    assert internal["released"] and internal["budget"]["epsilon_spent"] == pytest.approx(3.0)
+    assert "exact" in internal and "excluded_member_ids" not in internal
     result = runner.invoke(app, ["--workspace", str(ws), "records", "member", "1", "--json"])
     assert result.exit_code == 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from fairfollow import dpia, rule_checks
 from fairfollow.rule_packs import EXAMPLE_SERVICE, example_release, example_review
-from fairfollow.rules import Outcome, RuleContext
+from fairfollow.rules import Granularity, Outcome, RuleContext
 
 
 def _svc(**changes: object) -> RuleContext:
@@ -71,3 +73,13 @@ def test_vague_or_unforeseeable_purposes_are_denied() -> None:
     no = _svc(answers={**EXAMPLE_SERVICE.answers, dpia.PURPOSE_FORESEEABLE: False})
     assert rule_checks.purpose_specified(no).outcome is Outcome.DENY
     assert rule_checks.purpose_specified(example_review()).outcome is Outcome.ALLOW
+
+
+@pytest.mark.parametrize("name", ["hiring_partner", "Client_Employer", "employers", ""])
+def test_any_unlisted_recipient_class_is_treated_as_an_employer(name: str) -> None:
+    # Review finding: a free-text class other than "client_employer" used to exempt the
+    # 2019 rule; only the platform's internal classes are exempt now.
+    scores = _svc(recipient_class=name, granularity=Granularity.INDIVIDUAL)
+    assert rule_checks.no_individual_evaluation(scores).outcome is Outcome.DENY
+    evaluation = _svc(recipient_class=name, derived_evaluation=True)
+    assert rule_checks.no_individual_evaluation(evaluation).outcome is Outcome.DENY

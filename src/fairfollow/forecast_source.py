@@ -6,22 +6,27 @@ source's ``base_rate`` is an aggregate — the previous season's share of offers
 across all clients — used for every offer forecast without behavioural data.
 
 :func:`model_scores` builds the source from the analysts' pipeline (``analysis``): the
-current model scores the season's feature rows. Individual probabilities stay inside the
-platform; only the pool's aggregate leaves, through the door.
+current model scores, on request, the feature rows of the members the door names.
+Individual probabilities stay inside the platform; only the pool's aggregate leaves,
+through the door.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fairfollow.errors import ForecastError
-from fairfollow.pool_store import employer_id
 from fairfollow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.model import TrainedModel
 
 
 class ForecastSource(Protocol):
@@ -65,25 +70,49 @@ def base_rate_of(accepted: Sequence[bool]) -> float:
     return float(np.mean(np.asarray(accepted, dtype=np.float64)))
 
 
-def model_scores(workspace: Workspace, season: int, training_season: int) -> ScoreTable:
-    """Scores of ``season``'s offers by the workspace's current model; the base rate from
-    ``training_season``'s reported outcomes (the analysts' offers table)."""
-    from fairfollow.evaluation import scored_offers
+@dataclass(frozen=True)
+class ModelScores:
+    """Scores the model on request, for the members named only: the release door asks after
+    its consent filter, so nobody else's behaviour is ever scored."""
+
+    features: pa.Table
+    model: TrainedModel
+    base_rate: float
+    base_rate_source: str
+
+    def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
+        from fairfollow.evaluation import scored_offers
+
+        company = int(employer.removeprefix("E"))
+        wanted = pa.array(sorted(set(member_ids)), type=pa.int64())
+        rows = self.features.filter(
+            pc.and_(
+                pc.equal(self.features["company_id"].cast(pa.int64()), company),
+                pc.is_in(self.features["member_id"].cast(pa.int64()), value_set=wanted),
+            )
+        )
+        if rows.num_rows == 0:
+            return {}
+        scored = scored_offers(self.model, rows)
+        return {
+            int(m): float(p) for m, p in zip(scored["member_id"], scored["p_model"], strict=True)
+        }
+
+
+def model_scores(workspace: Workspace, season: int, training_season: int) -> ModelScores:
+    """The workspace's current model over ``season``'s features, scored lazily; the base rate
+    from ``training_season``'s reported outcomes (the analysts' offers table)."""
     from fairfollow.feature_source import offers_path, read_features
     from fairfollow.model import load_model
 
     model = load_model(workspace.models_dir)
-    scored = scored_offers(model, read_features(workspace, season).table)
+    features = read_features(workspace, season).table
     path = offers_path(workspace, training_season)
     if not path.exists():
         raise ForecastError(f"no offers of season {training_season}: no base rate")
     outcomes = pq.read_table(path, columns=["accepted"]).column("accepted").drop_null()
     rate = base_rate_of([bool(v) for v in outcomes.to_pylist()])
-    scores = {
-        (employer_id(int(c)), int(m)): float(p)
-        for c, m, p in zip(
-            scored["company_id"], scored["member_id"], scored["p_model"], strict=True
-        )
-    }
+    if not 0.0 <= rate <= 1.0:
+        raise ForecastError(f"base rate must lie in [0, 1], got {rate}")
     source = f"share of offers accepted in season {training_season}, all clients"
-    return ScoreTable(rate, source, scores)
+    return ModelScores(features, model, rate, source)

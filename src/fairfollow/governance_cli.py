@@ -243,6 +243,13 @@ def release_forecast_command(
     training_season: Annotated[int, typer.Option(help="Season of the base rate.")] = 2019,
     at: At = None,
     as_json: JsonFlag = False,
+    internal: Annotated[
+        bool,
+        typer.Option(
+            "--internal",
+            help="With --json: the platform's record (exact figures), not the employer's view.",
+        ),
+    ] = False,
 ) -> None:
     """Release a noised aggregate forecast of the employer's offer pool (or refuse)."""
     from fairfollow.forecast_source import model_scores
@@ -255,7 +262,7 @@ def release_forecast_command(
         outcome = release_forecast(
             engine, request, source, signer=load_or_create_signer(workspace.keys_dir)
         )
-    render.release(outcome, as_json)
+    render.release(outcome, as_json, internal=internal)
     if not outcome.released:
         raise typer.Exit(1)
 

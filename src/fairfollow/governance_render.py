@@ -148,9 +148,10 @@ def intake(report: IntakeReport, as_json: bool) -> None:
         )
 
 
-def release(outcome: ReleaseOutcome, as_json: bool) -> None:
+def release(outcome: ReleaseOutcome, as_json: bool, *, internal: bool = False) -> None:
+    """By default only what the employer receives; exact figures only when asked for."""
     if as_json:
-        print_json(outcome.as_json())
+        print_json(outcome.as_json() if internal else outcome.employer_view())
         return
     if outcome.released and outcome.figures is not None:
         f = outcome.figures

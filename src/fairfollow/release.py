@@ -80,7 +80,8 @@ def _service(conn: Connection, service_id: str) -> tuple[ServiceSpec | None, boo
 def _facts(spec: ServiceSpec | None, employer: str, **kw: object) -> ReleaseFacts:
     values: dict[str, object] = {
         "recipient": employer,
-        "recipient_class": EMPLOYER_CLASS if spec is None else spec.recipients.recipient_class,
+        # The door's only recipients are employers, whatever the declaration calls them.
+        "recipient_class": EMPLOYER_CLASS,
         "recipient_named": spec is not None and spec.names(employer),
         "purpose_key": spec.purpose_keys()[0] if spec and spec.purposes else "",
         "granularity": Granularity.AGGREGATE,
@@ -229,18 +230,20 @@ def _forecast(
     decision = _decide(spec, facts)
     if not decision.allowed:
         return _refuse(conn, rec, f"rules_{decision.outcome.value}", decision)
-    if len(members) < MIN_POOL:
-        detail: dict[str, object] = {"contributing": len(members), "minimum": MIN_POOL}
-        return _refuse(conn, rec, "pool_too_small", decision, detail)
     if not budget(conn, req.employer, req.season).allows(req.epsilon):
         return _refuse(conn, rec, "budget_exhausted", decision, {"epsilon": req.epsilon})
     scores = source.probabilities(req.employer, [m for m in consented if m is not None])
     used = sorted({m for m in consented if m is not None and m in scores})
     if set(used) - valid:  # a source that answers for others must never get through
         raise GovernanceError("the forecast source returned scores for members without consent")
+    # The minimum counts the members whose behaviour the forecast actually rests on.
+    if len(used) < MIN_POOL:
+        detail: dict[str, object] = {"contributing": len(used), "minimum": MIN_POOL}
+        return _refuse(conn, rec, "pool_too_small", decision, detail)
     behavioural = [scores[m] for m in consented if m is not None and m in scores]
+    # Every uploaded offer stays in the pool: unmatched ones are forecast from the base rate.
     exact = exact_figures(
-        behavioural, len(pool.member_offers) - len(behavioural), source.base_rate, req.level
+        behavioural, len(pool.offers) - len(behavioural), source.base_rate, req.level
     )
     figures = release_figures(exact, req.epsilon)
     return _commit(conn, rec, spec, pool, decision, exact, figures, members, valid, used, source)
@@ -277,7 +280,9 @@ def _commit(
         reason="released",
         decision=decision,
         detail=detail,
-        body={"figures": figures.as_json(), "epsilon": figures.epsilon, "persons": len(used)},
+        # The public leaf carries only noised figures: an exact count of persons would tell
+        # an employer who adds one applicant whether that person consented.
+        body={"figures": figures.as_json(), "epsilon": figures.epsilon},
     )
     after = spend(
         conn,

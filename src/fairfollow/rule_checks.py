@@ -25,6 +25,7 @@ from fairfollow.rules import (
 
 THIRD_PARTY_CLASSES = frozenset({"client_employer", "employer", "third_party", "advertiser"})
 EMPLOYER_CLASSES = frozenset({"client_employer", "employer"})
+INTERNAL_CLASSES = frozenset({"member", "platform"})
 EMPLOYER_LIST = "employer_applicant_list"
 PLATFORM_BEHAVIOUR = frozenset({"browsing_history", "partner_browsing", "entry_history"})
 PSEUDONYMISED = "pseudonymised_information"
@@ -258,8 +259,10 @@ def no_individual_evaluation(ctx: RuleContext) -> Finding:
     # Reads the request itself when there is one: it holds whatever the configuration says.
     if ctx.recipient_class is None:
         return NO_SERVICE
-    if ctx.recipient_class not in EMPLOYER_CLASSES:
-        return allow("the recipient is not an employer")
+    # Fail closed: only the platform's own internal classes are exempt; any other name for a
+    # recipient (a "hiring partner", a misspelt "employer") is treated as an employer.
+    if ctx.recipient_class in INTERNAL_CLASSES:
+        return allow("the recipient is internal to the platform or the member")
     if ctx.granularity is Granularity.INDIVIDUAL:
         return deny("output about individual job seekers would go to an employer")
     if ctx.derived_evaluation:
