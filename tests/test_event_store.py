@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from fairfollow.browsing import EVENT_SCHEMA, PARTNER_SCHEMA
 from fairfollow.errors import IngestError, ProhibitedItemError, SchemaError, StoreError
 from fairfollow.event_store import (
     IngestProgress,
@@ -43,27 +44,6 @@ SEASONS = [
         "forecast_date": "2019-07-15T00:00:00+09:00",
     },
 ]
-EVENTS_SCHEMA = pa.schema(
-    [
-        ("event_id", pa.int64()),
-        ("member_id", pa.int64()),
-        ("ts", pa.timestamp("ms", tz="UTC")),
-        ("event_type", pa.string()),
-        ("company_id", pa.int32()),
-        ("industry_id", pa.int16()),
-        ("device", pa.string()),
-        ("dwell_s", pa.int32()),
-    ]
-)
-PARTNER_SCHEMA = pa.schema(
-    [
-        ("partner_id", pa.string()),
-        ("cookie_id", pa.string()),
-        ("ts", pa.timestamp("ms", tz="UTC")),
-        ("industry_id", pa.int16()),
-        ("page_category", pa.string()),
-    ]
-)
 
 
 def _csv(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
@@ -81,7 +61,7 @@ def _ts(text: str) -> datetime:
 def _events(season: int, part: int, rows: int, dirt: dict[int, str]) -> pa.Table:
     """Clean events, with the rows in ``dirt`` broken in the way their reason names."""
     start = _ts("2018-06-02T12:00:00+09:00" if season == 2020 else "2018-03-02T12:00:00+09:00")
-    cols: dict[str, list[object]] = {name: [] for name in EVENTS_SCHEMA.names}
+    cols: dict[str, list[object]] = {name: [] for name in EVENT_SCHEMA.names}
     for i in range(rows):
         kind = ["page_view", "login", "entry"][i % 3]
         values: dict[str, object] = {
@@ -107,7 +87,7 @@ def _events(season: int, part: int, rows: int, dirt: dict[int, str]) -> pa.Table
             values["company_id"] = 77
         for name in cols:
             cols[name].append(values[name])
-    return pa.table(cols, schema=EVENTS_SCHEMA)
+    return pa.table(cols, schema=EVENT_SCHEMA)
 
 
 # (file under raw/, row, reason) of every dirty row the fixture writes.
