@@ -83,3 +83,7 @@ def test_any_unlisted_recipient_class_is_treated_as_an_employer(name: str) -> No
     assert rule_checks.no_individual_evaluation(scores).outcome is Outcome.DENY
     evaluation = _svc(recipient_class=name, derived_evaluation=True)
     assert rule_checks.no_individual_evaluation(evaluation).outcome is Outcome.DENY
+    # The same fail-closed reading holds for every check that asks who the recipient is.
+    unanswered = _svc(recipient_class=name, answers={})
+    assert rule_checks.third_party_consent(unanswered).outcome is Outcome.GAP
+    assert rule_checks.ai_act_high_risk(unanswered).outcome is Outcome.GAP

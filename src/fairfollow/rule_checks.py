@@ -23,9 +23,11 @@ from fairfollow.rules import (
     gap,
 )
 
-THIRD_PARTY_CLASSES = frozenset({"client_employer", "employer", "third_party", "advertiser"})
-EMPLOYER_CLASSES = frozenset({"client_employer", "employer"})
+# Recipient classes are free text in a declaration, so every check fails closed: only the
+# platform itself and the member are internal, and only a known non-employer class escapes
+# the employer rules. A "hiring partner" or a misspelt "employer" is an employer.
 INTERNAL_CLASSES = frozenset({"member", "platform"})
+NON_EMPLOYER_THIRD_PARTIES = frozenset({"advertiser"})
 EMPLOYER_LIST = "employer_applicant_list"
 PLATFORM_BEHAVIOUR = frozenset({"browsing_history", "partner_browsing", "entry_history"})
 PSEUDONYMISED = "pseudonymised_information"
@@ -69,7 +71,11 @@ def match_column(category: str) -> ProhibitedHit | None:
 
 
 def _third_party(ctx: RuleContext) -> bool:
-    return ctx.recipient_class in THIRD_PARTY_CLASSES
+    return ctx.recipient_class not in INTERNAL_CLASSES
+
+
+def _employer(ctx: RuleContext) -> bool:
+    return _third_party(ctx) and ctx.recipient_class not in NON_EMPLOYER_THIRD_PARTIES
 
 
 def _answered(service: ServiceFacts, question: str, what: str) -> Finding:
@@ -259,10 +265,8 @@ def no_individual_evaluation(ctx: RuleContext) -> Finding:
     # Reads the request itself when there is one: it holds whatever the configuration says.
     if ctx.recipient_class is None:
         return NO_SERVICE
-    # Fail closed: only the platform's own internal classes are exempt; any other name for a
-    # recipient (a "hiring partner", a misspelt "employer") is treated as an employer.
-    if ctx.recipient_class in INTERNAL_CLASSES:
-        return allow("the recipient is internal to the platform or the member")
+    if not _employer(ctx):
+        return allow("the recipient is not an employer")
     if ctx.granularity is Granularity.INDIVIDUAL:
         return deny("output about individual job seekers would go to an employer")
     if ctx.derived_evaluation:
@@ -316,6 +320,6 @@ def ai_act_high_risk(ctx: RuleContext) -> Finding:
     service = ctx.service
     if service is None:
         return NO_SERVICE
-    if not service.uses_model or ctx.recipient_class not in EMPLOYER_CLASSES:
+    if not service.uses_model or not _employer(ctx):
         return allow("no AI system used for recruitment")
     return _answered(service, dpia.AI_RISK_MANAGEMENT, "high-risk obligations undocumented")
