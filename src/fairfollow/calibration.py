@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.metrics import roc_auc_score
 
 
 @dataclass(frozen=True)
@@ -128,6 +127,8 @@ def measure(
     matched_without_consent: float,
     defects: frozenset[str],
 ) -> list[Measurement]:
+    from sklearn.metrics import roc_auc_score  # here: scikit-learn is slow to import
+
     auc = (
         float(roc_auc_score(client_accepted, client_p))
         if 0 < client_accepted.sum() < client_accepted.size

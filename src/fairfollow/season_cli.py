@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from fairfollow import demo as demo_flow
 from fairfollow.simulator import DEFECTS, SimulationConfig, SimulationResult, simulate
 from fairfollow.terminal import console, print_json, progress, table
 
@@ -119,6 +118,7 @@ def ingest_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Load a season's raw logs into the workspace (validated, quarantined, idempotent)."""
+    from fairfollow import demo as demo_flow
     from fairfollow.cli import workspace_of
 
     report = demo_flow.ingest_season(
@@ -137,6 +137,7 @@ def demo_command(
     defects: Annotated[str, typer.Option(help="Defects of the 2019 case to switch on.")] = "a,b,c",
 ) -> None:
     """The main job on the embedded default: simulate → ingest → summaries."""
+    from fairfollow import demo as demo_flow
     from fairfollow.cli import workspace_of
 
     workspace = workspace_of(ctx)
