@@ -16,9 +16,9 @@ from fairfollow import log_store, merkle
 from fairfollow.checkpoint import open_checkpoint
 from fairfollow.cli import app
 from fairfollow.ledger import open_ledger
-from fairfollow.log_cli import log_demo
-from fairfollow.log_key import generate_signer, parse_verifier_key
-from fairfollow.log_receipt import verify_receipt
+from fairfollow.log_cli import publish_receipt
+from fairfollow.log_key import generate_signer, load_or_create_signer, parse_verifier_key
+from fairfollow.log_receipt import issue_receipt, verify_receipt
 from fairfollow.log_record import LogRecord
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
@@ -103,10 +103,16 @@ def test_verify_and_audit_report_tampering(workspace: Workspace) -> None:
     assert code == 1 and "failed" in out
 
 
-def test_log_demo_prints_checkpoint_and_verifies_a_receipt(workspace: Workspace) -> None:
-    records = [LogRecord("ingest-summary", "batch-1", {"accepted": 120, "quarantined": 3})]
-    demo = log_demo(workspace, records, datetime(2019, 7, 15, tzinfo=UTC))
-    assert demo.check.valid and demo.check.record == records[0]
+def test_publish_receipt_prints_checkpoint_and_verifies_offline(workspace: Workspace) -> None:
+    record = LogRecord("release", "dec-1", {"figures": {"expected_acceptances": 12.5}})
+    signer = load_or_create_signer(workspace.keys_dir)
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:
+        leaf = log_store.append(conn, record)
+        receipt = issue_receipt(conn, leaf.index, signer, datetime(2019, 7, 15, tzinfo=UTC))
+    engine.dispose()
+    demo = publish_receipt(workspace, receipt, leaf.index, signer)
+    assert demo.check.valid and demo.check.record == record
     assert demo.check.tree_size == 6 and demo.receipt_path.is_file()
     code, out = _run(
         workspace, "verify-receipt", str(demo.receipt_path), "--key", demo.verifier_key

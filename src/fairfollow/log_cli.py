@@ -7,7 +7,7 @@ receipt file and the public key: it opens no workspace and no database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +18,6 @@ import typer
 from sqlalchemy.engine import Engine
 
 from fairfollow import log_store
-from fairfollow.errors import TransparencyLogError
 from fairfollow.ledger import open_ledger
 from fairfollow.log_audit import AuditReport, audit_log, verify_log
 from fairfollow.log_key import NoteSigner, load_or_create_signer, parse_verifier_key
@@ -29,7 +28,6 @@ from fairfollow.log_receipt import (
     issue_receipt,
     verify_receipt,
 )
-from fairfollow.log_record import LogRecord
 from fairfollow.terminal import console, print_json, progress, table
 from fairfollow.workspace import Workspace
 
@@ -276,30 +274,13 @@ def consistency_command(
 
 @dataclass(frozen=True)
 class LogDemo:
-    """What :func:`log_demo` did: the checkpoint it printed and the receipt it verified."""
+    """What :func:`publish_receipt` did: the checkpoint it printed and the receipt it
+    verified."""
 
     checkpoint_note: str
     receipt_path: Path
     verifier_key: str
     check: ReceiptCheck
-
-
-def log_demo(workspace: Workspace, records: Sequence[LogRecord], now: datetime) -> LogDemo:
-    """The end of ``make demo``: log ``records`` (the demo's own real decision records) in
-    one transaction, print the signed checkpoint, then verify the last record's receipt
-    offline from its file and the public key alone."""
-    if not records:
-        raise TransparencyLogError("the log demo needs at least one record to log")
-    workspace = workspace.ensure()
-    signer = load_or_create_signer(workspace.keys_dir)
-    engine = open_ledger(workspace.ledger_url)
-    try:
-        with engine.begin() as conn:
-            last = log_store.append_many(conn, records)[-1]
-            receipt = issue_receipt(conn, last.index, signer, now)
-    finally:
-        engine.dispose()
-    return publish_receipt(workspace, receipt, last.index, signer)
 
 
 def publish_receipt(
