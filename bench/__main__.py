@@ -46,7 +46,7 @@ def machine() -> str:
 
 
 def simulate_season(students: int) -> tuple[Path, list[Figure]]:
-    from fairfollow.simulator import SimulationConfig, simulate
+    from fairfollow.season.simulator import SimulationConfig, simulate
 
     out = RESULTS / f"season-{students}"
     shutil.rmtree(out, ignore_errors=True)

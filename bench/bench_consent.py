@@ -19,12 +19,17 @@ import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
-from fairfollow.activation_store import activate
-from fairfollow.consent_store import bulk_insert_arrow, events, members
-from fairfollow.coverage import coverage, reason_counts
-from fairfollow.ledger import open_ledger
-from fairfollow.policy import Deployment, PolicyStatus, PolicyVersion, Purpose, Screen, StatusEvent
-from fairfollow.policy_store import (
+from fairfollow.consent.activation_store import activate
+from fairfollow.consent.coverage import coverage, reason_counts
+from fairfollow.consent.policy import (
+    Deployment,
+    PolicyStatus,
+    PolicyVersion,
+    Purpose,
+    Screen,
+    StatusEvent,
+)
+from fairfollow.consent.policy_store import (
     add_deployments,
     add_purposes,
     add_screens,
@@ -32,6 +37,8 @@ from fairfollow.policy_store import (
     set_status,
     transaction,
 )
+from fairfollow.consent.store import bulk_insert_arrow, events, members
+from fairfollow.ledger.engine import open_ledger
 
 Report = Callable[..., None]
 MEMBERS = 800_000

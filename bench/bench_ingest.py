@@ -23,10 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from fairfollow.event_store import ingest
-from fairfollow.raw_schema import RAW_TABLES
+from fairfollow.events.schema import RAW_TABLES
+from fairfollow.events.store import ingest
+from fairfollow.season.simulator import SimulationConfig, simulate
 from fairfollow.settings import Settings
-from fairfollow.simulator import SimulationConfig, simulate
 from fairfollow.workspace import Workspace
 
 Report = Callable[..., None]

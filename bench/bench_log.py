@@ -28,11 +28,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from fairfollow import log_store, merkle
-from fairfollow.ledger import open_ledger
-from fairfollow.log_audit import audit_log, verify_log
-from fairfollow.log_key import generate_signer
-from fairfollow.log_record import LogRecord, member_ref
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.tlog import merkle
+from fairfollow.tlog import store as log_store
+from fairfollow.tlog.audit import audit_log, verify_log
+from fairfollow.tlog.keys import generate_signer
+from fairfollow.tlog.record import LogRecord, member_ref
 
 Report = Callable[..., None]
 NOW = datetime(2019, 7, 15, tzinfo=UTC)

@@ -33,15 +33,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fairfollow.analysis import (
+from fairfollow.events.store import ingest
+from fairfollow.model.analysis import (
     backtest_season,
     build_season_features,
     evaluate_season,
     forecast_date,
     train_season_model,
 )
-from fairfollow.event_store import ingest
-from fairfollow.feature_source import (
+from fairfollow.model.booster import TrainingParams, load_model
+from fairfollow.model.feature_source import (
     Engine,
     FeatureInputs,
     build_features,
@@ -50,9 +51,8 @@ from fairfollow.feature_source import (
     spark_backend,
     spark_session,
 )
-from fairfollow.model import TrainingParams, load_model
+from fairfollow.season.simulator import SimulationConfig, simulate
 from fairfollow.settings import Settings
-from fairfollow.simulator import SimulationConfig, simulate
 from fairfollow.workspace import Workspace
 
 Report = Callable[..., None]

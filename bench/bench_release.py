@@ -18,22 +18,22 @@ from pathlib import Path
 
 import numpy as np
 
-from fairfollow import service_workflow as wf
-from fairfollow.approval import Role
-from fairfollow.consent import ConsentAction, ConsentEvent
-from fairfollow.consent_history import PURPOSES, V2_PURPOSES
-from fairfollow.consent_store import Member, add_events, add_members
-from fairfollow.forecast_source import ScoreTable
-from fairfollow.intake import IntakeInputs, intake_bytes
-from fairfollow.ledger import open_ledger
-from fairfollow.offer_table import MemberIdentity
-from fairfollow.policy import PolicyVersion, Purpose, Screen
-from fairfollow.policy_store import add_purposes, add_screens, add_version, deploy
-from fairfollow.privacy_budget import set_cap
-from fairfollow.provision import Attestation
-from fairfollow.release import ReleaseRequest, release_forecast
-from fairfollow.release_figures import exact_figures, release_figures
-from fairfollow.service_examples import FORECAST_PURPOSE_KEY, YIELD_FORECAST_ID, yield_forecast
+from fairfollow.consent.policy import PolicyVersion, Purpose, Screen
+from fairfollow.consent.policy_store import add_purposes, add_screens, add_version, deploy
+from fairfollow.consent.store import Member, add_events, add_members
+from fairfollow.consent.validity import ConsentAction, ConsentEvent
+from fairfollow.employers.offers import MemberIdentity
+from fairfollow.governance import workflow as wf
+from fairfollow.governance.approval import Role
+from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, YIELD_FORECAST_ID, yield_forecast
+from fairfollow.governance.intake import IntakeInputs, intake_bytes
+from fairfollow.governance.provision import Attestation
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.model.scores import ScoreTable
+from fairfollow.release.budget import set_cap
+from fairfollow.release.door import ReleaseRequest, release_forecast
+from fairfollow.release.figures import exact_figures, release_figures
+from fairfollow.season.policy_history import PURPOSES, V2_PURPOSES
 
 Report = Callable[..., None]
 OFFERS = 1_000

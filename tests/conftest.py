@@ -45,7 +45,7 @@ def simulated_season(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
     def make(
         students: int = 2000, seed: int = 1, defects: str = "", dirt_rate: float = 0.02
     ) -> Path:
-        from fairfollow.simulator import SimulationConfig, simulate
+        from fairfollow.season.simulator import SimulationConfig, simulate
 
         key = f"n{students}-s{seed}-d{defects.replace(',', '')}-r{dirt_rate}"
         out = root / key

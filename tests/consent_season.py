@@ -14,9 +14,17 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from fairfollow import activation_store, consent_store, policy_store
-from fairfollow.consent import ConsentAction, ConsentEvent
-from fairfollow.policy import Deployment, PolicyStatus, PolicyVersion, Purpose, Screen, StatusEvent
+from fairfollow.consent import activation_store, policy_store
+from fairfollow.consent import store as consent_store
+from fairfollow.consent.policy import (
+    Deployment,
+    PolicyStatus,
+    PolicyVersion,
+    Purpose,
+    Screen,
+    StatusEvent,
+)
+from fairfollow.consent.validity import ConsentAction, ConsentEvent
 
 JST = timezone(timedelta(hours=9))
 V1_AT = datetime(2018, 3, 1, tzinfo=JST)

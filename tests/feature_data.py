@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fairfollow.feature_source import FeatureInputs
+from fairfollow.model.feature_source import FeatureInputs
 
 JST = timezone(timedelta(hours=9))
 AS_OF = datetime(2019, 7, 15, tzinfo=JST)

@@ -9,18 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from fairfollow import service_workflow as wf
-from fairfollow.approval import Role
-from fairfollow.consent import ConsentAction, ConsentEvent
-from fairfollow.consent_history import PURPOSES, V1_PURPOSES, V2_PURPOSES
-from fairfollow.consent_store import Member, add_events, add_members
-from fairfollow.forecast_source import ScoreTable
-from fairfollow.intake import IntakeInputs, intake_bytes
-from fairfollow.offer_table import MemberIdentity
-from fairfollow.policy import PolicyVersion, Purpose, Screen
-from fairfollow.policy_store import add_purposes, add_screens, add_version, deploy
-from fairfollow.provision import Attestation
-from fairfollow.service_examples import FORECAST_PURPOSE_KEY, yield_forecast
+from fairfollow.consent.policy import PolicyVersion, Purpose, Screen
+from fairfollow.consent.policy_store import add_purposes, add_screens, add_version, deploy
+from fairfollow.consent.store import Member, add_events, add_members
+from fairfollow.consent.validity import ConsentAction, ConsentEvent
+from fairfollow.employers.offers import MemberIdentity
+from fairfollow.governance import workflow as wf
+from fairfollow.governance.approval import Role
+from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, yield_forecast
+from fairfollow.governance.intake import IntakeInputs, intake_bytes
+from fairfollow.governance.provision import Attestation
+from fairfollow.model.scores import ScoreTable
+from fairfollow.season.policy_history import PURPOSES, V1_PURPOSES, V2_PURPOSES
 
 T0 = datetime(2019, 3, 1, tzinfo=UTC)
 AT = datetime(2019, 7, 15, tzinfo=UTC)
@@ -147,8 +147,8 @@ SOURCE = ScoreTable(base_rate=0.5, base_rate_source="test", default=0.8)
 
 def release_worker(url: str, start: object, results: object) -> None:
     """One release in its own process (multi-process budget test)."""
-    from fairfollow.ledger import make_engine
-    from fairfollow.release import ReleaseRequest, release_forecast
+    from fairfollow.ledger.engine import make_engine
+    from fairfollow.release.door import ReleaseRequest, release_forecast
 
     engine = make_engine(url)
     start.wait()  # type: ignore[attr-defined]

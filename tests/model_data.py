@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fairfollow.features import feature_specs
-from fairfollow.model import TrainingParams
+from fairfollow.model.booster import TrainingParams
+from fairfollow.model.features import feature_specs
 
 NOW = datetime(2019, 7, 20, tzinfo=UTC)
 AS_OF = datetime(2018, 7, 15, tzinfo=UTC)

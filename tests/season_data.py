@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fairfollow.event_store import ingest
-from fairfollow.simulator import SimulationConfig, simulate
+from fairfollow.events.store import ingest
+from fairfollow.season.simulator import SimulationConfig, simulate
 from fairfollow.workspace import Workspace
 
 

@@ -1,5 +1,5 @@
 """`python -m fairfollow` runs the CLI."""
 
-from fairfollow.cli import main
+from fairfollow.cli.app import main
 
 main()

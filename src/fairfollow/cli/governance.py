@@ -1,0 +1,385 @@
+"""``fairfollow service …``, ``intake``, ``release …``, ``budget …``, ``records …``, ``replay``.
+
+Each command parses, makes one core call and renders (Rich tables, or ``--json``). A
+refused release or rule decision exits with status 1 after printing what was decided.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from sqlalchemy.engine import Engine
+
+from fairfollow.cli import governance_tables as render
+from fairfollow.cli.terminal import console, print_json, progress
+from fairfollow.governance import workflow as wf
+from fairfollow.governance.approval import Role
+from fairfollow.governance.pool_store import parse_employer
+from fairfollow.governance.provision import Attestation
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.scenarios.replay import ReplayReport
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+Actor = Annotated[str, typer.Option("--actor", help="Who acts (recorded with the event).")]
+At = Annotated[
+    datetime | None,
+    typer.Option(
+        "--at",
+        formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"],
+        help="Instant of the action (default: now), e.g. 2019-07-15T00:00+09:00.",
+    ),
+]
+Season = Annotated[int, typer.Option(help="Hiring season (class graduating in spring).")]
+
+service_app = typer.Typer(
+    help="Data services: declare, review, approve, veto.", no_args_is_help=True
+)
+release_app = typer.Typer(help="The release door: forecasts out, individual scores never.")
+budget_app = typer.Typer(help="Per-employer privacy budgets (ε per season).")
+records_app = typer.Typer(help="Provision records (APPI Art. 29, 33(5)).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(service_app, name="service")
+    app.add_typer(release_app, name="release")
+    app.add_typer(budget_app, name="budget")
+    app.add_typer(records_app, name="records")
+    app.command("intake")(intake_command)
+    app.command("replay")(replay_command)
+
+
+def _now(at: datetime | None) -> datetime:
+    return at if at is not None else datetime.now(UTC)
+
+
+@contextmanager
+def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine]]:
+    from fairfollow.cli.app import workspace_of
+
+    workspace = workspace_of(ctx)
+    engine = open_ledger(workspace.ledger_url)
+    try:
+        yield workspace, engine
+    finally:
+        engine.dispose()
+
+
+@service_app.command("register")
+def service_register(
+    ctx: typer.Context, file: Path, actor: Actor, at: At = None, as_json: JsonFlag = False
+) -> None:
+    """Register a declaration (TOML or JSON) as a new version of its service."""
+    from fairfollow.governance.registry import load_spec
+
+    spec = load_spec(file)
+    with _ledger(ctx) as (_, engine):
+        result = wf.register_service(engine, spec, actor=actor, now=_now(at))
+    render.registration(result, as_json)
+
+
+@service_app.command("submit")
+def service_submit(
+    ctx: typer.Context, service: str, actor: Actor, at: At = None, as_json: JsonFlag = False
+) -> None:
+    """Submit the latest version for review; the rule engine decides at once."""
+    with _ledger(ctx) as (_, engine):
+        submission = wf.submit_service(engine, service, actor=actor, now=_now(at))
+    render.submission(submission, as_json)
+    if not submission.decision.allowed:
+        raise typer.Exit(1)
+
+
+@service_app.command("review")
+def service_review(
+    ctx: typer.Context,
+    service: str,
+    actor: Actor,
+    reject: Annotated[str | None, typer.Option(help="Reject with this reason.")] = None,
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The privacy officer signs the service off (or rejects it with --reject REASON)."""
+    with _ledger(ctx) as (_, engine):
+        state = wf.sign_off_service(engine, service, actor=actor, now=_now(at), reject=reject)
+    render.state(state, as_json)
+
+
+@service_app.command("approve")
+def service_approve(
+    ctx: typer.Context, service: str, actor: Actor, at: At = None, as_json: JsonFlag = False
+) -> None:
+    """A committee reviewer approves (approved once the quorum is reached)."""
+    with _ledger(ctx) as (_, engine):
+        state = wf.approve_service(engine, service, actor=actor, now=_now(at))
+    render.state(state, as_json)
+
+
+@service_app.command("veto")
+def service_veto(
+    ctx: typer.Context,
+    service: str,
+    actor: Actor,
+    reason: Annotated[str, typer.Option(help="Why (stays visible in the history).")],
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Any reviewer's veto rejects the service."""
+    with _ledger(ctx) as (_, engine):
+        state = wf.veto_service(engine, service, actor=actor, reason=reason, now=_now(at))
+    render.state(state, as_json)
+
+
+@service_app.command("show")
+def service_show(ctx: typer.Context, service: str, as_json: JsonFlag = False) -> None:
+    """The declaration, its state, approvals, vetoes and full history."""
+    with _ledger(ctx) as (_, engine):
+        view = wf.show_service(engine, service)
+    render.service_view(view, as_json)
+
+
+@service_app.command("role")
+def service_role(
+    ctx: typer.Context,
+    person: str,
+    role: Role,
+    by: Annotated[str, typer.Option(help="Who grants it.")],
+    revoke: Annotated[bool, typer.Option(help="Revoke instead of grant.")] = False,
+    at: At = None,
+) -> None:
+    """Grant (or revoke) the privacy-officer or reviewer role."""
+    with _ledger(ctx) as (_, engine):
+        change = wf.revoke_role if revoke else wf.grant_role
+        change(engine, person, role, by=by, now=_now(at))
+    console.print(f"{'revoked' if revoke else 'granted'}: {person} {role.value}")
+
+
+@service_app.command("quorum")
+def service_quorum(
+    ctx: typer.Context,
+    quorum: int,
+    by: Annotated[str, typer.Option(help="Who sets it.")],
+    at: At = None,
+) -> None:
+    """Set how many reviewer approvals the committee needs."""
+    with _ledger(ctx) as (_, engine):
+        wf.set_quorum(engine, quorum, by=by, now=_now(at))
+    console.print(f"committee quorum: {quorum}")
+
+
+@service_app.command("example")
+def service_example(
+    which: Annotated[str, typer.Argument(help="yield-forecast or dmp-follow-2019.")],
+    employers: Annotated[str, typer.Option(help="Named recipients, comma-separated.")] = "",
+    owner: Annotated[str, typer.Option(help="The named product owner.")] = "product-owner",
+) -> None:
+    """Print an example declaration (JSON) to start from."""
+    from fairfollow.governance import examples
+
+    if which == examples.YIELD_FORECAST_ID:
+        named = [parse_employer(e) for e in employers.split(",") if e.strip()]
+        spec = examples.yield_forecast(named, owner=owner)
+    elif which == examples.DMP_FOLLOW_ID:
+        spec = examples.dmp_follow_2019(owner=owner)
+    else:
+        raise typer.BadParameter(f"no example {which!r}")
+    print(json.dumps(json.loads(spec.canonical()), ensure_ascii=False, indent=2))
+
+
+@service_app.command("rules")
+def service_rules(as_json: JsonFlag = False) -> None:
+    """The rule packs, with citations (Markdown, or --json)."""
+    render.rules(as_json)
+
+
+def intake_command(
+    ctx: typer.Context,
+    employer: str,
+    file: Path,
+    season: Season,
+    provider_name: Annotated[str, typer.Option(help="Attestation: the employer's name.")],
+    provider_address: Annotated[str, typer.Option(help="Attestation: its address.")],
+    representative: Annotated[str, typer.Option(help="Attestation: its representative.")],
+    obtained_how: Annotated[str, typer.Option(help="Attestation: how it obtained the data.")],
+    consent_statement: Annotated[str, typer.Option(help="Attestation: applicants' consent.")],
+    links: Annotated[Path | None, typer.Option(help="Survey links for ID-only lists.")] = None,
+    actor: Annotated[str, typer.Option(help="Who uploads.")] = "intake",
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take in an employer's applicant/offer list (UTF-8 or Shift_JIS) with its attestation."""
+    from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
+    from fairfollow.governance.intake import intake_bytes, read_survey_links, workspace_inputs
+
+    name = parse_employer(employer)
+    attestation = Attestation(
+        provider_name, provider_address, representative, obtained_how, consent_statement
+    )
+    with _ledger(ctx) as (workspace, engine):
+        survey = read_survey_links(links, int(name[1:])) if links else {}
+        inputs = workspace_inputs(workspace, season, FORECAST_PURPOSE_KEY, survey)
+        report = intake_bytes(
+            engine, name, season, file.read_bytes(), file.name, attestation, inputs,
+            at=_now(at), actor=actor,
+        )  # fmt: skip
+    render.intake(report, as_json)
+
+
+@release_app.command("forecast")
+def release_forecast_command(
+    ctx: typer.Context,
+    employer: Annotated[str, typer.Option(help="The employer (E<id>).")],
+    service: Annotated[str, typer.Option(help="The approved data service.")],
+    season: Season = 2020,
+    epsilon: Annotated[float, typer.Option(help="ε this release spends.")] = 1.0,
+    training_season: Annotated[int, typer.Option(help="Season of the base rate.")] = 2019,
+    at: At = None,
+    as_json: JsonFlag = False,
+    internal: Annotated[
+        bool,
+        typer.Option(
+            "--internal",
+            help="With --json: the platform's record (exact figures), not the employer's view.",
+        ),
+    ] = False,
+) -> None:
+    """Release a noised aggregate forecast of the employer's offer pool (or refuse)."""
+    from fairfollow.model.scores import model_scores
+    from fairfollow.release.door import ReleaseRequest, release_forecast
+    from fairfollow.tlog.keys import load_or_create_signer
+
+    with _ledger(ctx) as (workspace, engine):
+        source = model_scores(workspace, season, training_season)
+        request = ReleaseRequest(parse_employer(employer), service, season, _now(at), epsilon)
+        outcome = release_forecast(
+            engine, request, source, signer=load_or_create_signer(workspace.keys_dir)
+        )
+    render.release(outcome, as_json, internal=internal)
+    if not outcome.released:
+        raise typer.Exit(1)
+
+
+@release_app.command("individual")
+def release_individual_command(
+    ctx: typer.Context,
+    employer: Annotated[str, typer.Option(help="The employer (E<id>).")],
+    service: Annotated[str, typer.Option(help="The data service.")],
+    season: Season = 2020,
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Attempt to send individual scores: always refused, and recorded with its citations."""
+    from fairfollow.release.door import ReleaseRequest, release_individual
+
+    with _ledger(ctx) as (_, engine):
+        request = ReleaseRequest(parse_employer(employer), service, season, _now(at))
+        outcome = release_individual(engine, request)
+    render.release(outcome, as_json)
+    raise typer.Exit(1)
+
+
+@budget_app.command("show")
+def budget_show(
+    ctx: typer.Context,
+    employer: Annotated[str | None, typer.Option(help="One employer (E<id>).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Each employer's ε cap, ε spent and releases, per season."""
+    from fairfollow.release.budget import budgets_of
+
+    with _ledger(ctx) as (_, engine), engine.connect() as conn:
+        found = budgets_of(conn, None if employer is None else parse_employer(employer))
+    render.budgets(found, as_json)
+
+
+@budget_app.command("set")
+def budget_set(
+    ctx: typer.Context,
+    employer: Annotated[str, typer.Option(help="The employer (E<id>).")],
+    cap: Annotated[float, typer.Option(help="ε cap for the season.")],
+    actor: Actor,
+    season: Season = 2020,
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set an employer's ε cap for a season (never below what is spent)."""
+    from fairfollow.release.budget import set_cap
+
+    with _ledger(ctx) as (_, engine), engine.begin() as conn:
+        found = set_cap(conn, parse_employer(employer), season, cap, actor=actor, at=_now(at))
+    render.budgets([found], as_json)
+
+
+@records_app.command("member")
+def records_member(ctx: typer.Context, member_id: int, as_json: JsonFlag = False) -> None:
+    """Who received data about this member (APPI Art. 33(5))."""
+    from fairfollow.governance.provision import provisions_for_member
+
+    with _ledger(ctx) as (_, engine), engine.connect() as conn:
+        found = provisions_for_member(conn, member_id)
+    render.provisions(member_id, found, as_json)
+
+
+@records_app.command("purge")
+def records_purge(ctx: typer.Context, at: At = None, as_json: JsonFlag = False) -> None:
+    """Delete provision and confirmation records past their legal retention period."""
+    from fairfollow.governance.provision import purge_expired
+
+    with _ledger(ctx) as (_, engine), engine.begin() as conn:
+        purged = purge_expired(conn, _now(at))
+    if as_json:
+        print_json({"provisions": purged.provisions, "confirmations": purged.confirmations})
+    else:
+        console.print(
+            f"purged {purged.provisions} provision and {purged.confirmations} confirmation records"
+        )
+
+
+def replay_command(
+    ctx: typer.Context,
+    season_dir: Path,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Fresh workspace (default: new one under the workspace's reports)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replay the 2019 case on a simulated season, end to end, in a fresh workspace."""
+    from fairfollow.cli.app import workspace_of
+    from fairfollow.scenarios.replay import replay
+
+    target = out or render.fresh_dir(workspace_of(ctx).reports_dir / "replays")
+    if target.exists() and any(target.iterdir()):
+        raise typer.BadParameter(f"{target} is not empty: the replay needs a fresh workspace")
+    with progress(quiet=as_json) as bar:
+        task = bar.add_task("replay", total=None)
+        report = replay(
+            season_dir, Workspace(target), on_step=lambda s: bar.update(task, description=s)
+        )
+    render.replay(report, as_json)
+    checks = report.checks
+    if not (checks["service_2019_denied"] and checks["all_lacking_consent_excluded"]):
+        raise typer.Exit(1)
+
+
+def replay_demo(workspace: Workspace, season_dir: Path) -> ReplayReport:
+    """The governance part of ``make demo``: the replay, in a fresh workspace under the
+    demo workspace's reports, rendered as tables."""
+    from fairfollow.scenarios.replay import replay
+
+    target = render.fresh_dir(workspace.reports_dir / "replays")
+    with progress() as bar:
+        task = bar.add_task("replay of the 2019 case", total=None)
+        report = replay(
+            season_dir, Workspace(target), on_step=lambda s: bar.update(task, description=s)
+        )
+    render.replay(report, False)
+    return report

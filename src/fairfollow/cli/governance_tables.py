@@ -1,0 +1,261 @@
+"""Terminal rendering of the governance commands: Rich tables, or JSON with ``--json``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fairfollow.cli.terminal import console, print_json, table
+from fairfollow.governance.workflow import event_json
+from fairfollow.law.packs import RULES
+from fairfollow.law.rules import Decision, render_markdown
+
+if TYPE_CHECKING:  # types only: keeps `fairfollow --help` from importing OpenDP and Arrow
+    from fairfollow.governance.approval import ServiceState
+    from fairfollow.governance.intake import IntakeReport
+    from fairfollow.governance.provision import Provision
+    from fairfollow.governance.workflow import Registration, ServiceView, Submission
+    from fairfollow.release.budget import Budget
+    from fairfollow.release.view import ReleaseOutcome
+    from fairfollow.scenarios.replay import ReplayReport
+
+
+def fresh_dir(parent: Path) -> Path:
+    """A new, empty directory name under ``parent`` (time-stamped)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    candidate, n = parent / stamp, 1
+    while candidate.exists():
+        candidate, n = parent / f"{stamp}-{n}", n + 1
+    return candidate
+
+
+def state_json(s: ServiceState) -> dict[str, object]:
+    return {
+        "service_id": s.service_id,
+        "version": s.version,
+        "state": s.state.value,
+        "current": s.current,
+        "approvals": sorted(s.approvals),
+        "privacy_officer": s.privacy_officer,
+        "last_reason": s.last_reason,
+        "vetoes": [{"actor": v.actor, "reason": v.reason} for v in s.vetoes],
+    }
+
+
+def state(s: ServiceState, as_json: bool) -> None:
+    if as_json:
+        print_json(state_json(s))
+        return
+    line = f"{s.service_id} v{s.version}: [bold]{s.state.value}[/]"
+    if s.approvals:
+        line += f" (approved by {', '.join(sorted(s.approvals))})"
+    if s.last_reason:
+        line += f" — {s.last_reason}"
+    console.print(line)
+
+
+def registration(r: Registration, as_json: bool) -> None:
+    if as_json:
+        print_json({**state_json(r.state), "material": list(r.material), "unchanged": r.unchanged})
+        return
+    if r.unchanged:
+        console.print(f"{r.state.service_id}: unchanged (still v{r.version})")
+    elif r.material:
+        console.print(f"material change ({', '.join(r.material)}): back to review")
+    state(r.state, False)
+
+
+def decision_table(title: str, decision: Decision) -> None:
+    rows = [(r.rule_id, r.outcome.value, r.citation, r.note) for r in decision.results]
+    console.print(table(title, ["rule", "outcome", "citation", "note"], rows))
+
+
+def submission(s: Submission, as_json: bool) -> None:
+    if as_json:
+        print_json({**state_json(s.state), "decision": s.decision.as_json()})
+        return
+    decision_table(f"Rules: {s.decision.outcome.value}", s.decision)
+    state(s.state, False)
+
+
+def service_view(view: ServiceView, as_json: bool) -> None:
+    if as_json:
+        print_json(view.as_json())
+        return
+    s, spec = view.state, view.spec
+    console.print(f"[bold]{spec.name}[/] ({s.service_id} v{s.version}) owner: {s.owner}")
+    state(s, False)
+    console.print(
+        table(
+            "History",
+            ["event", "kind", "version", "actor", "at", "reason"],
+            [
+                (e["event_id"], e["kind"], e["version"], e["actor"], e["at"], e["reason"])
+                for e in map(event_json, s.history)
+            ],
+        )
+    )
+
+
+def rules(as_json: bool) -> None:
+    if as_json:
+        print_json(
+            [
+                {
+                    "rule": r.rule_id,
+                    "pack": r.pack,
+                    "citation": r.citation,
+                    "mandatory": r.mandatory,
+                    "summary_en": r.summary_en,
+                    "summary_ja": r.summary_ja,
+                }
+                for r in RULES
+            ]
+        )
+    else:
+        print(render_markdown(RULES), end="")
+
+
+def intake(report: IntakeReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.as_json())
+        return
+    console.print(
+        table(
+            f"Intake {report.intake_id}: {report.file_name} ({report.encoding}, keyed by "
+            f"{report.keyed_by}) → {report.employer}, season {report.season}",
+            ["what", "rows"],
+            [
+                ("read", report.rows_read),
+                ("accepted", report.rows_accepted),
+                ("quarantined", report.rows_quarantined),
+                ("matched", report.matched),
+                *((f"refused: {k}", v) for k, v in report.refused_by_reason.items()),
+                *((f"unmatched: {k}", v) for k, v in report.unmatched_by_reason.items()),
+                ("offers in pool", report.offers),
+            ],
+        )
+    )
+    if report.quarantined_lines:
+        console.print(
+            table(
+                "Quarantined lines",
+                ["line", "column", "rule"],
+                [(q.line, q.column, q.rule) for q in report.quarantined_lines],
+            )
+        )
+
+
+def release(outcome: ReleaseOutcome, as_json: bool, *, internal: bool = False) -> None:
+    """By default only what the employer receives; exact figures only when asked for."""
+    if as_json:
+        print_json(outcome.as_json() if internal else outcome.employer_view())
+        return
+    if outcome.released and outcome.figures is not None:
+        f = outcome.figures
+        console.print(
+            table(
+                f"Release {outcome.release_id} to {outcome.employer} (ε {f.epsilon:g}; "
+                f"figures ± {f.noise_bound:.1f} at {f.noise_confidence:.0%})",
+                ["figure", "value"],
+                [
+                    ("offers in pool", f.pool_offers),
+                    ("forecast from base rate only", f.base_rate_offers),
+                    ("expected acceptances", f.expected_acceptances),
+                    (f"{f.interval_level:.0%} interval", f"{f.interval_lower}–{f.interval_upper}"),
+                    ("interval with noise", f"{f.forecast_interval[0]}–{f.forecast_interval[1]}"),
+                    (
+                        "ε left this season",
+                        f"{outcome.budget.remaining:g}" if outcome.budget else "-",
+                    ),
+                ],
+            )
+        )
+        return
+    console.print(f"[bold red]refused[/] ({outcome.reason}), decision {outcome.decision_id}")
+    if outcome.decision is not None:
+        decision_table("Rules", outcome.decision)
+
+
+def budgets(found: Sequence[Budget], as_json: bool) -> None:
+    if as_json:
+        print_json([b.as_json() for b in found])
+        return
+    console.print(
+        table(
+            "Privacy budgets",
+            ["employer", "season", "ε cap", "ε spent", "ε left", "releases"],
+            [
+                (b.employer, b.season, b.cap, f"{b.spent:g}", f"{b.remaining:g}", b.releases)
+                for b in found
+            ],
+        )
+    )
+
+
+def provisions(member_id: int, found: Sequence[Provision], as_json: bool) -> None:
+    if as_json:
+        print_json({"member_id": member_id, "provisions": [p.as_json() for p in found]})
+        return
+    console.print(
+        table(
+            f"Provisions of data about member {member_id}",
+            ["provision", "recipient", "items", "consent basis", "at", "kept until"],
+            [
+                (
+                    p.provision_id,
+                    p.recipient,
+                    p.items,
+                    p.consent_basis,
+                    p.provided_at.isoformat(),
+                    p.retain_until.date().isoformat(),
+                )
+                for p in found
+            ],
+        )
+    )
+
+
+def replay(report: ReplayReport, as_json: bool) -> None:
+    payload = report.as_json()
+    if as_json:
+        print_json(payload)
+        return
+    console.rule("[bold]Replay of the 2019 case")
+    decision_table("The 2019 service, submitted", report.service_2019.decision)
+    console.print(
+        f"individual release: refused ({report.individual_release.reason}); citations: "
+        + "; ".join(report.individual_release.citations)
+    )
+    rows = []
+    for f in report.forecasts:
+        o, fig = f.outcome, f.outcome.figures
+        rows.append(
+            (
+                f.employer,
+                o.reason,
+                "-" if fig is None else fig.expected_acceptances,
+                "-" if fig is None else f"{fig.forecast_interval[0]}–{fig.forecast_interval[1]}",
+                f"{o.epsilon_spent:g}",
+                len(o.excluded_member_ids),
+                "-" if f.realised is None else f.realised,
+            )
+        )
+    console.print(
+        table(
+            "Forecasts released (noised) per employer",
+            [
+                "employer",
+                "outcome",
+                "expected",
+                "interval",
+                "ε",
+                "excluded (no consent)",
+                "realised (truth)",
+            ],
+            rows,
+        )
+    )
+    console.print(table("Checks", ["check", "value"], list(report.checks.items())))

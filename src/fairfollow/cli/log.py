@@ -1,0 +1,305 @@
+"""``fairfollow log …``: checkpoints, receipts, proofs and audits of the transparency log.
+
+Each command parses, makes one core call and renders. ``verify-receipt`` needs only the
+receipt file and the public key: it opens no workspace and no database.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import Engine
+
+from fairfollow.cli.terminal import console, print_json, progress, table
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.tlog import store as log_store
+from fairfollow.tlog.audit import AuditReport, audit_log, verify_log
+from fairfollow.tlog.keys import NoteSigner, load_or_create_signer, parse_verifier_key
+from fairfollow.tlog.receipt import (
+    FILE_SUFFIX,
+    Receipt,
+    ReceiptCheck,
+    issue_receipt,
+    verify_receipt,
+)
+from fairfollow.workspace import Workspace
+
+log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(log_app, name="log")
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+@contextmanager
+def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, NoteSigner]]:
+    from fairfollow.cli.app import workspace_of
+
+    workspace = workspace_of(ctx)
+    engine = open_ledger(workspace.ledger_url)
+    try:
+        yield workspace, engine, load_or_create_signer(workspace.keys_dir)
+    finally:
+        engine.dispose()
+
+
+@log_app.command("checkpoint")
+def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Sign the current tree head (or reuse the latest if nothing was appended) and print it."""
+    with _ledger(ctx) as (_, engine, signer), engine.begin() as conn:
+        stored = log_store.issue_checkpoint(conn, signer, datetime.now(UTC))
+    if as_json:
+        print_json(
+            {
+                "checkpoint_id": stored.checkpoint_id,
+                "tree_size": stored.size,
+                "root": _b64(stored.root),
+                "issued_at": stored.issued_at.isoformat(),
+                "note": stored.note,
+            }
+        )
+    else:
+        print(stored.note, end="")
+
+
+@log_app.command("export-key")
+def export_key_command(ctx: typer.Context) -> None:
+    """Print the log's public verifier key (<name>+<key id>+<base64 key>)."""
+    from fairfollow.cli.app import workspace_of
+
+    print(load_or_create_signer(workspace_of(ctx).keys_dir).verifier.encode())
+
+
+@log_app.command("receipt")
+def receipt_command(
+    ctx: typer.Context,
+    index: Annotated[int | None, typer.Option(help="Leaf index.")] = None,
+    ref: Annotated[str | None, typer.Option(help="Ref of the logged record instead.")] = None,
+    kind: Annotated[str, typer.Option(help="Kind of the record named by --ref.")] = "release",
+    out: Annotated[Path | None, typer.Option(help=f"Write here (*{FILE_SUFFIX}).")] = None,
+) -> None:
+    """Issue the receipt of one leaf: proof, signed checkpoint and the leaf itself."""
+    with _ledger(ctx) as (_, engine, signer), engine.begin() as conn:
+        if index is None:
+            found = log_store.find_leaf(conn, kind, ref) if ref else None
+            if found is None:
+                raise typer.BadParameter("give --index, or --ref (and --kind) of a logged record")
+            index = found.index
+        receipt = issue_receipt(conn, index, signer, datetime.now(UTC))
+    if out is None:
+        print(receipt.encode(), end="")
+    else:
+        out.write_text(receipt.encode(), encoding="utf-8")
+        console.print(f"receipt for leaf {index} written to {out}")
+
+
+def _verifier_text(key: str) -> str:
+    path = Path(key)
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else key
+
+
+def render_receipt_check(check: ReceiptCheck, as_json: bool) -> None:
+    record = check.record
+    if as_json:
+        print_json(
+            {
+                "valid": check.valid,
+                "reason": check.reason,
+                "index": check.index,
+                "tree_size": check.tree_size,
+                "record": None
+                if record is None
+                else {"kind": record.kind, "ref": record.ref, "body": record.body},
+            }
+        )
+    elif check.valid and record is not None:
+        console.print(
+            f"[green]✓ valid[/]: leaf {check.index} of a tree of {check.tree_size} "
+            f"leaves — {record.kind} {record.ref}"
+        )
+    else:
+        console.print(f"[red]✗ invalid[/]: {check.reason}")
+
+
+@log_app.command("verify-receipt")
+def verify_receipt_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Receipt file.")],
+    key: Annotated[str, typer.Option(help="Verifier key, or a file holding it.")],
+    origin: Annotated[str | None, typer.Option(help="Expected log origin.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify a receipt offline with only the file and the log's public key."""
+    check = verify_receipt(
+        file.read_text(encoding="utf-8"), parse_verifier_key(_verifier_text(key)), origin
+    )
+    render_receipt_check(check, as_json)
+    if not check.valid:
+        raise typer.Exit(1)
+
+
+@log_app.command("verify")
+def verify_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Recompute every checkpoint from the leaves; check consecutive ones are consistent."""
+    with _ledger(ctx) as (_, engine, signer), engine.connect() as conn:
+        total = log_store.tree_size(conn)
+        with progress(quiet=as_json) as bar:
+            task = bar.add_task("verifying leaves", total=total)
+            result = verify_log(conn, signer.verifier, lambda n: bar.update(task, completed=n))
+            bar.update(task, completed=total)
+    if as_json:
+        print_json(
+            {
+                "ok": result.ok,
+                "tree_size": result.tree_size,
+                "checkpoints": result.checkpoints,
+                "problems": list(result.problems),
+            }
+        )
+    elif result.ok:
+        console.print(
+            f"[green]✓ log verified[/]: {result.tree_size:,} leaves, "
+            f"{result.checkpoints} checkpoints"
+        )
+    else:
+        console.print(table("Log verification failed", ["problem"], [[p] for p in result.problems]))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def render_audit(report: AuditReport, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "ok": report.ok,
+                "tree_size": report.tree_size,
+                "checkpoints": report.checkpoints,
+                "signed_size": report.signed_size,
+                "unsigned_leaves": report.unsigned_leaves,
+                "findings": [
+                    {"kind": f.kind, "index": f.index, "end": f.end, "detail": f.detail}
+                    for f in report.findings
+                ],
+            }
+        )
+        return
+    summary = (
+        f"{report.tree_size:,} leaves, {report.checkpoints} checkpoints, "
+        f"{report.unsigned_leaves:,} leaves not yet under a checkpoint"
+    )
+    if report.ok:
+        console.print(f"[green]✓ no tampering found[/]: {summary}")
+        return
+    rows = [
+        (f.kind, "" if f.index is None else f.index, "" if f.end is None else f.end - 1, f.detail)
+        for f in report.findings
+    ]
+    console.print(
+        table(
+            f"Log audit: {len(rows)} findings ({summary})", ["kind", "index", "to", "detail"], rows
+        )
+    )
+
+
+@log_app.command("audit")
+def audit_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Report every modified, deleted, reordered or inserted leaf with its index."""
+    with _ledger(ctx) as (_, engine, signer), engine.connect() as conn:
+        total = log_store.tree_size(conn)
+        with progress(quiet=as_json) as bar:
+            task = bar.add_task("auditing leaves", total=total)
+            report = audit_log(conn, signer.verifier, lambda n: bar.update(task, completed=n))
+            bar.update(task, completed=total)
+    render_audit(report, as_json)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@log_app.command("prove")
+def prove_command(
+    ctx: typer.Context,
+    index: Annotated[int, typer.Option(help="Leaf index (0-based).")],
+    size: Annotated[int | None, typer.Option(help="Tree size; default the current.")] = None,
+) -> None:
+    """Print the inclusion proof of a leaf as JSON (hashes in base64)."""
+    with _ledger(ctx) as (_, engine, _signer), engine.connect() as conn:
+        size = log_store.tree_size(conn) if size is None else size
+        proof = log_store.inclusion_proof(conn, index, size)
+        leaf = log_store.read_leaf(conn, index)
+        root = log_store.root_at(conn, size)
+    print_json(
+        {
+            "leaf_index": index,
+            "tree_size": size,
+            "leaf_hash": _b64(leaf.leaf_hash),
+            "root": _b64(root),
+            "proof": [_b64(item) for item in proof],
+        }
+    )
+
+
+@log_app.command("consistency")
+def consistency_command(
+    ctx: typer.Context,
+    size1: Annotated[int, typer.Option("--from", help="Older tree size.")],
+    size2: Annotated[int | None, typer.Option("--to", help="Newer size; default current.")] = None,
+) -> None:
+    """Print the consistency proof between two tree sizes as JSON (hashes in base64)."""
+    with _ledger(ctx) as (_, engine, _signer), engine.connect() as conn:
+        size2 = log_store.tree_size(conn) if size2 is None else size2
+        proof = log_store.consistency_proof(conn, size1, size2)
+        root1, root2 = log_store.root_at(conn, size1), log_store.root_at(conn, size2)
+    print_json(
+        {
+            "size1": size1,
+            "size2": size2,
+            "root1": _b64(root1),
+            "root2": _b64(root2),
+            "proof": [_b64(item) for item in proof],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class LogDemo:
+    """What :func:`publish_receipt` did: the checkpoint it printed and the receipt it
+    verified."""
+
+    checkpoint_note: str
+    receipt_path: Path
+    verifier_key: str
+    check: ReceiptCheck
+
+
+def publish_receipt(
+    workspace: Workspace, receipt: Receipt, index: int, signer: NoteSigner
+) -> LogDemo:
+    """Write a leaf's receipt to the reports folder, print the signed checkpoint, and verify
+    the file offline with the public key alone, as a member or auditor would."""
+    path = workspace.reports_dir / f"log-leaf-{index}{FILE_SUFFIX}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(receipt.encode(), encoding="utf-8")
+    verifier_key = signer.verifier.encode()
+    console.rule("[bold]Transparency log: latest signed checkpoint")
+    console.print(receipt.checkpoint_note, end="", markup=False, highlight=False)
+    check = verify_receipt(path.read_text(encoding="utf-8"), parse_verifier_key(verifier_key))
+    console.print(
+        f"receipt {path} — verify it yourself with:\n"
+        f"  fairfollow log verify-receipt {path} --key '{verifier_key}'",
+        markup=False,
+        highlight=False,
+    )
+    render_receipt_check(check, as_json=False)
+    return LogDemo(receipt.checkpoint_note, path, verifier_key, check)

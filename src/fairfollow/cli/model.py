@@ -1,0 +1,320 @@
+"""CLI for the analysts' model work: ``features build``, ``model train``, ``model evaluate``,
+``forecast backtest``; and :func:`run_model_demo` for ``make demo``.
+
+Internal analyst views only: per-offer probabilities and pool forecasts shown here are
+never released to employers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fairfollow.cli.terminal import console, print_json, progress, table
+from fairfollow.model.analysis import (
+    CURRENT_SEASON,
+    TRAINING_SEASON,
+    FeatureRun,
+    HiringPlan,
+    TrainResult,
+    backtest_season,
+    build_season_features,
+    evaluate_season,
+    hiring_plans,
+    train_season_model,
+)
+from fairfollow.model.backtest import BacktestReport
+from fairfollow.model.booster import TrainingParams
+from fairfollow.model.evaluation import EvaluationReport
+from fairfollow.model.feature_source import Engine, spark_backend, spark_session
+from fairfollow.workspace import Workspace
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+TruthOption = Annotated[
+    Path, typer.Option("--truth", help="The simulator's truth/offers.parquet (evaluation only).")
+]
+
+
+def _f(value: float) -> str:
+    return "–" if value != value else f"{value:.4f}"
+
+
+def render_features(run: FeatureRun) -> None:
+    o = run.offers
+    rows: list[tuple[str, object]] = [
+        ("employer files", o.files),
+        ("offers matched", o.offers),
+        *((f"matched by {k}", v) for k, v in o.matched_by.items()),
+        *((f"unmatched: {k}", v) for k, v in o.unmatched_by_reason.items()),
+        *((f"rows rejected: {k}", v) for k, v in o.rejected_rows.items()),
+        ("feature rows", run.build.table.num_rows),
+        ("features", len(run.build.feature_names)),
+    ]
+    b = run.build
+    console.print(
+        table(
+            f"Features, season {b.season}, as of {b.as_of.isoformat()} "
+            f"({b.engine}, {b.elapsed_s:.1f} s) → {run.path}",
+            ["what", "count"],
+            rows,
+        )
+    )
+    for d in b.partners:
+        mark = "[green]used[/]" if d.allowed else "[bold red]NOT used[/]"
+        console.print(f"partner data {d.partner_id}: {mark} — {d.reason}")
+
+
+def render_training(result: TrainResult) -> None:
+    m = result.model.metadata
+    h = m.holdout
+    console.print(
+        table(
+            f"Model {m.model_id} → {result.folder}",
+            ["what", "value"],
+            [
+                ("training rows / held out", f"{m.train_rows:,} / {m.calibration_rows:,}"),
+                ("calibration", m.calibration_method),
+                ("held-out AUC / Brier / ECE", f"{_f(h.auc)} / {_f(h.brier)} / {_f(h.ece)}"),
+                (
+                    "rate SD: calibration / median employer",
+                    f"{m.widening.calibration_variance**0.5:.4f} / "
+                    f"{m.widening.default_employer_variance**0.5:.4f}",
+                ),
+                ("data fingerprint", m.data_fingerprint[:16] + "…"),
+            ],
+        )
+    )
+
+
+def render_evaluation(report: EvaluationReport) -> None:
+    rows = [
+        (name, _f(s.auc), _f(s.brier), _f(s.log_loss), _f(s.ece), _f(s.ece_adaptive))
+        for name, s in (("model", report.model), ("oracle (true p)", report.oracle))
+    ]
+    console.print(
+        table(
+            f"Evaluation, season {report.season}: {report.model.count:,} offers, "
+            f"lift ratio {report.lift_ratio:.3f}",
+            ["scores", "AUC", "Brier", "log loss", "ECE fixed", "ECE adaptive"],
+            rows,
+        )
+    )
+    if report.model_above_oracle:
+        console.print("[bold red]model AUC above the oracle's: leakage or a bug[/]")
+    fair_rows = [
+        (
+            a.attribute,
+            g.group,
+            g.count,
+            _f(g.auc),
+            _f(g.brier),
+            _f(g.mean_predicted),
+            _f(g.observed_rate),
+            _f(a.impact_ratio),
+        )
+        for a in report.fairness.attributes
+        for g in a.groups
+    ]
+    console.print(
+        table(
+            "Fairness audit (internal flag: p < 0.5; impact ratio: four-fifths rule)",
+            ["attribute", "group", "offers", "AUC", "Brier", "mean p", "observed", "impact"],
+            fair_rows,
+        )
+    )
+    if report.reliability_png:
+        console.print(f"reliability diagram: {report.reliability_png}")
+
+
+def render_backtest(report: BacktestReport, *, pools_shown: int = 8) -> None:
+    console.print(
+        table(
+            "Pool forecast backtest (realised employer pools: excess variance z "
+            f"{report.overdispersion.z:.1f}, τ {report.overdispersion.estimate_sd:.4f})",
+            ["pools", "level", "n pools", "coverage", "content", "nearest", "widened", "error"],
+            [
+                (
+                    f.kind,
+                    f"{f.level:.0%}",
+                    f.pools,
+                    f"{f.coverage:.1%}",
+                    f"{f.content:.1%}",
+                    f"{f.nearest_coverage:.1%}",
+                    f"{f.widened_coverage:.1%}",
+                    f"{f.mean_signed_error:+.2f}",
+                )
+                for f in report.figures
+            ],
+        )
+    )
+    shown = sorted(report.employer_pools, key=lambda p: -p.offers)[:pools_shown]
+    console.print(
+        table(
+            "Employer pools (internal analyst view)",
+            ["pool", "offers", "expected", "80% interval", "90% (widened)", "realised"],
+            [
+                (
+                    p.pool,
+                    p.offers,
+                    f"{p.expected:.1f}",
+                    f"{p.intervals[0].lower}–{p.intervals[0].upper}",
+                    f"{p.widened[-1].lower}–{p.widened[-1].upper}",
+                    p.realised,
+                )
+                for p in shown
+            ],
+        )
+    )
+
+
+def render_plans(plans: list[HiringPlan]) -> None:
+    console.print(
+        table(
+            "Offers needed for a hiring target (internal analyst view)",
+            ["pool", "offers", "expected", "target", "extra offers", "P(reach)"],
+            [
+                (
+                    p.pool,
+                    p.offers,
+                    f"{p.expected:.1f}",
+                    p.target,
+                    p.plan.additional_offers,
+                    f"{p.plan.probability_reached:.3f}",
+                )
+                for p in plans
+            ],
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    features = typer.Typer(help="Offer features over the event store.", no_args_is_help=True)
+    model = typer.Typer(help="The offer-acceptance model.", no_args_is_help=True)
+    forecast = typer.Typer(help="Pool forecasts of acceptances.", no_args_is_help=True)
+    app.add_typer(features, name="features")
+    app.add_typer(model, name="model")
+    app.add_typer(forecast, name="forecast")
+
+    @features.command("build")
+    def features_build(
+        ctx: typer.Context,
+        employers: Annotated[Path, typer.Option(help="The season's employers/ directory.")],
+        season: Annotated[int, typer.Option(help="Season whose offers to build.")] = CURRENT_SEASON,
+        as_of: Annotated[
+            datetime | None,
+            typer.Option(
+                "--as-of",
+                formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"],
+                help="As-of time (default: the season's forecast date).",
+            ),
+        ] = None,
+        engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.DUCKDB,
+        spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Match the season's offers to members and build their features at the as-of time."""
+        from fairfollow.cli.app import workspace_of
+
+        workspace = workspace_of(ctx)
+        backend = spark_backend(spark_session(spark_master)) if engine is Engine.SPARK else None
+        with progress(quiet=as_json) as bar:
+            bar.add_task(f"building features ({engine})", total=None)
+            run = build_season_features(
+                workspace, employers, season, as_of=as_of, engine=engine, backend=backend
+            )
+        if as_json:
+            print_json(
+                {
+                    "offers": run.offers.as_dict(),
+                    "path": str(run.path),
+                    "feature_names": list(run.build.feature_names),
+                    "engine": str(run.build.engine),
+                    "as_of": run.build.as_of.isoformat(),
+                    "elapsed_s": run.build.elapsed_s,
+                    "partners": [d.__dict__ for d in run.build.partners],
+                }
+            )
+        else:
+            render_features(run)
+
+    @model.command("train")
+    def model_train(
+        ctx: typer.Context,
+        season: Annotated[int, typer.Option(help="Season with outcomes.")] = TRAINING_SEASON,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        threads: Annotated[int, typer.Option(help="LightGBM threads.")] = 1,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Train and calibrate the model on the season's offers; write it and its card."""
+        from fairfollow.cli.app import workspace_of
+
+        params = TrainingParams(seed=seed, threads=threads)
+        with progress(quiet=as_json) as bar:
+            bar.add_task("training", total=None)
+            result = train_season_model(workspace_of(ctx), season, params, now=datetime.now(UTC))
+        if as_json:
+            print_json({"folder": str(result.folder), **result.model.metadata.as_dict()})
+        else:
+            render_training(result)
+
+    @model.command("evaluate")
+    def model_evaluate(
+        ctx: typer.Context,
+        truth: TruthOption,
+        season: Annotated[int, typer.Option(help="Season to evaluate.")] = CURRENT_SEASON,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Score the current model against the truth: metrics, oracle, fairness, diagram."""
+        from fairfollow.cli.app import workspace_of
+
+        with progress(quiet=as_json) as bar:
+            bar.add_task("evaluating", total=None)
+            report = evaluate_season(workspace_of(ctx), truth, season)
+        if as_json:
+            print_json(report.as_json())
+        else:
+            render_evaluation(report)
+
+    @forecast.command("backtest")
+    def forecast_backtest(
+        ctx: typer.Context,
+        truth: TruthOption,
+        season: Annotated[int, typer.Option(help="Season to backtest.")] = CURRENT_SEASON,
+        seeds: Annotated[int, typer.Option(help="Seeds of random sub-pools.")] = 5,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Employer pools and random sub-pools: interval coverage and signed error."""
+        from fairfollow.cli.app import workspace_of
+
+        with progress(quiet=as_json) as bar:
+            bar.add_task("backtesting", total=None)
+            report = backtest_season(workspace_of(ctx), truth, season, seeds=tuple(range(seeds)))
+        if as_json:
+            print_json(report.as_json())
+        else:
+            render_backtest(report)
+
+
+def run_model_demo(workspace: Workspace, season_dir: Path, *, seed: int = 0) -> None:
+    """The analysts' part of ``make demo``: features, training, evaluation, pool forecasts."""
+    for step, season in enumerate((TRAINING_SEASON, CURRENT_SEASON), start=3):
+        console.rule(f"[bold]{step}. Offers and features, season {season}")
+        with progress() as bar:
+            bar.add_task(f"features {season}", total=None)
+            run = build_season_features(workspace, season_dir / "employers", season)
+        render_features(run)
+    console.rule("[bold]5. Train the offer-acceptance model")
+    render_training(
+        train_season_model(
+            workspace, TRAINING_SEASON, TrainingParams(seed=seed), now=datetime.now(UTC)
+        )
+    )
+    truth = season_dir / "truth" / "offers.parquet"
+    console.rule("[bold]6. Evaluate against the simulator's truth (internal)")
+    render_evaluation(evaluate_season(workspace, truth))
+    console.rule("[bold]7. Pool forecasts and their backtest (internal analyst view)")
+    render_backtest(backtest_season(workspace, truth))
+    render_plans(hiring_plans(workspace))

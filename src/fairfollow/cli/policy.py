@@ -1,0 +1,275 @@
+"""``fairfollow policy …``: policy versions, their rollout to screens, and the activation gate.
+
+Each command parses, makes one core call and renders. ``activate`` exits with status 3 when
+the gate refuses (lagging screens are named), so a deployment script stops there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import Connection
+
+from fairfollow.cli.terminal import console, err_console, print_json, table
+from fairfollow.consent import activation_store, policy_store
+from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVersion, StatusEvent
+from fairfollow.errors import InputError
+from fairfollow.ledger.engine import open_ledger
+
+policy_app = typer.Typer(help="Policy versions, deployments to screens, the activation gate.")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="Instant (ISO 8601 with offset); default now."),
+]
+REFUSED_EXIT = 3
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policy_app, name="policy")
+
+
+def parse_at(text: str | None) -> datetime:
+    """An instant from the command line; naive times are refused (their offset is a guess)."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not ISO 8601") from exc
+    if parsed.tzinfo is None:
+        raise typer.BadParameter(f"{text!r} has no UTC offset (e.g. +09:00 or Z)")
+    return parsed.astimezone(UTC)
+
+
+@contextmanager
+def ledger_tx(ctx: typer.Context) -> Iterator[Connection]:
+    """A write transaction on the workspace's ledger."""
+    from fairfollow.cli.app import workspace_of
+
+    engine = open_ledger(workspace_of(ctx).ledger_url)
+    try:
+        with policy_store.transaction(engine) as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+@policy_app.command("list")
+def list_command(ctx: typer.Context, at: AtOption = None, as_json: JsonFlag = False) -> None:
+    """Versions with their status, screens with what they display, and gate decisions."""
+    with ledger_tx(ctx) as conn:
+        view = activation_store.overview(conn, parse_at(at))
+    if as_json:
+        print_json(
+            {
+                "at": view.at.isoformat(),
+                "active": list(view.active),
+                "versions": [
+                    {
+                        "version_id": row.version.version_id,
+                        "status": row.status.value if row.status else None,
+                        "effective_at": row.version.effective_at.isoformat(),
+                        "purposes": sorted(row.version.purposes),
+                        "material_changes": sorted(row.version.material_changes),
+                    }
+                    for row in view.versions
+                ],
+                "screens": [
+                    {
+                        "screen_id": row.screen.screen_id,
+                        "channel": row.screen.channel,
+                        "displays": row.displayed,
+                        "lagging": row.lagging,
+                    }
+                    for row in view.screens
+                ],
+                "decisions": [
+                    {
+                        "version_id": d.version_id,
+                        "at": d.at.isoformat(),
+                        "outcome": d.outcome,
+                        "actor": d.actor,
+                        "reason": d.reason,
+                        "lagging": [list(pair) for pair in d.lagging],
+                    }
+                    for d in view.decisions
+                ],
+            }
+        )
+        return
+    console.print(
+        table(
+            "Policy versions",
+            ["version", "status", "effective (UTC)", "purposes", "material changes"],
+            [
+                (
+                    r.version.version_id,
+                    r.status.value if r.status else "-",
+                    r.version.effective_at.isoformat(),
+                    ", ".join(sorted(r.version.purposes)),
+                    ", ".join(sorted(r.version.material_changes)) or "-",
+                )
+                for r in view.versions
+            ],
+        )
+    )
+    console.print(
+        table(
+            f"Screens at {view.at.isoformat()} (active version: {', '.join(view.active) or '-'})",
+            ["screen", "channel", "displays", "lagging"],
+            [
+                (
+                    r.screen.screen_id,
+                    r.screen.channel,
+                    r.displayed or "-",
+                    "LAGGING" if r.lagging else "",
+                )
+                for r in view.screens
+            ],
+        )
+    )
+    if view.decisions:
+        console.print(
+            table(
+                "Activation decisions",
+                ["version", "at", "outcome", "by", "reason", "lagging screens"],
+                [
+                    (
+                        d.version_id,
+                        d.at.isoformat(),
+                        d.outcome,
+                        d.actor,
+                        d.reason or "-",
+                        ", ".join(s for s, _ in d.lagging) or "-",
+                    )
+                    for d in view.decisions
+                ],
+            )
+        )
+
+
+@policy_app.command("add")
+def add_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON: version_id, effective_at, purposes, text_ja, text_en, material_changes."
+        ),
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who drafts it.")] = "privacy officer",
+) -> None:
+    """Record a new policy version as a draft."""
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+        version = PolicyVersion(
+            doc["version_id"],
+            datetime.fromisoformat(doc["effective_at"]),
+            frozenset(doc["purposes"]),
+            doc["text_ja"],
+            doc["text_en"],
+            frozenset(doc.get("material_changes", [])),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{file}: not a policy version document: {exc!r}") from exc
+    with ledger_tx(ctx) as conn:
+        added = policy_store.add_version(conn, version, at=datetime.now(UTC), actor=by)
+    console.print(f"{version.version_id}: {'recorded as draft' if added else 'already recorded'}")
+
+
+@policy_app.command("approve")
+def approve_command(
+    ctx: typer.Context,
+    version: str,
+    by: Annotated[str, typer.Option("--by", help="Who approves (named person).")],
+    reason: Annotated[str, typer.Option("--reason")] = "",
+) -> None:
+    """Approve a draft version (draft → approved)."""
+    with ledger_tx(ctx) as conn:
+        policy_store.set_status(
+            conn, StatusEvent(version, PolicyStatus.APPROVED, datetime.now(UTC), by, reason)
+        )
+    console.print(f"{version}: approved by {by}")
+
+
+@policy_app.command("deploy")
+def deploy_command(ctx: typer.Context, screen: str, version: str, at: AtOption = None) -> None:
+    """Record that SCREEN displays VERSION from now (or --at) on, as the deploy log says."""
+    with ledger_tx(ctx) as conn:
+        deployment = policy_store.deploy(conn, screen, version, parse_at(at))
+    console.print(
+        f"deployment {deployment.deploy_id}: {screen} displays {version} "
+        f"from {deployment.deployed_at.isoformat()}"
+    )
+
+
+def render_decision(decision: ActivationDecision) -> None:
+    if decision.allowed:
+        forced = decision.outcome.value == "forced"
+        console.print(
+            f"[bold {'yellow' if forced else 'green'}]{decision.version_id} "
+            f"{decision.outcome.value}[/] at {decision.at.isoformat()} by {decision.actor}"
+            + (f" (reason: {decision.reason})" if forced else "")
+        )
+        if forced:
+            console.print(
+                "Consent given on the lagging screens below stays invalid for purposes "
+                "their version does not cover."
+            )
+    else:
+        err_console.print(f"[bold red]activation of {decision.version_id} refused[/]")
+        for reason in decision.reasons:
+            err_console.print(f"  - {reason}")
+    if decision.lagging:
+        console.print(
+            table(
+                "Lagging screens",
+                ["screen", "displays"],
+                [(s.screen_id, s.displayed or "-") for s in decision.lagging],
+            )
+        )
+
+
+@policy_app.command("activate")
+def activate_command(
+    ctx: typer.Context,
+    version: str,
+    force: Annotated[bool, typer.Option("--force", help="Go live over lagging screens.")] = False,
+    by: Annotated[str, typer.Option("--by", help="Named person (required with --force).")] = "",
+    reason: Annotated[str, typer.Option("--reason", help="Why (required with --force).")] = "",
+    at: AtOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Make VERSION the live policy; refused while any active screen displays another."""
+    with ledger_tx(ctx) as conn:
+        decision = activation_store.activate(
+            conn, version, at=parse_at(at), actor=by, force=force, reason=reason
+        )
+    if as_json:
+        print_json(
+            {
+                "version_id": decision.version_id,
+                "at": decision.at.isoformat(),
+                "outcome": decision.outcome.value,
+                "allowed": decision.allowed,
+                "lagging": [
+                    {"screen_id": s.screen_id, "displays": s.displayed} for s in decision.lagging
+                ],
+                "reasons": list(decision.reasons),
+                "actor": decision.actor,
+                "reason": decision.reason,
+                "citation": decision.citation,
+            }
+        )
+    else:
+        render_decision(decision)
+    if not decision.allowed:
+        raise typer.Exit(REFUSED_EXIT)

@@ -1,0 +1,1 @@
+"""The consent ledger: policy versions, screens, validity, coverage, receipts."""

@@ -1,0 +1,1 @@
+"""Employers' applicant/offer files: parsing, applicant ids, offers, matching."""

@@ -1,0 +1,212 @@
+"""The offers table: client employers' offers matched to members, one row per offer.
+
+Built from the employer files of one season (``employer_file`` parses them): every row with
+an offer date becomes an offer of company ``E<id>`` to the member it matches, inside the
+platform's training zone. Matching: the normalised e-mail first (NFKC, trimmed, lower
+case), then ``name_kana`` (NFKC, spaces removed) with ``birth_date``. A row that matches no
+member, or more than one, is kept out and counted by reason; nothing is dropped silently
+(DESIGN principle 5). The outcome (``accepted``) is filled where the employer reported it
+(the previous season's files); the current season's files carry none.
+
+This is the analysts' plain matching for model work. Governed matching (consent checked for
+the combination, keyed hashes, attestation at intake) belongs to the employer-intake and
+governance work and must replace it before any release.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fairfollow.employers.file import EmployerFile, EmployerRow, parse_employer_file
+from fairfollow.errors import InputError
+from fairfollow.season.calendar import JST
+
+OFFER_SCHEMA = pa.schema(
+    [
+        ("offer_id", pa.string()),
+        ("season", pa.int16()),
+        ("member_id", pa.int64()),
+        ("company_id", pa.int32()),
+        ("applicant_id", pa.string()),
+        ("offered_at", pa.timestamp("ms", tz="UTC")),
+        ("accepted", pa.bool_()),
+    ]
+)
+UNMATCHED_REASONS = ("no_member", "ambiguous_member", "duplicate_offer", "no_company_id")
+
+
+@dataclass(frozen=True)
+class MemberIdentity:
+    member_id: int
+    email: str
+    name_kana: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class UnmatchedOffer:
+    company_id: int | None
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class OfferTable:
+    """Matched offers, and what was kept out of them."""
+
+    season: int
+    table: pa.Table
+    files: int
+    unmatched: tuple[UnmatchedOffer, ...]
+    rejected_rows: Mapping[str, int]  # parse rejections by rule, all rows of the files
+    matched_by: Mapping[str, int]  # "email" / "name_kana+birth_date"
+
+    @property
+    def offers(self) -> int:
+        return int(self.table.num_rows)
+
+    @property
+    def unmatched_by_reason(self) -> dict[str, int]:
+        return dict(sorted(Counter(u.reason for u in self.unmatched).items()))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "season": self.season,
+            "files": self.files,
+            "offers": self.offers,
+            "matched_by": dict(self.matched_by),
+            "unmatched_by_reason": self.unmatched_by_reason,
+            "rejected_rows_by_rule": dict(self.rejected_rows),
+        }
+
+
+def normalise_email(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def normalise_kana(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _index(
+    members: Iterable[MemberIdentity],
+) -> tuple[dict[str, list[int]], dict[tuple[str, date], list[int]]]:
+    by_email: dict[str, list[int]] = {}
+    by_kana: dict[tuple[str, date], list[int]] = {}
+    for m in members:
+        if m.email:
+            by_email.setdefault(normalise_email(m.email), []).append(m.member_id)
+        if m.name_kana:
+            by_kana.setdefault((normalise_kana(m.name_kana), m.birth_date), []).append(m.member_id)
+    return by_email, by_kana
+
+
+def _match(
+    row: EmployerRow,
+    by_email: Mapping[str, list[int]],
+    by_kana: Mapping[tuple[str, date], list[int]],
+) -> tuple[int | None, str]:
+    """The member id and the rule that matched, or None and the reason."""
+    found = by_email.get(normalise_email(row.email), [])
+    if len(found) == 1:
+        return found[0], "email"
+    fallback = by_kana.get((normalise_kana(row.name_kana), row.birth_date), [])
+    if len(fallback) == 1:
+        return fallback[0], "name_kana+birth_date"
+    return None, "ambiguous_member" if len(found) > 1 or len(fallback) > 1 else "no_member"
+
+
+def offered_at(day: date) -> datetime:
+    """An offer dated ``day`` (the employer's JST date) is taken as made at its start."""
+    return datetime.combine(day, time(0), tzinfo=JST)
+
+
+def build_offer_table(
+    files: Sequence[EmployerFile], members: Iterable[MemberIdentity], season: int
+) -> OfferTable:
+    """Offers of ``files`` matched to ``members`` (the season's members)."""
+    by_email, by_kana = _index(members)
+    records: list[dict[str, object]] = []
+    unmatched: list[UnmatchedOffer] = []
+    matched_by: Counter[str] = Counter()
+    rejected: Counter[str] = Counter()
+    seen: set[tuple[int, int]] = set()
+    for parsed in sorted(files, key=lambda f: f.name):
+        rejected.update(r.rule for r in parsed.rejected)
+        for row in parsed.rows:
+            if row.offer_date is None:
+                continue
+            if parsed.company_id is None:
+                unmatched.append(UnmatchedOffer(None, row.line, "no_company_id"))
+                continue
+            member_id, how = _match(row, by_email, by_kana)
+            if member_id is None:
+                unmatched.append(UnmatchedOffer(parsed.company_id, row.line, how))
+                continue
+            if (parsed.company_id, member_id) in seen:
+                unmatched.append(UnmatchedOffer(parsed.company_id, row.line, "duplicate_offer"))
+                continue
+            seen.add((parsed.company_id, member_id))
+            matched_by[how] += 1
+            outcome = None if row.offer_outcome is None else row.offer_outcome == "accepted"
+            records.append(
+                {
+                    "offer_id": f"{season}-E{parsed.company_id:04d}-{row.applicant_id}",
+                    "season": season,
+                    "member_id": member_id,
+                    "company_id": parsed.company_id,
+                    "applicant_id": row.applicant_id,
+                    "offered_at": offered_at(row.offer_date),
+                    "accepted": outcome,
+                }
+            )
+    table = pa.Table.from_pylist(records, schema=OFFER_SCHEMA).sort_by("offer_id")
+    return OfferTable(
+        season=season,
+        table=table,
+        files=len(files),
+        unmatched=tuple(unmatched),
+        rejected_rows=dict(sorted(rejected.items())),
+        matched_by=dict(sorted(matched_by.items())),
+    )
+
+
+def parse_season_files(employers_dir: Path, season: int) -> list[EmployerFile]:
+    """Parse every ``E<id>.csv`` of ``employers_dir/season=YYYY``."""
+    folder = employers_dir / f"season={season}"
+    paths = sorted(folder.glob("E*.csv"))
+    if not paths:
+        raise InputError(f"no employer files in {folder}")
+    return [parse_employer_file(path) for path in paths]
+
+
+def member_identities(members: pa.Table, season: int) -> list[MemberIdentity]:
+    """Identities of ``season``'s members from the store's members table."""
+    rows = members.select(["member_id", "season", "email", "name_kana", "birth_date"])
+    return [
+        MemberIdentity(int(r["member_id"]), r["email"] or "", r["name_kana"] or "", r["birth_date"])
+        for r in rows.to_pylist()
+        if r["season"] == season and r["birth_date"] is not None
+    ]
+
+
+def read_members(paths: Sequence[Path]) -> pa.Table:
+    if not paths:
+        raise InputError("the analytics store holds no members: run `fairfollow ingest`")
+    return pa.concat_tables([pq.read_table(p) for p in paths])
+
+
+def write_offer_table(offers: OfferTable, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(offers.table, tmp)
+    tmp.replace(path)
+    return path

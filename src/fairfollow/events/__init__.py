@@ -1,0 +1,1 @@
+"""The analytics store of site behaviour: DuckDB over Parquet (the only DuckDB package)."""

@@ -1,0 +1,1 @@
+"""Data services: registry, review with veto, employer intake, provision records."""

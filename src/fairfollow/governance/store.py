@@ -1,0 +1,312 @@
+"""Ledger tables of the governance layer: service versions, workflow events, roles, the
+committee's quorum and decision records. All append-only (migration ``gov_0001``).
+
+- ``gov_services``: one row per service, locked while a workflow command runs on it;
+- ``gov_service_versions``: every declaration, as canonical JSON with its SHA-256;
+- ``gov_workflow_events``: typed events (:class:`~fairfollow.governance.approval.WorkflowEvent`);
+- ``gov_role_events``: grants and revocations of the privacy-officer and reviewer roles;
+- ``gov_committee_events``: the reviewer quorum as set over time;
+- ``gov_decisions``: one row per request decided (service review, release, intake), with
+  every rule's outcome and citation as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fairfollow.consent.policy_store import UtcDateTime
+from fairfollow.errors import GovernanceError
+from fairfollow.governance.approval import (
+    EventKind,
+    Role,
+    ServiceState,
+    WorkflowConfig,
+    WorkflowEvent,
+    fold,
+)
+from fairfollow.governance.registry import ServiceSpec, spec_from_json
+from fairfollow.ledger.engine import metadata
+
+services = sa.Table(
+    "gov_services",
+    metadata,
+    sa.Column("service_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+service_versions = sa.Table(
+    "gov_service_versions",
+    metadata,
+    sa.Column("service_id", sa.ForeignKey("gov_services.service_id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("spec_sha256", sa.String(64), nullable=False),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("registered_by", sa.Text, nullable=False),
+    sa.Column("registered_at", UtcDateTime, nullable=False),
+)
+workflow_events = sa.Table(
+    "gov_workflow_events",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("service_id", sa.ForeignKey("gov_services.service_id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(48), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("citations", sa.Text, nullable=False),
+    sa.Index("ix_gov_workflow_events_service", "service_id", "event_id"),
+)
+role_events = sa.Table(
+    "gov_role_events",
+    metadata,
+    sa.Column("role_event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+committee_events = sa.Table(
+    "gov_committee_events",
+    metadata,
+    sa.Column("committee_event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("quorum", sa.Integer, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+decisions = sa.Table(
+    "gov_decisions",
+    metadata,
+    sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("request", sa.String(32), nullable=False),
+    sa.Column("service_id", sa.String(64), nullable=True),
+    sa.Column("service_version", sa.Integer, nullable=True),
+    sa.Column("employer", sa.String(64), nullable=True),
+    sa.Column("season", sa.Integer, nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(48), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("rules", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Index("ix_gov_decisions_employer", "employer", "season"),
+)
+
+
+def lock_service(conn: Connection, service_id: str) -> bool:
+    """Lock the service's row for this transaction; False if the service is unknown."""
+    query = sa.select(services.c.service_id).where(services.c.service_id == service_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first() is not None
+
+
+def latest_version(conn: Connection, service_id: str) -> int:
+    found = conn.execute(
+        sa.select(sa.func.max(service_versions.c.version)).where(
+            service_versions.c.service_id == service_id
+        )
+    ).scalar()
+    return int(found or 0)
+
+
+def add_version(conn: Connection, spec: ServiceSpec, *, actor: str, at: datetime) -> int:
+    """Store a new version of the declaration; returns its number (1 for a new service)."""
+    if not lock_service(conn, spec.service_id):
+        conn.execute(services.insert().values(service_id=spec.service_id, created_at=at))
+    version = latest_version(conn, spec.service_id) + 1
+    conn.execute(
+        service_versions.insert().values(
+            service_id=spec.service_id,
+            version=version,
+            spec=spec.canonical().decode("utf-8"),
+            spec_sha256=spec.digest(),
+            owner=spec.owner,
+            registered_by=actor,
+            registered_at=at,
+        )
+    )
+    return version
+
+
+def load_spec(conn: Connection, service_id: str, version: int | None = None) -> ServiceSpec:
+    """A stored declaration (the latest when ``version`` is None)."""
+    query = sa.select(service_versions.c.spec).where(service_versions.c.service_id == service_id)
+    if version is None:
+        query = query.order_by(service_versions.c.version.desc()).limit(1)
+    else:
+        query = query.where(service_versions.c.version == version)
+    text = conn.execute(query).scalar()
+    if text is None:
+        raise GovernanceError(f"unknown data service {service_id!r}")
+    return spec_from_json(text)
+
+
+def append_events(conn: Connection, events: list[WorkflowEvent]) -> None:
+    if events:
+        conn.execute(
+            workflow_events.insert(),
+            [
+                {
+                    "service_id": e.service_id,
+                    "version": e.version,
+                    "kind": e.kind.value,
+                    "actor": e.actor,
+                    "at": e.at,
+                    "reason": e.reason,
+                    "fields": json.dumps(list(e.fields)),
+                    "citations": json.dumps(list(e.citations), ensure_ascii=False),
+                }
+                for e in events
+            ],
+        )
+
+
+def load_events(conn: Connection, service_id: str) -> list[WorkflowEvent]:
+    rows = conn.execute(
+        sa.select(workflow_events)
+        .where(workflow_events.c.service_id == service_id)
+        .order_by(workflow_events.c.event_id)
+    )
+    return [
+        WorkflowEvent(
+            r.service_id,
+            int(r.version),
+            EventKind(r.kind),
+            r.actor,
+            r.at,
+            r.reason,
+            tuple(json.loads(r.fields)),
+            tuple(json.loads(r.citations)),
+            int(r.event_id),
+        )
+        for r in rows
+    ]
+
+
+def service_state(conn: Connection, service_id: str) -> ServiceState:
+    """The service's current state, folded from its events."""
+    row = conn.execute(
+        sa.select(service_versions.c.owner, service_versions.c.registered_by)
+        .where(service_versions.c.service_id == service_id)
+        .order_by(service_versions.c.version.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise GovernanceError(f"unknown data service {service_id!r}")
+    return fold(service_id, row.owner, row.registered_by, load_events(conn, service_id))
+
+
+def list_services(conn: Connection) -> list[str]:
+    return list(conn.execute(sa.select(services.c.service_id).order_by("service_id")).scalars())
+
+
+def set_role(
+    conn: Connection, actor: str, role: Role, *, granted: bool, by: str, at: datetime
+) -> None:
+    if not actor.strip():
+        raise GovernanceError("a role is granted to a named person")
+    conn.execute(
+        role_events.insert().values(actor=actor, role=role.value, granted=granted, by=by, at=at)
+    )
+
+
+def roles_of(conn: Connection, actor: str) -> frozenset[Role]:
+    """The roles ``actor`` holds now (the latest grant or revocation of each wins)."""
+    held: dict[Role, bool] = {}
+    rows = conn.execute(
+        sa.select(role_events.c.role, role_events.c.granted)
+        .where(role_events.c.actor == actor)
+        .order_by(role_events.c.role_event_id)
+    )
+    for role, granted in rows:
+        held[Role(role)] = bool(granted)
+    return frozenset(r for r, on in held.items() if on)
+
+
+def set_quorum(conn: Connection, quorum: int, *, by: str, at: datetime) -> WorkflowConfig:
+    config = WorkflowConfig(quorum=quorum)
+    conn.execute(committee_events.insert().values(quorum=quorum, by=by, at=at))
+    return config
+
+
+def workflow_config(conn: Connection) -> WorkflowConfig:
+    """The committee's configuration: the latest quorum set, else the default."""
+    quorum = conn.execute(
+        sa.select(committee_events.c.quorum)
+        .order_by(committee_events.c.committee_event_id.desc())
+        .limit(1)
+    ).scalar()
+    return WorkflowConfig() if quorum is None else WorkflowConfig(quorum=int(quorum))
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """A decision on one request, as the ledger keeps it (``rules`` and ``detail`` JSON)."""
+
+    request: str
+    outcome: str
+    reason: str
+    actor: str
+    at: datetime
+    rules: str = "[]"
+    detail: str = "{}"
+    service_id: str | None = None
+    service_version: int | None = None
+    employer: str | None = None
+    season: int | None = None
+    decision_id: int = 0
+
+
+def record_decision(conn: Connection, record: DecisionRecord) -> int:
+    values = {
+        "request": record.request,
+        "service_id": record.service_id,
+        "service_version": record.service_version,
+        "employer": record.employer,
+        "season": record.season,
+        "outcome": record.outcome,
+        "reason": record.reason,
+        "detail": record.detail,
+        "rules": record.rules,
+        "actor": record.actor,
+        "at": record.at,
+    }
+    key = conn.execute(decisions.insert().values(**values)).inserted_primary_key
+    if key is None:
+        raise GovernanceError("the decision record was not stored")
+    return int(key[0])
+
+
+def load_decisions(
+    conn: Connection, *, employer: str | None = None, request: str | None = None
+) -> list[DecisionRecord]:
+    query = sa.select(decisions).order_by(decisions.c.decision_id)
+    if employer is not None:
+        query = query.where(decisions.c.employer == employer)
+    if request is not None:
+        query = query.where(decisions.c.request == request)
+    return [
+        DecisionRecord(
+            r.request,
+            r.outcome,
+            r.reason,
+            r.actor,
+            r.at,
+            r.rules,
+            r.detail,
+            r.service_id,
+            r.service_version,
+            r.employer,
+            r.season,
+            int(r.decision_id),
+        )
+        for r in conn.execute(query)
+    ]

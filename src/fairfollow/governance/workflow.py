@@ -1,0 +1,202 @@
+"""The workflow commands on the ledger: register, submit, sign off, approve, veto.
+
+Each command is one transaction: lock the service's row, fold its events into a state,
+ask :mod:`fairfollow.governance.approval` for the events the command makes (or its refusal), append
+them. Submitting runs the rule engine on the declaration and records the decision with
+every rule's citation; a denial rejects the service there and then.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Connection, Engine
+
+from fairfollow.errors import GovernanceError
+from fairfollow.governance import approval, store
+from fairfollow.governance.approval import Role, ServiceState, WorkflowEvent
+from fairfollow.governance.registry import ServiceSpec, material_changes
+from fairfollow.law.packs import RULES
+from fairfollow.law.rules import Decision, RuleContext, evaluate
+
+SERVICE_REVIEW = "service_review"
+
+
+@dataclass(frozen=True)
+class Registration:
+    state: ServiceState
+    version: int
+    material: tuple[str, ...]
+    unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class Submission:
+    state: ServiceState
+    decision: Decision
+    decision_id: int
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    spec: ServiceSpec
+    state: ServiceState
+
+    def as_json(self) -> dict[str, object]:
+        s = self.state
+        return {
+            "service_id": s.service_id,
+            "version": s.version,
+            "state": s.state.value,
+            "current": s.current,
+            "owner": s.owner,
+            "approved_version": s.approved_version,
+            "privacy_officer": s.privacy_officer,
+            "approvals": sorted(s.approvals),
+            "vetoes": [
+                {"actor": v.actor, "reason": v.reason, "at": v.at.isoformat(), "version": v.version}
+                for v in s.vetoes
+            ],
+            "spec": json.loads(self.spec.canonical()),
+            "history": [event_json(e) for e in s.history],
+        }
+
+
+def event_json(e: WorkflowEvent) -> dict[str, object]:
+    return {
+        "event_id": e.event_id,
+        "kind": e.kind.value,
+        "version": e.version,
+        "actor": e.actor,
+        "at": e.at.isoformat(),
+        "reason": e.reason,
+        "fields": list(e.fields),
+        "citations": list(e.citations),
+    }
+
+
+def review_decision(spec: ServiceSpec) -> Decision:
+    """The rule engine's verdict on a declaration (pure)."""
+    return evaluate(RULES, RuleContext(spec.facts()), spec.rule_config())
+
+
+def register_service(
+    engine: Engine, spec: ServiceSpec, *, actor: str, now: datetime
+) -> Registration:
+    """Store a declaration as a new version; a material change to an approved one reopens
+    its review (and runs the rules again at once)."""
+    if not actor.strip():
+        raise GovernanceError("a registration names who registers it")
+    with engine.begin() as conn:
+        previous: ServiceSpec | None = None
+        state: ServiceState | None = None
+        if store.lock_service(conn, spec.service_id):
+            previous = store.load_spec(conn, spec.service_id)
+            state = store.service_state(conn, spec.service_id)
+            if previous.digest() == spec.digest():
+                return Registration(state, state.version, (), unchanged=True)
+        material = material_changes(previous, spec) if previous is not None else ()
+        version = store.add_version(conn, spec, actor=actor, at=now)
+        store.append_events(
+            conn, approval.register(state, spec.service_id, version, actor, now, material)
+        )
+        new_state = store.service_state(conn, spec.service_id)
+        if new_state.state is approval.State.SUBMITTED:  # reopened by a material change
+            new_state, _, _ = _check_rules(conn, new_state, spec, actor, now)
+        return Registration(new_state, version, material)
+
+
+def _check_rules(
+    conn: Connection, state: ServiceState, spec: ServiceSpec, actor: str, now: datetime
+) -> tuple[ServiceState, Decision, int]:
+    decision = review_decision(spec)
+    decision_id = store.record_decision(
+        conn,
+        store.DecisionRecord(
+            request=SERVICE_REVIEW,
+            outcome=decision.outcome.value,
+            reason=f"rules_{decision.outcome.value}",
+            actor=actor,
+            at=now,
+            rules=json.dumps(decision.as_json(), ensure_ascii=False),
+            service_id=spec.service_id,
+            service_version=state.version,
+        ),
+    )
+    store.append_events(conn, approval.rules_checked(state, decision, now))
+    return store.service_state(conn, spec.service_id), decision, decision_id
+
+
+def _locked_state(conn: Connection, service_id: str) -> ServiceState:
+    if not store.lock_service(conn, service_id):
+        raise GovernanceError(f"unknown data service {service_id!r}")
+    return store.service_state(conn, service_id)
+
+
+def submit_service(engine: Engine, service_id: str, *, actor: str, now: datetime) -> Submission:
+    """The owner submits the latest version; the rule engine decides at once."""
+    with engine.begin() as conn:
+        state = _locked_state(conn, service_id)
+        store.append_events(conn, approval.submit(state, actor, now))
+        state = store.service_state(conn, service_id)
+        spec = store.load_spec(conn, service_id)
+        state, decision, decision_id = _check_rules(conn, state, spec, actor, now)
+        return Submission(state, decision, decision_id)
+
+
+def sign_off_service(
+    engine: Engine, service_id: str, *, actor: str, now: datetime, reject: str | None = None
+) -> ServiceState:
+    """The privacy officer signs off (or, with ``reject``, rejects with that reason)."""
+    with engine.begin() as conn:
+        state = _locked_state(conn, service_id)
+        roles = store.roles_of(conn, actor)
+        events = (
+            approval.sign_off(state, actor, roles, now)
+            if reject is None
+            else approval.privacy_reject(state, actor, roles, now, reject)
+        )
+        store.append_events(conn, events)
+        return store.service_state(conn, service_id)
+
+
+def approve_service(engine: Engine, service_id: str, *, actor: str, now: datetime) -> ServiceState:
+    with engine.begin() as conn:
+        state = _locked_state(conn, service_id)
+        config = store.workflow_config(conn)
+        store.append_events(
+            conn, approval.approve(state, actor, store.roles_of(conn, actor), now, config)
+        )
+        return store.service_state(conn, service_id)
+
+
+def veto_service(
+    engine: Engine, service_id: str, *, actor: str, reason: str, now: datetime
+) -> ServiceState:
+    with engine.begin() as conn:
+        state = _locked_state(conn, service_id)
+        roles = store.roles_of(conn, actor)
+        store.append_events(conn, approval.veto(state, actor, roles, now, reason))
+        return store.service_state(conn, service_id)
+
+
+def show_service(engine: Engine, service_id: str) -> ServiceView:
+    with engine.connect() as conn:
+        return ServiceView(store.load_spec(conn, service_id), store.service_state(conn, service_id))
+
+
+def grant_role(engine: Engine, actor: str, role: Role, *, by: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        store.set_role(conn, actor, role, granted=True, by=by, at=now)
+
+
+def revoke_role(engine: Engine, actor: str, role: Role, *, by: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        store.set_role(conn, actor, role, granted=False, by=by, at=now)
+
+
+def set_quorum(engine: Engine, quorum: int, *, by: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        store.set_quorum(conn, quorum, by=by, at=now)

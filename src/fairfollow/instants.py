@@ -1,0 +1,38 @@
+"""Instants: aware datetimes in UTC inside, JST with its offset for people.
+
+Every instant FairFollow stores or compares is timezone-aware. A naive time is refused,
+never guessed, because its offset would be a guess (a 2019 JST evening is the next UTC day).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from fairfollow.errors import InputError
+
+JST = timezone(timedelta(hours=9), "JST")
+
+
+def utc(at: datetime) -> datetime:
+    """``at`` in UTC; a naive time is refused because its offset would be a guess."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InputError(f"timestamp {at.isoformat()} has no UTC offset")
+    return at.astimezone(UTC)
+
+
+def parse_instant(text: str, what: str = "time") -> datetime:
+    """An ISO 8601 instant with its offset (``2019-06-01T10:00+09:00`` or ``…Z``), in UTC."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InputError(
+            f"{what} {text!r} is not an ISO 8601 instant (like 2019-06-01T10:00:00+09:00)"
+        ) from exc
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InputError(f"{what} {text!r} has no UTC offset (add +09:00 for JST, or Z)")
+    return parsed.astimezone(UTC)
+
+
+def in_jst(at: datetime) -> str:
+    """``at`` as people here read it: JST with the offset, to the second."""
+    return utc(at).astimezone(JST).isoformat(timespec="seconds")

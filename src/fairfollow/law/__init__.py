@@ -1,0 +1,1 @@
+"""Legal rules as data: rules, checks, packs, DPIA questions, prohibited items (pure)."""

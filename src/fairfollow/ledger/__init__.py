@@ -1,0 +1,1 @@
+"""The ledger database: engine, column types, transactions, migrations (SQLAlchemy here)."""

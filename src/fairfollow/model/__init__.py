@@ -1,0 +1,1 @@
+"""Features, the offer-decline model, its evaluation, fairness audit and pool forecasts."""

@@ -1,0 +1,118 @@
+"""Where the release door gets per-offer probabilities and the aggregate base rate.
+
+The door asks a :class:`ForecastSource` for the probabilities of the offers of members whose
+consent is valid, and nothing else: the data of others is not read (APPI Art. 18). The
+source's ``base_rate`` is an aggregate — the previous season's share of offers accepted,
+across all clients — used for every offer forecast without behavioural data.
+
+:func:`model_scores` builds the source from the analysts' pipeline (``analysis``): the
+current model scores, on request, the feature rows of the members the door names.
+Individual probabilities stay inside the platform; only the pool's aggregate leaves,
+through the door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from fairfollow.errors import ForecastError
+from fairfollow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.model.booster import TrainedModel
+
+
+class ForecastSource(Protocol):
+    @property
+    def base_rate(self) -> float: ...
+
+    @property
+    def base_rate_source(self) -> str: ...
+
+    def probabilities(self, employer: str, member_ids: Sequence[int]) -> Mapping[int, float]:
+        """The acceptance probability of each member's offer from ``employer`` (members
+        without a score are left out and forecast from the base rate)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Probabilities by (employer, member), and the base rate."""
+
+    base_rate: float
+    base_rate_source: str
+    scores: Mapping[tuple[str, int], float] = field(default_factory=dict)
+    default: float | None = None  # every member scores this when not in ``scores``
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.base_rate <= 1.0:
+            raise ForecastError(f"base rate must lie in [0, 1], got {self.base_rate}")
+
+    def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for member in member_ids:
+            p = self.scores.get((employer, member), self.default)
+            if p is not None:
+                found[member] = p
+        return found
+
+
+def base_rate_of(accepted: Sequence[bool]) -> float:
+    if not accepted:
+        raise ForecastError("no previous-season outcomes to take a base rate from")
+    return float(np.mean(np.asarray(accepted, dtype=np.float64)))
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """Scores the model on request, for the members named only: the release door asks after
+    its consent filter, so nobody else's behaviour is ever scored."""
+
+    features: pa.Table
+    model: TrainedModel
+    base_rate: float
+    base_rate_source: str
+
+    def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
+        from fairfollow.model.evaluation import scored_offers
+
+        company = int(employer.removeprefix("E"))
+        wanted = pa.array(sorted(set(member_ids)), type=pa.int64())
+        rows = self.features.filter(
+            pc.and_(
+                pc.equal(self.features["company_id"].cast(pa.int64()), company),
+                pc.is_in(self.features["member_id"].cast(pa.int64()), value_set=wanted),
+            )
+        )
+        if rows.num_rows == 0:
+            return {}
+        scored = scored_offers(self.model, rows)
+        return {
+            int(m): float(p) for m, p in zip(scored["member_id"], scored["p_model"], strict=True)
+        }
+
+
+def model_scores(workspace: Workspace, season: int, training_season: int) -> ModelScores:
+    """The workspace's current model over ``season``'s features, scored lazily; the base rate
+    from ``training_season``'s reported outcomes (the analysts' offers table)."""
+    from fairfollow.model.booster import load_model
+    from fairfollow.model.feature_source import offers_path, read_features
+
+    model = load_model(workspace.models_dir)
+    features = read_features(workspace, season).table
+    path = offers_path(workspace, training_season)
+    if not path.exists():
+        raise ForecastError(f"no offers of season {training_season}: no base rate")
+    outcomes = pq.read_table(path, columns=["accepted"]).column("accepted").drop_null()
+    rate = base_rate_of([bool(v) for v in outcomes.to_pylist()])
+    if not 0.0 <= rate <= 1.0:
+        raise ForecastError(f"base rate must lie in [0, 1], got {rate}")
+    source = f"share of offers accepted in season {training_season}, all clients"
+    return ModelScores(features, model, rate, source)

@@ -1,0 +1,1 @@
+"""The release door: rule decision, differential-privacy figures, budgets."""

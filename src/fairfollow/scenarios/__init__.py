@@ -1,0 +1,1 @@
+"""End-to-end scenarios: the 2019 replay and the consent demo."""

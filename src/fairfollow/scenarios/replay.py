@@ -1,0 +1,290 @@
+"""The replay of the 2019 case on a simulated season, end to end in a fresh workspace.
+
+1. Load the season: the analytics store (``event_store.ingest``) and the consent ledger.
+2. Configure the 2019 service as it was — individual 5-level decline scores for each
+   client's applicants — and submit it: the rule engine denies it (ESA and APPI citations);
+   an attempt to send one client individual scores is refused and recorded.
+3. Build the analysts' model (features, training) for the per-offer probabilities.
+4. Configure FairFollow's yield-forecast service for every active client, and take it
+   through review: privacy officer, two committee reviewers.
+5. Take in every active client's current-season list with its attestation, and release a
+   forecast to each at the forecast date.
+6. Check against the simulator's truth (read here, and only here): every pool member the
+   truth marks as lacking valid consent was excluded from the behavioural data; released
+   figures lie within their stated noise bounds of the exact figures; and how often the
+   realised number of acceptances fell in the released forecast interval.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from sqlalchemy.engine import Engine
+
+from fairfollow.consent.ingest import ingest_consent_logs
+from fairfollow.governance import examples
+from fairfollow.governance import workflow as wf
+from fairfollow.governance.approval import Role
+from fairfollow.governance.intake import (
+    IntakeReport,
+    intake_bytes,
+    read_survey_links,
+    workspace_inputs,
+)
+from fairfollow.governance.pool_store import employer_id
+from fairfollow.governance.provision import Attestation
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
+from fairfollow.release.view import ReleaseOutcome
+from fairfollow.tlog.keys import load_or_create_signer
+from fairfollow.workspace import Workspace
+
+OWNER = "yield-forecast-owner"
+PRIVACY_OFFICER = "privacy-officer"
+REVIEWERS = ("reviewer-student-voice", "reviewer-legal")
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EmployerForecast:
+    employer: str
+    outcome: ReleaseOutcome
+    intake: IntakeReport
+    realised: int | None  # acceptances in the pool, from the truth
+    lacking_in_pool: tuple[int, ...]  # pool members the truth says lack valid consent
+
+    def as_json(self) -> dict[str, object]:
+        o = self.outcome
+        within = o.figures.within_bound(o.exact) if o.figures and o.exact else ()
+        interval = o.figures.forecast_interval if o.figures else None
+        return {
+            "employer": self.employer,
+            "released": o.released,
+            "reason": o.reason,
+            "figures": None if o.figures is None else o.figures.as_json(),
+            "epsilon_spent": o.epsilon_spent,
+            "members_excluded_for_consent": len(o.excluded_member_ids),
+            "contributing_members": o.contributing,
+            "truth_lacking_consent_in_pool": len(self.lacking_in_pool),
+            "all_lacking_excluded": set(self.lacking_in_pool) <= set(o.excluded_member_ids),
+            "figures_within_noise_bound": list(within),
+            "realised_acceptances": self.realised,
+            "realised_in_forecast_interval": (
+                None
+                if interval is None or self.realised is None
+                else interval[0] <= self.realised <= interval[1]
+            ),
+            "intake": {
+                "matched": self.intake.matched,
+                "refused": dict(self.intake.refused_by_reason),
+                "unmatched": dict(self.intake.unmatched_by_reason),
+                "quarantined": dict(self.intake.quarantined_by_rule),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    workspace: Path
+    service_2019: wf.Submission
+    individual_release: ReleaseOutcome
+    forecasts: tuple[EmployerForecast, ...]
+    checks: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def excluded_member_ids(self) -> tuple[int, ...]:
+        return tuple(sorted({m for f in self.forecasts for m in f.outcome.excluded_member_ids}))
+
+    def as_json(self) -> dict[str, object]:
+        individual = self.individual_release
+        return {
+            "workspace": str(self.workspace),
+            "service_2019": {
+                "state": self.service_2019.state.state.value,
+                "decision": self.service_2019.decision.outcome.value,
+                "citations": list(self.service_2019.decision.citations),
+            },
+            "individual_release": {
+                "decision": "refused" if not individual.released else "released",
+                "outcome": None
+                if individual.decision is None
+                else individual.decision.outcome.value,
+                "reason": individual.reason,
+                "citations": list(individual.citations),
+                "decision_id": individual.decision_id,
+            },
+            "forecasts": [f.as_json() for f in self.forecasts],
+            "excluded_member_ids": list(self.excluded_member_ids),
+            "checks": self.checks,
+        }
+
+
+def active_clients(season_dir: Path) -> list[tuple[int, str]]:
+    """(company id, name) of every active client, from the platform's company export."""
+    with (season_dir / "raw" / "companies.csv").open(encoding="utf-8", newline="") as handle:
+        return sorted(
+            (int(r["company_id"]), r["name"])
+            for r in csv.DictReader(handle)
+            if r["is_client"] == "1" and r["client_active"] == "1"
+        )
+
+
+def _forecast_instant(season_dir: Path, season: int) -> datetime:
+    manifest = json.loads((season_dir / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["seasons"]:
+        if int(entry["season"]) == season:
+            return datetime.fromisoformat(entry["forecast_date"])
+    raise ValueError(f"season {season} not in {season_dir}/manifest.json")
+
+
+def _attestation(name: str) -> Attestation:
+    return Attestation(
+        provider_name=name,
+        provider_address="(simulated) 東京都千代田区",
+        representative="(simulated) 人事部長",
+        obtained_how="collected from applicants through our entry form and offer records",
+        consent_statement="applicants agreed that their application data are shared with the "
+        "job site to forecast our offer acceptances in aggregate",
+    )
+
+
+def _setup_roles(engine: Engine, now: datetime) -> None:
+    wf.grant_role(engine, PRIVACY_OFFICER, Role.PRIVACY_OFFICER, by="replay", now=now)
+    for reviewer in REVIEWERS:
+        wf.grant_role(engine, reviewer, Role.REVIEWER, by="replay", now=now)
+    wf.set_quorum(engine, len(REVIEWERS), by="replay", now=now)
+
+
+def _approve_forecast(engine: Engine, employers: list[str], now: datetime) -> None:
+    spec = examples.yield_forecast(employers, owner=OWNER)
+    wf.register_service(engine, spec, actor=OWNER, now=now)
+    wf.submit_service(engine, spec.service_id, actor=OWNER, now=now)
+    wf.sign_off_service(engine, spec.service_id, actor=PRIVACY_OFFICER, now=now)
+    for reviewer in REVIEWERS:
+        wf.approve_service(engine, spec.service_id, actor=reviewer, now=now)
+
+
+def _truth(season_dir: Path, season: int) -> tuple[set[int], dict[tuple[int, int], bool]]:
+    """Members lacking valid consent for the forecast purpose; offer outcomes."""
+    consent = pq.read_table(season_dir / "truth" / "consent.parquet").to_pylist()
+    lacking = {
+        int(r["member_id"])
+        for r in consent
+        if r["purpose_key"] == examples.FORECAST_PURPOSE_KEY
+        and int(r["season"]) == season
+        and not r["valid"]
+    }
+    offers = pq.read_table(season_dir / "truth" / "offers.parquet").to_pylist()
+    outcomes = {
+        (int(r["company_id"]), int(r["member_id"])): bool(r["accepted"])
+        for r in offers
+        if int(r["season"]) == season
+    }
+    return lacking, outcomes
+
+
+def replay(
+    season_dir: Path,
+    workspace: Workspace,
+    *,
+    season: int = 2020,
+    training_season: int = 2019,
+    epsilon: float = 1.0,
+    on_step: Step | None = None,
+) -> ReplayReport:
+    """Run the replay (module docstring) in ``workspace``, which should be fresh."""
+    from fairfollow.events import store as event_store
+    from fairfollow.model import analysis
+    from fairfollow.model.scores import model_scores
+
+    step = on_step or (lambda _: None)
+    workspace.ensure()
+    at = _forecast_instant(season_dir, season)
+    step("ingest the season")
+    event_store.ingest(workspace, season_dir, now=at)
+    engine = open_ledger(workspace.ledger_url)
+    try:
+        ingest_consent_logs(engine, season_dir, now=at)
+        _setup_roles(engine, at)
+        clients = active_clients(season_dir)
+        employers = [employer_id(c) for c, _ in clients]
+        step("submit the 2019 service")
+        old = examples.dmp_follow_2019()
+        wf.register_service(engine, old, actor=old.owner, now=at)
+        submission = wf.submit_service(engine, old.service_id, actor=old.owner, now=at)
+        individual = release_individual(
+            engine, ReleaseRequest(employers[0], old.service_id, season, at)
+        )
+        step("train the model")
+        for s in (training_season, season):
+            analysis.build_season_features(workspace, season_dir / "employers", s)
+        analysis.train_season_model(workspace, training_season, now=at)
+        source = model_scores(workspace, season, training_season)
+        signer = load_or_create_signer(workspace.keys_dir)  # a signed checkpoint per release
+        step("approve the yield forecast")
+        _approve_forecast(engine, employers, at)
+        lacking, outcomes = _truth(season_dir, season)
+        links_path = season_dir / "employers" / "survey_links.csv"
+        members = workspace_inputs(workspace, season, examples.FORECAST_PURPOSE_KEY)
+        forecasts = []
+        for company, name in clients:
+            employer = employer_id(company)
+            step(f"intake and release {employer}")
+            path = season_dir / "employers" / f"season={season}" / f"E{company:04d}.csv"
+            links = read_survey_links(links_path, company) if links_path.exists() else {}
+            inputs = replace(members, survey_links=links)
+            taken = intake_bytes(
+                engine, employer, season, path.read_bytes(), path.name, _attestation(name),
+                inputs, at=at, actor="replay",
+            )  # fmt: skip
+            outcome = release_forecast(
+                engine,
+                ReleaseRequest(employer, examples.YIELD_FORECAST_ID, season, at, epsilon),
+                source,
+                signer=signer,
+            )
+            pool = _pool_members(engine, employer, season)
+            realised = sum(outcomes.get((company, m), False) for m in pool)
+            forecasts.append(
+                EmployerForecast(employer, outcome, taken, realised, tuple(sorted(pool & lacking)))
+            )
+    finally:
+        engine.dispose()
+    report = ReplayReport(workspace.root, submission, individual, tuple(forecasts))
+    return replace(report, checks=_checks(report))
+
+
+def _pool_members(engine: Engine, employer: str, season: int) -> set[int]:
+    from fairfollow.governance.pool_store import load_pool
+
+    with engine.connect() as conn:
+        pool = load_pool(conn, employer, season)
+    return set() if pool is None else {o.member_id for o in pool.member_offers if o.member_id}
+
+
+def _checks(report: ReplayReport) -> dict[str, object]:
+    released = [f for f in report.forecasts if f.outcome.released]
+    within = [ok for f in released for ok in f.as_json()["figures_within_noise_bound"]]  # type: ignore[attr-defined]
+    covered = [f.as_json()["realised_in_forecast_interval"] for f in released]
+    return {
+        "service_2019_denied": report.service_2019.decision.outcome.value == "deny",
+        "individual_release_refused": not report.individual_release.released,
+        "employers": len(report.forecasts),
+        "released": len(released),
+        "refused": {
+            reason: sum(1 for f in report.forecasts if f.outcome.reason == reason)
+            for reason in sorted({f.outcome.reason for f in report.forecasts} - {"released"})
+        },
+        "all_lacking_consent_excluded": all(
+            set(f.lacking_in_pool) <= set(f.outcome.excluded_member_ids) for f in released
+        ),
+        "figures": len(within),
+        "figures_within_noise_bound": sum(1 for ok in within if ok),
+        "realised_in_forecast_interval": sum(1 for ok in covered if ok),
+    }

@@ -1,0 +1,1 @@
+"""The season simulator: population, browsing, job hunting, policy history, dirt, export."""

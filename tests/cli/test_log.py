@@ -1,0 +1,154 @@
+"""``fairfollow log …`` end to end on a workspace's SQLite ledger, and the demo hook."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from fairfollow.cli.app import app
+from fairfollow.cli.log import publish_receipt
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.settings import Settings
+from fairfollow.tlog import merkle
+from fairfollow.tlog import store as log_store
+from fairfollow.tlog.checkpoint import open_checkpoint
+from fairfollow.tlog.keys import generate_signer, load_or_create_signer, parse_verifier_key
+from fairfollow.tlog.receipt import issue_receipt, verify_receipt
+from fairfollow.tlog.record import LogRecord
+from fairfollow.workspace import Workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
+    monkeypatch.delenv("FAIRFOLLOW_HOME", raising=False)
+    workspace = Workspace.from_settings(Settings(home=tmp_path / "ws")).ensure()
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:
+        records = [LogRecord("release", f"rel-{i}", {"pool": 100 + i}) for i in range(5)]
+        log_store.append_many(conn, records)
+    engine.dispose()
+    return workspace
+
+
+def _run(workspace: Workspace, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--workspace", str(workspace.root), "log", *args])
+    return result.exit_code, result.stdout
+
+
+def _b64(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+def test_checkpoint_receipt_and_offline_verification(workspace: Workspace, tmp_path: Path) -> None:
+    code, key = _run(workspace, "export-key")
+    assert code == 0
+    verifier = parse_verifier_key(key.strip())
+    code, note = _run(workspace, "checkpoint")
+    assert code == 0 and open_checkpoint(note, verifier).size == 5
+    receipt = tmp_path / "rel-3.tlog-proof"
+    code, _ = _run(workspace, "receipt", "--ref", "rel-3", "--out", str(receipt))
+    assert code == 0 and receipt.read_text().startswith("c2sp.org/tlog-proof@v1\n")
+    key_file = tmp_path / "log.pub"
+    key_file.write_text(key)
+    for key_argument in (key.strip(), str(key_file)):
+        code, out = _run(workspace, "verify-receipt", str(receipt), "--key", key_argument, "--json")
+        assert code == 0, out
+        payload = json.loads(out)
+        assert payload["valid"] and payload["index"] == 3 and payload["record"]["ref"] == "rel-3"
+    stranger = generate_signer(verifier.name).verifier.encode()
+    code, out = _run(workspace, "verify-receipt", str(receipt), "--key", stranger)
+    assert code == 1 and "invalid" in out
+
+
+def test_proofs_print_as_verifiable_json(workspace: Workspace) -> None:
+    code, out = _run(workspace, "prove", "--index", "2", "--size", "5")
+    assert code == 0
+    proof = json.loads(out)
+    assert merkle.verify_inclusion(
+        _b64(proof["leaf_hash"]), 2, 5, [_b64(p) for p in proof["proof"]], _b64(proof["root"])
+    )
+    code, out = _run(workspace, "consistency", "--from", "2", "--to", "5")
+    assert code == 0
+    step = json.loads(out)
+    assert merkle.verify_consistency(
+        2, 5, [_b64(p) for p in step["proof"]], _b64(step["root1"]), _b64(step["root2"])
+    )
+
+
+def test_verify_and_audit_report_tampering(workspace: Workspace) -> None:
+    assert _run(workspace, "checkpoint")[0] == 0
+    code, out = _run(workspace, "verify", "--json")
+    assert code == 0 and json.loads(out)["ok"]
+    code, out = _run(workspace, "audit", "--json")
+    assert code == 0 and json.loads(out)["findings"] == []
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:
+        leaves = log_store.log_leaves
+        conn.execute(sa.delete(leaves).where(leaves.c.leaf_index == 1))
+    engine.dispose()
+    code, out = _run(workspace, "audit", "--json")
+    findings = json.loads(out)["findings"]
+    assert code == 1 and {"deleted"} <= {f["kind"] for f in findings}
+    assert any(f["kind"] == "deleted" and f["index"] == 1 for f in findings)
+    code, out = _run(workspace, "verify")
+    assert code == 1 and "failed" in out
+
+
+def test_publish_receipt_prints_checkpoint_and_verifies_offline(workspace: Workspace) -> None:
+    record = LogRecord("release", "dec-1", {"figures": {"expected_acceptances": 12.5}})
+    signer = load_or_create_signer(workspace.keys_dir)
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:
+        leaf = log_store.append(conn, record)
+        receipt = issue_receipt(conn, leaf.index, signer, datetime(2019, 7, 15, tzinfo=UTC))
+    engine.dispose()
+    demo = publish_receipt(workspace, receipt, leaf.index, signer)
+    assert demo.check.valid and demo.check.record == record
+    assert demo.check.tree_size == 6 and demo.receipt_path.is_file()
+    code, out = _run(
+        workspace, "verify-receipt", str(demo.receipt_path), "--key", demo.verifier_key
+    )
+    assert code == 0 and "valid" in out
+
+
+def _doc_blocks(language: str) -> list[str]:
+    text = (Path(__file__).parents[2] / "docs" / "log.md").read_text(encoding="utf-8")
+    runnable = text.split("### Runnable example", 1)[1].split("## Commands", 1)[0]
+    fence = f"```{language}\n"
+    return [part.split("```", 1)[0] for part in runnable.split(fence)[1:]]
+
+
+def test_docs_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/log.md's runnable example: make a receipt, check it with the CLI and with the
+    independent standard-library verifier."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
+    make, independent = _doc_blocks("python")
+    exec(compile(make, "docs/log.md", "exec"), {})
+    for line in _doc_blocks("sh")[0].splitlines():
+        args = shlex.split(line)
+        assert args[0] == "fairfollow"
+        result = runner.invoke(app, args[1:])
+        assert result.exit_code == 0, (line, result.stdout)
+    printed: list[str] = []
+    exec(compile(independent, "docs/log.md", "exec"), {"print": printed.append})
+    assert printed == ["valid: release rel-2019-07-15-0001 is leaf 0 of 2"]
+
+
+def test_docs_sample_receipt_verifies() -> None:
+    """The receipt and key printed in docs/log.md are real output, not a mock-up."""
+    text = (Path(__file__).parents[2] / "docs" / "log.md").read_text(encoding="utf-8")
+    sample = text.split("### Receipts", 1)[1].split("```\n", 2)[1]
+    key = text.split("and the key `", 1)[1].split("`", 1)[0]
+    check = verify_receipt(sample, parse_verifier_key(key))
+    assert check.valid and check.record is not None and check.record.ref == "rel-2019-07-15-0001"

@@ -1,0 +1,90 @@
+"""Gaps and not-applicable paths of the checks (their allow/deny cases are generated from the
+rule table in test_rule_packs.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from fairfollow.law import checks as rule_checks
+from fairfollow.law import dpia
+from fairfollow.law.packs import EXAMPLE_SERVICE, example_release, example_review
+from fairfollow.law.rules import Granularity, Outcome, RuleContext
+
+
+def _svc(**changes: object) -> RuleContext:
+    return RuleContext(replace(EXAMPLE_SERVICE, **changes))  # type: ignore[arg-type]
+
+
+def test_unanswered_dpia_questions_are_gaps_not_allows() -> None:
+    ctx = _svc(answers={})
+    for check in (
+        rule_checks.purpose_specified,
+        rule_checks.use_limitation,
+        rule_checks.third_party_consent,
+        rule_checks.entrustee_combination,
+        rule_checks.recipient_confirmation,
+        rule_checks.disclosure_of_records,
+        rule_checks.stop_use_erasure,
+        rule_checks.leak_report,
+        rule_checks.lawful_basis,
+        rule_checks.ai_act_high_risk,
+    ):
+        assert check(ctx).outcome is Outcome.GAP, check.__name__
+
+
+def test_missing_configuration_is_a_gap() -> None:
+    assert rule_checks.purpose_specified(_svc(purposes=())).outcome is Outcome.GAP
+    assert rule_checks.necessity(_svc(necessity={})).outcome is Outcome.GAP
+    assert rule_checks.lawful_basis(_svc(legal_basis=None)).outcome is Outcome.GAP
+
+
+def test_rules_that_do_not_apply_allow_with_a_note() -> None:
+    internal = _svc(recipient_class="platform", uses_model=False)
+    for check in (
+        rule_checks.third_party_consent,
+        rule_checks.provision_record,
+        rule_checks.no_individual_evaluation,
+        rule_checks.ai_act_high_risk,
+    ):
+        finding = check(internal)
+        assert finding.outcome is Outcome.ALLOW and finding.note, check.__name__
+    no_list = _svc(data_in=frozenset({"browsing_history"}), necessity={"browsing_history": "x"})
+    assert rule_checks.entrustee_combination(no_list).note
+    assert rule_checks.recipient_confirmation(no_list).note
+
+
+def test_release_facts_are_checked_beyond_the_design() -> None:
+    release = example_release()
+    assert release.release is not None
+    unconsented = replace(release, release=replace(release.release, unconsented_subjects_used=3))
+    assert rule_checks.use_limitation(unconsented).outcome is Outcome.DENY
+    assert rule_checks.third_party_consent(unconsented).outcome is Outcome.DENY
+    unnamed = replace(release, release=replace(release.release, recipient_named=False))
+    assert "named recipient" in rule_checks.use_limitation(unnamed).note
+
+
+def test_vague_or_unforeseeable_purposes_are_denied() -> None:
+    (purpose,) = EXAMPLE_SERVICE.purposes
+    short = _svc(purposes=(replace(purpose, description_en="Forecasts."),))
+    assert rule_checks.purpose_specified(short).outcome is Outcome.DENY
+    hidden = _svc(purposes=(replace(purpose, recipient_class="member"),))
+    assert "client_employer" in rule_checks.purpose_specified(hidden).note
+    no = _svc(answers={**EXAMPLE_SERVICE.answers, dpia.PURPOSE_FORESEEABLE: False})
+    assert rule_checks.purpose_specified(no).outcome is Outcome.DENY
+    assert rule_checks.purpose_specified(example_review()).outcome is Outcome.ALLOW
+
+
+@pytest.mark.parametrize("name", ["hiring_partner", "Client_Employer", "employers", ""])
+def test_any_unlisted_recipient_class_is_treated_as_an_employer(name: str) -> None:
+    # Review finding: a free-text class other than "client_employer" used to exempt the
+    # 2019 rule; only the platform's internal classes are exempt now.
+    scores = _svc(recipient_class=name, granularity=Granularity.INDIVIDUAL)
+    assert rule_checks.no_individual_evaluation(scores).outcome is Outcome.DENY
+    evaluation = _svc(recipient_class=name, derived_evaluation=True)
+    assert rule_checks.no_individual_evaluation(evaluation).outcome is Outcome.DENY
+    # The same fail-closed reading holds for every check that asks who the recipient is.
+    unanswered = _svc(recipient_class=name, answers={})
+    assert rule_checks.third_party_consent(unanswered).outcome is Outcome.GAP
+    assert rule_checks.ai_act_high_risk(unanswered).outcome is Outcome.GAP

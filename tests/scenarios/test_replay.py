@@ -1,0 +1,172 @@
+"""The replay of the 2019 case on a simulated season with defects (a) and (b) on, end to end
+through ``fairfollow replay``; then the CLI's intake and release on the same workspace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from fairfollow.cli.app import app
+
+runner = CliRunner()
+# ibis 12 calls DuckDB's deprecated fetch_arrow_table() while building features.
+pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def replayed(
+    simulated_season: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict[str, object]]:
+    season = simulated_season(students=2000, seed=1, defects="a,b")
+    out = tmp_path_factory.mktemp("replay") / "ws"
+    result = runner.invoke(
+        app,
+        [
+            "--workspace",
+            str(out.parent / "home"),
+            "replay",
+            str(season),
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return season, out, json.loads(result.output)
+
+
+@pytest.mark.slow
+def test_2019_service_and_individual_scores_are_refused(replayed: tuple[Path, Path, dict]) -> None:
+    _, _, report = replayed
+    assert report["service_2019"]["decision"] == "deny"
+    individual = report["individual_release"]
+    assert individual["decision"] == "refused" and individual["outcome"] == "deny"
+    cited = " ".join(individual["citations"])
+    assert "ESA Art. 5-5, 51" in cited and "APPI Art. 31(1)" in cited
+
+
+@pytest.mark.slow
+def test_every_member_lacking_consent_is_excluded(replayed: tuple[Path, Path, dict]) -> None:
+    season, _, report = replayed
+    truth = pq.read_table(season / "truth" / "consent.parquet").to_pandas()
+    lacking = set(
+        truth[
+            (truth.season == 2020) & (truth.purpose_key == "employer_forecast") & ~truth.valid
+        ].member_id
+    )
+    forecasts = report["forecasts"]
+    assert len(forecasts) == 35
+    released = [f for f in forecasts if f["released"]]
+    assert len(released) >= 20
+    assert all(f["reason"] in ("released", "pool_too_small") for f in forecasts)
+    assert all(f["all_lacking_excluded"] for f in released)
+    assert sum(f["truth_lacking_consent_in_pool"] for f in released) > 0
+    excluded = set(report["excluded_member_ids"])
+    assert excluded <= lacking  # nobody with valid consent was excluded either
+    assert report["checks"]["all_lacking_consent_excluded"] is True
+
+
+@pytest.mark.slow
+def test_released_figures_stay_within_their_stated_intervals(
+    replayed: tuple[Path, Path, dict],
+) -> None:
+    _, _, report = replayed
+    checks = report["checks"]
+    # each figure misses its 99% noise bound with probability 1%: 8 or more of ~150 misses
+    # happens with probability below 1e-4
+    assert checks["figures"] - checks["figures_within_noise_bound"] < 8
+    released = [f for f in report["forecasts"] if f["released"]]
+    for f in released:
+        assert f["epsilon_spent"] == pytest.approx(1.0)
+        low, high = f["figures"]["forecast_interval"]
+        assert low <= high
+    assert checks["realised_in_forecast_interval"] >= 0.8 * len(released)
+
+
+@pytest.mark.slow
+def test_cli_intake_and_release_on_the_replayed_workspace(
+    replayed: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    season, ws, report = replayed
+    employer = next(f["employer"] for f in report["forecasts"] if f["released"])
+    path = season / "employers" / "season=2020" / f"{employer}.csv"
+    attest = [
+        "--provider-name",
+        "株式会社",
+        "--provider-address",
+        "東京",
+        "--representative",
+        "人事",
+        "--obtained-how",
+        "entry form",
+        "--consent-statement",
+        "agreed",
+    ]
+    at = ["--at", "2019-07-15T00:00+09:00"]
+    result = runner.invoke(
+        app,
+        [
+            "--workspace",
+            str(ws),
+            "intake",
+            employer,
+            str(path),
+            "--season",
+            "2020",
+            *attest,
+            *at,
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    intake = json.loads(result.output)
+    assert intake["rows_read"] == intake["rows_accepted"] + intake["rows_quarantined"]
+    assert intake["matched"] > 0
+    result = runner.invoke(
+        app,
+        [
+            "--workspace",
+            str(ws),
+            "release",
+            "forecast",
+            "--employer",
+            employer,
+            "--service",
+            "yield-forecast",
+            *at,
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    released = json.loads(result.output)
+    # The default output is the employer's view: noised figures only.
+    assert released["released"] and released["epsilon_spent"] == pytest.approx(1.0)
+    assert set(released) >= {"figures", "epsilon_remaining", "log_index"}
+    assert not {"exact", "contributing_members", "excluded_member_ids", "decision"} & set(released)
+    result = runner.invoke(
+        app,
+        [
+            "--workspace",
+            str(ws),
+            "release",
+            "forecast",
+            "--employer",
+            employer,
+            "--service",
+            "yield-forecast",
+            *at,
+            "--json",
+            "--internal",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    internal = json.loads(result.output)
+    assert internal["released"] and internal["budget"]["epsilon_spent"] == pytest.approx(3.0)
+    assert "exact" in internal and "excluded_member_ids" not in internal
+    result = runner.invoke(app, ["--workspace", str(ws), "records", "member", "1", "--json"])
+    assert result.exit_code == 0
