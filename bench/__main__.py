@@ -46,7 +46,8 @@ def machine() -> str:
 
 
 def simulate_season(students: int) -> tuple[Path, list[Figure]]:
-    from fairfollow.season.simulator import SimulationConfig, simulate
+    from fairfollow.season.config import SimulationConfig
+    from fairfollow.season.simulator import simulate
 
     out = RESULTS / f"season-{students}"
     shutil.rmtree(out, ignore_errors=True)

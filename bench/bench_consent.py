@@ -38,7 +38,7 @@ from fairfollow.consent.policy_store import (
     transaction,
 )
 from fairfollow.consent.store import bulk_insert_arrow, events, members
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import create_ledger
 
 Report = Callable[..., None]
 MEMBERS = 800_000
@@ -137,7 +137,7 @@ def _rank_within(groups: np.ndarray) -> np.ndarray:
 
 
 def _measure(report: Report, backend: str, url: str, n_members: int) -> None:
-    engine = open_ledger(url)
+    engine = create_ledger(url)
     started = time.perf_counter()
     n_events = build(engine, n_members)
     report(

@@ -25,7 +25,8 @@ import duckdb
 
 from fairfollow.events.schema import RAW_TABLES
 from fairfollow.events.store import ingest
-from fairfollow.season.simulator import SimulationConfig, simulate
+from fairfollow.season.config import SimulationConfig
+from fairfollow.season.simulator import simulate
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 

@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import create_ledger
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.audit import audit_log, verify_log
@@ -64,7 +64,7 @@ def _record(i: int) -> LogRecord:
 
 
 def _engine(path: Path, synchronous: str) -> Engine:
-    engine = open_ledger(f"sqlite:///{path}")
+    engine = create_ledger(f"sqlite:///{path}")
 
     def pragma(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.execute(f"PRAGMA synchronous={synchronous}")

@@ -51,7 +51,8 @@ from fairfollow.model.feature_source import (
     spark_backend,
     spark_session,
 )
-from fairfollow.season.simulator import SimulationConfig, simulate
+from fairfollow.season.config import SimulationConfig
+from fairfollow.season.simulator import simulate
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 

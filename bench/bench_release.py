@@ -22,15 +22,15 @@ from fairfollow.consent.policy import PolicyVersion, Purpose, Screen
 from fairfollow.consent.policy_store import add_purposes, add_screens, add_version, deploy
 from fairfollow.consent.store import Member, add_events, add_members
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
-from fairfollow.employers.offers import MemberIdentity
+from fairfollow.employers.matching import MemberIdentity
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.approval import Role
 from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, YIELD_FORECAST_ID, yield_forecast
 from fairfollow.governance.intake import IntakeInputs, intake_bytes
 from fairfollow.governance.provision import Attestation
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.model.scores import ScoreTable
-from fairfollow.release.budget import set_cap
+from fairfollow.release.budget_store import set_cap
 from fairfollow.release.door import ReleaseRequest, release_forecast
 from fairfollow.release.figures import exact_figures, release_figures
 from fairfollow.season.policy_history import PURPOSES, V2_PURPOSES
@@ -45,7 +45,7 @@ EMPLOYER = "E0001"
 
 
 def _seed(engine_url: str, rng: np.random.Generator) -> tuple[ScoreTable, list[float], int]:
-    engine = open_ledger(engine_url)
+    engine = create_ledger(engine_url)
     members = list(range(1, OFFERS + 1))
     consenting = [m for m in members if rng.random() < CONSENTING]
     with engine.begin() as conn:

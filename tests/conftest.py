@@ -13,13 +13,19 @@ import pytest
 import sqlalchemy as sa
 
 PG_URL = os.environ.get("FAIRFOLLOW_TEST_PG_URL", "")
+# `make test` runs every ledger test on both backends; `make test-fast` on SQLite alone.
+BACKENDS = os.environ.get("FAIRFOLLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty ledger database on each backend (one PostgreSQL database per test)."""
+    """A fresh ledger at the current schema on each backend (one PostgreSQL database per test)."""
+    from fairfollow.ledger.engine import create_ledger
+
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        create_ledger(url).dispose()
+        yield url
         return
     if not PG_URL:
         pytest.fail("FAIRFOLLOW_TEST_PG_URL is not set: run the suite with `make test`")
@@ -27,7 +33,9 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    create_ledger(url).dispose()
+    yield url
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
@@ -45,7 +53,8 @@ def simulated_season(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
     def make(
         students: int = 2000, seed: int = 1, defects: str = "", dirt_rate: float = 0.02
     ) -> Path:
-        from fairfollow.season.simulator import SimulationConfig, simulate
+        from fairfollow.season.config import SimulationConfig
+        from fairfollow.season.simulator import simulate
 
         key = f"n{students}-s{seed}-d{defects.replace(',', '')}-r{dirt_rate}"
         out = root / key

@@ -13,7 +13,7 @@ from fairfollow.consent.policy import PolicyVersion, Purpose, Screen
 from fairfollow.consent.policy_store import add_purposes, add_screens, add_version, deploy
 from fairfollow.consent.store import Member, add_events, add_members
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
-from fairfollow.employers.offers import MemberIdentity
+from fairfollow.employers.matching import MemberIdentity
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.approval import Role
 from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, yield_forecast

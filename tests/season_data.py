@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fairfollow.events.store import ingest
-from fairfollow.season.simulator import SimulationConfig, simulate
+from fairfollow.season.config import SimulationConfig
+from fairfollow.season.simulator import simulate
 from fairfollow.workspace import Workspace
 
 

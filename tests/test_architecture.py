@@ -216,48 +216,9 @@ def _cycles(graph: dict[str, set[str]]) -> Iterator[str]:
             yield from visit(node)
 
 
-# Debts of the move to packages, paid off commit by commit; an entry that no longer fires
-# must be removed (the test fails on it), so the list only shrinks.
-KNOWN_DEBT: frozenset[str] = frozenset(
-    {
-        "fairfollow/cli/governance.py:17: sqlalchemy imported outside its seam",
-        "fairfollow/cli/log.py:18: sqlalchemy imported outside its seam",
-        "fairfollow/cli/policy.py:17: sqlalchemy imported outside its seam",
-        "fairfollow/consent/coverage.py:24: sqlalchemy imported outside its seam",
-        "fairfollow/consent/coverage.py:25: sqlalchemy imported outside its seam",
-        "fairfollow/consent/ingest.py:30: sqlalchemy imported outside its seam",
-        "fairfollow/consent/receipt_book.py:15: sqlalchemy imported outside its seam",
-        "fairfollow/employers/offers.py:30: employers may not import season (season.calendar)",
-        "fairfollow/governance/intake.py:37: sqlalchemy imported outside its seam",
-        "fairfollow/governance/provision.py:24: sqlalchemy imported outside its seam",
-        "fairfollow/governance/provision.py:25: sqlalchemy imported outside its seam",
-        "fairfollow/governance/workflow.py:15: sqlalchemy imported outside its seam",
-        "fairfollow/release/budget.py:20: sqlalchemy imported outside its seam",
-        "fairfollow/release/budget.py:21: sqlalchemy imported outside its seam",
-        "fairfollow/release/budget.py:22: sqlalchemy imported outside its seam",
-        "fairfollow/release/door.py:30: sqlalchemy imported outside its seam",
-        "fairfollow/scenarios/consent_demo.py:18: sqlalchemy imported outside its seam",
-        "fairfollow/scenarios/replay.py:28: sqlalchemy imported outside its seam",
-        "fairfollow/tlog/audit.py:23: sqlalchemy imported outside its seam",
-        "fairfollow/tlog/receipt.py:24: sqlalchemy imported outside its seam",
-        "import cycle: cli.app -> cli.consent -> cli.app",
-        "import cycle: cli.app -> cli.consent -> cli.policy -> cli.app",
-        "import cycle: cli.app -> cli.governance -> cli.app",
-        "import cycle: cli.app -> cli.log -> cli.app",
-        "import cycle: cli.app -> cli.model -> cli.app",
-        "import cycle: cli.app -> cli.season -> cli.app",
-        "import cycle: cli.season -> cli.demo -> cli.season",
-        "import cycle: season.simulator -> season.writer -> season.simulator",
-    }
-)
-
-
 def test_the_layout_holds() -> None:
-    found = set(violations())
-    new = sorted(found - KNOWN_DEBT)
-    assert not new, "\n".join(new)
-    paid = sorted(KNOWN_DEBT - found)
-    assert not paid, "paid off, remove from KNOWN_DEBT:\n" + "\n".join(paid)
+    found = sorted(set(violations()))
+    assert not found, "\n".join(found)
 
 
 def test_every_layer_is_a_package_that_exists() -> None:

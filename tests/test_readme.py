@@ -25,6 +25,7 @@ def test_readme_has_examples_for_every_capability() -> None:
         "model evaluate",
         "replay",
         "log verify-receipt",
+        "db upgrade",
     ):
         assert command in script, command
 

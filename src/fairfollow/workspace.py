@@ -52,6 +52,10 @@ class Workspace:
             return self.ledger_url_override
         return f"sqlite:///{self.root / 'ledger.sqlite'}"
 
+    def creates_ledger(self) -> bool:
+        """Whether opening the ledger now would create it (the embedded file is not there yet)."""
+        return self.ledger_url_override is None and not (self.root / "ledger.sqlite").exists()
+
     def ensure(self) -> Workspace:
         """Create the directory tree; fail with a clear message if the path is unusable."""
         try:

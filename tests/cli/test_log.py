@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
 from fairfollow.cli.log import publish_receipt
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.settings import Settings
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import open_checkpoint
-from fairfollow.tlog.keys import generate_signer, load_or_create_signer, parse_verifier_key
+from fairfollow.tlog.keys import generate_signer, load_or_create_log_signer, parse_verifier_key
 from fairfollow.tlog.receipt import issue_receipt, verify_receipt
 from fairfollow.tlog.record import LogRecord
 from fairfollow.workspace import Workspace
@@ -32,7 +32,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
     monkeypatch.delenv("FAIRFOLLOW_HOME", raising=False)
     workspace = Workspace.from_settings(Settings(home=tmp_path / "ws")).ensure()
-    engine = open_ledger(workspace.ledger_url)
+    engine = create_ledger(workspace.ledger_url)
     with engine.begin() as conn:
         records = [LogRecord("release", f"rel-{i}", {"pool": 100 + i}) for i in range(5)]
         log_store.append_many(conn, records)
@@ -106,7 +106,7 @@ def test_verify_and_audit_report_tampering(workspace: Workspace) -> None:
 
 def test_publish_receipt_prints_checkpoint_and_verifies_offline(workspace: Workspace) -> None:
     record = LogRecord("release", "dec-1", {"figures": {"expected_acceptances": 12.5}})
-    signer = load_or_create_signer(workspace.keys_dir)
+    signer = load_or_create_log_signer(workspace.keys_dir)
     engine = open_ledger(workspace.ledger_url)
     with engine.begin() as conn:
         leaf = log_store.append(conn, record)

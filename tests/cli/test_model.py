@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,18 @@ def test_the_demo_runs_every_step(season: SmallSeason, capsys: pytest.CaptureFix
     for title in ("Features, season 2019", "Evaluation, season 2020", "Fairness audit",
                   "Pool forecast backtest", "Offers needed for a hiring target"):  # fmt: skip
         assert title in out
+
+
+def test_the_season_defaults_are_the_models() -> None:
+    from fairfollow.cli import model as cli_model
+    from fairfollow.model import analysis
+
+    assert cli_model.TRAINING_SEASON == analysis.TRAINING_SEASON
+    assert cli_model.CURRENT_SEASON == analysis.CURRENT_SEASON
+
+
+def test_the_command_line_starts_without_the_analysis_stack() -> None:
+    code = "import sys, fairfollow.cli.app; print(*sorted({m.split('.')[0] for m in sys.modules}))"
+    run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    heavy = {"sklearn", "lightgbm", "fairlearn", "ibis", "pyspark", "matplotlib", "scipy"}
+    assert not heavy & set(run.stdout.split())

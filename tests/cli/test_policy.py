@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from fairfollow.cli.app import app
 from fairfollow.cli.policy import REFUSED_EXIT
 from fairfollow.consent.ingest import ingest_consent_logs
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import create_ledger
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 from tests.consent_season import write_season
@@ -24,7 +24,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
     root = tmp_path / "ws"
     workspace = Workspace.from_settings(Settings(home=root)).ensure()
-    engine = open_ledger(workspace.ledger_url)
+    engine = create_ledger(workspace.ledger_url)
     ingest_consent_logs(engine, write_season(tmp_path / "season"))
     engine.dispose()
     version = {

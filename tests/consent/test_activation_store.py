@@ -8,6 +8,7 @@ from fairfollow.consent import activation_store, policy_store
 from fairfollow.consent.policy import ActivationOutcome, PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.errors import InputError
 from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.transaction import transaction
 from tests.consent_season import V2_AT, VERSIONS, at, load_ledger
 
 V3 = PolicyVersion("v3", at(60), VERSIONS[1].purposes, "第3版", "Version 3")
@@ -15,7 +16,7 @@ V3 = PolicyVersion("v3", at(60), VERSIONS[1].purposes, "第3版", "Version 3")
 
 def _with_v3(ledger_url: str) -> object:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         policy_store.add_version(conn, V3, at=at(50), actor="po")
         policy_store.set_status(conn, StatusEvent("v3", PolicyStatus.APPROVED, at(51), "po"))
@@ -26,7 +27,7 @@ def _with_v3(ledger_url: str) -> object:
 
 def test_a_refused_activation_is_recorded_and_changes_nothing(ledger_url: str) -> None:
     engine = _with_v3(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         decision = activation_store.activate(conn, "v3", at=at(53), actor="Sato")
     assert decision.outcome is ActivationOutcome.REFUSED
     assert [(s.screen_id, s.displayed) for s in decision.lagging] == [("entry_form", "v1")]
@@ -43,7 +44,7 @@ def test_a_forced_activation_records_who_and_why_and_retires_the_old_version(
     ledger_url: str,
 ) -> None:
     engine = _with_v3(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         decision = activation_store.activate(
             conn, "v3", at=at(53), actor="Sato", force=True, reason="legal deadline"
         )
@@ -66,18 +67,18 @@ def test_a_forced_activation_records_who_and_why_and_retires_the_old_version(
 
 def test_activation_succeeds_once_the_lagging_screen_is_updated(ledger_url: str) -> None:
     engine = _with_v3(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         policy_store.deploy(conn, "entry_form", "v3", at(53))
         decision = activation_store.activate(conn, "v3", at=at(53), actor="Sato")
     assert decision.outcome is ActivationOutcome.ACTIVATED and decision.lagging == ()
-    with pytest.raises(InputError), policy_store.transaction(engine) as conn:
+    with pytest.raises(InputError), transaction(engine) as conn:
         activation_store.activate(conn, "v9", at=at(54), actor="Sato")
     engine.dispose()
 
 
 def test_the_replayed_history_shows_v2_was_forced_over_the_entry_form(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
     with engine.connect() as conn:
         history = activation_store.activation_history(conn)

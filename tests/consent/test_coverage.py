@@ -19,6 +19,7 @@ from fairfollow.consent.policy import Deployment, PolicyVersion, Purpose, Screen
 from fairfollow.consent.validity import ConsentAction, ConsentEvent, Reason, evaluate
 from fairfollow.errors import InputError
 from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.transaction import transaction
 from tests.consent_season import AS_OF, EXPECTED, FORECAST, at, load_ledger
 
 
@@ -30,7 +31,7 @@ def engine(ledger_url: str) -> Iterator[Engine]:
 
 
 def test_the_tiny_history_is_classified_as_expected(engine: Engine) -> None:
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         found = verdicts(conn, FORECAST, AS_OF)
         valid = valid_members(conn, FORECAST, AS_OF)
@@ -50,7 +51,7 @@ def test_the_tiny_history_is_classified_as_expected(engine: Engine) -> None:
 def test_the_coverage_report_counts_names_screens_and_lists_ids(
     engine: Engine, tmp_path: Path
 ) -> None:
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         report = coverage(conn, FORECAST, AS_OF)
         early = coverage(conn, FORECAST, at(-10))  # members 1-3, 5, 6 registered at V2_AT

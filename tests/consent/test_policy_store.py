@@ -15,6 +15,7 @@ from fairfollow.consent import store as consent_store
 from fairfollow.consent.policy import PolicyStatus, StatusEvent
 from fairfollow.errors import InputError, LedgerError
 from fairfollow.ledger.engine import metadata, open_ledger
+from fairfollow.ledger.transaction import transaction
 from tests.consent_season import (
     DEPLOYMENTS,
     JST,
@@ -55,7 +56,7 @@ def test_the_migration_creates_exactly_the_declared_tables(ledger_url: str) -> N
 
 def test_instants_are_stored_in_utc_and_read_back_aware(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
     with engine.connect() as conn:
         version = policy_store.load_versions(conn)["v2"]
@@ -72,7 +73,7 @@ def test_instants_are_stored_in_utc_and_read_back_aware(ledger_url: str) -> None
 
 def test_naive_instants_never_reach_the_database(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with pytest.raises(LedgerError), policy_store.transaction(engine) as conn:
+    with pytest.raises(LedgerError), transaction(engine) as conn:
         conn.execute(
             policy_store.versions.insert().values(
                 version_id="vx", effective_at=datetime(2019, 1, 1), text_ja="j", text_en="e"
@@ -83,15 +84,15 @@ def test_naive_instants_never_reach_the_database(ledger_url: str) -> None:
 
 def test_records_are_idempotent_and_never_silently_redefined(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         assert policy_store.add_purposes(conn, PURPOSES) == 0
         assert policy_store.add_screens(conn, SCREENS) == 0
         assert policy_store.add_deployments(conn, DEPLOYMENTS) == 0
         assert policy_store.add_version(conn, VERSIONS[0], at=V2_AT, actor="t") is False
-    with pytest.raises(InputError, match="other values"), policy_store.transaction(engine) as conn:
+    with pytest.raises(InputError, match="other values"), transaction(engine) as conn:
         policy_store.add_purposes(conn, [replace(PURPOSES[1], output="scores per student")])
-    with pytest.raises(InputError), policy_store.transaction(engine) as conn:
+    with pytest.raises(InputError), transaction(engine) as conn:
         policy_store.add_version(
             conn, replace(VERSIONS[0], purposes=frozenset()), at=V2_AT, actor="t"
         )
@@ -109,7 +110,7 @@ def test_records_are_idempotent_and_never_silently_redefined(ledger_url: str) ->
 
 def test_status_events_follow_the_allowed_transitions(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         assert policy_store.statuses(conn) == {
             "v1": PolicyStatus.RETIRED,
@@ -117,16 +118,16 @@ def test_status_events_follow_the_allowed_transitions(ledger_url: str) -> None:
         }
         history = [(e.version_id, e.status) for e in policy_store.status_history(conn)]
     assert history[:2] == [("v1", PolicyStatus.DRAFT), ("v1", PolicyStatus.APPROVED)]
-    with pytest.raises(InputError, match="retired"), policy_store.transaction(engine) as conn:
+    with pytest.raises(InputError, match="retired"), transaction(engine) as conn:
         policy_store.set_status(conn, StatusEvent("v1", PolicyStatus.APPROVED, at(1), "po"))
-    with pytest.raises(InputError, match="activate"), policy_store.transaction(engine) as conn:
+    with pytest.raises(InputError, match="activate"), transaction(engine) as conn:
         policy_store.set_status(conn, StatusEvent("v1", PolicyStatus.ACTIVE, at(1), "po"))
     engine.dispose()
 
 
 def test_deploy_records_a_new_deployment_and_refuses_unknown_names(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         deployment = policy_store.deploy(conn, "entry_form", "v2", at(40).astimezone(JST))
         assert deployment.deploy_id > max(d.deploy_id for d in DEPLOYMENTS)
@@ -135,6 +136,6 @@ def test_deploy_records_a_new_deployment_and_refuses_unknown_names(ledger_url: s
             "v1"
         )
     for screen, version in (("nowhere", "v2"), ("entry_form", "v9")):
-        with pytest.raises(InputError), policy_store.transaction(engine) as conn:
+        with pytest.raises(InputError), transaction(engine) as conn:
             policy_store.deploy(conn, screen, version, at(41))
     engine.dispose()

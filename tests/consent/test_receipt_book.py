@@ -9,20 +9,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from fairfollow.consent import policy_store, receipt_book
+from fairfollow.consent import receipt_book
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.receipt import canonical, schema_problems, sign
 from fairfollow.consent.receipt_key import ReceiptSigner, b64url
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.errors import InputError
 from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.transaction import transaction
 from tests.consent_season import FORECAST, load_ledger
 
 
 @pytest.fixture
 def engine(ledger_url: str) -> Iterator[Engine]:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
     yield engine
     engine.dispose()
@@ -80,7 +81,7 @@ def test_a_receipt_for_a_decision_the_ledger_lacks_does_not_verify(engine: Engin
 
 def test_a_decision_recorded_now_has_a_receipt_at_once(engine: Engine) -> None:
     signer = ReceiptSigner.generate()
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         event = consent_store.record_event(
             conn,
             ConsentEvent(

@@ -1,22 +1,17 @@
-"""The receipt signing key: RFC 8037 known answers, and the workspace key file."""
+"""The receipt signing key: RFC 8037 known answers."""
 
 from __future__ import annotations
-
-import stat
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fairfollow.consent.receipt_key import (
-    KEY_FILE,
     ReceiptSigner,
     ReceiptVerifier,
     b64url,
     b64url_decode,
-    load_or_create_signer,
 )
-from fairfollow.errors import ConfigError, ReceiptError
+from fairfollow.errors import ReceiptError
 
 # RFC 8037 appendix A.1 (key), A.3 (thumbprint) and A.4 (JWS of "Example of Ed25519 signing").
 RFC_D = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
@@ -51,12 +46,4 @@ def test_bad_public_keys_are_refused() -> None:
         ReceiptVerifier.from_jwk({"kty": "OKP", "crv": "Ed25519", "x": "AAAA"})
 
 
-def test_the_workspace_key_is_created_once_private_and_reused(tmp_path: Path) -> None:
-    keys = tmp_path / "keys"
-    first = load_or_create_signer(keys)
-    second = load_or_create_signer(keys)
-    assert first.verifier == second.verifier
-    assert stat.S_IMODE((keys / KEY_FILE).stat().st_mode) == 0o600
-    (keys / KEY_FILE).write_text("not a key")
-    with pytest.raises(ConfigError):
-        load_or_create_signer(keys)
+# The workspace key file (created once, mode 0600, refused when broken): tests/test_keyfile.py.

@@ -8,17 +8,17 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from fairfollow.consent import policy_store
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.errors import InputError, LedgerError
 from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.transaction import transaction
 from tests.consent_season import EVENTS, FORECAST, MEMBERS, at, load_ledger
 
 
 def test_events_round_trip_in_time_order_and_are_idempotent(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         assert consent_store.add_events(conn, EVENTS) == 0
         assert consent_store.add_members(conn, MEMBERS) == 0
@@ -38,7 +38,7 @@ def test_a_decision_made_now_gets_the_next_id_and_unknown_names_are_refused(
     ledger_url: str,
 ) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         new = ConsentEvent(
             0, 4, FORECAST, ConsentAction.GRANT, "pc_registration", "v2", at(50), "x"
@@ -51,26 +51,26 @@ def test_a_decision_made_now_gets_the_next_id_and_unknown_names_are_refused(
         ConsentEvent(0, 4, FORECAST, ConsentAction.GRANT, "nowhere", "v2", at(50), "x"),
     )
     for event in bad:
-        with pytest.raises(InputError), policy_store.transaction(engine) as conn:
+        with pytest.raises(InputError), transaction(engine) as conn:
             consent_store.record_event(conn, event)
     engine.dispose()
 
 
 def test_foreign_keys_refuse_a_bulk_row_that_slipped_past_validation(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
     ghost = ConsentEvent(
         77, 12345, FORECAST, ConsentAction.GRANT, "pc_registration", None, at(1), "x"
     )
-    with pytest.raises(LedgerError), policy_store.transaction(engine) as conn:
+    with pytest.raises(LedgerError), transaction(engine) as conn:
         consent_store.add_events(conn, [ghost])
     engine.dispose()
 
 
 def test_arrow_and_row_bulk_inserts_store_the_same_values(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         load_ledger(conn)
         data = pa.table(
             {
@@ -103,7 +103,7 @@ def test_quarantine_keeps_rows_once_per_file_row(ledger_url: str) -> None:
         consent_store.QuarantinedRow("consent_events.csv", 3, "bad_timestamp", '["x"]'),
         consent_store.QuarantinedRow("consent_events.csv", 9, "unknown_action", '["y"]'),
     ]
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         assert consent_store.add_quarantined(conn, rows, at=at(0)) == 2
         assert consent_store.add_quarantined(conn, rows, at=at(1)) == 0
     with engine.connect() as conn:

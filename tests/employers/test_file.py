@@ -134,7 +134,8 @@ def test_result_is_frozen(tmp_path: Path) -> None:
 
 
 def _simulate(out: Path, defects: frozenset[str] = frozenset()) -> Path:
-    from fairfollow.season.simulator import SimulationConfig, simulate
+    from fairfollow.season.config import SimulationConfig
+    from fairfollow.season.simulator import simulate
 
     simulate(SimulationConfig(students=200, seed=11, out=out, dirt_rate=0.05, defects=defects))
     return out

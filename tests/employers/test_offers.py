@@ -1,4 +1,5 @@
-"""The offers table: matching employer rows to members, and counting every row kept out."""
+"""The offers table: employer rows matched to members (the rule itself: test_matching.py),
+and every row kept out counted."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from fairfollow.employers.file import EmployerFile, parse_employer_bytes
+from fairfollow.employers.matching import MemberIdentity
 from fairfollow.employers.offers import (
-    MemberIdentity,
     build_offer_table,
     member_identities,
     parse_season_files,

@@ -518,7 +518,8 @@ def test_views_reject_writes(season: Path, workspace: Workspace) -> None:
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from fairfollow.season.simulator import SimulationConfig, simulate
+    from fairfollow.season.config import SimulationConfig
+    from fairfollow.season.simulator import simulate
 
     out = tmp_path_factory.mktemp("sim") / "season"
     simulate(SimulationConfig(students=300, seed=5, out=out, log_dirt_rate=0.002))

@@ -2,21 +2,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from fairfollow.errors import EncodingError, InputError, ProhibitedItemError, SchemaError
-from fairfollow.governance import pool_store, provision, store
+from fairfollow.governance import pool_store, provision_store, store
 from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
-from fairfollow.governance.intake import (
-    IntakeInputs,
-    intake_bytes,
-    keyed_hash,
-    matching_key,
-    member_index,
-)
+from fairfollow.governance.intake import IntakeInputs, intake_bytes
+from fairfollow.governance.keyed_index import keyed_hash, keyed_index
 from fairfollow.governance.provision import Attestation
 from fairfollow.ledger.engine import open_ledger
 from tests.governance_fixtures import (
@@ -62,7 +56,7 @@ def test_match_report_counts_matched_unmatched_and_refused(engine: Engine) -> No
         assert all(len(o.applicant_key) == 64 and "A0" not in o.applicant_key for o in pool.offers)
         (decision,) = store.load_decisions(conn, request="intake")
         assert (decision.outcome, decision.reason) == ("allow", "accepted")
-        confirmation = provision.load_confirmation(conn, pool.intake.confirmation_id)
+        confirmation = provision_store.load_confirmation(conn, pool.intake.confirmation_id)
         assert confirmation is not None and confirmation.attestation == ATTESTATION
         assert confirmation.file_sha256 == pool.intake.file_sha256
 
@@ -153,10 +147,8 @@ def test_id_only_list_matches_through_survey_links(engine: Engine) -> None:
     assert report.quarantined_by_rule == {"bad_date:offer_date": 1}
 
 
-def test_keyed_hashes_depend_on_the_secret(tmp_path: Path) -> None:
-    key = matching_key(tmp_path / "keys")
-    assert key == matching_key(tmp_path / "keys") and len(key) == 32
-    assert (tmp_path / "keys" / "intake-match.key").stat().st_mode & 0o777 == 0o600
+def test_keyed_hashes_depend_on_the_secret() -> None:
+    key = b"s" * 32  # the key file itself: tests/test_keyfile.py
     assert keyed_hash(key, "email", "a@b") != keyed_hash(KEY, "email", "a@b")
-    index = member_index(key, [identity(1), identity(2)])
+    index = keyed_index(key, [identity(1), identity(2)])
     assert len(index.by_email) == 2 and "s1@uni.ac.jp" not in json.dumps(index.by_email)

@@ -12,12 +12,14 @@ from fairfollow.governance.provision import (
     Confirmation,
     Provision,
     RecordBasis,
+    retain_until,
+)
+from fairfollow.governance.provision_store import (
     load_confirmation,
     provisions_for_member,
     purge_expired,
     record_confirmation,
     record_provision,
-    retain_until,
     subjects_of,
 )
 from fairfollow.ledger.engine import open_ledger

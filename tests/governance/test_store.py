@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from fairfollow.governance import pool_store, provision, store  # noqa: F401  (declare tables)
+from fairfollow.governance import pool_store, provision_store, store  # noqa: F401  (declare tables)
 from fairfollow.governance.approval import Role
 from fairfollow.ledger.engine import metadata, open_ledger
-from fairfollow.release import budget  # noqa: F401  (declares its tables)
+from fairfollow.release import budget_store  # noqa: F401  (declares its tables)
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 

@@ -15,7 +15,8 @@ import pytest
 
 from fairfollow.errors import ModelError
 from fairfollow.model.booster import SENSITIVE_ATTRIBUTES
-from fairfollow.model.feature_source import Engine, build_features, duckdb_backend
+from fairfollow.model.engines import Engine
+from fairfollow.model.feature_source import build_features, duckdb_backend
 from fairfollow.model.features import (
     FEATURE_PURPOSE,
     KEY_COLUMNS,

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from fairfollow.errors import LogAppendError
-from fairfollow.governance import provision, store
+from fairfollow.governance import provision_store, store
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.examples import yield_forecast
 from fairfollow.ledger.engine import open_ledger
-from fairfollow.release import budget as privacy_budget
+from fairfollow.release import budget_store as privacy_budget
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LogRecord, decode_leaf
@@ -54,11 +54,11 @@ def test_release_excludes_members_without_consent_and_records_everything(engine:
             and json.loads(decision.detail)["excluded_for_consent"] == 10
         )
         assert privacy_budget.budget(conn, "E0001", 2020).spent == pytest.approx(1.0)
-        (record,) = provision.provisions_to(conn, "E0001")
+        (record,) = provision_store.provisions_to(conn, "E0001")
         assert record.persons == 20 and record.decision_id == decision.decision_id
-        assert provision.subjects_of(conn, record.provision_id) == list(ready.consenting)
-        assert [p.recipient for p in provision.provisions_for_member(conn, 1)] == ["E0001"]
-        assert provision.provisions_for_member(conn, 30) == []
+        assert provision_store.subjects_of(conn, record.provision_id) == list(ready.consenting)
+        assert [p.recipient for p in provision_store.provisions_for_member(conn, 1)] == ["E0001"]
+        assert provision_store.provisions_for_member(conn, 30) == []
         leaf = log_store.read_leaf(conn, outcome.log_index)
         logged = decode_leaf(leaf.content).record
         assert logged.kind == "release" and logged.body["decision_id"] == decision.decision_id
@@ -134,8 +134,8 @@ def test_failure_in_the_last_step_records_nothing_and_returns_nothing(engine: En
     with engine.connect() as conn:
         assert store.load_decisions(conn, request="release_forecast") == []
         assert privacy_budget.budget(conn, "E0001", 2020).spent == 0
-        assert _count(conn, provision.provisions) == 0
-        assert _count(conn, provision.provision_subjects) == 0
+        assert _count(conn, provision_store.provisions) == 0
+        assert _count(conn, provision_store.provision_subjects) == 0
         assert log_store.tree_size(conn) == 0
     assert release_forecast(engine, _request(), SOURCE).released  # and the door still works
 

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
 from fairfollow.errors import InputError
-from fairfollow.season.simulator import SimulationConfig, simulate
+from fairfollow.season.config import SimulationConfig
+from fairfollow.season.simulator import simulate
 
 Season = Callable[..., Path]
 FORECAST_AT = "2019-07-15 00:00:00+09:00"

@@ -1,20 +1,13 @@
-"""Note keys: the Go ``note`` package's example keys, manglings, and key files."""
+"""Note keys: the Go ``note`` package's example keys and manglings."""
 
 from __future__ import annotations
-
-import stat
-from pathlib import Path
 
 import pytest
 
 from fairfollow.errors import TransparencyLogError
 from fairfollow.tlog.keys import (
-    MEMBER_KEY_FILE,
-    SIGNER_FILE,
     generate_signer,
     key_id,
-    load_or_create_member_key,
-    load_or_create_signer,
     parse_signer_key,
     parse_verifier_key,
 )
@@ -64,13 +57,4 @@ def test_signer_round_trip_and_signature() -> None:
         generate_signer("has space")
 
 
-def test_keys_are_created_once_and_kept_private(tmp_path: Path) -> None:
-    first = load_or_create_signer(tmp_path / "keys")
-    second = load_or_create_signer(tmp_path / "keys")
-    assert first.verifier == second.verifier
-    mode = stat.S_IMODE((tmp_path / "keys" / SIGNER_FILE).stat().st_mode)
-    assert mode == 0o600
-    member_key = load_or_create_member_key(tmp_path / "keys")
-    assert len(member_key) == 32 and member_key == load_or_create_member_key(tmp_path / "keys")
-    assert stat.S_IMODE((tmp_path / "keys" / MEMBER_KEY_FILE).stat().st_mode) == 0o600
-    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [MEMBER_KEY_FILE, SIGNER_FILE]
+# The key file itself (created once, mode 0600): tests/test_keyfile.py.

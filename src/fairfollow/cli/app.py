@@ -1,7 +1,7 @@
 """The ``fairfollow`` command line: parse, make one core call, render.
 
-Sub-command groups live beside the noun they serve (``consent_cli``, ``log_cli`` …) and are
-registered here.
+Each command group is a module of this package (``cli/consent.py``, ``cli/log.py`` …), which
+registers its commands here; what they share comes from :mod:`fairfollow.cli.context`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.cli import consent, db, demo, governance, log, model, policy, season
 from fairfollow.cli.terminal import err_console
 from fairfollow.errors import FairFollowError
 from fairfollow.settings import Settings
@@ -36,33 +37,10 @@ def root(
     ctx.obj = Workspace.from_settings(settings)
 
 
-def workspace_of(ctx: typer.Context) -> Workspace:
-    """The workspace chosen by the root options, created on first use."""
-    found = ctx.find_root().obj
-    if not isinstance(found, Workspace):
-        raise typer.BadParameter("workspace not initialised")
-    return found.ensure()
-
-
 def _register() -> None:
-    # Imported here, after `app` exists, so command modules may import `workspace_of`.
-    from fairfollow.cli import season as season_cli
-
-    season_cli.register(app)
-    from fairfollow.cli import log as log_cli
-
-    log_cli.register(app)
-    from fairfollow.cli import model as model_cli
-
-    model_cli.register(app)
-    from fairfollow.cli import governance as governance_cli
-
-    governance_cli.register(app)
-    from fairfollow.cli import consent as consent_cli
-    from fairfollow.cli import policy as policy_cli
-
-    consent_cli.register(app)
-    policy_cli.register(app)
+    # Command modules import what they need from `cli.context`, never from here.
+    for commands in (season, demo, log, model, governance, consent, policy, db):
+        commands.register(app)
 
 
 _register()

@@ -12,14 +12,14 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.cli.context import ledger_of, workspace_of
 from fairfollow.cli.policy import ledger_tx, parse_at, render_decision
 from fairfollow.cli.terminal import console, err_console, print_json, progress, table
 from fairfollow.consent import receipt_book
 from fairfollow.consent.coverage import CoverageReport, coverage, write_ids
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
-from fairfollow.consent.receipt_key import load_or_create_signer
+from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.consent.validity import REASON_INFO, Reason
-from fairfollow.ledger.engine import open_ledger
 from fairfollow.scenarios.consent_demo import ConsentDemo, consent_demo
 
 consent_app = typer.Typer(help="Consent ledger: ingest, coverage, receipts.")
@@ -36,8 +36,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _keys_dir(ctx: typer.Context) -> Path:
-    from fairfollow.cli.app import workspace_of
-
     return workspace_of(ctx).keys_dir
 
 
@@ -67,9 +65,7 @@ def render_ingest(summary: ConsentIngestSummary) -> None:
 @consent_app.command("ingest")
 def ingest_command(ctx: typer.Context, season_dir: Path, as_json: JsonFlag = False) -> None:
     """Load a season's policies, screens, deployments and consent events (idempotent)."""
-    from fairfollow.cli.app import workspace_of
-
-    engine = open_ledger(workspace_of(ctx).ledger_url)
+    engine = ledger_of(ctx)
     try:
         with progress(quiet=as_json) as bar:
             bar.add_task("consent ledger ingest", total=None)
@@ -156,7 +152,7 @@ def receipt_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Signed receipts of every consent decision MEMBER made."""
-    signer = load_or_create_signer(_keys_dir(ctx))
+    signer = load_or_create_receipt_signer(_keys_dir(ctx))
     with ledger_tx(ctx) as conn:
         receipts = receipt_book.member_receipts(conn, member, signer)
     if out is not None:
@@ -172,7 +168,7 @@ def receipt_command(
 @consent_app.command("verify-receipt")
 def verify_receipt_command(ctx: typer.Context, file: Path, as_json: JsonFlag = False) -> None:
     """Check receipts (one compact JWS per line): signature, schema, and the ledger."""
-    verifier = load_or_create_signer(_keys_dir(ctx)).verifier
+    verifier = load_or_create_receipt_signer(_keys_dir(ctx)).verifier
     tokens = [line.strip() for line in file.read_text(encoding="ascii").splitlines()]
     with ledger_tx(ctx) as conn:
         checks = [receipt_book.verify(conn, t, verifier) for t in tokens if t]
@@ -208,7 +204,7 @@ def export_key_command(
     fmt: Annotated[str, typer.Option("--format", help="jwk or pem.")] = "jwk",
 ) -> None:
     """Print the public key that verifies consent receipts."""
-    verifier = load_or_create_signer(_keys_dir(ctx)).verifier
+    verifier = load_or_create_receipt_signer(_keys_dir(ctx)).verifier
     if fmt == "pem":
         print(verifier.pem(), end="")
     elif fmt == "jwk":
@@ -230,9 +226,7 @@ def render_demo(demo: ConsentDemo) -> None:
 @consent_app.command("demo")
 def demo_command(ctx: typer.Context, season_dir: Path) -> None:
     """Ingest a simulated season, report forecast-purpose coverage, try a lagging rollout."""
-    from fairfollow.cli.app import workspace_of
-
-    engine = open_ledger(workspace_of(ctx).ledger_url)
+    engine = ledger_of(ctx)
     try:
         demo = consent_demo(engine, season_dir, now=datetime.now(UTC))
     finally:

@@ -1,28 +1,37 @@
-"""The end-to-end demo behind ``make demo``: each step makes one core call and renders it."""
+"""``ingest`` and the end-to-end ``demo`` behind ``make demo``: each step makes one core call
+and renders it."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from fairfollow.cli.consent import render_demo
 from fairfollow.cli.consent import render_ingest as render_consent_ingest
+from fairfollow.cli.context import workspace_of
 from fairfollow.cli.log import publish_receipt
-from fairfollow.cli.terminal import console, progress, table
+from fairfollow.cli.season import parse_defects, render_simulation
+from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.consent.coverage import coverage
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.events import store as event_store
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import workspace_ledger
+from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.scenarios.consent_demo import (
     ConsentDemo,
     forecast_date,
     forecast_purpose,
     rehearse_revision,
 )
-from fairfollow.season.simulator import SimulationConfig, simulate
+from fairfollow.season.config import SimulationConfig
+from fairfollow.season.simulator import simulate
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import load_or_create_signer
+from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.tlog.receipt import issue_receipt
 from fairfollow.workspace import Workspace
 
@@ -53,7 +62,7 @@ def ingest_season(
 
         events = event_store.ingest(workspace, season_dir, on_progress=advance, now=now)
         bar.update(task, description="consent ledger", completed=None, total=None)
-        engine = open_ledger(workspace.ledger_url)
+        engine = workspace_ledger(workspace)
         try:
             consent = ingest_consent_logs(engine, season_dir, now=now)
         finally:
@@ -98,7 +107,6 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
     Returns whether the final release receipt verified."""
     from fairfollow.cli.governance import replay_demo
     from fairfollow.cli.model import run_model_demo
-    from fairfollow.cli.season import render_simulation
 
     console.rule("[bold]1. Simulate two hiring seasons")
     with progress() as bar:
@@ -115,9 +123,9 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
     render_ingest(report)
     render_store(workspace)
     console.rule("[bold]Consent coverage for the forecast purpose, and the activation gate")
-    engine = open_ledger(workspace.ledger_url)
+    engine = workspace_ledger(workspace)
     try:
-        with engine.connect() as conn:
+        with reading(engine, "run demo") as conn:
             covered = coverage(conn, forecast_purpose(config.out), forecast_date(config.out))
         activation = rehearse_revision(engine, now=now)
     finally:
@@ -132,10 +140,10 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
 def release_receipt_demo(replay_workspace: Workspace, now: datetime) -> bool:
     """The last step of the demo: the replay's latest signed checkpoint, and the receipt of
     its last release decision, written to a file and verified offline."""
-    signer = load_or_create_signer(replay_workspace.keys_dir)
-    engine = open_ledger(replay_workspace.ledger_url)
+    signer = load_or_create_log_signer(replay_workspace.keys_dir)
+    engine = workspace_ledger(replay_workspace)
     try:
-        with engine.begin() as conn:
+        with transaction(engine, "release receipt demo") as conn:
             size = log_store.tree_size(conn)
             if size == 0:
                 console.print("[red]the replay logged nothing: no receipt to verify")
@@ -144,3 +152,38 @@ def release_receipt_demo(replay_workspace: Workspace, now: datetime) -> bool:
     finally:
         engine.dispose()
     return publish_receipt(replay_workspace, receipt, size - 1, signer).check.valid
+
+
+def ingest_command(
+    ctx: typer.Context,
+    season_dir: Annotated[Path, typer.Argument(help="A directory written by `simulate`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Load a season's raw logs into the workspace (validated, quarantined, idempotent)."""
+    report = ingest_season(workspace_of(ctx), season_dir, now=datetime.now(UTC), quiet=as_json)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        render_ingest(report)
+
+
+def demo_command(
+    ctx: typer.Context,
+    students: Annotated[int, typer.Option(help="Students per season.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    defects: Annotated[str, typer.Option(help="Defects of the 2019 case to switch on.")] = "a,b,c",
+) -> None:
+    """The main job on the embedded default: simulate → ingest → summaries."""
+    workspace = workspace_of(ctx)
+    season_dir = workspace.root / "demo-season"
+    shutil.rmtree(season_dir, ignore_errors=True)
+    config = SimulationConfig(
+        students=students, seed=seed, out=season_dir, defects=parse_defects(defects)
+    )
+    if not run_demo(workspace, config, now=datetime.now(UTC)):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.command("demo")(demo_command)

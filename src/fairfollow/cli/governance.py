@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
 from fairfollow.cli import governance_tables as render
+from fairfollow.cli.context import workspace_of
 from fairfollow.cli.terminal import console, print_json, progress
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.approval import Role
 from fairfollow.governance.pool_store import parse_employer
 from fairfollow.governance.provision import Attestation
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import workspace_ledger
+from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -63,10 +64,8 @@ def _now(at: datetime | None) -> datetime:
 
 @contextmanager
 def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine]]:
-    from fairfollow.cli.app import workspace_of
-
     workspace = workspace_of(ctx)
-    engine = open_ledger(workspace.ledger_url)
+    engine = workspace_ledger(workspace)
     try:
         yield workspace, engine
     finally:
@@ -254,13 +253,13 @@ def release_forecast_command(
     """Release a noised aggregate forecast of the employer's offer pool (or refuse)."""
     from fairfollow.model.scores import model_scores
     from fairfollow.release.door import ReleaseRequest, release_forecast
-    from fairfollow.tlog.keys import load_or_create_signer
+    from fairfollow.tlog.keys import load_or_create_log_signer
 
     with _ledger(ctx) as (workspace, engine):
         source = model_scores(workspace, season, training_season)
         request = ReleaseRequest(parse_employer(employer), service, season, _now(at), epsilon)
         outcome = release_forecast(
-            engine, request, source, signer=load_or_create_signer(workspace.keys_dir)
+            engine, request, source, signer=load_or_create_log_signer(workspace.keys_dir)
         )
     render.release(outcome, as_json, internal=internal)
     if not outcome.released:
@@ -293,9 +292,9 @@ def budget_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Each employer's ε cap, ε spent and releases, per season."""
-    from fairfollow.release.budget import budgets_of
+    from fairfollow.release.budget_store import budgets_of
 
-    with _ledger(ctx) as (_, engine), engine.connect() as conn:
+    with _ledger(ctx) as (_, engine), reading(engine, "budget show") as conn:
         found = budgets_of(conn, None if employer is None else parse_employer(employer))
     render.budgets(found, as_json)
 
@@ -311,9 +310,9 @@ def budget_set(
     as_json: JsonFlag = False,
 ) -> None:
     """Set an employer's ε cap for a season (never below what is spent)."""
-    from fairfollow.release.budget import set_cap
+    from fairfollow.release.budget_store import set_cap
 
-    with _ledger(ctx) as (_, engine), engine.begin() as conn:
+    with _ledger(ctx) as (_, engine), transaction(engine, "budget set") as conn:
         found = set_cap(conn, parse_employer(employer), season, cap, actor=actor, at=_now(at))
     render.budgets([found], as_json)
 
@@ -321,9 +320,9 @@ def budget_set(
 @records_app.command("member")
 def records_member(ctx: typer.Context, member_id: int, as_json: JsonFlag = False) -> None:
     """Who received data about this member (APPI Art. 33(5))."""
-    from fairfollow.governance.provision import provisions_for_member
+    from fairfollow.governance.provision_store import provisions_for_member
 
-    with _ledger(ctx) as (_, engine), engine.connect() as conn:
+    with _ledger(ctx) as (_, engine), reading(engine, "records member") as conn:
         found = provisions_for_member(conn, member_id)
     render.provisions(member_id, found, as_json)
 
@@ -331,9 +330,9 @@ def records_member(ctx: typer.Context, member_id: int, as_json: JsonFlag = False
 @records_app.command("purge")
 def records_purge(ctx: typer.Context, at: At = None, as_json: JsonFlag = False) -> None:
     """Delete provision and confirmation records past their legal retention period."""
-    from fairfollow.governance.provision import purge_expired
+    from fairfollow.governance.provision_store import purge_expired
 
-    with _ledger(ctx) as (_, engine), engine.begin() as conn:
+    with _ledger(ctx) as (_, engine), transaction(engine, "records purge") as conn:
         purged = purge_expired(conn, _now(at))
     if as_json:
         print_json({"provisions": purged.provisions, "confirmations": purged.confirmations})
@@ -353,7 +352,6 @@ def replay_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Replay the 2019 case on a simulated season, end to end, in a fresh workspace."""
-    from fairfollow.cli.app import workspace_of
     from fairfollow.scenarios.replay import replay
 
     target = out or render.fresh_dir(workspace_of(ctx).reports_dir / "replays")

@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
+from fairfollow.cli.context import workspace_of
 from fairfollow.cli.terminal import console, print_json, progress, table
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import workspace_ledger
+from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.audit import AuditReport, audit_log, verify_log
-from fairfollow.tlog.keys import NoteSigner, load_or_create_signer, parse_verifier_key
+from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer, parse_verifier_key
 from fairfollow.tlog.receipt import (
     FILE_SUFFIX,
+    LogReceiptCheck,
     Receipt,
-    ReceiptCheck,
     issue_receipt,
     verify_receipt,
 )
@@ -46,12 +47,10 @@ def _b64(value: bytes) -> str:
 
 @contextmanager
 def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, NoteSigner]]:
-    from fairfollow.cli.app import workspace_of
-
     workspace = workspace_of(ctx)
-    engine = open_ledger(workspace.ledger_url)
+    engine = workspace_ledger(workspace)
     try:
-        yield workspace, engine, load_or_create_signer(workspace.keys_dir)
+        yield workspace, engine, load_or_create_log_signer(workspace.keys_dir)
     finally:
         engine.dispose()
 
@@ -59,7 +58,7 @@ def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, NoteSigner]
 @log_app.command("checkpoint")
 def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Sign the current tree head (or reuse the latest if nothing was appended) and print it."""
-    with _ledger(ctx) as (_, engine, signer), engine.begin() as conn:
+    with _ledger(ctx) as (_, engine, signer), transaction(engine, "checkpoint") as conn:
         stored = log_store.issue_checkpoint(conn, signer, datetime.now(UTC))
     if as_json:
         print_json(
@@ -78,9 +77,7 @@ def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @log_app.command("export-key")
 def export_key_command(ctx: typer.Context) -> None:
     """Print the log's public verifier key (<name>+<key id>+<base64 key>)."""
-    from fairfollow.cli.app import workspace_of
-
-    print(load_or_create_signer(workspace_of(ctx).keys_dir).verifier.encode())
+    print(load_or_create_log_signer(workspace_of(ctx).keys_dir).verifier.encode())
 
 
 @log_app.command("receipt")
@@ -92,7 +89,7 @@ def receipt_command(
     out: Annotated[Path | None, typer.Option(help=f"Write here (*{FILE_SUFFIX}).")] = None,
 ) -> None:
     """Issue the receipt of one leaf: proof, signed checkpoint and the leaf itself."""
-    with _ledger(ctx) as (_, engine, signer), engine.begin() as conn:
+    with _ledger(ctx) as (_, engine, signer), transaction(engine, "receipt") as conn:
         if index is None:
             found = log_store.find_leaf(conn, kind, ref) if ref else None
             if found is None:
@@ -111,7 +108,7 @@ def _verifier_text(key: str) -> str:
     return path.read_text(encoding="utf-8").strip() if path.is_file() else key
 
 
-def render_receipt_check(check: ReceiptCheck, as_json: bool) -> None:
+def render_receipt_check(check: LogReceiptCheck, as_json: bool) -> None:
     record = check.record
     if as_json:
         print_json(
@@ -153,7 +150,7 @@ def verify_receipt_command(
 @log_app.command("verify")
 def verify_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Recompute every checkpoint from the leaves; check consecutive ones are consistent."""
-    with _ledger(ctx) as (_, engine, signer), engine.connect() as conn:
+    with _ledger(ctx) as (_, engine, signer), reading(engine, "verify") as conn:
         total = log_store.tree_size(conn)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
@@ -216,7 +213,7 @@ def render_audit(report: AuditReport, as_json: bool) -> None:
 @log_app.command("audit")
 def audit_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Report every modified, deleted, reordered or inserted leaf with its index."""
-    with _ledger(ctx) as (_, engine, signer), engine.connect() as conn:
+    with _ledger(ctx) as (_, engine, signer), reading(engine, "audit") as conn:
         total = log_store.tree_size(conn)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("auditing leaves", total=total)
@@ -234,7 +231,7 @@ def prove_command(
     size: Annotated[int | None, typer.Option(help="Tree size; default the current.")] = None,
 ) -> None:
     """Print the inclusion proof of a leaf as JSON (hashes in base64)."""
-    with _ledger(ctx) as (_, engine, _signer), engine.connect() as conn:
+    with _ledger(ctx) as (_, engine, _signer), reading(engine, "prove") as conn:
         size = log_store.tree_size(conn) if size is None else size
         proof = log_store.inclusion_proof(conn, index, size)
         leaf = log_store.read_leaf(conn, index)
@@ -257,7 +254,7 @@ def consistency_command(
     size2: Annotated[int | None, typer.Option("--to", help="Newer size; default current.")] = None,
 ) -> None:
     """Print the consistency proof between two tree sizes as JSON (hashes in base64)."""
-    with _ledger(ctx) as (_, engine, _signer), engine.connect() as conn:
+    with _ledger(ctx) as (_, engine, _signer), reading(engine, "consistency") as conn:
         size2 = log_store.tree_size(conn) if size2 is None else size2
         proof = log_store.consistency_proof(conn, size1, size2)
         root1, root2 = log_store.root_at(conn, size1), log_store.root_at(conn, size2)
@@ -280,7 +277,7 @@ class LogDemo:
     checkpoint_note: str
     receipt_path: Path
     verifier_key: str
-    check: ReceiptCheck
+    check: LogReceiptCheck
 
 
 def publish_receipt(

@@ -3,39 +3,51 @@
 
 Internal analyst views only: per-offer probabilities and pool forecasts shown here are
 never released to employers.
+
+The analysis stack (LightGBM, scikit-learn, fairlearn …) is imported inside the commands, so
+that ``fairfollow --help`` and every other command start without it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fairfollow.cli.context import workspace_of
 from fairfollow.cli.terminal import console, print_json, progress, table
-from fairfollow.model.analysis import (
-    CURRENT_SEASON,
-    TRAINING_SEASON,
-    FeatureRun,
-    HiringPlan,
-    TrainResult,
-    backtest_season,
-    build_season_features,
-    evaluate_season,
-    hiring_plans,
-    train_season_model,
-)
-from fairfollow.model.backtest import BacktestReport
-from fairfollow.model.booster import TrainingParams
-from fairfollow.model.evaluation import EvaluationReport
-from fairfollow.model.feature_source import Engine, spark_backend, spark_session
+
+# Typer needs the option's type to build the command line, so this import cannot wait; it
+# brings ibis along for as long as Engine lives in feature_source.
+from fairfollow.model.engines import Engine
+from fairfollow.season.calendar import SEASONS
 from fairfollow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.model.analysis import FeatureRun, HiringPlan, TrainResult
+    from fairfollow.model.backtest import BacktestReport
+    from fairfollow.model.evaluation import EvaluationReport
+
+# The defaults of fairfollow.model.analysis, from the calendar it reads them from.
+TRAINING_SEASON = SEASONS[0].season
+CURRENT_SEASON = SEASONS[-1].season
+
+features_app = typer.Typer(help="Offer features over the event store.", no_args_is_help=True)
+model_app = typer.Typer(help="The offer-acceptance model.", no_args_is_help=True)
+forecast_app = typer.Typer(help="Pool forecasts of acceptances.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 TruthOption = Annotated[
     Path, typer.Option("--truth", help="The simulator's truth/offers.parquet (evaluation only).")
 ]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(features_app, name="features")
+    app.add_typer(model_app, name="model")
+    app.add_typer(forecast_app, name="forecast")
 
 
 def _f(value: float) -> str:
@@ -190,116 +202,122 @@ def render_plans(plans: list[HiringPlan]) -> None:
     )
 
 
-def register(app: typer.Typer) -> None:
-    features = typer.Typer(help="Offer features over the event store.", no_args_is_help=True)
-    model = typer.Typer(help="The offer-acceptance model.", no_args_is_help=True)
-    forecast = typer.Typer(help="Pool forecasts of acceptances.", no_args_is_help=True)
-    app.add_typer(features, name="features")
-    app.add_typer(model, name="model")
-    app.add_typer(forecast, name="forecast")
+@features_app.command("build")
+def features_build(
+    ctx: typer.Context,
+    employers: Annotated[Path, typer.Option(help="The season's employers/ directory.")],
+    season: Annotated[int, typer.Option(help="Season whose offers to build.")] = CURRENT_SEASON,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"],
+            help="As-of time (default: the season's forecast date).",
+        ),
+    ] = None,
+    engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.DUCKDB,
+    spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
+    as_json: JsonFlag = False,
+) -> None:
+    """Match the season's offers to members and build their features at the as-of time."""
+    from fairfollow.model.analysis import build_season_features
+    from fairfollow.model.feature_source import spark_backend, spark_session
 
-    @features.command("build")
-    def features_build(
-        ctx: typer.Context,
-        employers: Annotated[Path, typer.Option(help="The season's employers/ directory.")],
-        season: Annotated[int, typer.Option(help="Season whose offers to build.")] = CURRENT_SEASON,
-        as_of: Annotated[
-            datetime | None,
-            typer.Option(
-                "--as-of",
-                formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"],
-                help="As-of time (default: the season's forecast date).",
-            ),
-        ] = None,
-        engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.DUCKDB,
-        spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
-        as_json: JsonFlag = False,
-    ) -> None:
-        """Match the season's offers to members and build their features at the as-of time."""
-        from fairfollow.cli.app import workspace_of
+    workspace = workspace_of(ctx)
+    backend = spark_backend(spark_session(spark_master)) if engine is Engine.SPARK else None
+    with progress(quiet=as_json) as bar:
+        bar.add_task(f"building features ({engine})", total=None)
+        run = build_season_features(
+            workspace, employers, season, as_of=as_of, engine=engine, backend=backend
+        )
+    if as_json:
+        print_json(
+            {
+                "offers": run.offers.as_dict(),
+                "path": str(run.path),
+                "feature_names": list(run.build.feature_names),
+                "engine": str(run.build.engine),
+                "as_of": run.build.as_of.isoformat(),
+                "elapsed_s": run.build.elapsed_s,
+                "partners": [d.__dict__ for d in run.build.partners],
+            }
+        )
+    else:
+        render_features(run)
 
-        workspace = workspace_of(ctx)
-        backend = spark_backend(spark_session(spark_master)) if engine is Engine.SPARK else None
-        with progress(quiet=as_json) as bar:
-            bar.add_task(f"building features ({engine})", total=None)
-            run = build_season_features(
-                workspace, employers, season, as_of=as_of, engine=engine, backend=backend
-            )
-        if as_json:
-            print_json(
-                {
-                    "offers": run.offers.as_dict(),
-                    "path": str(run.path),
-                    "feature_names": list(run.build.feature_names),
-                    "engine": str(run.build.engine),
-                    "as_of": run.build.as_of.isoformat(),
-                    "elapsed_s": run.build.elapsed_s,
-                    "partners": [d.__dict__ for d in run.build.partners],
-                }
-            )
-        else:
-            render_features(run)
 
-    @model.command("train")
-    def model_train(
-        ctx: typer.Context,
-        season: Annotated[int, typer.Option(help="Season with outcomes.")] = TRAINING_SEASON,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-        threads: Annotated[int, typer.Option(help="LightGBM threads.")] = 1,
-        as_json: JsonFlag = False,
-    ) -> None:
-        """Train and calibrate the model on the season's offers; write it and its card."""
-        from fairfollow.cli.app import workspace_of
+@model_app.command("train")
+def model_train(
+    ctx: typer.Context,
+    season: Annotated[int, typer.Option(help="Season with outcomes.")] = TRAINING_SEASON,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    threads: Annotated[int, typer.Option(help="LightGBM threads.")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train and calibrate the model on the season's offers; write it and its card."""
+    from fairfollow.model.analysis import train_season_model
+    from fairfollow.model.booster import TrainingParams
 
-        params = TrainingParams(seed=seed, threads=threads)
-        with progress(quiet=as_json) as bar:
-            bar.add_task("training", total=None)
-            result = train_season_model(workspace_of(ctx), season, params, now=datetime.now(UTC))
-        if as_json:
-            print_json({"folder": str(result.folder), **result.model.metadata.as_dict()})
-        else:
-            render_training(result)
+    params = TrainingParams(seed=seed, threads=threads)
+    with progress(quiet=as_json) as bar:
+        bar.add_task("training", total=None)
+        result = train_season_model(workspace_of(ctx), season, params, now=datetime.now(UTC))
+    if as_json:
+        print_json({"folder": str(result.folder), **result.model.metadata.as_dict()})
+    else:
+        render_training(result)
 
-    @model.command("evaluate")
-    def model_evaluate(
-        ctx: typer.Context,
-        truth: TruthOption,
-        season: Annotated[int, typer.Option(help="Season to evaluate.")] = CURRENT_SEASON,
-        as_json: JsonFlag = False,
-    ) -> None:
-        """Score the current model against the truth: metrics, oracle, fairness, diagram."""
-        from fairfollow.cli.app import workspace_of
 
-        with progress(quiet=as_json) as bar:
-            bar.add_task("evaluating", total=None)
-            report = evaluate_season(workspace_of(ctx), truth, season)
-        if as_json:
-            print_json(report.as_json())
-        else:
-            render_evaluation(report)
+@model_app.command("evaluate")
+def model_evaluate(
+    ctx: typer.Context,
+    truth: TruthOption,
+    season: Annotated[int, typer.Option(help="Season to evaluate.")] = CURRENT_SEASON,
+    as_json: JsonFlag = False,
+) -> None:
+    """Score the current model against the truth: metrics, oracle, fairness, diagram."""
+    from fairfollow.model.analysis import evaluate_season
 
-    @forecast.command("backtest")
-    def forecast_backtest(
-        ctx: typer.Context,
-        truth: TruthOption,
-        season: Annotated[int, typer.Option(help="Season to backtest.")] = CURRENT_SEASON,
-        seeds: Annotated[int, typer.Option(help="Seeds of random sub-pools.")] = 5,
-        as_json: JsonFlag = False,
-    ) -> None:
-        """Employer pools and random sub-pools: interval coverage and signed error."""
-        from fairfollow.cli.app import workspace_of
+    with progress(quiet=as_json) as bar:
+        bar.add_task("evaluating", total=None)
+        report = evaluate_season(workspace_of(ctx), truth, season)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        render_evaluation(report)
 
-        with progress(quiet=as_json) as bar:
-            bar.add_task("backtesting", total=None)
-            report = backtest_season(workspace_of(ctx), truth, season, seeds=tuple(range(seeds)))
-        if as_json:
-            print_json(report.as_json())
-        else:
-            render_backtest(report)
+
+@forecast_app.command("backtest")
+def forecast_backtest(
+    ctx: typer.Context,
+    truth: TruthOption,
+    season: Annotated[int, typer.Option(help="Season to backtest.")] = CURRENT_SEASON,
+    seeds: Annotated[int, typer.Option(help="Seeds of random sub-pools.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Employer pools and random sub-pools: interval coverage and signed error."""
+    from fairfollow.model.analysis import backtest_season
+
+    with progress(quiet=as_json) as bar:
+        bar.add_task("backtesting", total=None)
+        report = backtest_season(workspace_of(ctx), truth, season, seeds=tuple(range(seeds)))
+    if as_json:
+        print_json(report.as_json())
+    else:
+        render_backtest(report)
 
 
 def run_model_demo(workspace: Workspace, season_dir: Path, *, seed: int = 0) -> None:
     """The analysts' part of ``make demo``: features, training, evaluation, pool forecasts."""
+    from fairfollow.model.analysis import (
+        backtest_season,
+        build_season_features,
+        evaluate_season,
+        hiring_plans,
+        train_season_model,
+    )
+    from fairfollow.model.booster import TrainingParams
+
     for step, season in enumerate((TRAINING_SEASON, CURRENT_SEASON), start=3):
         console.rule(f"[bold]{step}. Offers and features, season {season}")
         with progress() as bar:

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import Connection
 
+from fairfollow.cli.context import ledger_of
 from fairfollow.cli.terminal import console, err_console, print_json, table
 from fairfollow.consent import activation_store, policy_store
 from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.errors import InputError
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.transaction import Connection, transaction
 
 policy_app = typer.Typer(help="Policy versions, deployments to screens, the activation gate.")
 
@@ -52,11 +52,9 @@ def parse_at(text: str | None) -> datetime:
 @contextmanager
 def ledger_tx(ctx: typer.Context) -> Iterator[Connection]:
     """A write transaction on the workspace's ledger."""
-    from fairfollow.cli.app import workspace_of
-
-    engine = open_ledger(workspace_of(ctx).ledger_url)
+    engine = ledger_of(ctx)
     try:
-        with policy_store.transaction(engine) as conn:
+        with transaction(engine) as conn:
             yield conn
     finally:
         engine.dispose()

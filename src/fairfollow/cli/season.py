@@ -1,19 +1,18 @@
-"""CLI for the season: ``simulate``, ``ingest`` and the end-to-end ``demo``."""
+"""CLI for the season simulator: ``simulate``."""
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from fairfollow.cli.terminal import console, print_json, progress, table
-from fairfollow.season.simulator import DEFECTS, SimulationConfig, SimulationResult, simulate
+from fairfollow.season.config import DEFECTS, SimulationConfig
+from fairfollow.season.simulator import SimulationResult, simulate
 
 
-def _defects(value: str) -> frozenset[str]:
+def parse_defects(value: str) -> frozenset[str]:
     return frozenset(d.strip() for d in value.split(",") if d.strip())
 
 
@@ -75,7 +74,7 @@ def simulate_command(
         students=students,
         seed=seed,
         out=out,
-        defects=_defects(defects),
+        defects=parse_defects(defects),
         dirt_rate=dirt_rate,
         log_dirt_rate=log_dirt_rate,
     )
@@ -112,45 +111,5 @@ def simulate_command(
         render_simulation(result)
 
 
-def ingest_command(
-    ctx: typer.Context,
-    season_dir: Annotated[Path, typer.Argument(help="A directory written by `simulate`.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """Load a season's raw logs into the workspace (validated, quarantined, idempotent)."""
-    from fairfollow.cli import demo as demo_flow
-    from fairfollow.cli.app import workspace_of
-
-    report = demo_flow.ingest_season(
-        workspace_of(ctx), season_dir, now=datetime.now(UTC), quiet=as_json
-    )
-    if as_json:
-        print_json(report.as_json())
-    else:
-        demo_flow.render_ingest(report)
-
-
-def demo_command(
-    ctx: typer.Context,
-    students: Annotated[int, typer.Option(help="Students per season.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
-    defects: Annotated[str, typer.Option(help="Defects of the 2019 case to switch on.")] = "a,b,c",
-) -> None:
-    """The main job on the embedded default: simulate → ingest → summaries."""
-    from fairfollow.cli import demo as demo_flow
-    from fairfollow.cli.app import workspace_of
-
-    workspace = workspace_of(ctx)
-    season_dir = workspace.root / "demo-season"
-    shutil.rmtree(season_dir, ignore_errors=True)
-    config = SimulationConfig(
-        students=students, seed=seed, out=season_dir, defects=_defects(defects)
-    )
-    if not demo_flow.run_demo(workspace, config, now=datetime.now(UTC)):
-        raise typer.Exit(1)
-
-
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate_command)
-    app.command("ingest")(ingest_command)
-    app.command("demo")(demo_command)

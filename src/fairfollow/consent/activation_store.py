@@ -24,10 +24,8 @@ from fairfollow.consent.policy import (
     Screen,
     StatusEvent,
     check_activation,
-    utc,
 )
 from fairfollow.consent.policy_store import (
-    UtcDateTime,
     append_status,
     displayed_now,
     load_deployments,
@@ -38,6 +36,8 @@ from fairfollow.consent.policy_store import (
     statuses,
 )
 from fairfollow.errors import InputError
+from fairfollow.instants import utc
+from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 activation_decisions = sa.Table(

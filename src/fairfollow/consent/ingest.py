@@ -27,7 +27,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from sqlalchemy.engine import Connection, Engine
 
 from fairfollow.consent import activation_store, policy_store
 from fairfollow.consent import store as consent_store
@@ -41,6 +40,7 @@ from fairfollow.consent.policy import (
 )
 from fairfollow.consent.validity import ConsentAction
 from fairfollow.errors import InputError, SchemaError
+from fairfollow.ledger.transaction import Connection, Engine, transaction
 
 IMPORT_ACTOR = "import:raw/policies.json"
 CONSENT_FILE = "consent_events.csv"
@@ -91,7 +91,7 @@ def ingest_consent_logs(
     screens = read_screens(raw / "screens.csv")
     deployments = read_deployments(raw / "deployments.csv")
     members = read_members(raw / "members.csv")
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         added_purposes = policy_store.add_purposes(conn, purposes)
         added_screens = policy_store.add_screens(conn, screens)
         added_versions = sum(

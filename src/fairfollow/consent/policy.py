@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from fairfollow.errors import InputError
+from fairfollow.instants import utc
 
 # APPI Art. 17(1): a purpose must be specified "as far as possible"; Art. 21(1): it is
 # notified or published. PPC general guidelines 3-1-1 ask that a person can foresee the
@@ -83,13 +84,6 @@ TRANSITIONS: Mapping[PolicyStatus | None, frozenset[PolicyStatus]] = {
     PolicyStatus.ACTIVE: frozenset({PolicyStatus.RETIRED}),
     PolicyStatus.RETIRED: frozenset(),
 }
-
-
-def utc(at: datetime) -> datetime:
-    """``at`` in UTC; a naive time is refused because its offset would be a guess."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InputError(f"timestamp {at.isoformat()} has no UTC offset")
-    return at.astimezone(UTC)
 
 
 def _require(ok: bool, message: str) -> None:

@@ -5,18 +5,16 @@ display is its last deployment. Writes that read before they write (status chang
 deployments, activation in :mod:`fairfollow.consent.activation_store`) take the policy lock first:
 SQLite already holds the write lock from BEGIN IMMEDIATE; PostgreSQL takes an advisory lock.
 
-:class:`UtcDateTime` is the ledger's instant type, shared by other ledger stores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection
 
 from fairfollow.consent.policy import (
     Deployment,
@@ -28,34 +26,12 @@ from fairfollow.consent.policy import (
     check_transition,
     current_status,
     displayed_versions,
-    utc,
 )
-from fairfollow.errors import InputError, LedgerError
+from fairfollow.errors import InputError
+from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 _POLICY_LOCK = 27_560  # any constant: one advisory lock serialises policy changes on PostgreSQL
-
-
-class UtcDateTime(sa.types.TypeDecorator[datetime]):
-    """An aware instant stored in UTC; read back aware (UTC). Naive input is refused.
-
-    SQLite keeps it as fixed-width ``YYYY-MM-DD HH:MM:SS.ffffff`` text, which orders like
-    time because every value is UTC; PostgreSQL keeps ``timestamptz``.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = utc(value)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 purposes = sa.Table(
@@ -340,17 +316,6 @@ def statuses(conn: Connection) -> dict[str, PolicyStatus]:
     for event in status_history(conn):
         found[event.version_id] = event.status
     return found
-
-
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    """A write transaction; database failures surface as :class:`LedgerError`."""
-    driver_error = getattr(engine.dialect.loaded_dbapi, "Error", sa.exc.SQLAlchemyError)
-    try:
-        with engine.begin() as conn:
-            yield conn
-    except (sa.exc.SQLAlchemyError, driver_error) as exc:  # COPY raises driver errors
-        raise LedgerError(f"ledger write failed: {exc}") from exc
 
 
 def displayed_now(conn: Connection, at: datetime) -> dict[str, str | None]:

@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import Connection
-
 from fairfollow.consent import policy_store
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.receipt import (
@@ -28,6 +26,7 @@ from fairfollow.consent.receipt import (
 from fairfollow.consent.receipt_key import ReceiptSigner, ReceiptVerifier
 from fairfollow.consent.validity import ConsentEvent
 from fairfollow.errors import InputError, ReceiptError
+from fairfollow.ledger.transaction import Connection
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def write_receipts(receipts: list[IssuedReceipt], out_dir: Path) -> list[Path]:
 
 
 @dataclass(frozen=True)
-class ReceiptCheck:
+class ConsentReceiptCheck:
     """The outcome of checking one receipt; ``ok`` only when every check passed."""
 
     receipt_id: str | None
@@ -135,12 +134,12 @@ def verify(
     token: str,
     verifier: ReceiptVerifier,
     controller: Controller = DEFAULT_CONTROLLER,
-) -> ReceiptCheck:
+) -> ConsentReceiptCheck:
     """Check a receipt's signature, its schema and that the ledger holds what it says."""
     try:
         opened = open_jws(token, verifier)
     except ReceiptError as exc:
-        return ReceiptCheck(None, None, None, False, False, False, (str(exc),))
+        return ConsentReceiptCheck(None, None, None, False, False, False, (str(exc),))
     problems: list[str] = []
     if not opened.signature_valid:
         problems.append("signature does not verify with this workspace's receipt key")
@@ -162,7 +161,7 @@ def verify(
             matches = canonical(rebuilt) == canonical(opened.document)
             if not matches:
                 problems.append("the receipt differs from the decision the ledger holds")
-    return ReceiptCheck(
+    return ConsentReceiptCheck(
         str(receipt_id) if receipt_id else None,
         str(member) if member else None,
         event_id,

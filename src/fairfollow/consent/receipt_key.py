@@ -1,9 +1,10 @@
 """The Ed25519 key that signs consent receipts, kept in the workspace's keys directory.
 
 Secret key: ``keys_dir/consent-receipt-ed25519.pem`` (PKCS#8 PEM, mode 0600), created on
-first use from the operating system's random source (through ``cryptography``). The public
-key is given out as a JWK (RFC 8037, ``kty`` OKP, ``crv`` Ed25519) whose ``kid`` is its
-RFC 7638 thumbprint, or as PEM, so that any JOSE library can check a receipt.
+first use by :mod:`fairfollow.keyfile` from the operating system's random source (through
+``cryptography``). The public key is given out as a JWK (RFC 8037, ``kty`` OKP, ``crv``
+Ed25519) whose ``kid`` is its RFC 7638 thumbprint, or as PEM, so that any JOSE library can
+check a receipt.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from fairfollow.errors import ConfigError, ReceiptError
+from fairfollow.keyfile import load_or_create_key
 
 KEY_FILE = "consent-receipt-ed25519.pem"
+PEM_SIZE = 119  # PKCS#8 PEM of an Ed25519 key: header, 64 base64 characters, footer
 
 
 def b64url(data: bytes) -> str:
@@ -95,28 +97,22 @@ class ReceiptSigner:
         return cls(Ed25519PrivateKey.generate())
 
 
-def load_or_create_signer(keys_dir: Path) -> ReceiptSigner:
-    """The workspace's receipt key, created (mode 0600) on first use."""
+def load_or_create_receipt_signer(keys_dir: Path) -> ReceiptSigner:
+    """The workspace's consent-receipt key, created (mode 0600) on first use."""
     path = keys_dir / KEY_FILE
-    try:
-        if path.exists():
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ConfigError(f"{path} is not an Ed25519 key")
-            return ReceiptSigner(key)
-        keys_dir.mkdir(parents=True, exist_ok=True)
-        signer = ReceiptSigner.generate()
-        pem = signer.private_key.private_bytes(
+
+    def generate() -> bytes:
+        return ReceiptSigner.generate().private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        # O_EXCL: two processes creating the key at once must not overwrite each other.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return load_or_create_signer(keys_dir)
-    except (OSError, ValueError) as exc:
+
+    pem = load_or_create_key(path, generate, size=PEM_SIZE)
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (TypeError, ValueError, UnsupportedAlgorithm) as exc:
         raise ConfigError(f"cannot use receipt key {path}: {exc}") from exc
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    return signer
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigError(f"{path} is not an Ed25519 key")
+    return ReceiptSigner(key)

@@ -20,10 +20,11 @@ import pyarrow.csv as pcsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fairfollow.consent.policy import utc
-from fairfollow.consent.policy_store import UtcDateTime, lock_policy, purposes, screens
+from fairfollow.consent.policy_store import lock_policy, purposes, screens
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.errors import InputError
+from fairfollow.instants import utc
+from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 BATCH = 50_000

@@ -28,7 +28,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from fairfollow.consent.policy import Deployment, PolicyVersion, displayed_version, utc
+from fairfollow.consent.policy import Deployment, PolicyVersion, displayed_version
+from fairfollow.instants import utc
 
 
 class ConsentAction(StrEnum):

@@ -2,9 +2,9 @@
 
 Built from the employer files of one season (``employer_file`` parses them): every row with
 an offer date becomes an offer of company ``E<id>`` to the member it matches, inside the
-platform's training zone. Matching: the normalised e-mail first (NFKC, trimmed, lower
-case), then ``name_kana`` (NFKC, spaces removed) with ``birth_date``. A row that matches no
-member, or more than one, is kept out and counted by reason; nothing is dropped silently
+platform's training zone. Matching (:mod:`fairfollow.employers.matching`): the normalised
+e-mail first, then ``name_kana`` with ``birth_date``. A row that matches no member, or more
+than one, is kept out and counted by reason; nothing is dropped silently
 (DESIGN principle 5). The outcome (``accepted``) is filled where the employer reported it
 (the previous season's files); the current season's files carry none.
 
@@ -15,7 +15,6 @@ governance work and must replace it before any release.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,9 +24,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fairfollow.employers.file import EmployerFile, EmployerRow, parse_employer_file
+from fairfollow.employers.file import EmployerFile, parse_employer_file
+from fairfollow.employers.matching import MemberIdentity, Unmatched, index_members
 from fairfollow.errors import InputError
-from fairfollow.season.calendar import JST
+from fairfollow.instants import JST
 
 OFFER_SCHEMA = pa.schema(
     [
@@ -41,14 +41,6 @@ OFFER_SCHEMA = pa.schema(
     ]
 )
 UNMATCHED_REASONS = ("no_member", "ambiguous_member", "duplicate_offer", "no_company_id")
-
-
-@dataclass(frozen=True)
-class MemberIdentity:
-    member_id: int
-    email: str
-    name_kana: str
-    birth_date: date
 
 
 @dataclass(frozen=True)
@@ -88,42 +80,6 @@ class OfferTable:
         }
 
 
-def normalise_email(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower()
-
-
-def normalise_kana(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-def _index(
-    members: Iterable[MemberIdentity],
-) -> tuple[dict[str, list[int]], dict[tuple[str, date], list[int]]]:
-    by_email: dict[str, list[int]] = {}
-    by_kana: dict[tuple[str, date], list[int]] = {}
-    for m in members:
-        if m.email:
-            by_email.setdefault(normalise_email(m.email), []).append(m.member_id)
-        if m.name_kana:
-            by_kana.setdefault((normalise_kana(m.name_kana), m.birth_date), []).append(m.member_id)
-    return by_email, by_kana
-
-
-def _match(
-    row: EmployerRow,
-    by_email: Mapping[str, list[int]],
-    by_kana: Mapping[tuple[str, date], list[int]],
-) -> tuple[int | None, str]:
-    """The member id and the rule that matched, or None and the reason."""
-    found = by_email.get(normalise_email(row.email), [])
-    if len(found) == 1:
-        return found[0], "email"
-    fallback = by_kana.get((normalise_kana(row.name_kana), row.birth_date), [])
-    if len(fallback) == 1:
-        return fallback[0], "name_kana+birth_date"
-    return None, "ambiguous_member" if len(found) > 1 or len(fallback) > 1 else "no_member"
-
-
 def offered_at(day: date) -> datetime:
     """An offer dated ``day`` (the employer's JST date) is taken as made at its start."""
     return datetime.combine(day, time(0), tzinfo=JST)
@@ -133,7 +89,7 @@ def build_offer_table(
     files: Sequence[EmployerFile], members: Iterable[MemberIdentity], season: int
 ) -> OfferTable:
     """Offers of ``files`` matched to ``members`` (the season's members)."""
-    by_email, by_kana = _index(members)
+    index = index_members(members)
     records: list[dict[str, object]] = []
     unmatched: list[UnmatchedOffer] = []
     matched_by: Counter[str] = Counter()
@@ -147,15 +103,16 @@ def build_offer_table(
             if parsed.company_id is None:
                 unmatched.append(UnmatchedOffer(None, row.line, "no_company_id"))
                 continue
-            member_id, how = _match(row, by_email, by_kana)
-            if member_id is None:
-                unmatched.append(UnmatchedOffer(parsed.company_id, row.line, how))
+            match = index.match(row)
+            if isinstance(match, Unmatched):
+                unmatched.append(UnmatchedOffer(parsed.company_id, row.line, match.reason.value))
                 continue
+            member_id = match.member_id
             if (parsed.company_id, member_id) in seen:
                 unmatched.append(UnmatchedOffer(parsed.company_id, row.line, "duplicate_offer"))
                 continue
             seen.add((parsed.company_id, member_id))
-            matched_by[how] += 1
+            matched_by[match.rule.value] += 1
             outcome = None if row.offer_outcome is None else row.offer_outcome == "accepted"
             records.append(
                 {

@@ -21,8 +21,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fairfollow.consent.policy_store import UtcDateTime
 from fairfollow.errors import GovernanceError
+from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 MATCHED = "matched"  # member found and their consent covers combining the list with browsing

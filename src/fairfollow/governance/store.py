@@ -19,7 +19,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fairfollow.consent.policy_store import UtcDateTime
 from fairfollow.errors import GovernanceError
 from fairfollow.governance.approval import (
     EventKind,
@@ -30,6 +29,7 @@ from fairfollow.governance.approval import (
     fold,
 )
 from fairfollow.governance.registry import ServiceSpec, spec_from_json
+from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 services = sa.Table(

@@ -12,14 +12,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.engine import Connection, Engine
-
 from fairfollow.errors import GovernanceError
 from fairfollow.governance import approval, store
 from fairfollow.governance.approval import Role, ServiceState, WorkflowEvent
 from fairfollow.governance.registry import ServiceSpec, material_changes
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import Decision, RuleContext, evaluate
+from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 
 SERVICE_REVIEW = "service_review"
 
@@ -89,7 +88,7 @@ def register_service(
     its review (and runs the rules again at once)."""
     if not actor.strip():
         raise GovernanceError("a registration names who registers it")
-    with engine.begin() as conn:
+    with transaction(engine, "register service") as conn:
         previous: ServiceSpec | None = None
         state: ServiceState | None = None
         if store.lock_service(conn, spec.service_id):
@@ -137,7 +136,7 @@ def _locked_state(conn: Connection, service_id: str) -> ServiceState:
 
 def submit_service(engine: Engine, service_id: str, *, actor: str, now: datetime) -> Submission:
     """The owner submits the latest version; the rule engine decides at once."""
-    with engine.begin() as conn:
+    with transaction(engine, "submit service") as conn:
         state = _locked_state(conn, service_id)
         store.append_events(conn, approval.submit(state, actor, now))
         state = store.service_state(conn, service_id)
@@ -150,7 +149,7 @@ def sign_off_service(
     engine: Engine, service_id: str, *, actor: str, now: datetime, reject: str | None = None
 ) -> ServiceState:
     """The privacy officer signs off (or, with ``reject``, rejects with that reason)."""
-    with engine.begin() as conn:
+    with transaction(engine, "sign off service") as conn:
         state = _locked_state(conn, service_id)
         roles = store.roles_of(conn, actor)
         events = (
@@ -163,7 +162,7 @@ def sign_off_service(
 
 
 def approve_service(engine: Engine, service_id: str, *, actor: str, now: datetime) -> ServiceState:
-    with engine.begin() as conn:
+    with transaction(engine, "approve service") as conn:
         state = _locked_state(conn, service_id)
         config = store.workflow_config(conn)
         store.append_events(
@@ -175,7 +174,7 @@ def approve_service(engine: Engine, service_id: str, *, actor: str, now: datetim
 def veto_service(
     engine: Engine, service_id: str, *, actor: str, reason: str, now: datetime
 ) -> ServiceState:
-    with engine.begin() as conn:
+    with transaction(engine, "veto service") as conn:
         state = _locked_state(conn, service_id)
         roles = store.roles_of(conn, actor)
         store.append_events(conn, approval.veto(state, actor, roles, now, reason))
@@ -183,20 +182,20 @@ def veto_service(
 
 
 def show_service(engine: Engine, service_id: str) -> ServiceView:
-    with engine.connect() as conn:
+    with reading(engine, "show service") as conn:
         return ServiceView(store.load_spec(conn, service_id), store.service_state(conn, service_id))
 
 
 def grant_role(engine: Engine, actor: str, role: Role, *, by: str, now: datetime) -> None:
-    with engine.begin() as conn:
+    with transaction(engine, "grant role") as conn:
         store.set_role(conn, actor, role, granted=True, by=by, at=now)
 
 
 def revoke_role(engine: Engine, actor: str, role: Role, *, by: str, now: datetime) -> None:
-    with engine.begin() as conn:
+    with transaction(engine, "revoke role") as conn:
         store.set_role(conn, actor, role, granted=False, by=by, at=now)
 
 
 def set_quorum(engine: Engine, quorum: int, *, by: str, now: datetime) -> None:
-    with engine.begin() as conn:
+    with transaction(engine, "set quorum") as conn:
         store.set_quorum(conn, quorum, by=by, at=now)

@@ -1,8 +1,10 @@
 """The ledger database: engine creation and migrations (SQLite default, PostgreSQL in production).
 
-Storage modules (``consent_store``, ``log_store`` …) declare their tables on :data:`metadata`
-and ship an Alembic revision under ``migrations/versions``; :func:`open_ledger` brings any
-database to the newest schema. Every ledger table is append-only: corrections are new rows.
+Storage modules (``consent/store.py``, ``tlog/store.py`` …) declare their tables on
+:data:`metadata` and ship an Alembic revision under ``migrations/versions``. Migrations run
+when asked (``fairfollow db upgrade``, :func:`create_ledger` when a workspace is created),
+never on an ordinary open: :func:`open_ledger` checks that the schema is current and names the
+command when it is not. Every ledger table is append-only: corrections are new rows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 
 from fairfollow.errors import LedgerError
+from fairfollow.workspace import Workspace
 
 metadata = MetaData()
 
@@ -51,26 +54,82 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every Alembic revision not yet applied (all heads)."""
-    from alembic import command
+def _config() -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
+    return config
+
+
+def upgrade(engine: Engine, target: str = "heads") -> None:
+    """Apply every Alembic revision not yet applied, up to ``target`` (all heads)."""
+    from alembic import command
+
+    config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        command.upgrade(config, target)
 
 
-def open_ledger(url: str) -> Engine:
-    """Open the ledger at ``url`` and migrate it to the newest schema."""
+def schema_heads() -> frozenset[str]:
+    """The revisions a current ledger is at (one head per storage area)."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(_config()).get_heads())
+
+
+def applied_heads(engine: Engine) -> frozenset[str]:
+    """The revisions the database at ``engine`` is at (empty for a new database)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def _sqlite_parent(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_ledger(url: str) -> Engine:
+    """Create (or bring up to date) the ledger at ``url``: ``db upgrade`` and new workspaces."""
+    _sqlite_parent(url)
     engine = make_engine(url)
     try:
         upgrade(engine)
     except Exception as exc:
+        engine.dispose()
         raise LedgerError(f"cannot migrate ledger at {engine.url!r}: {exc}") from exc
     return engine
+
+
+def open_ledger(url: str) -> Engine:
+    """Open the ledger at ``url``; a schema that is behind this version is refused, by name."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise LedgerError(
+            f"no ledger at {url.removeprefix('sqlite:///')}: create it with `fairfollow db upgrade`"
+        )
+    engine = make_engine(url)
+    try:
+        applied = applied_heads(engine)
+    except Exception as exc:
+        engine.dispose()
+        raise LedgerError(f"cannot open ledger at {engine.url!r}: {exc}") from exc
+    missing = schema_heads() - applied
+    if missing:
+        engine.dispose()
+        state = ", ".join(sorted(applied)) or "empty"
+        raise LedgerError(
+            f"the ledger at {engine.url!r} has an old schema ({state}; this version needs "
+            f"{', '.join(sorted(schema_heads()))}): run `fairfollow db upgrade`"
+        )
+    return engine
+
+
+def workspace_ledger(workspace: Workspace) -> Engine:
+    """The workspace's ledger; one the workspace is only now creating is created current."""
+    if workspace.creates_ledger():
+        return create_ledger(workspace.ledger_url)
+    return open_ledger(workspace.ledger_url)

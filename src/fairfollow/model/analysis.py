@@ -36,6 +36,7 @@ from fairfollow.model.booster import (
     training_data,
 )
 from fairfollow.model.card import render
+from fairfollow.model.engines import Engine
 from fairfollow.model.evaluation import (
     EvaluationReport,
     evaluate,
@@ -46,7 +47,6 @@ from fairfollow.model.evaluation import (
 )
 from fairfollow.model.fairness import FairnessAudit, audit
 from fairfollow.model.feature_source import (
-    Engine,
     FeatureBuild,
     FeatureInputs,
     build_features,

@@ -13,7 +13,6 @@ import time
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pyarrow.parquet as pq
 
 from fairfollow.errors import ModelError
 from fairfollow.events.catalog import read_state
+from fairfollow.model.engines import Engine
 from fairfollow.model.features import (
     FEATURE_PURPOSE,
     FeatureTables,
@@ -35,11 +35,6 @@ from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 
 _STORE_TABLES = ("events", "companies", "partner_events", "cookie_links", "partner_sources")
-
-
-class Engine(StrEnum):
-    DUCKDB = "duckdb"
-    SPARK = "spark"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""The per-employer privacy budget: ε per season, kept in the ledger as a running odometer.
+"""The per-employer privacy budget: ε per season, its records and rules.
+
+The odometer lives in the ledger (:mod:`fairfollow.release.budget_store`).
 
 Every release to an employer spends ε from that employer's budget for the season; under
 basic composition the ε of all its releases add up, so the odometer is the sum of spends
@@ -15,42 +17,18 @@ serialised and never overspend together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from enum import StrEnum
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
-
-from fairfollow.consent.policy_store import UtcDateTime
 from fairfollow.errors import GovernanceError
-from fairfollow.ledger.engine import metadata
 
 DEFAULT_SEASON_CAP = 4.0
 # Sums of floating-point ε may miss an exact cap by a rounding error; never by more.
 _TOLERANCE = 1e-9
-CAP = "cap"
-SPEND = "spend"
 
-budgets = sa.Table(
-    "gov_budgets",
-    metadata,
-    sa.Column("employer", sa.String(64), primary_key=True),
-    sa.Column("season", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-)
-budget_entries = sa.Table(
-    "gov_budget_entries",
-    metadata,
-    sa.Column("entry_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("employer", sa.String(64), nullable=False),
-    sa.Column("season", sa.Integer, nullable=False),
-    sa.Column("kind", sa.String(8), nullable=False),
-    sa.Column("epsilon", sa.Float, nullable=False),
-    sa.Column("decision_id", sa.Integer, nullable=True),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("at", UtcDateTime, nullable=False),
-    sa.Index("ix_gov_budget_entries_employer", "employer", "season"),
-)
+
+class EntryKind(StrEnum):
+    CAP = "cap"
+    SPEND = "spend"
 
 
 @dataclass(frozen=True)
@@ -79,101 +57,22 @@ class Budget:
         }
 
 
-def lock_budget(conn: Connection, employer: str, season: int, at: datetime) -> None:
-    """Create the budget's row if needed and hold it until the transaction ends."""
-    values = {"employer": employer, "season": season, "created_at": at}
-    if conn.dialect.name == "postgresql":
-        conn.execute(postgresql.insert(budgets).values(**values).on_conflict_do_nothing())
-        conn.execute(
-            sa.select(budgets.c.employer)
-            .where(budgets.c.employer == employer, budgets.c.season == season)
-            .with_for_update()
-        )
-    else:  # SQLite: BEGIN IMMEDIATE already holds the database's write lock
-        conn.execute(sqlite.insert(budgets).values(**values).on_conflict_do_nothing())
-
-
-def budget(conn: Connection, employer: str, season: int) -> Budget:
-    """The odometer now: the latest cap (or the default) and the sum of spends."""
-    e = budget_entries.c
-    scope = (e.employer == employer, e.season == season)
-    cap = conn.execute(
-        sa.select(e.epsilon).where(*scope, e.kind == CAP).order_by(e.entry_id.desc()).limit(1)
-    ).scalar()
-    spent, count = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(e.epsilon), 0.0), sa.func.count()).where(
-            *scope, e.kind == SPEND
-        )
-    ).one()
-    return Budget(
-        employer,
-        season,
-        DEFAULT_SEASON_CAP if cap is None else float(cap),
-        float(spent),
-        int(count),
-    )
-
-
-def set_cap(
-    conn: Connection, employer: str, season: int, cap: float, *, actor: str, at: datetime
-) -> Budget:
-    """Set the season's cap; it can never go below what is already spent."""
+def check_cap(employer: str, season: int, cap: float, spent: float) -> None:
+    """A cap is a non-negative ε, and never below what the season has already spent."""
     if not cap >= 0:
         raise GovernanceError(f"a privacy budget cap must be >= 0, got {cap}")
-    lock_budget(conn, employer, season, at)
-    current = budget(conn, employer, season)
-    if cap + _TOLERANCE < current.spent:
+    if cap + _TOLERANCE < spent:
         raise GovernanceError(
-            f"{employer} has already spent ε={current.spent:g} in season {season}; "
+            f"{employer} has already spent ε={spent:g} in season {season}; "
             f"the cap cannot go below it"
         )
-    conn.execute(
-        budget_entries.insert().values(
-            employer=employer, season=season, kind=CAP, epsilon=cap, actor=actor, at=at
-        )
-    )
-    return budget(conn, employer, season)
 
 
-def spend(
-    conn: Connection,
-    employer: str,
-    season: int,
-    epsilon: float,
-    *,
-    decision_id: int,
-    actor: str,
-    at: datetime,
-) -> Budget:
-    """Charge ``epsilon``; the caller holds the lock and has checked :meth:`Budget.allows`
-    (checked again here: an overspend is a broken invariant, not a refusal)."""
-    current = budget(conn, employer, season)
+def check_spend(current: Budget, epsilon: float) -> None:
+    """The caller has checked :meth:`Budget.allows`; an overspend here is a broken
+    invariant, not a refusal."""
     if not current.allows(epsilon):
         raise GovernanceError(
-            f"privacy budget of {employer} (season {season}) would be overspent: "
-            f"{current.spent:g} + {epsilon:g} > {current.cap:g}"
+            f"privacy budget of {current.employer} (season {current.season}) would be "
+            f"overspent: {current.spent:g} + {epsilon:g} > {current.cap:g}"
         )
-    conn.execute(
-        budget_entries.insert().values(
-            employer=employer,
-            season=season,
-            kind=SPEND,
-            epsilon=epsilon,
-            decision_id=decision_id,
-            actor=actor,
-            at=at,
-        )
-    )
-    return budget(conn, employer, season)
-
-
-def budgets_of(conn: Connection, employer: str | None = None) -> list[Budget]:
-    """Every budget that has an entry or a row, optionally for one employer."""
-    keys = sa.union(
-        sa.select(budgets.c.employer, budgets.c.season),
-        sa.select(budget_entries.c.employer, budget_entries.c.season),
-    ).subquery()
-    query = sa.select(keys.c.employer, keys.c.season).order_by(keys.c.employer, keys.c.season)
-    if employer is not None:
-        query = query.where(keys.c.employer == employer)
-    return [budget(conn, e, int(s)) for e, s in conn.execute(query)]

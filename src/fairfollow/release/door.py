@@ -27,11 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.engine import Connection, Engine
-
 from fairfollow.consent import coverage
 from fairfollow.errors import GovernanceError, InputError
-from fairfollow.governance import provision, store
+from fairfollow.governance import provision, provision_store, store
 from fairfollow.governance.pool_store import Pool, load_pool
 from fairfollow.governance.registry import ServiceSpec
 from fairfollow.law.packs import RULES
@@ -43,8 +41,10 @@ from fairfollow.law.rules import (
     RuleContext,
     evaluate,
 )
+from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.model.scores import ForecastSource
-from fairfollow.release.budget import Budget, budget, lock_budget, spend
+from fairfollow.release.budget import Budget
+from fairfollow.release.budget_store import budget, lock_budget, spend
 from fairfollow.release.figures import (
     INTERVAL_LEVEL,
     MIN_POOL,
@@ -201,7 +201,7 @@ def release_forecast(
     signer: NoteSigner | None = None,
 ) -> ReleaseOutcome:
     """Release a noised aggregate forecast of the employer's pool, or refuse (see module)."""
-    with engine.begin() as conn:
+    with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
         outcome = _forecast(conn, request, source, appender)
         if signer is not None:
@@ -233,7 +233,7 @@ def _forecast(
     except InputError as exc:  # the consent ledger does not know the purpose: fail closed
         return _refuse(conn, rec, "consent_unknown_purpose", detail={"error": str(exc)})
     consented = [o.member_id for o in pool.member_offers if o.member_id in valid]
-    confirmed = provision.load_confirmation(conn, pool.intake.confirmation_id) is not None
+    confirmed = provision_store.load_confirmation(conn, pool.intake.confirmation_id) is not None
     facts = _facts(spec, req.employer, purpose_key=purpose, attestation_recorded=confirmed)
     decision = _decide(spec, facts)
     if not decision.allowed:
@@ -301,7 +301,7 @@ def _commit(
         actor=req.actor,
         at=req.at,
     )
-    provision_id = provision.record_provision(
+    provision_id = provision_store.record_provision(
         conn,
         provision.Provision(
             decision_id=decision_id,
@@ -340,7 +340,7 @@ def release_individual(
     engine: Engine, request: ReleaseRequest, *, appender: Appender = log_store.append
 ) -> ReleaseOutcome:
     """An attempt to send individual scores: refused and recorded with its citations."""
-    with engine.begin() as conn:
+    with transaction(engine, "release individual") as conn:
         spec, _, version = _service(conn, request.service_id)
         facts = _facts(
             spec,
@@ -357,5 +357,5 @@ def release_individual(
 
 
 def budget_of(engine: Engine, employer: str, season: int) -> Budget:
-    with engine.connect() as conn:
+    with reading(engine, "budget of") as conn:
         return budget(conn, employer, season)

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
-
 from fairfollow.consent import activation_store, policy_store
 from fairfollow.consent.coverage import CoverageReport, coverage
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.errors import InputError, SchemaError
+from fairfollow.ledger.transaction import Engine, reading, transaction
 
 FORECAST_PURPOSE = "employer_forecast"
 DEMO_OFFICER = "privacy officer (demo)"
@@ -62,7 +61,7 @@ def forecast_purpose(season_dir: Path) -> str:
 def rehearse_revision(engine: Engine, *, now: datetime) -> ActivationDecision:
     """Draft, approve and deploy a revision of the active version wherever that version is
     displayed, then ask the gate to activate it (not forced)."""
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         active = [v for v, s in policy_store.statuses(conn).items() if s is PolicyStatus.ACTIVE]
         if not active:
             raise InputError("no active policy version to revise")
@@ -84,13 +83,13 @@ def rehearse_revision(engine: Engine, *, now: datetime) -> ActivationDecision:
             for screen, version in sorted(shown.items()):
                 if version == current.version_id:
                     policy_store.deploy(conn, screen, revision_id, now)
-    with policy_store.transaction(engine) as conn:
+    with transaction(engine) as conn:
         return activation_store.activate(conn, revision_id, at=now, actor=DEMO_OFFICER)
 
 
 def consent_demo(engine: Engine, season_dir: Path, *, now: datetime) -> ConsentDemo:
     """Ingest the season's consent logs, report coverage, rehearse the next revision."""
     summary = ingest_consent_logs(engine, season_dir, now=now)
-    with engine.connect() as conn:
+    with reading(engine, "consent demo") as conn:
         report = coverage(conn, forecast_purpose(season_dir), forecast_date(season_dir))
     return ConsentDemo(summary, report, rehearse_revision(engine, now=now))

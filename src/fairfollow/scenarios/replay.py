@@ -25,7 +25,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from sqlalchemy.engine import Engine
 
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.governance import examples
@@ -39,10 +38,11 @@ from fairfollow.governance.intake import (
 )
 from fairfollow.governance.pool_store import employer_id
 from fairfollow.governance.provision import Attestation
-from fairfollow.ledger.engine import open_ledger
+from fairfollow.ledger.engine import create_ledger
+from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
 from fairfollow.release.view import ReleaseOutcome
-from fairfollow.tlog.keys import load_or_create_signer
+from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.workspace import Workspace
 
 OWNER = "yield-forecast-owner"
@@ -208,7 +208,7 @@ def replay(
     at = _forecast_instant(season_dir, season)
     step("ingest the season")
     event_store.ingest(workspace, season_dir, now=at)
-    engine = open_ledger(workspace.ledger_url)
+    engine = create_ledger(workspace.ledger_url)
     try:
         ingest_consent_logs(engine, season_dir, now=at)
         _setup_roles(engine, at)
@@ -226,7 +226,7 @@ def replay(
             analysis.build_season_features(workspace, season_dir / "employers", s)
         analysis.train_season_model(workspace, training_season, now=at)
         source = model_scores(workspace, season, training_season)
-        signer = load_or_create_signer(workspace.keys_dir)  # a signed checkpoint per release
+        signer = load_or_create_log_signer(workspace.keys_dir)  # a signed checkpoint per release
         step("approve the yield forecast")
         _approve_forecast(engine, employers, at)
         lacking, outcomes = _truth(season_dir, season)
@@ -263,7 +263,7 @@ def replay(
 def _pool_members(engine: Engine, employer: str, season: int) -> set[int]:
     from fairfollow.governance.pool_store import load_pool
 
-    with engine.connect() as conn:
+    with reading(engine, "pool members") as conn:
         pool = load_pool(conn, employer, season)
     return set() if pool is None else {o.member_id for o in pool.member_offers if o.member_id}
 

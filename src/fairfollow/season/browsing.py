@@ -48,7 +48,7 @@ PARTNER_SCHEMA = pa.schema(
 
 
 @dataclass
-class _Rows:
+class EventRows:
     """Column buffers of one event kind, before they are concatenated."""
 
     student: NDArray[np.int64]
@@ -112,7 +112,7 @@ def simulate_browsing(
     calendar: SeasonCalendar,
     registered_at: NDArray[np.int64],
     sampler: CompanySampler,
-) -> tuple[list[_Rows], NDArray[np.float64]]:
+) -> tuple[list[EventRows], NDArray[np.float64]]:
     """Event rows of every kind for a chunk, and each student's post-offer search drive."""
     n = students.size
     s = students.intensity
@@ -126,7 +126,7 @@ def simulate_browsing(
     ).astype(np.int64)
     post_end = np.where(holder, np.minimum(hunt.decided_at, season_end), pre_end)
     post_days = np.maximum(post_end - pre_end, 0) / DAY_MS
-    rows: list[_Rows] = []
+    rows: list[EventRows] = []
 
     # Page views before the first offer: entered firms (by utility), other firms, industries.
     n_pre = rng.poisson(300.0 * s)
@@ -143,7 +143,7 @@ def simulate_browsing(
     is_industry = (roll >= 0.55) & (roll < 0.75)
     industry[is_industry] = sampler.industries(rng, students.preference[st[is_industry]])
     company[roll >= 0.55] = -1
-    rows.append(_Rows(st, ts, 0, company, industry))
+    rows.append(EventRows(st, ts, 0, company, industry))
 
     # Page views between first offer and decision: offering firms in proportion to the
     # chance of taking each, or continued search in proportion to the drive.
@@ -163,7 +163,7 @@ def simulate_browsing(
     row = np.clip(row, first_offer_row[st[k]], first_offer_row[st[k]] + offers_of[st[k]] - 1)
     company[k] = hunt.offer_company[row]
     industry = np.full(st.size, -1, dtype=np.int64)
-    rows.append(_Rows(st, ts, 0, company, industry))
+    rows.append(EventRows(st, ts, 0, company, industry))
 
     # After deciding, activity fades but does not stop (the logs continue past decisions).
     after_days = np.where(holder, np.maximum(season_end - post_end, 0) / DAY_MS, 0.0)
@@ -171,12 +171,14 @@ def simulate_browsing(
     st = _spread(n_after)
     ts = _uniform_times(rng, post_end[st], np.full(st.size, season_end, dtype=np.int64))
     rows.append(
-        _Rows(st, ts, 0, sampler.companies(rng, students, st), np.full(st.size, -1, dtype=np.int64))
+        EventRows(
+            st, ts, 0, sampler.companies(rng, students, st), np.full(st.size, -1, dtype=np.int64)
+        )
     )
 
     # Entries: the hunt's own, plus new ones by students still searching after an offer.
     rows.append(
-        _Rows(
+        EventRows(
             hunt.entry_student,
             hunt.entry_at,
             2,
@@ -188,7 +190,7 @@ def simulate_browsing(
     st = _spread(n_new)
     new_company = sampler.companies(rng, students, st)
     rows.append(
-        _Rows(
+        EventRows(
             st,
             _uniform_times(rng, pre_end[st], post_end[st]),
             2,
@@ -201,11 +203,13 @@ def simulate_browsing(
     seminar = rng.random(hunt.entry_student.size) < 0.35
     st = hunt.entry_student[seminar]
     ts = hunt.entry_at[seminar] + (rng.exponential(6.0, st.size) * DAY_MS).astype(np.int64)
-    rows.append(_Rows(st, ts, 3, hunt.entry_company[seminar], np.full(st.size, -1, dtype=np.int64)))
+    rows.append(
+        EventRows(st, ts, 3, hunt.entry_company[seminar], np.full(st.size, -1, dtype=np.int64))
+    )
     n_sem = np.where(holder, rng.poisson(3.0 * s * drive), 0)
     st = _spread(n_sem)
     rows.append(
-        _Rows(
+        EventRows(
             st,
             _uniform_times(rng, pre_end[st], post_end[st]),
             3,
@@ -218,7 +222,7 @@ def simulate_browsing(
     told = rng.random(hunt.offer_student.size) < 0.6
     ts = hunt.offered_at[told] + (rng.exponential(3.0, told.sum()) * DAY_MS).astype(np.int64)
     rows.append(
-        _Rows(
+        EventRows(
             hunt.offer_student[told],
             ts,
             4,
@@ -232,7 +236,7 @@ def simulate_browsing(
     who = np.concatenate([r.student for r in rows if r.kind == 0])
     visit = rng.random(views.size) < 1.0 / 7.0
     rows.append(
-        _Rows(
+        EventRows(
             who[visit],
             views[visit] - 60_000,
             1,
@@ -245,7 +249,7 @@ def simulate_browsing(
 
 def event_table(
     rng: np.random.Generator,
-    rows: list[_Rows],
+    rows: list[EventRows],
     students: Students,
     companies: Companies,
     calendar: SeasonCalendar,

@@ -8,9 +8,10 @@ the simulation is outstanding at the forecast date and answered between it and 1
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
-JST = timezone(timedelta(hours=9), "JST")
+from fairfollow.instants import JST
+
 DAY_MS = 86_400_000
 
 

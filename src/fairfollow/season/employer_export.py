@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fairfollow.season.calendar import JST
+from fairfollow.instants import JST
 
 DIRT_KINDS = ("full_width_digits", "stray_spaces", "missing_field", "duplicate_row", "bad_date")
 IDENTIFYING = ("name_kanji", "name_kana", "email", "birth_date", "university")

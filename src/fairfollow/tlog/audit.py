@@ -20,9 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from sqlalchemy.engine import Connection
-
 from fairfollow.errors import TransparencyLogError
+from fairfollow.ledger.transaction import Connection
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import open_checkpoint

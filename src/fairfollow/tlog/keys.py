@@ -2,7 +2,8 @@
 
 - verifier key (public, give it to members and auditors):
   ``<name>+<hex key id>+<base64(0x01 || public key)>``
-- signer key (secret, ``keys_dir/transparency-log.key``, mode 0600):
+- signer key (secret, ``keys_dir/transparency-log.key``, mode 0600, kept by
+  :mod:`fairfollow.keyfile`):
   ``PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>`` as Go's ``golang.org/x/mod/sumdb/note``
   writes it, so the same file works with Go tooling.
 
@@ -15,8 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from fairfollow.errors import TransparencyLogError
+from fairfollow.errors import ConfigError, TransparencyLogError
+from fairfollow.keyfile import load_or_create_key, load_or_create_secret
 
 ALG_ED25519 = 0x01
 SIGNER_FILE = "transparency-log.key"
@@ -147,42 +147,20 @@ def generate_signer(name: str | None = None) -> NoteSigner:
     return NoteSigner(name=name, private_key=private)
 
 
-def _create_once(path: Path, text: str) -> str:
-    """Write ``text`` to ``path`` unless it exists; return what the file holds.
+def load_or_create_log_signer(keys_dir: Path) -> NoteSigner:
+    """The workspace's log signer (``keys_dir/transparency-log.key``), created on first use.
 
-    The file is written under a temporary name and linked into place, so two processes
-    starting at once agree on one key instead of overwriting each other's.
+    Its length is not fixed (a key made by Go tooling may carry another name), so the file
+    is checked by parsing it; ``ConfigError`` names the file when it is unusable.
     """
-    if path.exists():
-        return path.read_text(encoding="ascii")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(text + "\n")
+    path = keys_dir / SIGNER_FILE
+    content = load_or_create_key(path, lambda: (generate_signer().encode() + "\n").encode())
     try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink()
-    return path.read_text(encoding="ascii")
-
-
-def load_or_create_signer(keys_dir: Path) -> NoteSigner:
-    """The workspace's log signer, created on first use."""
-    try:
-        return parse_signer_key(_create_once(keys_dir / SIGNER_FILE, generate_signer().encode()))
-    except OSError as exc:
-        raise TransparencyLogError(
-            f"cannot read or create the log key in {keys_dir}: {exc}"
-        ) from exc
+        return parse_signer_key(content.decode("ascii"))
+    except (UnicodeDecodeError, TransparencyLogError) as exc:
+        raise ConfigError(f"key file {path} is not a log signer key: {exc}") from exc
 
 
 def load_or_create_member_key(keys_dir: Path) -> bytes:
     """The workspace's secret key for :func:`fairfollow.tlog.record.member_ref`."""
-    try:
-        text = _create_once(keys_dir / MEMBER_KEY_FILE, secrets.token_hex(32))
-        return bytes.fromhex(text.strip())
-    except (OSError, ValueError) as exc:
-        raise TransparencyLogError(f"cannot read or create the member key: {exc}") from exc
+    return load_or_create_secret(keys_dir / MEMBER_KEY_FILE)

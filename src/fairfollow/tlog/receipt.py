@@ -21,9 +21,8 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.engine import Connection
-
 from fairfollow.errors import TransparencyLogError
+from fairfollow.ledger.transaction import Connection
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import open_checkpoint
@@ -91,7 +90,7 @@ def issue_receipt(conn: Connection, index: int, signer: NoteSigner, now: datetim
 
 
 @dataclass(frozen=True)
-class ReceiptCheck:
+class LogReceiptCheck:
     """The outcome of verifying a receipt: a value, so a failed check is data, not a crash."""
 
     valid: bool
@@ -101,7 +100,7 @@ class ReceiptCheck:
     record: LogRecord | None = None
 
 
-def verify_receipt(text: str, verifier: NoteVerifier, origin: str | None = None) -> ReceiptCheck:
+def verify_receipt(text: str, verifier: NoteVerifier, origin: str | None = None) -> LogReceiptCheck:
     """Check a receipt offline against the log's public key.
 
     Valid only if the checkpoint carries a good signature by ``verifier`` for the expected
@@ -112,19 +111,19 @@ def verify_receipt(text: str, verifier: NoteVerifier, origin: str | None = None)
         receipt = parse_receipt(text)
         checkpoint = open_checkpoint(receipt.checkpoint_note, verifier, origin)
     except TransparencyLogError as exc:
-        return ReceiptCheck(False, str(exc))
+        return LogReceiptCheck(False, str(exc))
     index, size = receipt.index, checkpoint.size
     if index >= size:
-        return ReceiptCheck(False, f"checkpoint of size {size} does not cover leaf {index}")
+        return LogReceiptCheck(False, f"checkpoint of size {size} does not cover leaf {index}")
     leaf_hash = merkle.leaf_hash(receipt.leaf)
     if not merkle.verify_inclusion(leaf_hash, index, size, list(receipt.proof), checkpoint.root):
-        return ReceiptCheck(
+        return LogReceiptCheck(
             False, "inclusion proof does not lead to the signed root", index=index, tree_size=size
         )
     try:
         logged = decode_leaf(receipt.leaf)
     except LeafFormatError as exc:
-        return ReceiptCheck(False, f"leaf is not a FairFollow record: {exc}", index, size)
+        return LogReceiptCheck(False, f"leaf is not a FairFollow record: {exc}", index, size)
     if logged.index != index:
-        return ReceiptCheck(False, f"leaf claims index {logged.index}, not {index}", index, size)
-    return ReceiptCheck(True, "valid", index=index, tree_size=size, record=logged.record)
+        return LogReceiptCheck(False, f"leaf claims index {logged.index}, not {index}", index, size)
+    return LogReceiptCheck(True, "valid", index=index, tree_size=size, record=logged.record)

@@ -8,14 +8,8 @@ from sqlalchemy.engine import Engine
 
 from fairfollow.errors import GovernanceError
 from fairfollow.ledger.engine import open_ledger
-from fairfollow.release.budget import (
-    DEFAULT_SEASON_CAP,
-    budget,
-    budgets_of,
-    lock_budget,
-    set_cap,
-    spend,
-)
+from fairfollow.release.budget import DEFAULT_SEASON_CAP
+from fairfollow.release.budget_store import budget, budgets_of, lock_budget, set_cap, spend
 
 AT = datetime(2019, 7, 15, tzinfo=UTC)
 
