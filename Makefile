@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PG_DIR ?= /tmp/fairfollow-pg
 PG_PORT ?= 55432
 
-.PHONY: demo test test-fast bench lint venv clean
+.PHONY: demo serve test test-fast bench lint venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/fairfollow --workspace ./fairfollow-data demo
+
+# After `make demo`: the web pages on http://127.0.0.1:8000/ over the demo's replay of the
+# 2019 case (the workspace whose releases went through the door into the log).
+serve: $(STAMP)
+	@ws=$$(ls -d fairfollow-data/reports/replays/*/ 2>/dev/null | tail -n 1); \
+	if [ -z "$$ws" ]; then echo "run make demo first"; exit 2; fi; \
+	$(BIN)/fairfollow --workspace "$$ws" serve
 
 # The suite runs ledger tests on SQLite and on a private PostgreSQL server started here;
 # without PostgreSQL it fails rather than pass on half the backends.

@@ -61,6 +61,13 @@ LIBRARY_SEAMS = {
     "duckdb": lambda layer, module: layer == "events",
     "ibis": _feature_modules,
     "pyspark": _feature_modules,
+    # The web stack stays in the web adapter (the core never imports FastAPI, STYLE 6);
+    # the CLI may start uvicorn, which loads the app by name.
+    "fastapi": lambda layer, module: layer == "web",
+    "starlette": lambda layer, module: layer == "web",
+    "jinja2": lambda layer, module: layer == "web",
+    "babel": lambda layer, module: layer == "web",
+    "uvicorn": lambda layer, module: layer == "web" or (layer, module) == ("cli", "serve"),
 }
 # The analysis stack is imported only inside the commands that need it (start-up time).
 HEAVY = {"sklearn", "lightgbm", "fairlearn", "ibis", "pyspark", "matplotlib", "scipy"}

@@ -54,6 +54,36 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def make_reader(url: str) -> Engine:
+    """A read-only engine: it never takes the ledger's write lock, and refuses to write.
+
+    SQLite opens the file read-only (``mode=ro``) with a deferred BEGIN, so readers proceed
+    beside a writer under WAL; PostgreSQL runs every transaction ``READ ONLY``.
+    """
+    try:
+        if url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///")).resolve()
+            engine = create_engine(
+                f"sqlite:///file:{path}?mode=ro&uri=true",
+                connect_args={"timeout": 30, "check_same_thread": False},
+            )
+            event.listen(engine, "connect", _sqlite_reader_pragmas)
+        else:
+            engine = create_engine(
+                url, pool_pre_ping=True, execution_options={"postgresql_readonly": True}
+            )
+    except Exception as exc:  # invalid URL or missing driver
+        raise LedgerError(f"cannot open ledger at {url!r} for reading: {exc}") from exc
+    return engine
+
+
 def _config() -> Any:
     from alembic.config import Config
 

@@ -249,6 +249,16 @@ def read_leaf(conn: Connection, index: int) -> StoredLeaf:
     return _leaf(*row)
 
 
+def read_leaves(conn: Connection, start: int, end: int) -> list[StoredLeaf]:
+    """Leaves ``start`` to ``end - 1`` in order, in one query."""
+    query = (
+        sa.select(*_LEAF_COLUMNS)
+        .where(log_leaves.c.leaf_index >= start, log_leaves.c.leaf_index < end)
+        .order_by(log_leaves.c.leaf_index)
+    )
+    return [_leaf(*row) for row in conn.execute(query)]
+
+
 def find_leaf(conn: Connection, kind: str, ref: str) -> StoredLeaf | None:
     """The latest leaf logged for ``(kind, ref)``, if any."""
     query = (

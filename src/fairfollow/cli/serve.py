@@ -1,0 +1,44 @@
+"""``fairfollow serve``: the web application on the workspace, with uvicorn.
+
+The app is handed to uvicorn by import string as a factory, so that each worker process
+builds its own (and so that the CLI never imports the web package: both are adapters).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from fairfollow.cli.context import workspace_of
+from fairfollow.cli.terminal import console
+
+APP_FACTORY = "fairfollow.web.app:create_app"
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes; default 1 on SQLite, 2 with a PostgreSQL ledger."),
+    ] = None,
+) -> None:
+    """Serve the web pages and the JSON API (/api/v1) for the workspace."""
+    import uvicorn
+
+    workspace = workspace_of(ctx)
+    os.environ["FAIRFOLLOW_HOME"] = str(workspace.root)  # the factory reads the settings
+    if workspace.ledger_url_override:
+        os.environ["FAIRFOLLOW_LEDGER_URL"] = workspace.ledger_url_override
+    count = workers or (1 if workspace.ledger_url.startswith("sqlite") else 2)
+    console.print(f"FairFollow on http://{host}:{port}/ ({count} worker(s)); Ctrl-C stops it")
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=count)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)

@@ -1,0 +1,1 @@
+"""The web application: server-rendered pages (ja first, en) and the JSON API over the core."""

@@ -1,0 +1,65 @@
+"""Japanese first, English second: Babel message catalogues for every page and message.
+
+Catalogues are the ``.po`` files under ``web/locale`` (shipped in the package, compiled in
+memory at start-up, so no build step and no binary files in the repository). The language of
+a request is, in order: ``?lang=``, the ``lang`` cookie, the browser's Accept-Language, ja.
+Times are shown in JST with the offset.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from fastapi import Request
+
+from fairfollow.instants import in_jst
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+DOMAIN = "messages"
+
+
+def catalogue_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def load_translations(language: str) -> Translations:
+    """The catalogue of ``language``, compiled from its ``.po`` file."""
+    with catalogue_path(language).open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def negotiate(request: Request) -> str:
+    """The language for this request (query, cookie, Accept-Language, then Japanese)."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get("lang")):
+        if candidate in LANGUAGES:
+            return candidate
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Localiser:
+    """What templates need for one language: the language and how to show an instant."""
+
+    language: str
+
+    def instant(self, at: datetime) -> str:
+        return in_jst(at)
+
+    def other_language(self) -> str:
+        return "en" if self.language == "ja" else "ja"

@@ -1,0 +1,59 @@
+"""Server-rendered pages: one Jinja2 environment per language, with its catalogue installed.
+
+An environment per language (rather than translations swapped per request) keeps rendering
+free of shared mutable state under concurrent requests. Autoescaping is on for every template.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from fairfollow.web.i18n import LANGUAGES, Localiser, load_translations, negotiate
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+class Pages:
+    """Renders a template in the request's language."""
+
+    def __init__(self) -> None:
+        self._environments: dict[str, Environment] = {}
+        for language in LANGUAGES:
+            environment = Environment(
+                loader=FileSystemLoader(TEMPLATE_DIR),
+                autoescape=select_autoescape(default=True, default_for_string=True),
+                undefined=StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+            )
+            environment.filters["b64"] = _b64
+            environment.install_gettext_translations(  # type: ignore[attr-defined]
+                load_translations(language), newstyle=True
+            )
+            self._environments[language] = environment
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, object],
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        language = negotiate(request)
+        page = self._environments[language].get_template(template)
+        body = page.render(
+            {**context, "request": request, "l10n": Localiser(language), "lang": language}
+        )
+        response = HTMLResponse(body, status_code=status_code)
+        if request.query_params.get("lang") == language:
+            response.set_cookie("lang", language, samesite="lax", httponly=True)
+        return response

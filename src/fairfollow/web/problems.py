@@ -1,0 +1,88 @@
+"""The one place the core's error tree becomes HTTP (STYLE 6): a status and a typed body.
+
+The core never imports FastAPI; routes raise nothing of their own beyond what the core
+raises. API callers get ``{"error": <class>, "message": <text>}``; page visitors get the same
+message on an error page in their language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fairfollow.errors import (
+    ConfigError,
+    FairFollowError,
+    ForecastError,
+    GovernanceError,
+    InputError,
+    LedgerError,
+    RoleError,
+    TransparencyLogError,
+)
+from fairfollow.web.pages import Pages
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS: tuple[tuple[type[FairFollowError], int], ...] = (
+    (RoleError, 403),
+    (InputError, 400),
+    (ForecastError, 400),
+    (GovernanceError, 409),
+    (LedgerError, 503),
+    (TransparencyLogError, 500),
+    (ConfigError, 500),
+    (FairFollowError, 500),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    error: str
+    message: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"error": self.error, "message": self.message}
+
+
+def problem_of(exc: FairFollowError) -> Problem:
+    status = next(code for kind, code in STATUS if isinstance(exc, kind))
+    return Problem(status, type(exc).__name__, str(exc))
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+        "accept", ""
+    )
+
+
+def install(app: FastAPI, pages: Pages) -> None:
+    """Register the handlers that turn errors into responses."""
+
+    def respond(request: Request, found: Problem) -> Response:
+        if _wants_json(request):
+            return JSONResponse(found.as_json(), status_code=found.status)
+        return pages.render(request, "error.html", {"problem": found}, status_code=found.status)
+
+    async def core_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, FairFollowError)
+        return respond(request, problem_of(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return respond(request, Problem(exc.status_code, "HTTPError", str(exc.detail)))
+
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        return respond(request, Problem(422, "RequestValidationError", fields))
+
+    app.add_exception_handler(FairFollowError, core_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)

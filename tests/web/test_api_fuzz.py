@@ -1,0 +1,33 @@
+"""The JSON API under fuzzing (schemathesis): no 5xx, and every error a typed JSON body."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from fairfollow.web.app import create_app
+from tests.web.site import served_workspace
+
+pytestmark = pytest.mark.slow
+
+
+def test_no_server_error_and_typed_errors(tmp_path: Path) -> None:
+    app = create_app(served_workspace(tmp_path / "ws", rounds=2))
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.path for op in operations} >= {"/api/v1/log/proof/inclusion", "/log/leaves"}
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+        def fuzz(case: schemathesis.Case) -> None:
+            response = case.call()
+            assert response.status_code < 500, (case.path, case.query, response.text)
+            if response.status_code >= 400:
+                body = response.json()
+                assert set(body) == {"error", "message"}, body
+
+        fuzz()
