@@ -31,3 +31,9 @@ class Settings(BaseSettings):
         description="Account token for staff commands, from `fairfollow account login` "
         "(the ledger keeps only its SHA-256).",
     )
+    log_public_key: str | None = Field(
+        default=None,
+        description="The transparency log's verifier key (`fairfollow log export-key`), pinned "
+        "outside the ledger and the workspace: `log audit` and `log verify` check against it, "
+        "so a replaced key file that re-signed every checkpoint is caught.",
+    )
