@@ -7,7 +7,7 @@ receipt file and the public key: it opens no workspace and no database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +39,7 @@ from fairfollow.tlog.receipt import (
     issue_receipt,
     verify_receipt,
 )
+from fairfollow.tlog.spending import SpendingFinding, Spent, spending_findings, spent_from_leaves
 from fairfollow.tlog.witness import Witness, send_checkpoints
 from fairfollow.workspace import Workspace
 
@@ -247,11 +248,24 @@ def verify_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         raise typer.Exit(1)
 
 
-def render_audit(report: AuditReport, as_json: bool) -> None:
+def render_audit(
+    report: AuditReport, as_json: bool, spending: Sequence[SpendingFinding] = ()
+) -> None:
     if as_json:
         print_json(
             {
-                "ok": report.ok,
+                "ok": report.ok and not spending,
+                "budget_findings": [
+                    {
+                        "employer": f.employer,
+                        "season": f.season,
+                        "log_epsilon": f.logged.epsilon,
+                        "log_releases": f.logged.releases,
+                        "ledger_epsilon": f.ledger.epsilon,
+                        "ledger_releases": f.ledger.releases,
+                    }
+                    for f in spending
+                ],
                 "tree_size": report.tree_size,
                 "checkpoints": report.checkpoints,
                 "signed_size": report.signed_size,
@@ -267,7 +281,9 @@ def render_audit(report: AuditReport, as_json: bool) -> None:
         f"{report.tree_size:,} leaves, {report.checkpoints} checkpoints, "
         f"{report.unsigned_leaves:,} leaves not yet under a checkpoint"
     )
-    if report.ok:
+    for finding in spending:
+        console.print(f"[red]✗ budget[/]: {finding.detail}")
+    if report.ok and not spending:
         console.print(f"[green]✓ no tampering found[/]: {summary}")
         return
     rows = [
@@ -311,9 +327,19 @@ def audit_command(
                 mirrored=mirrored,
             )
             bar.update(task, completed=total)
-    render_audit(report, as_json)
-    if not report.ok:
+        spending = _spending(conn)
+    render_audit(report, as_json, spending)
+    if not report.ok or spending:
         raise typer.Exit(1)
+
+
+def _spending(conn: Connection) -> list[SpendingFinding]:
+    """The ledger's ε odometer against the ε the release leaves record."""
+    from fairfollow.release.budget_store import budgets_of
+
+    logged = spent_from_leaves(leaf.content for leaf in log_store.iter_leaves(conn))
+    ledger = {(b.employer, b.season): Spent(b.spent, b.releases) for b in budgets_of(conn)}
+    return spending_findings(logged, ledger)
 
 
 @log_app.command("prove")
