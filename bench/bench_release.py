@@ -23,8 +23,9 @@ from fairfollow.consent.policy_store import add_purposes, add_screens, add_versi
 from fairfollow.consent.store import Member, add_events, add_members
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.employers.matching import MemberIdentity
+from fairfollow.governance import authority
 from fairfollow.governance import workflow as wf
-from fairfollow.governance.approval import Role
+from fairfollow.governance.accounts import Role
 from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, YIELD_FORECAST_ID, yield_forecast
 from fairfollow.governance.intake import IntakeInputs, intake_bytes
 from fairfollow.governance.provision import Attestation
@@ -72,17 +73,18 @@ def _seed(engine_url: str, rng: np.random.Generator) -> tuple[ScoreTable, list[f
             ],
         )
         set_cap(conn, EMPLOYER, 2020, 10.0 * RELEASES, actor="bench", at=T0)
-    for person, role in (
-        ("po", Role.PRIVACY_OFFICER),
-        ("r1", Role.REVIEWER),
-        ("r2", Role.REVIEWER),
-    ):
-        wf.grant_role(engine, person, role, by="bench", now=T0)
-    wf.register_service(engine, yield_forecast([EMPLOYER], owner="owner"), actor="owner", now=T0)
-    wf.submit_service(engine, YIELD_FORECAST_ID, actor="owner", now=T0)
-    wf.sign_off_service(engine, YIELD_FORECAST_ID, actor="po", now=T0)
+    admin = authority.principal_for(engine, authority.bootstrap(engine, T0).account.login)
+    staff = {"po": Role.PRIVACY_OFFICER, "r1": Role.REVIEWER, "r2": Role.REVIEWER, "owner": None}
+    for person, role in staff.items():
+        authority.create_account(engine, admin, person, display_name=person, now=T0)
+        if role is not None:
+            authority.change_role(engine, admin, person, role, grant=True, now=T0)
+    p = {person: authority.principal_for(engine, person) for person in staff}
+    wf.register_service(engine, yield_forecast([EMPLOYER], owner="owner"), actor=p["owner"], now=T0)
+    wf.submit_service(engine, YIELD_FORECAST_ID, actor=p["owner"], now=T0)
+    wf.sign_off_service(engine, YIELD_FORECAST_ID, actor=p["po"], now=T0)
     for reviewer in ("r1", "r2"):
-        wf.approve_service(engine, YIELD_FORECAST_ID, actor=reviewer, now=T0)
+        wf.approve_service(engine, YIELD_FORECAST_ID, actor=p[reviewer], now=T0)
     header = "applicant_id,name_kanji,name_kana,email,birth_date,university,entry_date,offer_date"
     rows = [
         f"A{m},名前,カナ {m},s{m}@u.ac.jp,1997-04-02,東都大学,2019-04-01,2019-06-01"

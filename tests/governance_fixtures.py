@@ -3,7 +3,7 @@ employer list, and a release worker for the multi-process budget test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,8 +14,9 @@ from fairfollow.consent.policy_store import add_purposes, add_screens, add_versi
 from fairfollow.consent.store import Member, add_events, add_members
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.employers.matching import MemberIdentity
+from fairfollow.governance import authority
 from fairfollow.governance import workflow as wf
-from fairfollow.governance.approval import Role
+from fairfollow.governance.accounts import Principal, Role
 from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, yield_forecast
 from fairfollow.governance.intake import IntakeInputs, intake_bytes
 from fairfollow.governance.provision import Attestation
@@ -87,14 +88,37 @@ def seed_consent(engine: Engine, members: Iterable[int], consenting: Iterable[in
         )
 
 
-def approve_forecast(engine: Engine, employers: Sequence[str]) -> None:
-    for actor, role in (("po", Role.PRIVACY_OFFICER), ("r1", Role.REVIEWER), ("r2", Role.REVIEWER)):
-        wf.grant_role(engine, actor, role, by="admin", now=T0)
-    wf.register_service(engine, yield_forecast(employers, owner="owner"), actor="owner", now=T0)
-    wf.submit_service(engine, "yield-forecast", actor="owner", now=T0)
-    wf.sign_off_service(engine, "yield-forecast", actor="po", now=T0)
-    wf.approve_service(engine, "yield-forecast", actor="r1", now=T0)
-    wf.approve_service(engine, "yield-forecast", actor="r2", now=T0)
+STAFF: Mapping[str, Role | None] = {
+    "po": Role.PRIVACY_OFFICER,
+    "r1": Role.REVIEWER,
+    "r2": Role.REVIEWER,
+    "owner": None,
+}
+
+# The log leaves the accounts of STAFF add (the administrator's grant and three more).
+STAFF_LEAVES = 1 + sum(1 for role in STAFF.values() if role is not None)
+
+
+def staff(
+    engine: Engine, roles: Mapping[str, Role | None] = STAFF, now: datetime = T0
+) -> dict[str, Principal]:
+    """A bootstrap administrator (``admin``) who creates these accounts and grants roles."""
+    admin = authority.principal_for(engine, authority.bootstrap(engine, now).account.login)
+    for login, role in roles.items():
+        authority.create_account(engine, admin, login, display_name=login, now=now)
+        if role is not None:
+            authority.change_role(engine, admin, login, role, grant=True, now=now)
+    return {"admin": admin} | {login: authority.principal_for(engine, login) for login in roles}
+
+
+def approve_forecast(engine: Engine, employers: Sequence[str]) -> dict[str, Principal]:
+    p = staff(engine)
+    wf.register_service(engine, yield_forecast(employers, owner="owner"), actor=p["owner"], now=T0)
+    wf.submit_service(engine, "yield-forecast", actor=p["owner"], now=T0)
+    wf.sign_off_service(engine, "yield-forecast", actor=p["po"], now=T0)
+    wf.approve_service(engine, "yield-forecast", actor=p["r1"], now=T0)
+    wf.approve_service(engine, "yield-forecast", actor=p["r2"], now=T0)
+    return p
 
 
 def employer_csv(members: Iterable[int], *, offers: bool = True) -> bytes:

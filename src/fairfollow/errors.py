@@ -19,7 +19,8 @@ classes below are for input that cannot be processed and for broken invariants.
     ├── ModelError                  features, training or evaluation cannot proceed
     ├── ForecastError               a forecast is asked with impossible arguments
     └── GovernanceError             the service registry or workflow refused an action
-        └── RoleError               an actor lacks the role for a transition
+        ├── RoleError               an actor lacks the role for a transition
+        └── AuthenticationError     no valid account token or credential
 """
 
 from __future__ import annotations
@@ -101,3 +102,7 @@ class GovernanceError(FairFollowError):
 
 class RoleError(GovernanceError):
     """An actor lacks the role for a workflow transition."""
+
+
+class AuthenticationError(GovernanceError):
+    """No valid account token or credential (missing, wrong, expired, revoked, locked)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,3 +26,14 @@ class Settings(BaseSettings):
         default="6GB", description="DuckDB memory_limit for analytics work."
     )
     duckdb_threads: int = Field(default=2, ge=1, description="DuckDB worker threads.")
+    token: SecretStr | None = Field(
+        default=None,
+        description="Account token for staff commands, from `fairfollow account login` "
+        "(the ledger keeps only its SHA-256).",
+    )
+    log_public_key: str | None = Field(
+        default=None,
+        description="The transparency log's verifier key (`fairfollow log export-key`), pinned "
+        "outside the ledger and the workspace: `log audit` and `log verify` check against it, "
+        "so a replaced key file that re-signed every checkpoint is caught.",
+    )

@@ -47,6 +47,11 @@ class Workspace:
         return self.root / "reports"
 
     @property
+    def checkpoint_file(self) -> Path:
+        """Every signed log checkpoint, appended outside the database."""
+        return self.root / "log-checkpoints.txt"
+
+    @property
     def ledger_url(self) -> str:
         if self.ledger_url_override:
             return self.ledger_url_override

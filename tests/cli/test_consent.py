@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
 from fairfollow.cli.consent import FAILED_EXIT
+from fairfollow.errors import FairFollowError
 from tests.consent_season import FORECAST, write_season
 
 runner = CliRunner()
@@ -27,6 +28,16 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def cli(workspace: Path, *args: str) -> tuple[int, str]:
     result = runner.invoke(app, ["--workspace", str(workspace), *args])
     return result.exit_code, result.output
+
+
+def _operator(workspace: Path) -> None:
+    """Bootstrap the administrator, who makes an operator; the operator's session stays."""
+    secret = cli(workspace, "account", "bootstrap", "-q")[1].strip()
+    run = runner.invoke
+    run(app, ["-w", str(workspace), "account", "login", "admin", "--password-stdin"], input=secret)
+    ops = cli(workspace, "account", "create", "ops", "-q")[1].strip()
+    assert cli(workspace, "account", "grant", "ops", "operator")[0] == 0
+    run(app, ["-w", str(workspace), "account", "login", "ops", "--password-stdin"], input=ops)
 
 
 def test_ingest_coverage_receipts_and_verification(workspace: Path, tmp_path: Path) -> None:
@@ -76,11 +87,18 @@ def test_ingest_coverage_receipts_and_verification(workspace: Path, tmp_path: Pa
 
     out_dir = tmp_path / "receipts"
     code, out = cli(workspace, "consent", "receipt", "2", "--out", str(out_dir))
+    assert code != 0 and not out_dir.exists()  # finding: answered for any member, anyone
+    _operator(workspace)
+    code, out = cli(workspace, "consent", "receipt", "2", "--out", str(out_dir))
+    assert code != 0 and not out_dir.exists()  # an operator needs a logged request
+    code, out = cli(
+        workspace, "consent", "receipt", "2", "--out", str(out_dir), "--request", "REQ-7"
+    )
     assert code == 0
     receipt = out_dir / "receipt-2-2.jws"
     code, out = cli(workspace, "consent", "verify-receipt", str(receipt), "--json")
     assert code == 0 and json.loads(out)["ok"] is True
-    code, out = cli(workspace, "consent", "receipt", "3")  # two decisions: two lines
+    code, out = cli(workspace, "consent", "receipt", "3", "--request", "REQ-8")  # two lines
     (tmp_path / "mine.jws").write_text(out)
     code, out = cli(workspace, "consent", "verify-receipt", str(tmp_path / "mine.jws"), "--json")
     checks = json.loads(out)
@@ -145,9 +163,15 @@ def test_the_documented_cli_example_runs(
             continue
         target = words[words.index(">") + 1] if ">" in words else None
         words = words[: words.index(">")] if target else words
-        result = runner.invoke(app, words[1:])
-        expected = 3 if "exits 3" in comment else 0
-        assert result.exit_code == expected, f"{line}\n{result.output}"
+        source = None
+        if "<" in words:
+            source = Path(words[words.index("<") + 1]).read_text(encoding="utf-8")
+            words = words[: words.index("<")]
+        result = runner.invoke(app, words[1:], input=source)
+        expected = next((int(c) for c in "23" if f"exits {c}" in comment), 0)
+        # `main()` turns a FairFollowError into exit 2; the runner calls the app beneath it.
+        code = 2 if isinstance(result.exception, FairFollowError) else result.exit_code
+        assert code == expected, f"{line}\n{result.output}"
         if target:
             Path(target).write_text(result.stdout, encoding="utf-8")
         outputs.append(result.output)

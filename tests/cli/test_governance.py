@@ -21,40 +21,79 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "ws"
 
 
-def run(ws: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--workspace", str(ws), *args])
+def run(ws: Path, *args: str, token: str = "", stdin: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(
+        app, ["--workspace", str(ws), *args], env={"FAIRFOLLOW_TOKEN": token}, input=stdin
+    )
     return result.exit_code, result.output
+
+
+def login(ws: Path, login_name: str, secret: str) -> str:
+    code, out = run(ws, "account", "login", login_name, "--password-stdin", "-q", stdin=secret)
+    assert code == 0, out
+    return out.strip()
+
+
+def people(ws: Path, **roles: str) -> dict[str, str]:
+    """Bootstrap the administrator, create accounts with these roles ("" for none), log each
+    in; returns tokens by login (``admin`` included)."""
+    code, secret = run(ws, "account", "bootstrap", "--quiet")
+    assert code == 0, secret
+    tokens = {"admin": login(ws, "admin", secret.strip())}
+    for person, role in roles.items():
+        code, out = run(ws, "account", "create", person, "-q", token=tokens["admin"])
+        assert code == 0, out
+        if role:
+            assert run(ws, "service", "role", person, role, token=tokens["admin"])[0] == 0
+        tokens[person] = login(ws, person, out.strip())
+    return tokens
 
 
 def test_service_workflow_through_the_cli(ws: Path, tmp_path: Path) -> None:
     spec = tmp_path / "forecast.json"
     spec.write_bytes(yield_forecast(["E0001"], owner="hanako").canonical())
-    for person, role in (("po", "privacy_officer"), ("r1", "reviewer"), ("r2", "reviewer")):
-        assert run(ws, "service", "role", person, role, "--by", "admin")[0] == 0
-    code, out = run(ws, "service", "register", str(spec), "--actor", "hanako", "--json")
+    t = people(ws, po="privacy_officer", r1="reviewer", r2="reviewer", hanako="")
+    code, out = run(ws, "service", "register", str(spec), "--json", token=t["hanako"])
     assert code == 0 and json.loads(out)["state"] == "draft"
-    code, out = run(ws, "service", "submit", "yield-forecast", "--actor", "hanako", "--json")
+    code, out = run(ws, "service", "submit", "yield-forecast", "--json", token=t["hanako"])
     assert code == 0 and json.loads(out)["decision"]["outcome"] == "allow"
-    assert run(ws, "service", "review", "yield-forecast", "--actor", "po")[0] == 0
-    assert run(ws, "service", "approve", "yield-forecast", "--actor", "r1")[0] == 0
-    code, out = run(ws, "service", "approve", "yield-forecast", "--actor", "r2", "--json")
+    assert run(ws, "service", "review", "yield-forecast", token=t["po"])[0] == 0
+    assert run(ws, "service", "approve", "yield-forecast", token=t["r1"])[0] == 0
+    code, out = run(ws, "service", "approve", "yield-forecast", "--json", token=t["r2"])
     assert code == 0 and json.loads(out)["state"] == "approved"
     code, out = run(ws, "service", "show", "yield-forecast", "--json")
     shown = json.loads(out)
     assert shown["current"] and [e["kind"] for e in shown["history"]][-1] == "service.approved"
     code, out = run(
-        ws, "service", "veto", "yield-forecast", "--actor", "r1", "--reason", "no", "--json"
+        ws, "service", "veto", "yield-forecast", "--reason", "no", "--json", token=t["r1"]
     )
     assert json.loads(out)["vetoes"] == [{"actor": "r1", "reason": "no"}]
     assert "approved" in run(ws, "service", "show", "yield-forecast")[1]  # history shown
 
 
-def test_role_errors_exit_cleanly(ws: Path, tmp_path: Path) -> None:
+def test_staff_commands_take_no_typed_name_and_need_a_token(ws: Path, tmp_path: Path) -> None:
+    """Finding: ``--by``/``--actor`` let anyone act as anyone, roles included."""
     spec = tmp_path / "forecast.json"
     spec.write_bytes(yield_forecast(["E0001"], owner="hanako").canonical())
-    run(ws, "service", "register", str(spec), "--actor", "hanako")
+    code, out = run(ws, "service", "role", "hanako", "privacy_officer", "--by", "admin")
+    assert code == 2 and "--by" in out  # the option is gone
+    code, out = run(ws, "service", "register", str(spec), "--actor", "hanako")
+    assert code == 2 and "--actor" in out
     result = runner.invoke(
-        app, ["--workspace", str(ws), "service", "submit", "yield-forecast", "--actor", "taro"]
+        app,
+        ["--workspace", str(ws), "service", "register", str(spec)],
+        env={"FAIRFOLLOW_TOKEN": ""},
+    )
+    assert result.exit_code != 0 and "account login" in str(result.exception)
+    t = people(ws, hanako="", taro="")
+    code, out = run(ws, "service", "role", "hanako", "privacy_officer", token=t["hanako"])
+    assert code != 0  # only the administrator grants
+    assert run(ws, "service", "quorum", "1", token=t["admin"])[0] != 0  # at least 2
+    run(ws, "service", "register", str(spec), token=t["hanako"])
+    result = runner.invoke(
+        app,
+        ["--workspace", str(ws), "service", "submit", "yield-forecast"],
+        env={"FAIRFOLLOW_TOKEN": t["taro"]},
     )
     assert result.exit_code != 0 and "product owner" in str(result.exception)
 
@@ -64,9 +103,10 @@ def test_2019_service_and_individual_release_are_refused_with_citations(
 ) -> None:
     spec = tmp_path / "dmp.json"
     spec.write_bytes(dmp_follow_2019().canonical())
-    run(ws, "service", "register", str(spec), "--actor", "business-unit-2019")
+    t = people(ws, **{"business-unit-2019": ""})
+    run(ws, "service", "register", str(spec), token=t["business-unit-2019"])
     code, out = run(
-        ws, "service", "submit", "dmp-follow-2019", "--actor", "business-unit-2019", "--json"
+        ws, "service", "submit", "dmp-follow-2019", "--json", token=t["business-unit-2019"]
     )
     assert code == 1 and json.loads(out)["state"] == "rejected"
     code, out = run(
@@ -79,14 +119,23 @@ def test_2019_service_and_individual_release_are_refused_with_citations(
 
 
 def test_budget_records_and_rules_commands(ws: Path) -> None:
+    t = people(ws, po="privacy_officer", ana="analyst", ops="operator")
+    for who in ("admin", "ana", "ops"):  # finding: `budget set` needed no role
+        assert run(ws, "budget", "set", "--employer", "E7", "--cap", "9", token=t[who])[0] != 0
     code, out = run(
-        ws, "budget", "set", "--employer", "E7", "--cap", "2.5", "--actor", "po", "--json"
+        ws, "budget", "set", "--employer", "E7", "--cap", "2.5", "--json", token=t["po"]
     )
     assert code == 0 and json.loads(out)[0]["epsilon_cap"] == 2.5
     code, out = run(ws, "budget", "show", "--json")
     assert json.loads(out)[0]["employer"] == "E0007"
-    code, out = run(ws, "records", "member", "42", "--json")
+    assert run(ws, "records", "member", "42", "--json", token=t["po"])[0] != 0  # not theirs
+    assert run(ws, "records", "member", "42", "--json", token=t["ops"])[0] != 0  # no request
+    code, out = run(ws, "records", "member", "42", "--request", "REQ-1", "--json", token=t["ops"])
     assert json.loads(out) == {"member_id": 42, "provisions": []}
+    code, out = run(ws, "records", "purge", "--at", "2099-01-01T00:00+09:00", token=t["ops"])
+    assert code == 2 and "--at" in out  # finding: purge --at 2099 deleted retained records
+    code, out = run(ws, "records", "purge", "--json", token=t["ops"])
+    assert code == 0 and json.loads(out)["provisions"] == 0
     code, out = run(ws, "service", "rules")
     assert code == 0 and "`jp.no_individual_evaluation` (mandatory)" in out
     assert len(json.loads(run(ws, "service", "rules", "--json")[1])) == 19

@@ -152,3 +152,46 @@ def test_docs_sample_receipt_verifies() -> None:
     key = text.split("and the key `", 1)[1].split("`", 1)[0]
     check = verify_receipt(sample, parse_verifier_key(key))
     assert check.valid and check.record is not None and check.record.ref == "rel-2019-07-15-0001"
+
+
+def _append(workspace: Workspace, start: int, end: int) -> None:
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:
+        records = [LogRecord("release", f"rel-{i}", {"pool": 100 + i}) for i in range(start, end)]
+        log_store.append_many(conn, records)
+    engine.dispose()
+
+
+def test_witness_file_pinned_key_and_audit_through_the_cli(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    witness = tmp_path / "witness"
+    assert _run(workspace, "checkpoint")[0] == 0
+    code, out = _run(workspace, "witness", "--store", str(witness), "--json")
+    assert code == 0 and json.loads(out)["cosigned"] == [5]
+    _append(workspace, 5, 9)
+    _run(workspace, "checkpoint")
+    code, out = _run(workspace, "witness", "--store", str(witness), "--json")
+    assert code == 0 and json.loads(out)["size"] == 9
+    assert workspace.checkpoint_file.read_text().count("~\n") == 2  # outside the database
+    code, witness_key = _run(workspace, "witness-key", "--store", str(witness))
+    assert code == 0 and "+" in witness_key
+    receipt = tmp_path / "rel-3.tlog-proof"
+    _run(workspace, "receipt", "--ref", "rel-3", "--out", str(receipt))
+    code, key = _run(workspace, "export-key")
+    args = ["verify-receipt", str(receipt), "--key", key.strip()]
+    assert _run(workspace, *args, "--witness-key", witness_key.strip())[0] == 0
+    assert _run(workspace, "audit", "--witness", str(witness))[0] == 0
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:  # a careless operator drops the older checkpoint
+        conn.execute(
+            log_store.log_checkpoints.delete().where(log_store.log_checkpoints.c.tree_size == 5)
+        )
+    engine.dispose()
+    assert _run(workspace, "audit")[0] == 1  # the plain checkpoint file still names it
+    code, out = _run(workspace, "audit", "--witness", str(witness), "--json")
+    assert code == 1 and any(
+        "not in the ledger" in f["detail"] for f in json.loads(out)["findings"]
+    )
+    monkeypatch.setenv("FAIRFOLLOW_LOG_PUBLIC_KEY", generate_signer("other/log").verifier.encode())
+    assert _run(workspace, "verify")[0] == 1  # the pinned key is not the workspace's

@@ -6,7 +6,8 @@ import pytest
 
 from fairfollow.errors import GovernanceError, RoleError
 from fairfollow.governance import approval
-from fairfollow.governance.approval import EventKind, Role, State, WorkflowConfig, fold
+from fairfollow.governance.accounts import Role
+from fairfollow.governance.approval import EventKind, State, WorkflowConfig, fold
 from fairfollow.law.packs import RULES, example_review
 from fairfollow.law.rules import RuleConfig, evaluate
 
@@ -91,14 +92,13 @@ def test_any_veto_rejects_and_the_reason_stays() -> None:
         approval.approve(s, "r3", REV, AT, WorkflowConfig())
 
 
+Q2 = WorkflowConfig(quorum=2)
+
+
 def test_material_change_reopens_review_and_minor_change_keeps_approval() -> None:
     c = _in_committee()
-    c = fold(
-        "svc",
-        "owner",
-        "owner",
-        [*c.history, *approval.approve(c, "r1", REV, AT, WorkflowConfig(quorum=1))],
-    )
+    c = fold("svc", "owner", "owner", [*c.history, *approval.approve(c, "r1", REV, AT, Q2)])
+    c = fold("svc", "owner", "owner", [*c.history, *approval.approve(c, "r2", REV, AT, Q2)])
     assert c.current
     minor = approval.register(c, "svc", 2, "owner", AT, ())
     assert [e.kind for e in minor] == [EventKind.REGISTERED, EventKind.AMENDED]
@@ -111,6 +111,17 @@ def test_material_change_reopens_review_and_minor_change_keeps_approval() -> Non
     assert "recipients" in r.last_reason
 
 
-def test_quorum_must_be_positive() -> None:
-    with pytest.raises(GovernanceError):
-        WorkflowConfig(quorum=0)
+def test_quorum_is_at_least_two() -> None:
+    """Finding: one person set the quorum herself and approved her own service alone."""
+    for quorum in (0, 1):
+        with pytest.raises(GovernanceError, match="at least 2"):
+            WorkflowConfig(quorum=quorum)
+
+
+def test_reviewers_are_told_apart_by_login_whatever_the_case() -> None:
+    c = _in_committee()
+    c = fold("svc", "owner", "owner", [*c.history, *approval.approve(c, "r1", REV, AT, Q2)])
+    with pytest.raises(GovernanceError, match="already approved"):
+        approval.approve(c, "R1", REV, AT, Q2)
+    with pytest.raises(RoleError, match="own service"):
+        approval.approve(c, "OWNER", REV, AT, Q2)

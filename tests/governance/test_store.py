@@ -7,7 +7,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from fairfollow.governance import pool_store, provision_store, store  # noqa: F401  (declare tables)
-from fairfollow.governance.approval import Role
 from fairfollow.ledger.engine import metadata, open_ledger
 from fairfollow.release import budget_store  # noqa: F401  (declares its tables)
 
@@ -30,18 +29,7 @@ def test_migration_creates_exactly_the_declared_tables(ledger_url: str) -> None:
         present = {t for t in sa.inspect(conn).get_table_names() if t.startswith("gov_")}
     engine.dispose()
     assert diffs == []
-    assert declared == present and len(declared) == 14
-
-
-def test_roles_follow_the_latest_grant_or_revocation(ledger_url: str) -> None:
-    engine = open_ledger(ledger_url)
-    with engine.begin() as conn:
-        store.set_role(conn, "aiko", Role.REVIEWER, granted=True, by="admin", at=NOW)
-        store.set_role(conn, "aiko", Role.PRIVACY_OFFICER, granted=True, by="admin", at=NOW)
-        store.set_role(conn, "aiko", Role.REVIEWER, granted=False, by="admin", at=NOW)
-        assert store.roles_of(conn, "aiko") == {Role.PRIVACY_OFFICER}
-        assert store.roles_of(conn, "nobody") == frozenset()
-    engine.dispose()
+    assert declared == present and len(declared) == 13  # gov_role_events went to acct_
 
 
 def test_decision_records_round_trip(ledger_url: str) -> None:

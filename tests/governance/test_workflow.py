@@ -7,39 +7,50 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from fairfollow.errors import GovernanceError, RoleError
-from fairfollow.governance import store
+from fairfollow.governance import authority, store
 from fairfollow.governance import workflow as wf
-from fairfollow.governance.approval import EventKind, Role, State
+from fairfollow.governance.accounts import Principal, Role
+from fairfollow.governance.approval import EventKind, State
 from fairfollow.governance.examples import dmp_follow_2019, yield_forecast
 from fairfollow.law.rules import Outcome
 from fairfollow.ledger.engine import open_ledger
+from tests.governance_fixtures import staff
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
+
+
+PEOPLE: dict[str, Principal] = {}
 
 
 @pytest.fixture
 def engine(ledger_url: str) -> Iterator[Engine]:
     engine = open_ledger(ledger_url)
-    for actor, role in (
-        ("po", Role.PRIVACY_OFFICER),
-        ("r1", Role.REVIEWER),
-        ("r2", Role.REVIEWER),
-        ("r3", Role.REVIEWER),
-        ("owner", Role.REVIEWER),
-    ):
-        wf.grant_role(engine, actor, role, by="admin", now=NOW)
+    roles = {
+        "po": Role.PRIVACY_OFFICER,
+        "r1": Role.REVIEWER,
+        "r2": Role.REVIEWER,
+        "r3": Role.REVIEWER,
+        "owner": Role.REVIEWER,
+    }
+    PEOPLE.clear()
+    PEOPLE.update(staff(engine, roles, NOW))
     yield engine
     engine.dispose()
 
 
+def P(login: str) -> Principal:
+    """The principal of one of the fixture's accounts."""
+    return PEOPLE[login]
+
+
 def _approved(engine: Engine) -> None:
-    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor="owner", now=NOW)
-    submission = wf.submit_service(engine, "yield-forecast", actor="owner", now=NOW)
+    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor=P("owner"), now=NOW)
+    submission = wf.submit_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
     assert submission.decision.outcome is Outcome.ALLOW
     assert submission.state.state is State.PRIVACY_REVIEW
-    wf.sign_off_service(engine, "yield-forecast", actor="po", now=NOW)
-    wf.approve_service(engine, "yield-forecast", actor="r1", now=NOW)
-    state = wf.approve_service(engine, "yield-forecast", actor="r2", now=NOW)
+    wf.sign_off_service(engine, "yield-forecast", actor=P("po"), now=NOW)
+    wf.approve_service(engine, "yield-forecast", actor=P("r1"), now=NOW)
+    state = wf.approve_service(engine, "yield-forecast", actor=P("r2"), now=NOW)
     assert state.state is State.APPROVED and state.current
 
 
@@ -64,8 +75,8 @@ def test_full_workflow_is_recorded_as_typed_events(engine: Engine) -> None:
 
 
 def test_2019_service_is_denied_on_submission_with_esa_and_appi_citations(engine: Engine) -> None:
-    wf.register_service(engine, dmp_follow_2019(owner="owner"), actor="owner", now=NOW)
-    submission = wf.submit_service(engine, "dmp-follow-2019", actor="owner", now=NOW)
+    wf.register_service(engine, dmp_follow_2019(owner="owner"), actor=P("owner"), now=NOW)
+    submission = wf.submit_service(engine, "dmp-follow-2019", actor=P("owner"), now=NOW)
     assert submission.decision.outcome is Outcome.DENY
     assert submission.state.state is State.REJECTED
     cited = " ".join(submission.decision.citations)
@@ -76,11 +87,13 @@ def test_2019_service_is_denied_on_submission_with_esa_and_appi_citations(engine
 
 
 def test_veto_rejects_with_reason_visible(engine: Engine) -> None:
-    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor="owner", now=NOW)
-    wf.submit_service(engine, "yield-forecast", actor="owner", now=NOW)
-    wf.sign_off_service(engine, "yield-forecast", actor="po", now=NOW)
-    wf.approve_service(engine, "yield-forecast", actor="r1", now=NOW)
-    state = wf.veto_service(engine, "yield-forecast", actor="r3", reason="pools too small", now=NOW)
+    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor=P("owner"), now=NOW)
+    wf.submit_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
+    wf.sign_off_service(engine, "yield-forecast", actor=P("po"), now=NOW)
+    wf.approve_service(engine, "yield-forecast", actor=P("r1"), now=NOW)
+    state = wf.veto_service(
+        engine, "yield-forecast", actor=P("r3"), reason="pools too small", now=NOW
+    )
     assert state.state is State.REJECTED
     shown = wf.show_service(engine, "yield-forecast").as_json()
     assert shown["vetoes"] == [
@@ -89,33 +102,55 @@ def test_veto_rejects_with_reason_visible(engine: Engine) -> None:
 
 
 def test_roles_enforced_against_the_ledger(engine: Engine) -> None:
-    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor="owner", now=NOW)
-    wf.submit_service(engine, "yield-forecast", actor="owner", now=NOW)
+    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor=P("owner"), now=NOW)
+    wf.submit_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
     with pytest.raises(RoleError):
-        wf.sign_off_service(engine, "yield-forecast", actor="r1", now=NOW)
-    wf.grant_role(engine, "owner", Role.PRIVACY_OFFICER, by="admin", now=NOW)
-    with pytest.raises(RoleError, match="cannot sign"):
-        wf.sign_off_service(engine, "yield-forecast", actor="owner", now=NOW)
-    wf.sign_off_service(engine, "yield-forecast", actor="po", now=NOW)
+        wf.sign_off_service(engine, "yield-forecast", actor=P("r1"), now=NOW)
+    wf.sign_off_service(engine, "yield-forecast", actor=P("po"), now=NOW)
     with pytest.raises(RoleError, match="own service"):
-        wf.approve_service(engine, "yield-forecast", actor="owner", now=NOW)
-    wf.revoke_role(engine, "r1", Role.REVIEWER, by="admin", now=NOW)
-    with pytest.raises(RoleError):
-        wf.approve_service(engine, "yield-forecast", actor="r1", now=NOW)
+        wf.approve_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
+    authority.change_role(engine, P("admin"), "r1", Role.REVIEWER, grant=False, now=NOW)
+    with pytest.raises(RoleError):  # the revocation counts at once, whatever the principal says
+        wf.approve_service(engine, "yield-forecast", actor=P("r1"), now=NOW)
+
+
+def test_privacy_officer_cannot_sign_off_a_service_they_own(engine: Engine) -> None:
+    wf.register_service(engine, yield_forecast(["E0001"], owner="PO"), actor=P("po"), now=NOW)
+    wf.submit_service(engine, "yield-forecast", actor=P("po"), now=NOW)
+    with pytest.raises(RoleError, match="cannot sign"):
+        wf.sign_off_service(engine, "yield-forecast", actor=P("po"), now=NOW)
+
+
+def test_owner_named_in_another_case_is_still_the_owner(engine: Engine) -> None:
+    """Review finding: refused as ``hanako`` but accepted as ``Hanako``. Logins are
+    case-folded, so the owner's account stays the owner under any spelling."""
+    wf.register_service(engine, yield_forecast(["E0001"], owner="OWNER"), actor=P("r3"), now=NOW)
+    wf.submit_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
+    wf.sign_off_service(engine, "yield-forecast", actor=P("po"), now=NOW)
+    with pytest.raises(RoleError, match="own service"):
+        wf.approve_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
+    with pytest.raises(RoleError, match="own service"):  # r3 registered it
+        wf.approve_service(engine, "yield-forecast", actor=P("r3"), now=NOW)
 
 
 def test_material_change_sends_an_approved_service_back_to_review(engine: Engine) -> None:
     _approved(engine)
     minor = wf.register_service(
-        engine, yield_forecast(["E0001"], owner="owner", retention_days=200), actor="owner", now=NOW
+        engine,
+        yield_forecast(["E0001"], owner="owner", retention_days=200),
+        actor=P("owner"),
+        now=NOW,
     )
     assert minor.material == () and minor.state.current and minor.version == 2
     same = wf.register_service(
-        engine, yield_forecast(["E0001"], owner="owner", retention_days=200), actor="owner", now=NOW
+        engine,
+        yield_forecast(["E0001"], owner="owner", retention_days=200),
+        actor=P("owner"),
+        now=NOW,
     )
     assert same.unchanged and same.version == 2
     major = wf.register_service(
-        engine, yield_forecast(["E0001", "E0009"], owner="owner"), actor="owner", now=NOW
+        engine, yield_forecast(["E0001", "E0009"], owner="owner"), actor=P("owner"), now=NOW
     )
     assert major.material == ("recipients",)
     assert major.state.state is State.PRIVACY_REVIEW and not major.state.current
@@ -123,17 +158,23 @@ def test_material_change_sends_an_approved_service_back_to_review(engine: Engine
     assert kinds == [EventKind.REGISTERED, EventKind.REVIEW_REOPENED, EventKind.RULES_ALLOWED]
 
 
-def test_quorum_is_configurable(engine: Engine) -> None:
-    wf.set_quorum(engine, 1, by="admin", now=NOW)
-    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor="owner", now=NOW)
-    wf.submit_service(engine, "yield-forecast", actor="owner", now=NOW)
-    wf.sign_off_service(engine, "yield-forecast", actor="po", now=NOW)
-    assert wf.approve_service(engine, "yield-forecast", actor="r1", now=NOW).current
+def test_quorum_is_configurable_by_the_administrator_and_at_least_two(engine: Engine) -> None:
+    with pytest.raises(GovernanceError, match="at least 2"):
+        authority.set_quorum(engine, P("admin"), 1, NOW)
+    with pytest.raises(RoleError, match="administrator"):
+        authority.set_quorum(engine, P("po"), 3, NOW)
+    authority.set_quorum(engine, P("admin"), 3, NOW)
+    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor=P("owner"), now=NOW)
+    wf.submit_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
+    wf.sign_off_service(engine, "yield-forecast", actor=P("po"), now=NOW)
+    wf.approve_service(engine, "yield-forecast", actor=P("r1"), now=NOW)
+    assert not wf.approve_service(engine, "yield-forecast", actor=P("r2"), now=NOW).current
+    assert wf.approve_service(engine, "yield-forecast", actor=P("r3"), now=NOW).current
 
 
 def test_unknown_service_and_wrong_state(engine: Engine) -> None:
     with pytest.raises(GovernanceError, match="unknown"):
-        wf.submit_service(engine, "nope", actor="owner", now=NOW)
-    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor="owner", now=NOW)
+        wf.submit_service(engine, "nope", actor=P("owner"), now=NOW)
+    wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor=P("owner"), now=NOW)
     with pytest.raises(GovernanceError, match="draft"):
-        wf.approve_service(engine, "yield-forecast", actor="r1", now=NOW)
+        wf.approve_service(engine, "yield-forecast", actor=P("r1"), now=NOW)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -16,6 +17,26 @@ from fairfollow.cli.app import app
 runner = CliRunner()
 # ibis 12 calls DuckDB's deprecated fetch_arrow_table() while building features.
 pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
+
+
+def _analyst_token(ws: Path) -> str:
+    """An analyst and operator account on the replay's workspace, made by its administrator
+    (in-process, as the platform itself), logged in."""
+    from fairfollow.governance import authority
+    from fairfollow.governance.accounts import Role
+    from fairfollow.ledger.engine import open_ledger
+    from fairfollow.workspace import Workspace
+
+    now = datetime.now(UTC)  # the CLI checks the token's expiry against the wall clock
+    engine = open_ledger(Workspace(ws).ledger_url)
+    try:
+        admin = authority.principal_for(engine, "admin")
+        new = authority.create_account(engine, admin, "ana", display_name="ana", now=now)
+        for role in (Role.ANALYST, Role.OPERATOR):
+            authority.change_role(engine, admin, "ana", role, grant=True, now=now)
+        return authority.login(engine, "ana", new.secret, now).token
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -148,25 +169,29 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
     assert released["released"] and released["epsilon_spent"] == pytest.approx(1.0)
     assert set(released) >= {"figures", "epsilon_remaining", "log_index"}
     assert not {"exact", "contributing_members", "excluded_member_ids", "decision"} & set(released)
-    result = runner.invoke(
-        app,
-        [
-            "--workspace",
-            str(ws),
-            "release",
-            "forecast",
-            "--employer",
-            employer,
-            "--service",
-            "yield-forecast",
-            *at,
-            "--json",
-            "--internal",
-        ],
-    )
+    internal_args = [
+        "--workspace",
+        str(ws),
+        "release",
+        "forecast",
+        "--employer",
+        employer,
+        "--service",
+        "yield-forecast",
+        *at,
+        "--json",
+        "--internal",
+    ]
+    # Finding: `--internal` printed the exact figures with no role check.
+    result = runner.invoke(app, internal_args, env={"FAIRFOLLOW_TOKEN": ""})
+    assert result.exit_code != 0 and "account login" in str(result.exception)
+    token = _analyst_token(ws)
+    result = runner.invoke(app, internal_args, env={"FAIRFOLLOW_TOKEN": token})
     assert result.exit_code == 0, result.output
     internal = json.loads(result.output)
     assert internal["released"] and internal["budget"]["epsilon_spent"] == pytest.approx(3.0)
     assert "exact" in internal and "excluded_member_ids" not in internal
-    result = runner.invoke(app, ["--workspace", str(ws), "records", "member", "1", "--json"])
+    member = ["--workspace", str(ws), "records", "member", "1", "--json"]
+    assert runner.invoke(app, member, env={"FAIRFOLLOW_TOKEN": token}).exit_code != 0
+    result = runner.invoke(app, [*member, "--request", "REQ-1"], env={"FAIRFOLLOW_TOKEN": token})
     assert result.exit_code == 0

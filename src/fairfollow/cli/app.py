@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli import consent, db, demo, governance, log, model, policy, season, serve
+from fairfollow.cli import account, consent, db, demo, governance, log, model, policy, season, serve
 from fairfollow.cli.terminal import err_console
 from fairfollow.errors import FairFollowError
 from fairfollow.settings import Settings
@@ -39,7 +39,7 @@ def root(
 
 def _register() -> None:
     # Command modules import what they need from `cli.context`, never from here.
-    for commands in (season, demo, log, model, governance, consent, policy, db, serve):
+    for commands in (season, demo, log, model, governance, consent, policy, db, account, serve):
         commands.register(app)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli.context import ledger_of, workspace_of
+from fairfollow.cli.context import account_of, ledger_of, workspace_of
 from fairfollow.cli.policy import ledger_tx, parse_at, render_decision
 from fairfollow.cli.terminal import console, err_console, print_json, progress, table
 from fairfollow.consent import receipt_book
@@ -20,6 +20,7 @@ from fairfollow.consent.coverage import CoverageReport, coverage, write_ids
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.consent.validity import REASON_INFO, Reason
+from fairfollow.governance import authority
 from fairfollow.scenarios.consent_demo import ConsentDemo, consent_demo
 
 consent_app = typer.Typer(help="Consent ledger: ingest, coverage, receipts.")
@@ -149,10 +150,21 @@ def receipt_command(
     ctx: typer.Context,
     member: int,
     out: Annotated[Path | None, typer.Option("--out", help="Write .jws/.json files here.")] = None,
+    request: Annotated[
+        str, typer.Option(help="An operator's reference of the member's request (logged).")
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Signed receipts of every consent decision MEMBER made."""
+    """Signed receipts of every consent decision MEMBER made: to the member's own account,
+    or to an operator acting on a logged request (--request)."""
     signer = load_or_create_receipt_signer(_keys_dir(ctx))
+    engine = ledger_of(ctx)
+    try:
+        authority.authorize_member_read(
+            engine, account_of(ctx, engine), member, request=request, now=datetime.now(UTC)
+        )
+    finally:
+        engine.dispose()
     with ledger_tx(ctx) as conn:
         receipts = receipt_book.member_receipts(conn, member, signer)
     if out is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
+from fairfollow.cli.account import new_account
 from fairfollow.cli.context import workspace_of
 from fairfollow.cli.terminal import console, print_json
+from fairfollow.governance import authority
 from fairfollow.ledger.engine import applied_heads, create_ledger, schema_heads
 
 db_app = typer.Typer(help="The ledger database: schema migrations.")
@@ -22,17 +25,29 @@ def upgrade_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Create the ledger, or bring its schema to this version (every Alembic head)."""
+    """Create the ledger, or bring its schema to this version (every Alembic head). A ledger
+    without an administrator gets its bootstrap administrator, whose one-time secret is
+    printed once."""
     workspace = workspace_of(ctx)
     engine = create_ledger(workspace.ledger_url)
     try:
         heads = sorted(applied_heads(engine))
+        admin = (
+            authority.bootstrap(engine, datetime.now(UTC))
+            if authority.needs_bootstrap(engine)
+            else None
+        )
     finally:
         engine.dispose()
     if as_json:
-        print_json({"ledger": workspace.ledger_url, "heads": heads})
+        payload: dict[str, object] = {"ledger": workspace.ledger_url, "heads": heads}
+        if admin is not None:
+            payload["administrator"] = {"login": admin.account.login, "secret": admin.secret}
+        print_json(payload)
         return
     console.print(f"✓ ledger at {workspace.ledger_url} is at schema {', '.join(heads)}")
+    if admin is not None:
+        new_account(admin, False, "administrator")
 
 
 @db_app.command("status")

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairfollow.cli import governance_tables as render
-from fairfollow.cli.context import workspace_of
+from fairfollow.cli.context import account_of, workspace_of
 from fairfollow.cli.terminal import console, print_json, progress
+from fairfollow.governance import authority
 from fairfollow.governance import workflow as wf
-from fairfollow.governance.approval import Role
+from fairfollow.governance.accounts import Role
 from fairfollow.governance.pool_store import parse_employer
 from fairfollow.governance.provision import Attestation
 from fairfollow.ledger.engine import workspace_ledger
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from fairfollow.scenarios.replay import ReplayReport
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-Actor = Annotated[str, typer.Option("--actor", help="Who acts (recorded with the event).")]
 At = Annotated[
     datetime | None,
     typer.Option(
@@ -40,6 +40,9 @@ At = Annotated[
     ),
 ]
 Season = Annotated[int, typer.Option(help="Hiring season (class graduating in spring).")]
+Request = Annotated[
+    str, typer.Option(help="An operator's reference of the member's request (logged).")
+]
 
 service_app = typer.Typer(
     help="Data services: declare, review, approve, veto.", no_args_is_help=True
@@ -74,24 +77,24 @@ def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine]]:
 
 @service_app.command("register")
 def service_register(
-    ctx: typer.Context, file: Path, actor: Actor, at: At = None, as_json: JsonFlag = False
+    ctx: typer.Context, file: Path, at: At = None, as_json: JsonFlag = False
 ) -> None:
     """Register a declaration (TOML or JSON) as a new version of its service."""
     from fairfollow.governance.registry import load_spec
 
     spec = load_spec(file)
     with _ledger(ctx) as (_, engine):
-        result = wf.register_service(engine, spec, actor=actor, now=_now(at))
+        result = wf.register_service(engine, spec, actor=account_of(ctx, engine), now=_now(at))
     render.registration(result, as_json)
 
 
 @service_app.command("submit")
 def service_submit(
-    ctx: typer.Context, service: str, actor: Actor, at: At = None, as_json: JsonFlag = False
+    ctx: typer.Context, service: str, at: At = None, as_json: JsonFlag = False
 ) -> None:
     """Submit the latest version for review; the rule engine decides at once."""
     with _ledger(ctx) as (_, engine):
-        submission = wf.submit_service(engine, service, actor=actor, now=_now(at))
+        submission = wf.submit_service(engine, service, actor=account_of(ctx, engine), now=_now(at))
     render.submission(submission, as_json)
     if not submission.decision.allowed:
         raise typer.Exit(1)
@@ -101,24 +104,24 @@ def service_submit(
 def service_review(
     ctx: typer.Context,
     service: str,
-    actor: Actor,
     reject: Annotated[str | None, typer.Option(help="Reject with this reason.")] = None,
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The privacy officer signs the service off (or rejects it with --reject REASON)."""
     with _ledger(ctx) as (_, engine):
-        state = wf.sign_off_service(engine, service, actor=actor, now=_now(at), reject=reject)
+        me = account_of(ctx, engine)
+        state = wf.sign_off_service(engine, service, actor=me, now=_now(at), reject=reject)
     render.state(state, as_json)
 
 
 @service_app.command("approve")
 def service_approve(
-    ctx: typer.Context, service: str, actor: Actor, at: At = None, as_json: JsonFlag = False
+    ctx: typer.Context, service: str, at: At = None, as_json: JsonFlag = False
 ) -> None:
     """A committee reviewer approves (approved once the quorum is reached)."""
     with _ledger(ctx) as (_, engine):
-        state = wf.approve_service(engine, service, actor=actor, now=_now(at))
+        state = wf.approve_service(engine, service, actor=account_of(ctx, engine), now=_now(at))
     render.state(state, as_json)
 
 
@@ -126,14 +129,14 @@ def service_approve(
 def service_veto(
     ctx: typer.Context,
     service: str,
-    actor: Actor,
     reason: Annotated[str, typer.Option(help="Why (stays visible in the history).")],
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Any reviewer's veto rejects the service."""
     with _ledger(ctx) as (_, engine):
-        state = wf.veto_service(engine, service, actor=actor, reason=reason, now=_now(at))
+        me = account_of(ctx, engine)
+        state = wf.veto_service(engine, service, actor=me, reason=reason, now=_now(at))
     render.state(state, as_json)
 
 
@@ -150,27 +153,24 @@ def service_role(
     ctx: typer.Context,
     person: str,
     role: Role,
-    by: Annotated[str, typer.Option(help="Who grants it.")],
     revoke: Annotated[bool, typer.Option(help="Revoke instead of grant.")] = False,
-    at: At = None,
 ) -> None:
-    """Grant (or revoke) the privacy-officer or reviewer role."""
+    """An administrator grants (or revokes) a role to an account (also `account grant`)."""
     with _ledger(ctx) as (_, engine):
-        change = wf.revoke_role if revoke else wf.grant_role
-        change(engine, person, role, by=by, now=_now(at))
-    console.print(f"{'revoked' if revoke else 'granted'}: {person} {role.value}")
+        who = authority.change_role(
+            engine, account_of(ctx, engine), person, role, grant=not revoke, now=datetime.now(UTC)
+        )
+    console.print(f"{'revoked' if revoke else 'granted'}: {who.login} {role.value}")
 
 
 @service_app.command("quorum")
 def service_quorum(
     ctx: typer.Context,
     quorum: int,
-    by: Annotated[str, typer.Option(help="Who sets it.")],
-    at: At = None,
 ) -> None:
-    """Set how many reviewer approvals the committee needs."""
+    """An administrator sets how many reviewer approvals the committee needs (at least 2)."""
     with _ledger(ctx) as (_, engine):
-        wf.set_quorum(engine, quorum, by=by, now=_now(at))
+        authority.set_quorum(engine, account_of(ctx, engine), quorum, datetime.now(UTC))
     console.print(f"committee quorum: {quorum}")
 
 
@@ -256,6 +256,8 @@ def release_forecast_command(
     from fairfollow.tlog.keys import load_or_create_log_signer
 
     with _ledger(ctx) as (workspace, engine):
+        if internal:  # the platform's record holds exact figures: analyst or privacy officer
+            account_of(ctx, engine).require_for("release.internal")
         source = model_scores(workspace, season, training_season)
         request = ReleaseRequest(parse_employer(employer), service, season, _now(at), epsilon)
         outcome = release_forecast(
@@ -304,38 +306,49 @@ def budget_set(
     ctx: typer.Context,
     employer: Annotated[str, typer.Option(help="The employer (E<id>).")],
     cap: Annotated[float, typer.Option(help="ε cap for the season.")],
-    actor: Actor,
     season: Season = 2020,
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Set an employer's ε cap for a season (never below what is spent)."""
+    """The privacy officer sets an employer's ε cap for a season (never below what is spent)."""
     from fairfollow.release.budget_store import set_cap
 
-    with _ledger(ctx) as (_, engine), transaction(engine, "budget set") as conn:
-        found = set_cap(conn, parse_employer(employer), season, cap, actor=actor, at=_now(at))
+    with _ledger(ctx) as (_, engine):
+        officer = account_of(ctx, engine).require_for("budget.set")
+        with transaction(engine, "budget set") as conn:
+            found = set_cap(
+                conn, parse_employer(employer), season, cap, actor=officer.login, at=_now(at)
+            )
     render.budgets([found], as_json)
 
 
 @records_app.command("member")
-def records_member(ctx: typer.Context, member_id: int, as_json: JsonFlag = False) -> None:
-    """Who received data about this member (APPI Art. 33(5))."""
+def records_member(
+    ctx: typer.Context, member_id: int, request: Request = "", as_json: JsonFlag = False
+) -> None:
+    """Who received data about this member (APPI Art. 33(5)): to the member's own account,
+    or to an operator acting on a logged request (--request)."""
     from fairfollow.governance.provision_store import provisions_for_member
 
-    with _ledger(ctx) as (_, engine), reading(engine, "records member") as conn:
-        found = provisions_for_member(conn, member_id)
+    with _ledger(ctx) as (_, engine):
+        authority.authorize_member_read(
+            engine, account_of(ctx, engine), member_id, request=request, now=datetime.now(UTC)
+        )
+        with reading(engine, "records member") as conn:
+            found = provisions_for_member(conn, member_id)
     render.provisions(member_id, found, as_json)
 
 
 @records_app.command("purge")
-def records_purge(ctx: typer.Context, at: At = None, as_json: JsonFlag = False) -> None:
-    """Delete provision and confirmation records past their legal retention period."""
-    from fairfollow.governance.provision_store import purge_expired
+def records_purge(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Delete provision and confirmation records past their legal retention period at the
+    ledger's clock; the purge is a decision and a log leaf naming the counts."""
+    from fairfollow.governance.retention import purge_records
 
-    with _ledger(ctx) as (_, engine), transaction(engine, "records purge") as conn:
-        purged = purge_expired(conn, _now(at))
+    with _ledger(ctx) as (_, engine):
+        purged = purge_records(engine, account_of(ctx, engine))
     if as_json:
-        print_json({"provisions": purged.provisions, "confirmations": purged.confirmations})
+        print_json(purged.as_json())
     else:
         console.print(
             f"purged {purged.provisions} provision and {purged.confirmations} confirmation records"

@@ -7,7 +7,7 @@ receipt file and the public key: it opens no workspace and no database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,11 +18,20 @@ import typer
 
 from fairfollow.cli.context import workspace_of
 from fairfollow.cli.terminal import console, print_json, progress, table
+from fairfollow.errors import TransparencyLogError
 from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
+from fairfollow.settings import Settings
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.audit import AuditReport, audit_log, verify_log
-from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer, parse_verifier_key
+from fairfollow.tlog.checkpoint_file import append_notes, read_notes
+from fairfollow.tlog.cosignature import parse_cosigner_key
+from fairfollow.tlog.keys import (
+    NoteSigner,
+    NoteVerifier,
+    load_or_create_log_signer,
+    parse_verifier_key,
+)
 from fairfollow.tlog.receipt import (
     FILE_SUFFIX,
     LogReceiptCheck,
@@ -30,6 +39,8 @@ from fairfollow.tlog.receipt import (
     issue_receipt,
     verify_receipt,
 )
+from fairfollow.tlog.spending import SpendingFinding, Spent, spending_findings, spent_from_leaves
+from fairfollow.tlog.witness import Witness, send_checkpoints
 from fairfollow.workspace import Workspace
 
 log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
@@ -58,8 +69,9 @@ def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, NoteSigner]
 @log_app.command("checkpoint")
 def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Sign the current tree head (or reuse the latest if nothing was appended) and print it."""
-    with _ledger(ctx) as (_, engine, signer), transaction(engine, "checkpoint") as conn:
+    with _ledger(ctx) as (workspace, engine, signer), transaction(engine, "checkpoint") as conn:
         stored = log_store.issue_checkpoint(conn, signer, datetime.now(UTC))
+        _mirror(workspace, conn)
     if as_json:
         print_json(
             {
@@ -72,6 +84,57 @@ def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         )
     else:
         print(stored.note, end="")
+
+
+def _mirror(workspace: Workspace, conn: Connection) -> None:
+    """Copy every signed checkpoint to the plain file outside the database."""
+    append_notes(workspace.checkpoint_file, [c.note for c in log_store.list_checkpoints(conn)])
+
+
+def _log_key(signer: NoteSigner) -> NoteVerifier:
+    """The log's key as pinned in settings (FAIRFOLLOW_LOG_PUBLIC_KEY), else the
+    workspace's own; a pinned key makes a replaced key file fail every check."""
+    pinned = Settings().log_public_key
+    return signer.verifier if not pinned else parse_verifier_key(_verifier_text(pinned))
+
+
+WitnessDir = Annotated[Path, typer.Option("--store", help="The witness's own directory.")]
+
+
+@log_app.command("witness")
+def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = False) -> None:
+    """Act as a witness with its own store: check every new checkpoint against the last one
+    it cosigned (consistency, no truncation, no split view, the key it pinned) and cosign
+    it (C2SP tlog-cosignature); exit 1 with the reason when it refuses."""
+    witness = Witness(store)
+    try:
+        with _ledger(ctx) as (workspace, engine, signer), transaction(engine, "witness") as conn:
+            _mirror(workspace, conn)
+            done = send_checkpoints(conn, witness, _log_key(signer), datetime.now(UTC))
+            seen = witness.log(_log_key(signer).name)
+    except TransparencyLogError as exc:
+        if as_json:
+            print_json({"ok": False, "refused": str(exc)})
+        else:
+            console.print(f"[red]✗ witness refused[/]: {exc}")
+        raise typer.Exit(1) from exc
+    size = 0 if seen is None else seen.latest.size
+    if as_json:
+        print_json(
+            {"ok": True, "witness": witness.signer.name, "cosigned": [d.size for d in done],
+             "size": size}
+        )  # fmt: skip
+    else:
+        console.print(
+            f"[green]✓ witnessed[/]: {witness.signer.name} cosigned {len(done)} new "
+            f"checkpoint(s); latest size {size}"
+        )
+
+
+@log_app.command("witness-key")
+def witness_key_command(store: WitnessDir) -> None:
+    """Print the witness's public cosigner key (<name>+<key id>+<base64 0x04||key>)."""
+    print(Witness(store).signer.verifier.encode())
 
 
 @log_app.command("export-key")
@@ -136,11 +199,20 @@ def verify_receipt_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Receipt file.")],
     key: Annotated[str, typer.Option(help="Verifier key, or a file holding it.")],
     origin: Annotated[str | None, typer.Option(help="Expected log origin.")] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option(help="A witness's key (or file) whose cosignature is required; repeatable."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Verify a receipt offline with only the file and the log's public key."""
+    """Verify a receipt offline with only the file and the log's public key (and, with
+    --witness-key, the cosignature of each witness named)."""
+    witnesses = [parse_cosigner_key(_verifier_text(k)) for k in witness_key or []]
     check = verify_receipt(
-        file.read_text(encoding="utf-8"), parse_verifier_key(_verifier_text(key)), origin
+        file.read_text(encoding="utf-8"),
+        parse_verifier_key(_verifier_text(key)),
+        origin,
+        witnesses,
     )
     render_receipt_check(check, as_json)
     if not check.valid:
@@ -154,7 +226,7 @@ def verify_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         total = log_store.tree_size(conn)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
-            result = verify_log(conn, signer.verifier, lambda n: bar.update(task, completed=n))
+            result = verify_log(conn, _log_key(signer), lambda n: bar.update(task, completed=n))
             bar.update(task, completed=total)
     if as_json:
         print_json(
@@ -176,11 +248,24 @@ def verify_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         raise typer.Exit(1)
 
 
-def render_audit(report: AuditReport, as_json: bool) -> None:
+def render_audit(
+    report: AuditReport, as_json: bool, spending: Sequence[SpendingFinding] = ()
+) -> None:
     if as_json:
         print_json(
             {
-                "ok": report.ok,
+                "ok": report.ok and not spending,
+                "budget_findings": [
+                    {
+                        "employer": f.employer,
+                        "season": f.season,
+                        "log_epsilon": f.logged.epsilon,
+                        "log_releases": f.logged.releases,
+                        "ledger_epsilon": f.ledger.epsilon,
+                        "ledger_releases": f.ledger.releases,
+                    }
+                    for f in spending
+                ],
                 "tree_size": report.tree_size,
                 "checkpoints": report.checkpoints,
                 "signed_size": report.signed_size,
@@ -196,7 +281,9 @@ def render_audit(report: AuditReport, as_json: bool) -> None:
         f"{report.tree_size:,} leaves, {report.checkpoints} checkpoints, "
         f"{report.unsigned_leaves:,} leaves not yet under a checkpoint"
     )
-    if report.ok:
+    for finding in spending:
+        console.print(f"[red]✗ budget[/]: {finding.detail}")
+    if report.ok and not spending:
         console.print(f"[green]✓ no tampering found[/]: {summary}")
         return
     rows = [
@@ -211,17 +298,48 @@ def render_audit(report: AuditReport, as_json: bool) -> None:
 
 
 @log_app.command("audit")
-def audit_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Report every modified, deleted, reordered or inserted leaf with its index."""
-    with _ledger(ctx) as (_, engine, signer), reading(engine, "audit") as conn:
+def audit_command(
+    ctx: typer.Context,
+    witness: Annotated[
+        Path | None, typer.Option(help="A witness's store: hold the log to what it cosigned.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Report every modified, deleted, reordered or inserted leaf with its index; against
+    the plain checkpoint file and (--witness DIR) a witness, also truncation, deleted
+    checkpoints, a replaced key and a split view."""
+    with _ledger(ctx) as (workspace, engine, signer), reading(engine, "audit") as conn:
+        key = _log_key(signer)
+        witnessed = None
+        if witness is not None:
+            witnessed = Witness(witness, create=False).log(key.name)
+            if witnessed is None:
+                raise TransparencyLogError(f"the witness at {witness} has never seen {key.name}")
+        mirrored = read_notes(workspace.checkpoint_file)
         total = log_store.tree_size(conn)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("auditing leaves", total=total)
-            report = audit_log(conn, signer.verifier, lambda n: bar.update(task, completed=n))
+            report = audit_log(
+                conn,
+                key,
+                lambda n: bar.update(task, completed=n),
+                witnessed=witnessed,
+                mirrored=mirrored,
+            )
             bar.update(task, completed=total)
-    render_audit(report, as_json)
-    if not report.ok:
+        spending = _spending(conn)
+    render_audit(report, as_json, spending)
+    if not report.ok or spending:
         raise typer.Exit(1)
+
+
+def _spending(conn: Connection) -> list[SpendingFinding]:
+    """The ledger's ε odometer against the ε the release leaves record."""
+    from fairfollow.release.budget_store import budgets_of
+
+    logged = spent_from_leaves(leaf.content for leaf in log_store.iter_leaves(conn))
+    ledger = {(b.employer, b.season): Spent(b.spent, b.releases) for b in budgets_of(conn)}
+    return spending_findings(logged, ledger)
 
 
 @log_app.command("prove")

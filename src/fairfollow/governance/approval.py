@@ -11,10 +11,11 @@
 A service's state is the fold of its append-only events (:func:`fold`). Each command
 (:func:`submit`, :func:`sign_off` …) checks the actor's roles against the current state and
 returns the events to append, or raises :class:`~fairfollow.errors.RoleError` /
-:class:`~fairfollow.errors.GovernanceError`. Role rules: the owner submits; the privacy
-officer is never the owner; a reviewer cannot approve a service they own or registered, nor
-one they signed off as privacy officer; any reviewer may veto, with a reason that stays in
-the history. A material change to an approved service reopens its review.
+:class:`~fairfollow.errors.GovernanceError`. Role rules (actors are account logins, compared
+case-folded): the owner submits; the privacy officer is never the owner; a reviewer cannot
+approve a service they own or registered, nor one they signed off as privacy officer; any
+reviewer may veto, with a reason that stays in the history.
+A material change to an approved service reopens its review.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from fairfollow.errors import GovernanceError, RoleError
+from fairfollow.governance.accounts import MIN_QUORUM, Role, same_person
 from fairfollow.law.rules import Decision, Outcome
 
 RULE_ENGINE_ACTOR = "rule-engine"
@@ -37,11 +39,6 @@ class State(StrEnum):
     COMMITTEE_REVIEW = "committee_review"
     APPROVED = "approved"
     REJECTED = "rejected"
-
-
-class Role(StrEnum):
-    PRIVACY_OFFICER = "privacy_officer"
-    REVIEWER = "reviewer"
 
 
 class EventKind(StrEnum):
@@ -109,8 +106,8 @@ class WorkflowConfig:
     quorum: int = 2  # reviewer approvals needed in committee review
 
     def __post_init__(self) -> None:
-        if self.quorum < 1:
-            raise GovernanceError("the committee quorum must be at least 1")
+        if self.quorum < MIN_QUORUM:
+            raise GovernanceError(f"the committee quorum must be at least {MIN_QUORUM}")
 
 
 def _apply(s: ServiceState, e: WorkflowEvent) -> ServiceState:
@@ -170,6 +167,10 @@ def _expect(s: ServiceState, *allowed: State) -> None:
         raise GovernanceError(f"service {s.service_id} is {s.state.value}, not {names}")
 
 
+def _is_owner(s: ServiceState, actor: str) -> bool:
+    return same_person(actor, s.owner) or same_person(actor, s.registered_by)
+
+
 def _require_role(actor: str, roles: frozenset[Role], role: Role) -> None:
     if role not in roles:
         raise RoleError(f"{actor} does not hold the {role.value} role")
@@ -196,7 +197,7 @@ def register(
 
 def submit(s: ServiceState, actor: str, at: datetime) -> list[WorkflowEvent]:
     _expect(s, State.DRAFT)
-    if actor != s.owner:
+    if not same_person(actor, s.owner):
         raise RoleError(f"only the product owner ({s.owner}) submits {s.service_id}")
     return [_event(s, EventKind.SUBMITTED, actor, at)]
 
@@ -219,7 +220,7 @@ def sign_off(
 ) -> list[WorkflowEvent]:
     _expect(s, State.PRIVACY_REVIEW)
     _require_role(actor, roles, Role.PRIVACY_OFFICER)
-    if actor in (s.owner, s.registered_by):
+    if _is_owner(s, actor):
         raise RoleError(f"{actor} owns {s.service_id} and cannot sign as its privacy officer")
     return [_event(s, EventKind.PRIVACY_SIGNED_OFF, actor, at)]
 
@@ -239,11 +240,11 @@ def approve(
 ) -> list[WorkflowEvent]:
     _expect(s, State.COMMITTEE_REVIEW)
     _require_role(actor, roles, Role.REVIEWER)
-    if actor in (s.owner, s.registered_by):
+    if _is_owner(s, actor):
         raise RoleError(f"{actor} cannot approve their own service {s.service_id}")
-    if actor == s.privacy_officer:
+    if s.privacy_officer is not None and same_person(actor, s.privacy_officer):
         raise RoleError(f"{actor} signed off as privacy officer and cannot also approve")
-    if actor in s.approvals:
+    if any(same_person(actor, a) for a in s.approvals):
         raise GovernanceError(f"{actor} has already approved version {s.version}")
     events = [_event(s, EventKind.REVIEWER_APPROVED, actor, at)]
     if len(s.approvals) + 1 >= config.quorum:

@@ -187,3 +187,13 @@ def purge_expired(conn: Connection, now: datetime) -> Purged:
         confirmations.delete().where(confirmations.c.retain_until < now)
     ).rowcount
     return Purged(int(gone or 0), int(confirmed or 0))
+
+
+def ledger_now(conn: Connection) -> datetime:
+    """The ledger database's own clock (``CURRENT_TIMESTAMP``, UTC), not a caller's claim."""
+    found = conn.execute(
+        sa.select(sa.type_coerce(sa.func.current_timestamp(), UtcDateTime()))
+    ).scalar()
+    if not isinstance(found, datetime):
+        raise GovernanceError("the ledger did not tell its time")
+    return found

@@ -4,8 +4,8 @@ committee's quorum and decision records. All append-only (migration ``gov_0001``
 - ``gov_services``: one row per service, locked while a workflow command runs on it;
 - ``gov_service_versions``: every declaration, as canonical JSON with its SHA-256;
 - ``gov_workflow_events``: typed events (:class:`~fairfollow.governance.approval.WorkflowEvent`);
-- ``gov_role_events``: grants and revocations of the privacy-officer and reviewer roles;
-- ``gov_committee_events``: the reviewer quorum as set over time;
+- ``gov_committee_events``: the reviewer quorum as set over time (by an administrator's
+  account; roles themselves live in :mod:`fairfollow.governance.account_store`);
 - ``gov_decisions``: one row per request decided (service review, release, intake), with
   every rule's outcome and citation as JSON.
 """
@@ -22,7 +22,6 @@ from sqlalchemy.engine import Connection
 from fairfollow.errors import GovernanceError
 from fairfollow.governance.approval import (
     EventKind,
-    Role,
     ServiceState,
     WorkflowConfig,
     WorkflowEvent,
@@ -62,16 +61,6 @@ workflow_events = sa.Table(
     sa.Column("fields", sa.Text, nullable=False),
     sa.Column("citations", sa.Text, nullable=False),
     sa.Index("ix_gov_workflow_events_service", "service_id", "event_id"),
-)
-role_events = sa.Table(
-    "gov_role_events",
-    metadata,
-    sa.Column("role_event_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("role", sa.String(32), nullable=False),
-    sa.Column("granted", sa.Boolean, nullable=False),
-    sa.Column("by", sa.Text, nullable=False),
-    sa.Column("at", UtcDateTime, nullable=False),
 )
 committee_events = sa.Table(
     "gov_committee_events",
@@ -206,29 +195,6 @@ def service_state(conn: Connection, service_id: str) -> ServiceState:
 
 def list_services(conn: Connection) -> list[str]:
     return list(conn.execute(sa.select(services.c.service_id).order_by("service_id")).scalars())
-
-
-def set_role(
-    conn: Connection, actor: str, role: Role, *, granted: bool, by: str, at: datetime
-) -> None:
-    if not actor.strip():
-        raise GovernanceError("a role is granted to a named person")
-    conn.execute(
-        role_events.insert().values(actor=actor, role=role.value, granted=granted, by=by, at=at)
-    )
-
-
-def roles_of(conn: Connection, actor: str) -> frozenset[Role]:
-    """The roles ``actor`` holds now (the latest grant or revocation of each wins)."""
-    held: dict[Role, bool] = {}
-    rows = conn.execute(
-        sa.select(role_events.c.role, role_events.c.granted)
-        .where(role_events.c.actor == actor)
-        .order_by(role_events.c.role_event_id)
-    )
-    for role, granted in rows:
-        held[Role(role)] = bool(granted)
-    return frozenset(r for r, on in held.items() if on)
 
 
 def set_quorum(conn: Connection, quorum: int, *, by: str, at: datetime) -> WorkflowConfig:

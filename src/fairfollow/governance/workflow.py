@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fairfollow.errors import GovernanceError
-from fairfollow.governance import approval, store
-from fairfollow.governance.approval import Role, ServiceState, WorkflowEvent
+from fairfollow.governance import account_store, approval, store
+from fairfollow.governance.accounts import Principal, Role
+from fairfollow.governance.approval import ServiceState, WorkflowEvent
 from fairfollow.governance.registry import ServiceSpec, material_changes
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import Decision, RuleContext, evaluate
@@ -81,14 +82,21 @@ def review_decision(spec: ServiceSpec) -> Decision:
     return evaluate(RULES, RuleContext(spec.facts()), spec.rule_config())
 
 
+def _roles(conn: Connection, actor: Principal) -> frozenset[Role]:
+    """The actor's roles as the ledger holds them inside this transaction."""
+    if account_store.find_account(conn, account_id=actor.account_id) is None:
+        raise GovernanceError(f"no account {actor.login!r}")
+    return account_store.roles_of(conn, actor.account_id)
+
+
 def register_service(
-    engine: Engine, spec: ServiceSpec, *, actor: str, now: datetime
+    engine: Engine, spec: ServiceSpec, *, actor: Principal, now: datetime
 ) -> Registration:
     """Store a declaration as a new version; a material change to an approved one reopens
-    its review (and runs the rules again at once)."""
-    if not actor.strip():
-        raise GovernanceError("a registration names who registers it")
+    its review (and runs the rules again at once). ``actor`` is an authenticated account."""
     with transaction(engine, "register service") as conn:
+        _roles(conn, actor)
+        by = actor.login
         previous: ServiceSpec | None = None
         state: ServiceState | None = None
         if store.lock_service(conn, spec.service_id):
@@ -97,13 +105,13 @@ def register_service(
             if previous.digest() == spec.digest():
                 return Registration(state, state.version, (), unchanged=True)
         material = material_changes(previous, spec) if previous is not None else ()
-        version = store.add_version(conn, spec, actor=actor, at=now)
+        version = store.add_version(conn, spec, actor=by, at=now)
         store.append_events(
-            conn, approval.register(state, spec.service_id, version, actor, now, material)
+            conn, approval.register(state, spec.service_id, version, by, now, material)
         )
         new_state = store.service_state(conn, spec.service_id)
         if new_state.state is approval.State.SUBMITTED:  # reopened by a material change
-            new_state, _, _ = _check_rules(conn, new_state, spec, actor, now)
+            new_state, _, _ = _check_rules(conn, new_state, spec, by, now)
         return Registration(new_state, version, material)
 
 
@@ -134,68 +142,62 @@ def _locked_state(conn: Connection, service_id: str) -> ServiceState:
     return store.service_state(conn, service_id)
 
 
-def submit_service(engine: Engine, service_id: str, *, actor: str, now: datetime) -> Submission:
+def submit_service(
+    engine: Engine, service_id: str, *, actor: Principal, now: datetime
+) -> Submission:
     """The owner submits the latest version; the rule engine decides at once."""
     with transaction(engine, "submit service") as conn:
+        _roles(conn, actor)
         state = _locked_state(conn, service_id)
-        store.append_events(conn, approval.submit(state, actor, now))
+        store.append_events(conn, approval.submit(state, actor.login, now))
         state = store.service_state(conn, service_id)
         spec = store.load_spec(conn, service_id)
-        state, decision, decision_id = _check_rules(conn, state, spec, actor, now)
+        state, decision, decision_id = _check_rules(conn, state, spec, actor.login, now)
         return Submission(state, decision, decision_id)
 
 
 def sign_off_service(
-    engine: Engine, service_id: str, *, actor: str, now: datetime, reject: str | None = None
+    engine: Engine,
+    service_id: str,
+    *,
+    actor: Principal,
+    now: datetime,
+    reject: str | None = None,
 ) -> ServiceState:
     """The privacy officer signs off (or, with ``reject``, rejects with that reason)."""
     with transaction(engine, "sign off service") as conn:
+        roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
-        roles = store.roles_of(conn, actor)
         events = (
-            approval.sign_off(state, actor, roles, now)
+            approval.sign_off(state, actor.login, roles, now)
             if reject is None
-            else approval.privacy_reject(state, actor, roles, now, reject)
+            else approval.privacy_reject(state, actor.login, roles, now, reject)
         )
         store.append_events(conn, events)
         return store.service_state(conn, service_id)
 
 
-def approve_service(engine: Engine, service_id: str, *, actor: str, now: datetime) -> ServiceState:
+def approve_service(
+    engine: Engine, service_id: str, *, actor: Principal, now: datetime
+) -> ServiceState:
     with transaction(engine, "approve service") as conn:
+        roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
         config = store.workflow_config(conn)
-        store.append_events(
-            conn, approval.approve(state, actor, store.roles_of(conn, actor), now, config)
-        )
+        store.append_events(conn, approval.approve(state, actor.login, roles, now, config))
         return store.service_state(conn, service_id)
 
 
 def veto_service(
-    engine: Engine, service_id: str, *, actor: str, reason: str, now: datetime
+    engine: Engine, service_id: str, *, actor: Principal, reason: str, now: datetime
 ) -> ServiceState:
     with transaction(engine, "veto service") as conn:
+        roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
-        roles = store.roles_of(conn, actor)
-        store.append_events(conn, approval.veto(state, actor, roles, now, reason))
+        store.append_events(conn, approval.veto(state, actor.login, roles, now, reason))
         return store.service_state(conn, service_id)
 
 
 def show_service(engine: Engine, service_id: str) -> ServiceView:
     with reading(engine, "show service") as conn:
         return ServiceView(store.load_spec(conn, service_id), store.service_state(conn, service_id))
-
-
-def grant_role(engine: Engine, actor: str, role: Role, *, by: str, now: datetime) -> None:
-    with transaction(engine, "grant role") as conn:
-        store.set_role(conn, actor, role, granted=True, by=by, at=now)
-
-
-def revoke_role(engine: Engine, actor: str, role: Role, *, by: str, now: datetime) -> None:
-    with transaction(engine, "revoke role") as conn:
-        store.set_role(conn, actor, role, granted=False, by=by, at=now)
-
-
-def set_quorum(engine: Engine, quorum: int, *, by: str, now: datetime) -> None:
-    with transaction(engine, "set quorum") as conn:
-        store.set_quorum(conn, quorum, by=by, at=now)

@@ -27,9 +27,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from fairfollow.consent.ingest import ingest_consent_logs
-from fairfollow.governance import examples
+from fairfollow.governance import authority, examples
 from fairfollow.governance import workflow as wf
-from fairfollow.governance.approval import Role
+from fairfollow.governance.accounts import Principal, Role
 from fairfollow.governance.intake import (
     IntakeReport,
     intake_bytes,
@@ -154,20 +154,28 @@ def _attestation(name: str) -> Attestation:
     )
 
 
-def _setup_roles(engine: Engine, now: datetime) -> None:
-    wf.grant_role(engine, PRIVACY_OFFICER, Role.PRIVACY_OFFICER, by="replay", now=now)
-    for reviewer in REVIEWERS:
-        wf.grant_role(engine, reviewer, Role.REVIEWER, by="replay", now=now)
-    wf.set_quorum(engine, len(REVIEWERS), by="replay", now=now)
+def _setup_roles(engine: Engine, now: datetime, owners: tuple[str, ...]) -> dict[str, Principal]:
+    """The replay's fresh workspace: its bootstrap administrator makes the staff accounts,
+    grants their roles and sets the quorum; returns each account's principal by login."""
+    admin = authority.principal_for(engine, authority.bootstrap(engine, now).account.login)
+    staff = {PRIVACY_OFFICER: Role.PRIVACY_OFFICER} | {r: Role.REVIEWER for r in REVIEWERS}
+    for login in (*staff, *owners):
+        authority.create_account(engine, admin, login, display_name=login, now=now)
+    for login, role in staff.items():
+        authority.change_role(engine, admin, login, role, grant=True, now=now)
+    authority.set_quorum(engine, admin, len(REVIEWERS), now)
+    return {login: authority.principal_for(engine, login) for login in (*staff, *owners)}
 
 
-def _approve_forecast(engine: Engine, employers: list[str], now: datetime) -> None:
+def _approve_forecast(
+    engine: Engine, employers: list[str], now: datetime, people: dict[str, Principal]
+) -> None:
     spec = examples.yield_forecast(employers, owner=OWNER)
-    wf.register_service(engine, spec, actor=OWNER, now=now)
-    wf.submit_service(engine, spec.service_id, actor=OWNER, now=now)
-    wf.sign_off_service(engine, spec.service_id, actor=PRIVACY_OFFICER, now=now)
+    wf.register_service(engine, spec, actor=people[OWNER], now=now)
+    wf.submit_service(engine, spec.service_id, actor=people[OWNER], now=now)
+    wf.sign_off_service(engine, spec.service_id, actor=people[PRIVACY_OFFICER], now=now)
     for reviewer in REVIEWERS:
-        wf.approve_service(engine, spec.service_id, actor=reviewer, now=now)
+        wf.approve_service(engine, spec.service_id, actor=people[reviewer], now=now)
 
 
 def _truth(season_dir: Path, season: int) -> tuple[set[int], dict[tuple[int, int], bool]]:
@@ -211,13 +219,13 @@ def replay(
     engine = create_ledger(workspace.ledger_url)
     try:
         ingest_consent_logs(engine, season_dir, now=at)
-        _setup_roles(engine, at)
+        old = examples.dmp_follow_2019()
+        people = _setup_roles(engine, at, (OWNER, old.owner))
         clients = active_clients(season_dir)
         employers = [employer_id(c) for c, _ in clients]
         step("submit the 2019 service")
-        old = examples.dmp_follow_2019()
-        wf.register_service(engine, old, actor=old.owner, now=at)
-        submission = wf.submit_service(engine, old.service_id, actor=old.owner, now=at)
+        wf.register_service(engine, old, actor=people[old.owner], now=at)
+        submission = wf.submit_service(engine, old.service_id, actor=people[old.owner], now=at)
         individual = release_individual(
             engine, ReleaseRequest(employers[0], old.service_id, season, at)
         )
@@ -228,7 +236,7 @@ def replay(
         source = model_scores(workspace, season, training_season)
         signer = load_or_create_log_signer(workspace.keys_dir)  # a signed checkpoint per release
         step("approve the yield forecast")
-        _approve_forecast(engine, employers, at)
+        _approve_forecast(engine, employers, at, people)
         lacking, outcomes = _truth(season_dir, season)
         links_path = season_dir / "employers" / "survey_links.csv"
         members = workspace_inputs(workspace, season, examples.FORECAST_PURPOSE_KEY)

@@ -27,8 +27,19 @@ from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import open_checkpoint
 from fairfollow.tlog.keys import NoteVerifier
 from fairfollow.tlog.record import claimed_index
+from fairfollow.tlog.witness import WitnessedLog
 
-FINDING_KINDS = ("modified", "deleted", "inserted", "reordered", "subtree", "checkpoint")
+FINDING_KINDS = (
+    "modified",
+    "deleted",
+    "inserted",
+    "reordered",
+    "subtree",
+    "checkpoint",
+    "truncated",
+    "key",
+    "split",
+)
 MAX_FINDINGS_PER_KIND = 1000
 Progress = Callable[[int], None]
 
@@ -158,9 +169,16 @@ def _claim_problem(leaf: log_store.StoredLeaf) -> list[str]:
 
 
 def audit_log(
-    conn: Connection, verifier: NoteVerifier, on_progress: Progress | None = None
+    conn: Connection,
+    verifier: NoteVerifier,
+    on_progress: Progress | None = None,
+    *,
+    witnessed: WitnessedLog | None = None,
+    mirrored: Sequence[str] = (),
 ) -> AuditReport:
-    """Find every modified, deleted, inserted or reordered leaf, with its index."""
+    """Find every modified, deleted, inserted or reordered leaf, with its index; with what
+    a witness cosigned (``witnessed``) or the checkpoints copied to the plain file
+    (``mirrored``), also truncation, deleted checkpoints, a replaced key and a split view."""
     findings: list[Finding] = []
     heads = _signed_heads(conn, verifier, findings)
     signed_size = max((head.size for head in heads), default=0)
@@ -182,7 +200,67 @@ def audit_log(
     levels = _levels(recomputed)
     stored_levels = _stored_levels(conn, stored, levels, findings)
     findings += _checkpoint_findings(heads, levels, stored_levels)
+    if witnessed is not None:
+        findings += _witness_findings(conn, witnessed, verifier, levels)
+    findings += _mirror_findings(conn, mirrored, verifier)
     return AuditReport(len(positions), len(heads), signed_size, _capped(findings))
+
+
+def _pinned_heads(conn: Connection, verifier: NoteVerifier) -> set[tuple[int, bytes]]:
+    """(size, root) of the stored checkpoints that ``verifier``'s key really signed."""
+    heads: set[tuple[int, bytes]] = set()
+    for stored in log_store.list_checkpoints(conn):
+        try:
+            signed = open_checkpoint(stored.note, verifier)
+        except TransparencyLogError:
+            continue
+        heads.add((signed.size, signed.root))
+    return heads
+
+
+def _witness_findings(
+    conn: Connection, log: WitnessedLog, verifier: NoteVerifier, levels: list[list[bytes]]
+) -> list[Finding]:
+    """Hold the log to what the witness cosigned."""
+    findings: list[Finding] = []
+    if log.log_key != verifier.encode():
+        detail = f"the log's key {verifier.encode()} is not the key the witness pinned"
+        findings.append(Finding("key", None, None, detail))
+    pinned = _pinned_heads(conn, log.verifier())
+    size = len(levels[0])
+    if size < log.latest.size:
+        detail = f"the witness cosigned size {log.latest.size}; the log holds {size} leaves"
+        findings.append(Finding("truncated", size, log.latest.size, detail))
+    for seen in log.history:
+        label = f"cosigned checkpoint of size {seen.size}"
+        if (seen.size, seen.root) not in pinned:
+            findings.append(Finding("checkpoint", None, None, f"{label} is not in the ledger"))
+        if any(s == seen.size and r != seen.root for s, r in pinned):
+            detail = f"{label}: the ledger holds another root for that size (split view)"
+            findings.append(Finding("split", None, None, detail))
+        if seen.size <= size and seen.size and _range_hash(levels, 0, seen.size) != seen.root:
+            detail = f"{label}: the leaves no longer hash to the root the witness cosigned"
+            findings.append(Finding("checkpoint", 0, seen.size, detail))
+    return findings
+
+
+def _mirror_findings(
+    conn: Connection, notes: Sequence[str], verifier: NoteVerifier
+) -> list[Finding]:
+    """Each checkpoint in the plain file must still be in the ledger."""
+    pinned = _pinned_heads(conn, verifier)
+    findings: list[Finding] = []
+    for note in notes:
+        try:
+            signed = open_checkpoint(note, verifier)
+        except TransparencyLogError as exc:
+            detail = f"checkpoint file: a note does not verify with the log key ({exc})"
+            findings.append(Finding("key", None, None, detail))
+            continue
+        if (signed.size, signed.root) not in pinned:
+            detail = f"checkpoint file: the checkpoint of size {signed.size} is not in the ledger"
+            findings.append(Finding("checkpoint", None, None, detail))
+    return findings
 
 
 def _placement(positions: list[int], claims: list[int | None], signed_size: int) -> list[Finding]:

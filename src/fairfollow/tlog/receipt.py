@@ -18,6 +18,7 @@ the log's key signed. Verifying needs the file and the log's public key, nothing
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from fairfollow.ledger.transaction import Connection
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import open_checkpoint
+from fairfollow.tlog.cosignature import CosignerVerifier, cosignature_time
 from fairfollow.tlog.keys import NoteSigner, NoteVerifier
 from fairfollow.tlog.record import LeafFormatError, LogRecord, decode_leaf
 
@@ -100,16 +102,25 @@ class LogReceiptCheck:
     record: LogRecord | None = None
 
 
-def verify_receipt(text: str, verifier: NoteVerifier, origin: str | None = None) -> LogReceiptCheck:
-    """Check a receipt offline against the log's public key.
+def verify_receipt(
+    text: str,
+    verifier: NoteVerifier,
+    origin: str | None = None,
+    witnesses: Sequence[CosignerVerifier] = (),
+) -> LogReceiptCheck:
+    """Check a receipt offline against the log's public key (and witnesses' keys).
 
     Valid only if the checkpoint carries a good signature by ``verifier`` for the expected
-    origin, the proof places the hash of the enclosed leaf at the stated index under the
-    signed root, and the leaf is a well-formed record claiming that same index.
+    origin and a good cosignature by every key in ``witnesses`` (a witness cosigns one root
+    per tree size, so two receipts from a split view cannot both pass), the proof places
+    the hash of the enclosed leaf at the stated index under the signed root, and the leaf
+    is a well-formed record claiming that same index.
     """
     try:
         receipt = parse_receipt(text)
         checkpoint = open_checkpoint(receipt.checkpoint_note, verifier, origin)
+        for witness in witnesses:
+            cosignature_time(receipt.checkpoint_note, witness)
     except TransparencyLogError as exc:
         return LogReceiptCheck(False, str(exc))
     index, size = receipt.index, checkpoint.size

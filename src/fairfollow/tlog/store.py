@@ -371,3 +371,14 @@ def issue_checkpoint(conn: Connection, signer: NoteSigner, now: datetime) -> Sto
     if inserted is None:
         raise TransparencyLogError("the checkpoint row was not stored")
     return StoredCheckpoint(int(inserted[0]), size, root, note, signer.name, now)
+
+
+def record_cosigned(conn: Connection, size: int, root: bytes, note: str) -> int:
+    """Keep a witness's cosigned note in place of the checkpoint it cosigned (same size and
+    root; the body and the log's own signature are unchanged), so receipts carry it."""
+    query = (
+        log_checkpoints.update()
+        .where(log_checkpoints.c.tree_size == size, log_checkpoints.c.root_hash == root)
+        .values(note=note)
+    )
+    return int(conn.execute(query).rowcount or 0)
