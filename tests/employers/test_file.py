@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from fairfollow.employers.encoding import decode
 from fairfollow.employers.file import (
     EmployerFile,
-    decode,
     parse_date,
     parse_employer_bytes,
     parse_employer_file,
@@ -183,3 +183,48 @@ def test_simulated_scheme_a_lists_are_refused(tmp_path: Path) -> None:
     for path in sorted((season / "employers").rglob("E*.csv"))[:3]:
         with pytest.raises(SchemaError, match="identify"):
             parse_employer_file(path)
+
+
+def _bytes(lines: list[str], header: str = HEADER) -> bytes:
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+def test_header_only_and_duplicated_headers_refuse_the_file() -> None:
+    with pytest.raises(SchemaError, match="header only"):
+        parse_employer_bytes(_bytes([]), "E1.csv")
+    with pytest.raises(SchemaError, match="'email' more than once"):
+        parse_employer_bytes(_bytes([CLEAN + ",x@y"], HEADER + ",Email"), "E1.csv")
+
+
+def test_tab_separated_file_is_named_not_blamed_on_a_column() -> None:
+    with pytest.raises(SchemaError, match="tab-separated"):
+        parse_employer_bytes(_bytes([CLEAN.replace(",", "\t")], HEADER.replace(",", "\t")), "E.csv")
+
+
+def test_dates_out_of_range_and_long_fields_are_quarantined() -> None:
+    lines = [
+        CLEAN.replace("1997-04-01", "2031-04-01"),  # 2 birth date in the future
+        CLEAN.replace("1997-04-01", "1939-12-31").replace("A100001", "A2"),  # 3 before 1940
+        CLEAN.replace("2018-03-05", "2019-09-01").replace("A100001", "A3"),  # 4 entry future
+        CLEAN.replace("東京大学", "大" * 10_000).replace("A100001", "A4"),  # 5 too long
+    ]
+    parsed = parse_employer_bytes(_bytes(lines), "E1.csv", today=date(2019, 7, 15))
+    assert [(r.line, r.rule) for r in parsed.rejected] == [
+        (2, "date_in_future:birth_date"),
+        (3, "date_before_1940:birth_date"),
+        (4, "date_in_future:entry_date"),
+        (5, "field_too_long:university"),
+    ]
+
+
+def test_a_field_beyond_what_csv_reads_refuses_the_file_in_one_line() -> None:
+    lines = [CLEAN.replace("東京大学", '"' + "x" * 200_000 + '"')]
+    with pytest.raises(SchemaError, match=r"line 2: not readable as CSV"):
+        parse_employer_bytes(_bytes(lines), "E1.csv")
+
+
+def test_full_width_symbols_are_repaired_and_formula_cells_kept_as_data() -> None:
+    lines = [CLEAN.replace("taro@example.jp", "taro＠example．jp").replace("東京大学", "=1+1")]
+    parsed = parse_employer_bytes(_bytes(lines), "E1.csv")
+    assert parsed.rows[0].email == "taro@example.jp" and parsed.rows[0].university == "=1+1"
+    assert [(r.column, r.kind) for r in parsed.repairs] == [("email", "full_width_symbols")]

@@ -113,7 +113,9 @@ def test_bad_rows_are_quarantined_with_line_column_and_rule(engine: Engine) -> N
     assert report.rows_read == 5 and report.rows_accepted == 2  # type: ignore[attr-defined]
     with engine.connect() as conn:
         stored = pool_store.quarantine_of(conn, report.intake_id)  # type: ignore[attr-defined]
-    assert [q.line for q in stored] == [3, 4, 6] and stored[0].cells[0] == "A00002"
+    assert [q.line for q in stored] == [3, 4, 6]
+    # identifiers are kept only as keyed hashes; the hash still lets an operator find the row
+    assert stored[0].cells[0] == "hmac:" + keyed_hash(KEY, "quarantine", "A00002")
 
 
 def test_attestation_is_required(engine: Engine) -> None:
@@ -152,3 +154,112 @@ def test_keyed_hashes_depend_on_the_secret() -> None:
     assert keyed_hash(key, "email", "a@b") != keyed_hash(KEY, "email", "a@b")
     index = keyed_index(key, [identity(1), identity(2)])
     assert len(index.by_email) == 2 and "s1@uni.ac.jp" not in json.dumps(index.by_email)
+
+
+def _stored_text(engine: Engine) -> str:
+    """Every row of every intake table and of the decisions, as one text."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        tables = ("gov_intakes", "gov_intake_quarantine", "gov_pool_offers", "gov_decisions")
+        return "\n".join(
+            repr(tuple(row)) for t in tables for row in conn.execute(sa.text(f"SELECT * FROM {t}"))
+        )
+
+
+def test_quarantine_holds_no_identifier_in_clear(engine: Engine) -> None:
+    lines = employer_csv(MEMBERS).decode().splitlines()
+    lines[1] = lines[1].replace("2019-06-", "2031-06-")  # line 2: offer date in the future
+    lines[2] = lines[2].replace("1997-04-02", "1899-04-02")  # line 3: born before 1940
+    lines[3] = lines[3].replace(identity(3).email, "x" * 1_001)  # line 4: field too long
+    report = _take(engine, ("\n".join(lines) + "\n").encode())
+    assert [(q.line, q.rule) for q in report.quarantined_lines] == [  # type: ignore[attr-defined]
+        (2, "date_in_future:offer_date"),
+        (3, "date_before_1940:birth_date"),
+        (4, "field_too_long:email"),
+    ]
+    stored = _stored_text(engine)
+    assert "2031-06-" in stored  # the offending value of a non-identifying column is kept
+    for member in (1, 2, 3):
+        who = identity(member)
+        for clear in (who.email, who.name_kana, f"A{member:05d}", "1899-04-02", "x" * 50):
+            assert clear not in stored, clear
+
+
+def test_a_member_matched_by_several_rows_is_an_ambiguity(engine: Engine) -> None:
+    lines = employer_csv([1, 2, 3]).decode().splitlines()
+    # two more rows for member 1 under other applicant ids and e-mails: kana + birth date match
+    for n in (91, 92):
+        lines.append(lines[1].replace("A00001", f"A{n:05d}").replace("s1@", f"x{n}@"))
+    report = _take(engine, ("\n".join(lines) + "\n").encode())
+    assert report.unmatched_by_reason == {"several_rows_one_member": 3}  # type: ignore[attr-defined]
+    assert report.matched == 2  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        pool = pool_store.load_pool(conn, "E0001", 2020)
+    assert pool is not None and sorted(o.member_id for o in pool.member_offers) == [2, 3]
+
+
+def test_employer_view_shows_only_what_the_employer_sent(engine: Engine) -> None:
+    data = employer_csv([1]).decode().replace("s1@uni", "s1＠uni").replace(HEADER, HEADER + ",memo")
+    data = "\n".join(line + ("," if i else "") for i, line in enumerate(data.splitlines()))
+    report = _take(engine, (data + "\n").encode())
+    view = report.employer_view()  # type: ignore[attr-defined]
+    assert view["repairs"] == [{"line": 2, "column": "email", "kind": "full_width_symbols"}]
+    assert view["ignored_columns"] == ["memo"]
+    # a one-applicant list: no figure may tell the employer whether that applicant consented
+    text = json.dumps(view)
+    for leak in ("matched", "refused", "unmatched", "consent", "offers_in_pool"):
+        assert leak not in text
+    assert report.as_json()["matched"] == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("employer", "season", "message"),
+    [("E0404", 2020, "not a client"), ("E0001", 2031, "season 2031 does not exist")],
+)
+def test_unknown_employer_or_season_is_refused(
+    engine: Engine, employer: str, season: int, message: str
+) -> None:
+    known = IntakeInputs(
+        KEY,
+        [identity(m) for m in MEMBERS],
+        {},
+        {},
+        FORECAST_PURPOSE_KEY,
+        clients=frozenset({"E0001"}),
+        seasons=frozenset({2019, 2020}),
+    )
+    with pytest.raises(InputError, match=message):
+        intake_bytes(
+            engine, employer, season, employer_csv(MEMBERS), "E.csv", ATTESTATION, known,
+            at=AT, actor="t",
+        )  # fmt: skip
+    with engine.connect() as conn:
+        assert pool_store.intakes_of(conn) == []
+
+
+def test_a_refused_list_replaces_nothing(engine: Engine) -> None:
+    _take(engine, employer_csv(MEMBERS))
+    refused = [
+        b"",
+        (HEADER + "\n").encode(),
+        employer_csv(MEMBERS).replace(b",email,", b",email,email,", 1),
+        employer_csv(MEMBERS).replace(b",", b"\t"),
+        employer_csv(MEMBERS) + b"\x00",
+    ]
+    for data in refused:
+        with pytest.raises(InputError):
+            _take(engine, data)
+    with engine.connect() as conn:
+        pool = pool_store.load_pool(conn, "E0001", 2020)
+        assert pool is not None and len(pool.member_offers) == len(MEMBERS)
+        assert len(pool_store.intakes_of(conn)) == 1
+
+
+def test_size_cap_refuses_a_large_upload(engine: Engine) -> None:
+    capped = IntakeInputs(KEY, [], {}, {}, FORECAST_PURPOSE_KEY, max_bytes=1_000)
+    with pytest.raises(SchemaError, match="size cap of 1,000 bytes"):
+        intake_bytes(
+            engine, "E0001", 2020, employer_csv(range(1, 40)), "E.csv", ATTESTATION, capped,
+            at=AT, actor="t",
+        )  # fmt: skip

@@ -195,3 +195,32 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
     assert runner.invoke(app, member, env={"FAIRFOLLOW_TOKEN": token}).exit_code != 0
     result = runner.invoke(app, [*member, "--request", "REQ-1"], env={"FAIRFOLLOW_TOKEN": token})
     assert result.exit_code == 0
+
+
+@pytest.mark.slow
+def test_replay_with_every_defect_runs_to_the_end(
+    simulated_season: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Defects a–e: ID-only lists are matched through the survey links; a list that must be
+    refused (here one emptied to its header) is one refused employer, not an abort."""
+    import shutil
+
+    season = tmp_path / "season"
+    shutil.copytree(simulated_season(students=2000, seed=1, defects="a,b,c,d,e"), season)
+    lists = sorted((season / "employers" / "season=2020").glob("E*.csv"))
+    emptied = lists[0]
+    emptied.write_bytes(emptied.read_bytes().split(b"\n", 1)[0] + b"\n")
+    result = runner.invoke(
+        app, ["--workspace", str(tmp_path / "home"), "replay", str(season),
+              "--out", str(tmp_path / "ws"), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    (refused,) = report["refused_lists"]
+    assert refused["employer"] == emptied.stem and "header only" in refused["list_refused"]
+    checks = report["checks"]
+    assert checks["lists_refused"] == 1 and checks["released"] >= 1
+    assert checks["employers"] == len(report["forecasts"]) + 1
+    assert all(f["reason"] in ("released", "pool_too_small") for f in report["forecasts"])
+    assert checks["all_lacking_consent_excluded"] is True
+    assert sum(f["intake"]["matched"] for f in report["forecasts"]) > 0

@@ -229,6 +229,8 @@ def replay(report: ReplayReport, as_json: bool) -> None:
         f"individual release: refused ({report.individual_release.reason}); citations: "
         + "; ".join(report.individual_release.citations)
     )
+    for refused in report.refused_lists:
+        console.print(f"list refused: {refused.employer}: {refused.reason}", soft_wrap=True)
     rows = []
     for f in report.forecasts:
         o, fig = f.outcome, f.outcome.figures

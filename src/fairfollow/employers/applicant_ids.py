@@ -14,14 +14,20 @@ columns and row rules) for the columns such a list has: ``applicant_id``, ``entr
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
-from fairfollow.employers.file import RejectedRow, decode, normalise_cell, parse_date
-from fairfollow.errors import ProhibitedItemError, SchemaError
-from fairfollow.law.prohibited import find_prohibited, normalise_column
+from fairfollow.employers.encoding import DEFAULT_MAX_BYTES
+from fairfollow.employers.file import (
+    MAX_FIELD_CHARS,
+    OUTCOMES,
+    RejectedRow,
+    date_rule,
+    normalise_cell,
+    open_list,
+    refuse_if_no_rows,
+)
+from fairfollow.errors import SchemaError
 
 IDENTIFYING = ("name_kanji", "name_kana", "email", "birth_date")
 REQUIRED = ("applicant_id", "offer_date")
@@ -34,6 +40,7 @@ class IdOnlyRow:
     applicant_id: str
     entry_date: date | None
     offer_date: date | None
+    offer_outcome: str | None = None  # "accepted" / "declined", in a previous season's list
 
 
 @dataclass(frozen=True)
@@ -46,43 +53,38 @@ class IdOnlyFile:
     rejected: tuple[RejectedRow, ...]
 
 
-def _header(data: bytes, name: str) -> tuple[str, list[str]]:
-    text, encoding = decode(data, name)
-    first = next(csv.reader(io.StringIO(text, newline="")), [])
-    return encoding, [normalise_column(cell) for cell in first]
-
-
-def is_id_only(data: bytes, name: str) -> bool:
+def is_id_only(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
     """A header with the employer's applicant IDs and none of the identifying columns."""
-    _, header = _header(data, name)
+    header = open_list(data, name, max_bytes).header
     return "applicant_id" in header and not any(c in header for c in IDENTIFYING)
 
 
-def parse_id_only(data: bytes, name: str) -> IdOnlyFile:
+def parse_id_only(
+    data: bytes, name: str, *, today: date | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> IdOnlyFile:
     """Parse an ID-only list (pure); whole-file problems raise as for any employer list."""
-    text, encoding = decode(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    cells = next(reader, None)
-    if not cells:
-        raise SchemaError(f"{name}: empty file, no header line")
-    hit = find_prohibited(cells)
-    if hit is not None:
-        raise ProhibitedItemError(name, hit.column, hit.rule_id, hit.citation)
-    header = [normalise_column(c) for c in cells]
+    opened = open_list(data, name, max_bytes)
+    header = list(opened.header)
     for column in REQUIRED:
         if column not in header:
             raise SchemaError(f"{name}: missing required column {column!r}")
     rows: list[IdOnlyRow] = []
     rejected: list[RejectedRow] = []
     seen: set[tuple[str, ...]] = set()
-    for raw in reader:
-        line = reader.line_num
+    for raw in opened.reader:
+        line = opened.line()
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) > len(header):
             rejected.append(RejectedRow(line, "", "extra_cells", tuple(raw)))
             continue
         padded = list(raw) + [""] * (len(header) - len(raw))
+        long = next(
+            (c for c, v in zip(header, padded, strict=True) if len(v) > MAX_FIELD_CHARS), None
+        )
+        if long is not None:
+            rejected.append(RejectedRow(line, long, f"field_too_long:{long}", tuple(raw)))
+            continue
         clean = {c: normalise_cell(c, v)[0] for c, v in zip(header, padded, strict=True)}
         key = tuple(clean[c] for c in header)
         if key in seen:
@@ -95,22 +97,27 @@ def parse_id_only(data: bytes, name: str) -> IdOnlyFile:
             )
             continue
         dates: dict[str, date | None] = {}
-        bad = None
+        broken: tuple[str, str] | None = None
         for column in ("entry_date", "offer_date"):
-            value = clean.get(column, "")
-            dates[column] = parse_date(value) if value else None
-            if value and dates[column] is None:
-                bad = column
+            dates[column], rule = date_rule(column, clean.get(column, ""), today)
+            if rule is not None:
+                broken = (column, rule)
                 break
-        if bad is not None:
-            rejected.append(RejectedRow(line, bad, f"bad_date:{bad}", tuple(raw)))
+        outcome = clean.get("offer_outcome", "").lower() or None
+        if broken is None and outcome is not None and outcome not in OUTCOMES:
+            broken = ("offer_outcome", "bad_value:offer_outcome")
+        if broken is not None:
+            rejected.append(RejectedRow(line, broken[0], broken[1], tuple(raw)))
             continue
         rows.append(
-            IdOnlyRow(line, clean["applicant_id"], dates["entry_date"], dates["offer_date"])
+            IdOnlyRow(
+                line, clean["applicant_id"], dates["entry_date"], dates["offer_date"], outcome
+            )
         )
+    refuse_if_no_rows(name, len(rows) + len(rejected))
     return IdOnlyFile(
         name=name,
-        encoding=encoding,
+        encoding=opened.encoding,
         columns=tuple(header),
         ignored_columns=tuple(c for c in header if c not in KNOWN),
         rows=tuple(rows),

@@ -1,19 +1,23 @@
 """An employer's applicant/offer list (``employers/season=YYYY/E<company_id>.csv``), parsed.
 
-Japanese HR systems export UTF-8 (with or without BOM) or Shift_JIS; anything else is
-refused (:class:`~fairfollow.errors.EncodingError`). A header naming an item the law bars
+Decoding is :mod:`fairfollow.employers.encoding` (UTF-8 or a plausible Shift_JIS; empty,
+oversized, NUL-bearing or non-comma files refused). A header naming an item the law bars
 from collection refuses the whole file (:class:`~fairfollow.errors.ProhibitedItemError`),
-and so does a header without the columns that identify an applicant
-(:class:`~fairfollow.errors.SchemaError`): a list keyed only by the employer's own IDs or by
-cookies cannot be matched lawfully and is not accepted.
+and so do a header without the columns that identify an applicant, a header naming a column
+twice, and a list with no applicant row (:class:`~fairfollow.errors.SchemaError`): a
+refused file replaces nothing.
 
-Cells are normalised: NFKC (full-width digits become ASCII), trimmed, e-mail lower-cased.
-Two kinds of dirt are *repaired* by that and the row is accepted, with the repair listed:
-``full_width_digits`` and ``stray_spaces``. Three kinds reject the row, each with its rule
-code: ``missing_field:<column>``, ``bad_date:<column>`` (not ``YYYY-MM-DD`` or
-``YYYY/MM/DD``, or no such day) and ``duplicate_row`` (the same cells, after
-normalisation, as an earlier line). Line numbers are 1-based with the header on line 1.
-Pure apart from reading the file (:func:`parse_employer_file`).
+Cells are normalised: NFKC (full-width digits and symbols such as ``＠`` and ``．`` become
+ASCII), trimmed, e-mail lower-cased. Three kinds of dirt are *repaired* by that and the row
+is accepted, with the repair listed: ``full_width_digits``, ``full_width_symbols`` and
+``stray_spaces``. These reject the row, each with its rule code: ``missing_field:<column>``,
+``bad_date:<column>`` (not ``YYYY-MM-DD`` or ``YYYY/MM/DD``, or no such day),
+``date_in_future:<column>`` (after the intake's day), ``date_before_1940:<column>``,
+``field_too_long:<column>`` (over :data:`MAX_FIELD_CHARS`), ``duplicate_row`` (the same
+cells, after normalisation, as an earlier line), ``bad_value`` and ``extra_cells``. Cells
+starting with ``=``, ``+``, ``-``, ``@``, a tab or CR are kept as data; every CSV export
+neutralises them (:mod:`fairfollow.employers.csv_export`). Line numbers are 1-based with
+the header on line 1. Pure apart from reading the file (:func:`parse_employer_file`).
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from fairfollow.errors import EncodingError, ProhibitedItemError, SchemaError
+from fairfollow.employers.encoding import DEFAULT_MAX_BYTES, check_bytes, check_delimiter, decode
+from fairfollow.errors import ProhibitedItemError, SchemaError
 from fairfollow.law.prohibited import find_prohibited, normalise_column
 
 REQUIRED_COLUMNS = (
@@ -53,15 +59,29 @@ REQUIRED_FIELDS = (
 )
 DATE_COLUMNS = ("birth_date", "entry_date", "offer_date")
 OUTCOMES = ("accepted", "declined")
-REPAIRED_KINDS = ("full_width_digits", "stray_spaces")
-REJECTED_KINDS = ("missing_field", "bad_date", "duplicate_row", "bad_value", "extra_cells")
+REPAIRED_KINDS = ("full_width_digits", "full_width_symbols", "stray_spaces")
+REJECTED_KINDS = (
+    "missing_field",
+    "bad_date",
+    "date_in_future",
+    "date_before_1940",
+    "field_too_long",
+    "duplicate_row",
+    "bad_value",
+    "extra_cells",
+)
+MAX_FIELD_CHARS = 1_000  # the longest cell a row may hold; longer rows are quarantined
+EARLIEST_DATE = date(1940, 1, 1)
 
 _DATE = re.compile(r"^(\d{4})([-/])(\d{1,2})\2(\d{1,2})$")
 _FULL_WIDTH_DIGIT = re.compile("[\uff10-\uff19]")
-_FILE_NAME = re.compile(r"^E(\d+)\.csv$", re.IGNORECASE)
+_FULL_WIDTH_SYMBOL = re.compile(
+    "[\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e\uff21-\uff3a\uff41-\uff5a]"
+)
+FILE_NAME = re.compile(r"^E(\d+)\.csv$", re.IGNORECASE)
 _SEASON_DIR = re.compile(r"^season=(\d{4})$")
 
-RepairKind = Literal["full_width_digits", "stray_spaces"]
+RepairKind = Literal["full_width_digits", "full_width_symbols", "stray_spaces"]
 
 
 @dataclass(frozen=True)
@@ -126,51 +146,100 @@ def parse_employer_file(path: Path) -> EmployerFile:
     )
 
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """The text and the encoding: UTF-8 (BOM or not), else Shift_JIS (cp932)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings: tuple[str, ...] = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "cp932")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise EncodingError(f"{name}: neither UTF-8 nor Shift_JIS; export the list in one of them")
+@dataclass(frozen=True)
+class Opened:
+    """A decoded file's header, normalised, and a reader positioned on its first row."""
+
+    encoding: str
+    header: tuple[str, ...]
+    reader: Iterator[list[str]]
+    line: Callable[[], int]  # the reader's current line number
 
 
-def parse_employer_bytes(data: bytes, name: str, *, season: int | None = None) -> EmployerFile:
-    """Parse the bytes of an employer CSV named ``name`` (pure)."""
+def open_list(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Opened:
+    """Check, decode and read the header of an employer list; whole-file problems raise."""
+    check_bytes(data, name, max_bytes)
     text, encoding = decode(data, name)
+    check_delimiter(text.split("\n", 1)[0], name)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header_cells = next(reader, None)
-    if not header_cells:
+    header_cells = _next(reader, name, 1)
+    if not header_cells or not any(cell.strip() for cell in header_cells):
         raise SchemaError(f"{name}: empty file, no header line")
     hit = find_prohibited(header_cells)
     if hit is not None:
         raise ProhibitedItemError(name, hit.column, hit.rule_id, hit.citation)
-    header = [normalise_column(cell) for cell in header_cells]
+    header = tuple(normalise_column(cell) for cell in header_cells)
+    twice = sorted({column for column in header if header.count(column) > 1})
+    if twice:
+        raise SchemaError(
+            f"{name}: the header names {', '.join(repr(c) for c in twice)} more than once; "
+            "which one holds the data would be a guess"
+        )
+
+    def rows() -> Iterator[list[str]]:
+        while True:
+            cells = _next(reader, name, reader.line_num + 1)
+            if cells is None:
+                return
+            yield cells
+
+    return Opened(encoding, header, rows(), lambda: reader.line_num)
+
+
+def _next(reader: Iterator[list[str]], name: str, line: int) -> list[str] | None:
+    try:
+        return next(reader, None)
+    except csv.Error as exc:  # a field over the csv limit, a stray quote at end of file
+        raise SchemaError(f"{name}: line {line}: not readable as CSV ({exc})") from exc
+
+
+def refuse_if_no_rows(name: str, read: int) -> None:
+    """A list with a header and no applicant row would empty the employer's pool: refused."""
+    if read == 0:
+        raise SchemaError(
+            f"{name}: header only, no applicant rows; the list was refused and the employer's "
+            "previous list stays in place"
+        )
+
+
+def parse_employer_bytes(
+    data: bytes,
+    name: str,
+    *,
+    season: int | None = None,
+    today: date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> EmployerFile:
+    """Parse the bytes of an employer CSV named ``name`` (pure); dates after ``today`` (the
+    intake's day, when given) are quarantined."""
+    opened = open_list(data, name, max_bytes)
+    header = list(opened.header)
     for column in REQUIRED_COLUMNS:
         if column not in header:
             raise SchemaError(
                 f"{name}: missing required column {column!r}; an applicant list must identify "
-                "applicants by name, e-mail and birth date (lists keyed only by the employer's "
-                "IDs or by cookies are refused)"
+                "applicants by name, e-mail and birth date, or only by the employer's "
+                "applicant_id with offer_date"
             )
     known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     rows: list[EmployerRow] = []
     rejected: list[RejectedRow] = []
     repairs: list[Repair] = []
     seen: set[tuple[str, ...]] = set()
-    for cells in reader:
-        line = reader.line_num
+    for cells in opened.reader:
+        line = opened.line()
         if not any(cell.strip() for cell in cells):
             continue  # a blank line holds no applicant
         if len(cells) > len(header):
             rejected.append(RejectedRow(line, "", "extra_cells", tuple(cells)))
             continue
         padded = list(cells) + [""] * (len(header) - len(cells))
+        long = next(
+            (c for c, v in zip(header, padded, strict=True) if len(v) > MAX_FIELD_CHARS), None
+        )
+        if long is not None:
+            rejected.append(RejectedRow(line, long, f"field_too_long:{long}", tuple(cells)))
+            continue
         clean: dict[str, str] = {}
         for column, raw in zip(header, padded, strict=True):
             value, kind = normalise_cell(column, raw)
@@ -182,24 +251,39 @@ def parse_employer_bytes(data: bytes, name: str, *, season: int | None = None) -
             rejected.append(RejectedRow(line, "", "duplicate_row", tuple(cells)))
             continue
         seen.add(key)
-        result = _typed_row(line, clean)
+        result = _typed_row(line, clean, today)
         if isinstance(result, EmployerRow):
             rows.append(result)
         else:
             column, rule = result
             rejected.append(RejectedRow(line, column, rule, tuple(cells)))
-    company = _FILE_NAME.match(name)
+    refuse_if_no_rows(name, len(rows) + len(rejected))
+    company = FILE_NAME.match(name)
     return EmployerFile(
         name=name,
         company_id=int(company.group(1)) if company else None,
         season=season,
-        encoding=encoding,
+        encoding=opened.encoding,
         columns=tuple(header),
         ignored_columns=tuple(column for column in header if column not in known),
         rows=tuple(rows),
         rejected=tuple(rejected),
         repairs=tuple(repairs),
     )
+
+
+def date_rule(column: str, value: str, today: date | None) -> tuple[date | None, str | None]:
+    """The date in ``value`` and the rule it breaks, if any (empty is no date, no rule)."""
+    if not value:
+        return None, None
+    parsed = parse_date(value)
+    if parsed is None:
+        return None, f"bad_date:{column}"
+    if parsed < EARLIEST_DATE:
+        return None, f"date_before_1940:{column}"
+    if today is not None and parsed > today:
+        return None, f"date_in_future:{column}"
+    return parsed, None
 
 
 def normalise_cell(column: str, raw: str) -> tuple[str, RepairKind | None]:
@@ -209,6 +293,8 @@ def normalise_cell(column: str, raw: str) -> tuple[str, RepairKind | None]:
     kind: RepairKind | None = None
     if _FULL_WIDTH_DIGIT.search(raw):
         kind = "full_width_digits"
+    elif _FULL_WIDTH_SYMBOL.search(raw):
+        kind = "full_width_symbols"
     elif stripped and stripped != value:
         kind = "stray_spaces"
     if column == "email":
@@ -227,7 +313,9 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def _typed_row(line: int, clean: dict[str, str]) -> EmployerRow | tuple[str, str]:
+def _typed_row(
+    line: int, clean: dict[str, str], today: date | None
+) -> EmployerRow | tuple[str, str]:
     """The typed row, or (column, rule) of the first rule it breaks, in declared order."""
     dates: dict[str, date | None] = {}
     for column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
@@ -235,9 +323,9 @@ def _typed_row(line: int, clean: dict[str, str]) -> EmployerRow | tuple[str, str
         if column in REQUIRED_FIELDS and not value:
             return column, f"missing_field:{column}"
         if column in DATE_COLUMNS:
-            dates[column] = parse_date(value) if value else None
-            if value and dates[column] is None:
-                return column, f"bad_date:{column}"
+            dates[column], broken = date_rule(column, value, today)
+            if broken is not None:
+                return column, broken
     outcome = clean.get("offer_outcome", "") or None
     if outcome is not None and outcome.lower() not in OUTCOMES:
         return "offer_outcome", "bad_value:offer_outcome"

@@ -15,6 +15,7 @@ governance work and must replace it before any release.
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,8 +25,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fairfollow.employers.file import EmployerFile, parse_employer_file
-from fairfollow.employers.matching import MemberIdentity, Unmatched, index_members
+from fairfollow.employers.applicant_ids import IdOnlyFile, IdOnlyRow, is_id_only, parse_id_only
+from fairfollow.employers.file import FILE_NAME, EmployerFile, RejectedRow, parse_employer_file
+from fairfollow.employers.matching import Matched, MemberIdentity, Unmatched, index_members
 from fairfollow.errors import InputError
 from fairfollow.instants import JST
 
@@ -40,7 +42,14 @@ OFFER_SCHEMA = pa.schema(
         ("accepted", pa.bool_()),
     ]
 )
-UNMATCHED_REASONS = ("no_member", "ambiguous_member", "duplicate_offer", "no_company_id")
+FILE_REFUSED = "file_refused"  # the whole file, in rejected_rows_by_rule
+UNMATCHED_REASONS = (
+    "no_member",
+    "ambiguous_member",
+    "duplicate_offer",
+    "no_company_id",
+    "no_survey_link",
+)
 
 
 @dataclass(frozen=True)
@@ -86,9 +95,13 @@ def offered_at(day: date) -> datetime:
 
 
 def build_offer_table(
-    files: Sequence[EmployerFile], members: Iterable[MemberIdentity], season: int
+    files: Sequence[EmployerFile | IdOnlyFile],
+    members: Iterable[MemberIdentity],
+    season: int,
+    linked: Mapping[tuple[int, str], int] | None = None,
 ) -> OfferTable:
-    """Offers of ``files`` matched to ``members`` (the season's members)."""
+    """Offers of ``files`` matched to ``members`` (the season's members); rows of ID-only
+    lists through ``linked`` (:func:`survey_members`), else ``no_survey_link``."""
     index = index_members(members)
     records: list[dict[str, object]] = []
     unmatched: list[UnmatchedOffer] = []
@@ -97,29 +110,38 @@ def build_offer_table(
     seen: set[tuple[int, int]] = set()
     for parsed in sorted(files, key=lambda f: f.name):
         rejected.update(r.rule for r in parsed.rejected)
+        named = FILE_NAME.match(parsed.name)
+        company_id = int(named.group(1)) if named else None
         for row in parsed.rows:
             if row.offer_date is None:
                 continue
-            if parsed.company_id is None:
+            if company_id is None:
                 unmatched.append(UnmatchedOffer(None, row.line, "no_company_id"))
                 continue
-            match = index.match(row)
-            if isinstance(match, Unmatched):
-                unmatched.append(UnmatchedOffer(parsed.company_id, row.line, match.reason.value))
+            if isinstance(row, IdOnlyRow):
+                found = (linked or {}).get((company_id, row.applicant_id))
+                how, miss = "survey_link", "no_survey_link"
+            else:
+                match = index.match(row)
+                found = match.member_id if isinstance(match, Matched) else None
+                how = match.rule.value if isinstance(match, Matched) else ""
+                miss = match.reason.value if isinstance(match, Unmatched) else ""
+            if found is None:
+                unmatched.append(UnmatchedOffer(company_id, row.line, miss))
                 continue
-            member_id = match.member_id
-            if (parsed.company_id, member_id) in seen:
-                unmatched.append(UnmatchedOffer(parsed.company_id, row.line, "duplicate_offer"))
+            member_id = found
+            if (company_id, member_id) in seen:
+                unmatched.append(UnmatchedOffer(company_id, row.line, "duplicate_offer"))
                 continue
-            seen.add((parsed.company_id, member_id))
-            matched_by[match.rule.value] += 1
+            seen.add((company_id, member_id))
+            matched_by[how] += 1
             outcome = None if row.offer_outcome is None else row.offer_outcome == "accepted"
             records.append(
                 {
-                    "offer_id": f"{season}-E{parsed.company_id:04d}-{row.applicant_id}",
+                    "offer_id": f"{season}-E{company_id:04d}-{row.applicant_id}",
                     "season": season,
                     "member_id": member_id,
-                    "company_id": parsed.company_id,
+                    "company_id": company_id,
                     "applicant_id": row.applicant_id,
                     "offered_at": offered_at(row.offer_date),
                     "accepted": outcome,
@@ -136,13 +158,45 @@ def build_offer_table(
     )
 
 
-def parse_season_files(employers_dir: Path, season: int) -> list[EmployerFile]:
-    """Parse every ``E<id>.csv`` of ``employers_dir/season=YYYY``."""
+def parse_season_files(employers_dir: Path, season: int) -> list[EmployerFile | IdOnlyFile]:
+    """Parse every ``E<id>.csv`` of ``employers_dir/season=YYYY``; a list keyed only by the
+    employer's applicant IDs (:mod:`fairfollow.employers.applicant_ids`) is parsed as such,
+    and a file intake would refuse is counted as ``file_refused``."""
     folder = employers_dir / f"season={season}"
     paths = sorted(folder.glob("E*.csv"))
     if not paths:
         raise InputError(f"no employer files in {folder}")
-    return [parse_employer_file(path) for path in paths]
+    parsed: list[EmployerFile | IdOnlyFile] = []
+    for path in paths:
+        data = path.read_bytes()
+        try:
+            parsed.append(
+                parse_id_only(data, path.name)
+                if is_id_only(data, path.name)
+                else parse_employer_file(path)
+            )
+        except InputError:  # a file intake would refuse: counted, never half-read
+            parsed.append(_refused(path.name))
+    return parsed
+
+
+def _refused(name: str) -> EmployerFile:
+    rejected = (RejectedRow(0, "", FILE_REFUSED, ()),)
+    return EmployerFile(name, None, None, "", (), (), (), rejected, ())
+
+
+def survey_members(employers_dir: Path, cookies: Mapping[str, int]) -> dict[tuple[int, str], int]:
+    """(company id, employer applicant id) → member, through the contractor survey's links
+    (``survey_links.csv``) and the platform's cookie sync (cookie id → member)."""
+    path = employers_dir / "survey_links.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            (int(r["company_id"]), r["applicant_id"]): cookies[r["cookie_id"]]
+            for r in csv.DictReader(handle)
+            if r.get("cookie_id") in cookies and (r.get("company_id") or "").strip().isdigit()
+        }
 
 
 def member_identities(members: pa.Table, season: int) -> list[MemberIdentity]:

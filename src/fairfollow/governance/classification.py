@@ -1,9 +1,11 @@
 """What becomes of each row of an employer list once matched: matched, refused or unmatched
 (pure: values in, a typed classification out).
 
-- **unmatched**: no single member (the matcher's reason), or a second offer to a member
-  already holding one in this list (``duplicate_offer``: the later row is kept out, its
-  member not recorded);
+- **unmatched**: no single member (the matcher's reason), or a member matched by more than
+  one row of the list (``several_rows_one_member``): an ambiguity, never a silent
+  many-to-one match — every such row is kept out and its member not recorded (a list of
+  near-copies of one applicant, found each time by the kana name with the birth date, is
+  the case this stops);
 - **matched**: the member's consent covers combining the list with browsing data (APPI
   Art. 27(5)(i), PPC FAQ Q7-42), with how the member was found as reason;
 - **refused**: identified, but consent does not cover the combination
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-DUPLICATE_OFFER = "duplicate_offer"
+SEVERAL_ROWS = "several_rows_one_member"
 NO_COMBINATION_CONSENT = "no_combination_consent"
 
 
@@ -104,19 +106,17 @@ class Classification:
 def classify(rows: Sequence[MatchedRow], covered: Set[int]) -> Classification:
     """Classify ``rows`` given the members whose consent ``covered`` the combination."""
     verdicts: list[RowVerdict] = []
-    with_offer: set[int] = set()
+    rows_of = Counter(row.member_id for row in rows if row.member_id is not None)
     for row in rows:
         member = row.member_id
         if member is None:
             status, reason = Status.UNMATCHED, row.how
-        elif row.offer_date is not None and member in with_offer:
-            status, reason, member = Status.UNMATCHED, DUPLICATE_OFFER, None
+        elif rows_of[member] > 1:
+            status, reason, member = Status.UNMATCHED, SEVERAL_ROWS, None
         elif member in covered:
             status, reason = Status.MATCHED, row.how
         else:  # identified, but consent does not cover combining: base rate only
             status, reason = Status.REFUSED, NO_COMBINATION_CONSENT
-        if row.offer_date is not None and member is not None:
-            with_offer.add(member)
         verdicts.append(
             RowVerdict(row.line, row.applicant_id, row.offer_date, member, status, reason)
         )

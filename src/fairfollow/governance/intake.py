@@ -3,9 +3,12 @@ employer's attestation kept as an APPI Art. 30 confirmation record.
 
 ``fairfollow intake EMPLOYER FILE``:
 
-1. parse (``employer_file``: UTF-8 or Shift_JIS; a prohibited or missing column refuses the
-   whole file — the refusal is recorded as a decision; a bad row is quarantined with its
-   line, column and rule, and counted);
+1. check and parse (an unknown employer or season, a file over the size cap, an empty or
+   header-only list, duplicated headers, an unrecognised encoding, a wrong delimiter, NUL
+   bytes, a prohibited or missing column refuse the whole file and replace nothing — the
+   refusal is recorded as a decision; a bad row is quarantined with its line, column and
+   rule, and counted; the quarantine keeps the offending value only where it is not an
+   identifier, and keyed hashes of the rest);
 2. record the employer's attestation as a confirmation record (refused without one);
 3. match each row to a member by a **keyed hash** (HMAC-SHA256 with the platform secret in
    the workspace's keys directory) of normalised identifiers: the e-mail, else the kana
@@ -19,7 +22,15 @@ employer's attestation kept as an APPI Art. 30 confirmation record.
    PPC FAQ Q7-42): the others are *refused* — their offers stay in the pool, forecast from
    the base rate only (:mod:`fairfollow.governance.classification`);
 5. store the offers and the match report — matched, unmatched and refused by reason — in
-   one transaction with the confirmation record.
+   one transaction with the confirmation record. A member matched by more than one row of
+   the list is an ambiguity: every such row is kept out of matching
+   (``several_rows_one_member``), never a silent many-to-one match.
+
+The report has two views. The **employer's** (:meth:`IntakeReport.employer_view`) shows
+only what the employer itself sent: rows read and accepted, rows rejected for its own data
+errors with line and rule, repairs made and columns ignored. Match and consent figures are
+the **platform's** (:meth:`IntakeReport.as_json`): shown to an employer per upload they
+would tell it which applicants consented (a one-applicant list is an exact oracle).
 """
 
 from __future__ import annotations
@@ -29,16 +40,18 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from fairfollow.consent import coverage
 from fairfollow.employers.applicant_ids import IdOnlyFile, IdOnlyRow, is_id_only, parse_id_only
-from fairfollow.employers.file import EmployerFile, EmployerRow, parse_employer_bytes
+from fairfollow.employers.encoding import DEFAULT_MAX_BYTES
+from fairfollow.employers.file import EmployerFile, EmployerRow, Repair, parse_employer_bytes
 from fairfollow.employers.matching import MemberIdentity
 from fairfollow.errors import InputError, ProhibitedItemError
 from fairfollow.governance import provision_store, store
 from fairfollow.governance.classification import Classification, MatchedRow, Status, classify
+from fairfollow.governance.intake_report import IntakeReport as IntakeReport
 from fairfollow.governance.keyed_index import RowMatch, keyed_hash, keyed_index, match_row
 from fairfollow.governance.pool_store import (
     MATCHED,
@@ -47,9 +60,11 @@ from fairfollow.governance.pool_store import (
     IntakeRecord,
     PoolOffer,
     QuarantinedLine,
+    employer_id,
     record_intake,
 )
 from fairfollow.governance.provision import Attestation, Confirmation
+from fairfollow.instants import JST
 from fairfollow.keyfile import load_or_create_secret
 from fairfollow.ledger.transaction import Connection, Engine, transaction
 from fairfollow.workspace import Workspace
@@ -58,58 +73,15 @@ INTAKE = "intake"
 KEY_FILE = "intake-match.key"
 COMBINATION_CITATION = "APPI Art. 27(5)(i); PPC FAQ Q7-42"
 POOL_STATUS = {Status.MATCHED: MATCHED, Status.REFUSED: REFUSED, Status.UNMATCHED: UNMATCHED}
+# Columns whose offending value an operator may see in the quarantine; every other cell is
+# kept only as a keyed hash (it identifies, or could identify, an applicant).
+CLEAR_COLUMNS = frozenset({"entry_date", "offer_date", "offer_outcome"})
+QUARANTINE_KIND = "quarantine"
 
 
 def matching_key(keys_dir: Path) -> bytes:
     """The platform's secret for keyed hashes of identifiers (created once, mode 0600)."""
     return load_or_create_secret(keys_dir / KEY_FILE)
-
-
-@dataclass(frozen=True)
-class IntakeReport:
-    intake_id: int
-    confirmation_id: int
-    employer: str
-    season: int
-    file_name: str
-    encoding: str
-    keyed_by: str
-    rows_read: int
-    rows_accepted: int
-    quarantined_by_rule: Mapping[str, int]
-    quarantined_lines: tuple[QuarantinedLine, ...]
-    matched: int
-    unmatched_by_reason: Mapping[str, int]
-    refused_by_reason: Mapping[str, int]
-    offers: int
-    ignored_columns: tuple[str, ...]
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(self.quarantined_by_rule.values())
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "intake_id": self.intake_id,
-            "confirmation_id": self.confirmation_id,
-            "employer": self.employer,
-            "season": self.season,
-            "file": self.file_name,
-            "encoding": self.encoding,
-            "keyed_by": self.keyed_by,
-            "rows_read": self.rows_read,
-            "rows_accepted": self.rows_accepted,
-            "rows_quarantined": self.rows_quarantined,
-            "quarantined_by_rule": dict(self.quarantined_by_rule),
-            "quarantined": [
-                {"line": q.line, "column": q.column, "rule": q.rule} for q in self.quarantined_lines
-            ],
-            "matched": self.matched,
-            "unmatched_by_reason": dict(self.unmatched_by_reason),
-            "refused_by_reason": dict(self.refused_by_reason),
-            "offers_in_pool": self.offers,
-            "ignored_columns": list(self.ignored_columns),
-        }
 
 
 @dataclass(frozen=True)
@@ -121,6 +93,19 @@ class IntakeInputs:
     cookies: Mapping[str, int]  # cookie id → member id (the platform's cookie sync)
     survey_links: Mapping[str, str]  # employer applicant id → cookie id (contractor survey)
     purpose: str  # the purpose whose consent covers combining the list with browsing
+    clients: frozenset[str] | None = None  # employers who may send lists (None: unchecked)
+    seasons: frozenset[int] | None = None  # seasons the workspace holds (None: unchecked)
+    max_bytes: int = DEFAULT_MAX_BYTES  # the intake size cap
+
+    def check(self, employer: str, season: int) -> None:
+        """Refuse a list for an employer or a season this workspace does not know."""
+        if self.seasons is not None and season not in self.seasons:
+            known = ", ".join(str(s) for s in sorted(self.seasons)) or "none"
+            raise InputError(f"season {season} does not exist in this workspace (seasons: {known})")
+        if self.clients is not None and employer not in self.clients:
+            raise InputError(
+                f"employer {employer} is not a client of the platform in this workspace"
+            )
 
 
 def _refusal(
@@ -154,28 +139,56 @@ class EmployerList:
     encoding: str
     keyed_by: str  # "identity" or "applicant_id"
     ignored_columns: tuple[str, ...]
+    repairs: tuple[Repair, ...] = ()
 
     @property
     def quarantined_by_rule(self) -> dict[str, int]:
         return dict(sorted(Counter(q.rule for q in self.quarantined).items()))
 
 
-def read_list(data: bytes, name: str, season: int) -> EmployerList:
-    """Parse either kind of list; ``InputError`` refuses the whole file."""
-    id_only = is_id_only(data, name)
+def read_list(
+    data: bytes,
+    name: str,
+    season: int,
+    key: bytes,
+    *,
+    today: date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> EmployerList:
+    """Parse either kind of list; ``InputError`` refuses the whole file. Quarantined lines
+    keep their cells redacted under ``key`` (:func:`redact`)."""
+    id_only = is_id_only(data, name, max_bytes)
     parsed: IdOnlyFile | EmployerFile = (
-        parse_id_only(data, name) if id_only else parse_employer_bytes(data, name, season=season)
+        parse_id_only(data, name, today=today, max_bytes=max_bytes)
+        if id_only
+        else parse_employer_bytes(data, name, season=season, today=today, max_bytes=max_bytes)
     )
     rows: tuple[EmployerRow | IdOnlyRow, ...] = parsed.rows
     return EmployerList(
         rows=rows,
         quarantined=tuple(
-            QuarantinedLine(r.line, r.column, r.rule, r.cells) for r in parsed.rejected
+            QuarantinedLine(r.line, r.column, r.rule, redact(key, parsed.columns, r.cells))
+            for r in parsed.rejected
         ),
         encoding=parsed.encoding,
         keyed_by="applicant_id" if id_only else "identity",
         ignored_columns=parsed.ignored_columns,
+        repairs=parsed.repairs if isinstance(parsed, EmployerFile) else (),
     )
+
+
+def redact(key: bytes, columns: Sequence[str], cells: Sequence[str]) -> tuple[str, ...]:
+    """A quarantined row as the ledger keeps it: cells of :data:`CLEAR_COLUMNS` as they were
+    (what an operator needs to fix the file), every other cell as ``hmac:`` and its keyed
+    hash (an empty cell stays empty), so that no identifier is stored in clear."""
+    kept: list[str] = []
+    for index, cell in enumerate(cells):
+        column = columns[index] if index < len(columns) else ""
+        if not cell or column in CLEAR_COLUMNS:
+            kept.append(cell)
+        else:
+            kept.append("hmac:" + keyed_hash(key, QUARANTINE_KIND, cell))
+    return tuple(kept)
 
 
 def intake_bytes(
@@ -198,7 +211,15 @@ def intake_bytes(
             "APPI Art. 30(1) requires the provider's identity and how it obtained the data"
         )
     try:
-        listed = read_list(data, name, season)
+        inputs.check(employer, season)
+        listed = read_list(
+            data,
+            name,
+            season,
+            inputs.key,
+            today=at.astimezone(JST).date(),
+            max_bytes=inputs.max_bytes,
+        )
     except InputError as exc:
         _refusal(engine, employer, season, name, exc, at)
         raise
@@ -246,6 +267,7 @@ def intake_bytes(
         refused_by_reason=classification.refused_by_reason,
         offers=len(offers),
         ignored_columns=listed.ignored_columns,
+        repairs=listed.repairs,
     )
 
 
@@ -329,13 +351,22 @@ def read_survey_links(path: Path, company_id: int) -> dict[str, str]:
 
 
 def workspace_inputs(
-    workspace: Workspace, season: int, purpose: str, survey_links: Mapping[str, str] | None = None
+    workspace: Workspace,
+    season: int,
+    purpose: str,
+    survey_links: Mapping[str, str] | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IntakeInputs:
     """Matching inputs from the workspace: its members and cookie sync, and its secret."""
     from fairfollow.employers.offers import member_identities
     from fairfollow.model.feature_source import read_store_table
 
-    members = member_identities(read_store_table(workspace, "members"), season)
+    stored = read_store_table(workspace, "members")
+    members = member_identities(stored, season)
+    seasons = frozenset(int(s) for s in stored.column("season").to_pylist() if s is not None)
+    companies = read_store_table(workspace, "companies").to_pylist()
+    clients = frozenset(employer_id(int(c["company_id"])) for c in companies if c["is_client"])
     links = read_store_table(workspace, "cookie_links").select(["cookie_id", "member_id"])
     cookies = {
         str(c): int(m)
@@ -347,5 +378,12 @@ def workspace_inputs(
         if c is not None and m is not None
     }
     return IntakeInputs(
-        matching_key(workspace.keys_dir), members, cookies, survey_links or {}, purpose
+        matching_key(workspace.keys_dir),
+        members,
+        cookies,
+        survey_links or {},
+        purpose,
+        clients=clients,
+        seasons=seasons,
+        max_bytes=max_bytes,
     )

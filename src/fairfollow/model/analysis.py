@@ -21,6 +21,7 @@ from fairfollow.employers.offers import (
     build_offer_table,
     member_identities,
     parse_season_files,
+    survey_members,
     write_offer_table,
 )
 from fairfollow.errors import ModelError
@@ -80,6 +81,23 @@ class FeatureRun:
     path: Path
 
 
+def _cookie_members(workspace: Workspace) -> dict[str, int]:
+    """The platform's cookie sync: cookie id → member (empty when the store holds none)."""
+    try:
+        links = read_store_table(workspace, "cookie_links").select(["cookie_id", "member_id"])
+    except ModelError:
+        return {}
+    return {
+        str(c): int(m)
+        for c, m in zip(
+            links.column("cookie_id").to_pylist(),
+            links.column("member_id").to_pylist(),
+            strict=True,
+        )
+        if c is not None and m is not None
+    }
+
+
 def build_season_features(
     workspace: Workspace,
     employers_dir: Path,
@@ -93,7 +111,10 @@ def build_season_features(
     """Match the season's employer offers to members, then build and store its features."""
     members = read_store_table(workspace, "members")
     offers = build_offer_table(
-        parse_season_files(employers_dir, season), member_identities(members, season), season
+        parse_season_files(employers_dir, season),
+        member_identities(members, season),
+        season,
+        survey_members(employers_dir, _cookie_members(workspace)),
     )
     write_offer_table(offers, offers_path(workspace, season))
     if backend is None:

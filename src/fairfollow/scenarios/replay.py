@@ -27,6 +27,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from fairfollow.consent.ingest import ingest_consent_logs
+from fairfollow.errors import InputError
 from fairfollow.governance import authority, examples
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.accounts import Principal, Role
@@ -49,6 +50,18 @@ OWNER = "yield-forecast-owner"
 PRIVACY_OFFICER = "privacy-officer"
 REVIEWERS = ("reviewer-student-voice", "reviewer-legal")
 Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RefusedList:
+    """An employer whose list intake refused: one refused employer, not an abort."""
+
+    employer: str
+    reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"employer": self.employer, "released": False, "reason": "list_refused",
+                "list_refused": self.reason}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,7 @@ class ReplayReport:
     individual_release: ReleaseOutcome
     forecasts: tuple[EmployerForecast, ...]
     checks: dict[str, object] = field(default_factory=dict)
+    refused_lists: tuple[RefusedList, ...] = ()
 
     @property
     def excluded_member_ids(self) -> tuple[int, ...]:
@@ -120,6 +134,7 @@ class ReplayReport:
                 "decision_id": individual.decision_id,
             },
             "forecasts": [f.as_json() for f in self.forecasts],
+            "refused_lists": [r.as_json() for r in self.refused_lists],
             "excluded_member_ids": list(self.excluded_member_ids),
             "checks": self.checks,
         }
@@ -241,16 +256,21 @@ def replay(
         links_path = season_dir / "employers" / "survey_links.csv"
         members = workspace_inputs(workspace, season, examples.FORECAST_PURPOSE_KEY)
         forecasts = []
+        refused: list[RefusedList] = []
         for company, name in clients:
             employer = employer_id(company)
             step(f"intake and release {employer}")
             path = season_dir / "employers" / f"season={season}" / f"E{company:04d}.csv"
             links = read_survey_links(links_path, company) if links_path.exists() else {}
             inputs = replace(members, survey_links=links)
-            taken = intake_bytes(
-                engine, employer, season, path.read_bytes(), path.name, _attestation(name),
-                inputs, at=at, actor="replay",
-            )  # fmt: skip
+            try:
+                taken = intake_bytes(
+                    engine, employer, season, path.read_bytes(), path.name, _attestation(name),
+                    inputs, at=at, actor="replay",
+                )  # fmt: skip
+            except InputError as exc:  # recorded as a refusal decision by intake itself
+                refused.append(RefusedList(employer, str(exc)))
+                continue
             outcome = release_forecast(
                 engine,
                 ReleaseRequest(employer, examples.YIELD_FORECAST_ID, season, at, epsilon),
@@ -264,7 +284,9 @@ def replay(
             )
     finally:
         engine.dispose()
-    report = ReplayReport(workspace.root, submission, individual, tuple(forecasts))
+    report = ReplayReport(
+        workspace.root, submission, individual, tuple(forecasts), refused_lists=tuple(refused)
+    )
     return replace(report, checks=_checks(report))
 
 
@@ -283,7 +305,8 @@ def _checks(report: ReplayReport) -> dict[str, object]:
     return {
         "service_2019_denied": report.service_2019.decision.outcome.value == "deny",
         "individual_release_refused": not report.individual_release.released,
-        "employers": len(report.forecasts),
+        "employers": len(report.forecasts) + len(report.refused_lists),
+        "lists_refused": len(report.refused_lists),
         "released": len(released),
         "refused": {
             reason: sum(1 for f in report.forecasts if f.outcome.reason == reason)
