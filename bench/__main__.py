@@ -78,7 +78,7 @@ def main() -> int:
     console.print(f"[bold]FairFollow benchmarks[/] on {machine()}; {students:,} students")
     figures: list[Figure] = []
     failures: list[str] = []
-    if not only or "simulate" in only or any(m != "log" for m in only):
+    if not only or "simulate" in only or any(m not in ("log", "cli") for m in only):
         season, simulated = simulate_season(students)
         figures += simulated
         os.environ["FAIRFOLLOW_BENCH_SEASON"] = str(season)

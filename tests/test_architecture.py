@@ -21,7 +21,15 @@ PACKAGE = Path(os.environ.get("FAIRFOLLOW_ARCH_ROOT", Path(__file__).parents[1] 
 )
 
 # Foundation modules live at the top of the package; everything else lives one level down.
-FOUNDATION = {"errors", "settings", "workspace", "instants", "canonical_json", "keyfile"}
+FOUNDATION = {
+    "errors",
+    "settings",
+    "workspace",
+    "instants",
+    "canonical_json",
+    "keyfile",
+    "csv_export",
+}
 
 # A package may import only packages of a strictly lower tier (and itself).
 TIERS: dict[str, int] = {

@@ -37,3 +37,8 @@ class Settings(BaseSettings):
         "outside the ledger and the workspace: `log audit` and `log verify` check against it, "
         "so a replaced key file that re-signed every checkpoint is caught.",
     )
+    intake_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1,
+        description="Largest employer list `intake` accepts, in bytes (a larger one is refused).",
+    )

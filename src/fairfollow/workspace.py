@@ -1,17 +1,72 @@
-"""The workspace: one directory that holds the analytics store, the ledger and the keys."""
+"""The workspace: one directory that holds the analytics store, the ledger and the keys.
+
+A workspace built from a simulated season remembers it (``season.json``: the season
+directory and each season's forecast instant, from the season's own ``manifest.json``), so
+that commands default to the season's clock and files rather than to today's
+(:class:`SeasonOrigin`). On live data there is no origin and the default instant is now.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fairfollow.errors import ConfigError
-from fairfollow.settings import Settings
+from fairfollow.instants import parse_instant
+
+ORIGIN_FILE = "season.json"
+
+
+@dataclass(frozen=True)
+class SeasonOrigin:
+    """The simulated season a workspace was built from, and its clock."""
+
+    season_dir: Path
+    forecast_at: dict[int, datetime]  # each season's forecast instant
+
+    @property
+    def current_season(self) -> int:
+        return max(self.forecast_at)
+
+    def instant(self, season: int | None = None) -> datetime:
+        """The forecast instant of ``season`` (default: the current season)."""
+        return self.forecast_at.get(
+            self.current_season if season is None else season,
+            self.forecast_at[self.current_season],
+        )
+
+    @property
+    def employers_dir(self) -> Path:
+        return self.season_dir / "employers"
+
+    @property
+    def truth_offers(self) -> Path:
+        return self.season_dir / "truth" / "offers.parquet"
+
+    @classmethod
+    def of_season(cls, season_dir: Path) -> SeasonOrigin | None:
+        """The origin a season directory describes (None without a ``manifest.json``)."""
+        manifest = season_dir / "manifest.json"
+        if not manifest.is_file():
+            return None
+        entries = json.loads(manifest.read_text(encoding="utf-8")).get("seasons", [])
+        return cls(
+            season_dir.resolve(),
+            {int(e["season"]): parse_instant(e["forecast_date"], "forecast_date") for e in entries},
+        )
+
+
+if TYPE_CHECKING:
+    from fairfollow.settings import Settings
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """Paths inside a workspace directory. Creating it is explicit (:meth:`ensure`)."""
+    """Paths inside a workspace directory. Opening it (:meth:`open`) requires it to exist;
+    creating it is explicit (:meth:`ensure`), done only by the commands that make one."""
 
     root: Path
     ledger_url_override: str | None = None
@@ -60,6 +115,45 @@ class Workspace:
     def creates_ledger(self) -> bool:
         """Whether opening the ledger now would create it (the embedded file is not there yet)."""
         return self.ledger_url_override is None and not (self.root / "ledger.sqlite").exists()
+
+    def origin(self) -> SeasonOrigin | None:
+        """The season this workspace was built from, if it was built from one."""
+        path = self.root / ORIGIN_FILE
+        if not path.is_file():
+            return None
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        return SeasonOrigin(
+            Path(recorded["season_dir"]),
+            {int(k): parse_instant(v, "forecast_at") for k, v in recorded["forecast_at"].items()},
+        )
+
+    def record_origin(self, season_dir: Path) -> SeasonOrigin | None:
+        """Remember the season this workspace is built from (nothing for a non-season dir)."""
+        found = SeasonOrigin.of_season(season_dir)
+        if found is not None:
+            body = {
+                "season_dir": str(found.season_dir),
+                "forecast_at": {str(k): v.isoformat() for k, v in found.forecast_at.items()},
+            }
+            (self.root / ORIGIN_FILE).write_text(json.dumps(body, indent=2), encoding="utf-8")
+        return found
+
+    def exists(self) -> bool:
+        """Whether a workspace was made here: a directory with its keys, store or ledger."""
+        return self.root.is_dir() and any(
+            path.exists()
+            for path in (self.keys_dir, self.analytics_dir, self.root / "ledger.sqlite")
+        )
+
+    def open(self) -> Workspace:
+        """This workspace, which must exist: a mistyped path is an error, never a new
+        empty workspace that then passes every audit."""
+        if not self.exists():
+            raise ConfigError(
+                f"no workspace at {self.root} (make one with `fairfollow ingest`, `demo`, "
+                "`replay --out` or `db upgrade`)"
+            )
+        return self
 
     def ensure(self) -> Workspace:
         """Create the directory tree; fail with a clear message if the path is unusable."""

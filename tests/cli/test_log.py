@@ -195,3 +195,23 @@ def test_witness_file_pinned_key_and_audit_through_the_cli(
     )
     monkeypatch.setenv("FAIRFOLLOW_LOG_PUBLIC_KEY", generate_signer("other/log").verifier.encode())
     assert _run(workspace, "verify")[0] == 1  # the pinned key is not the workspace's
+
+
+def test_verify_and_audit_never_pass_on_a_missing_or_empty_log(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "ws").ensure()
+    for command in ("verify", "audit"):  # no ledger at all (or a deleted one): a failure
+        result = runner.invoke(app, ["-w", str(workspace.root), "log", command])
+        assert result.exit_code == 2 and "no ledger" in result.output
+    assert workspace.creates_ledger()  # asking did not recreate it
+    create_ledger(workspace.ledger_url).dispose()
+    for command in ("verify", "audit"):
+        result = runner.invoke(app, ["-w", str(workspace.root), "log", command])
+        assert result.exit_code == 2 and "the log is empty" in result.output
+        allowed = runner.invoke(app, ["-w", str(workspace.root), "log", command, "--allow-empty"])
+        assert allowed.exit_code == 0, allowed.output
+
+
+def test_verify_on_a_mistyped_workspace_creates_nothing(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["log", "verify", "-w", str(tmp_path / "typo")])
+    assert result.exit_code == 2 and "no workspace at" in result.output
+    assert not (tmp_path / "typo").exists()

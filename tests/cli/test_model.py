@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -71,10 +69,3 @@ def test_the_season_defaults_are_the_models() -> None:
 
     assert cli_model.TRAINING_SEASON == analysis.TRAINING_SEASON
     assert cli_model.CURRENT_SEASON == analysis.CURRENT_SEASON
-
-
-def test_the_command_line_starts_without_the_analysis_stack() -> None:
-    code = "import sys, fairfollow.cli.app; print(*sorted({m.split('.')[0] for m in sys.modules}))"
-    run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    heavy = {"sklearn", "lightgbm", "fairlearn", "ibis", "pyspark", "matplotlib", "scipy"}
-    assert not heavy & set(run.stdout.split())

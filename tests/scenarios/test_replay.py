@@ -142,6 +142,7 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
             *attest,
             *at,
             "--json",
+            "--internal",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -12,16 +12,18 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli.context import account_of, ledger_of, workspace_of
-from fairfollow.cli.policy import ledger_tx, parse_at, render_decision
+from fairfollow.cli.context import account_of, instant_of, ledger_of, workspace_of
+from fairfollow.cli.policy import ledger_tx, render_decision
 from fairfollow.cli.terminal import console, err_console, print_json, progress, table
 from fairfollow.consent import receipt_book
 from fairfollow.consent.coverage import CoverageReport, coverage, write_ids
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.consent.validity import REASON_INFO, Reason
+from fairfollow.errors import InputError
 from fairfollow.governance import authority
 from fairfollow.scenarios.consent_demo import ConsentDemo, consent_demo
+from fairfollow.workspace import SeasonOrigin
 
 consent_app = typer.Typer(help="Consent ledger: ingest, coverage, receipts.")
 
@@ -66,7 +68,9 @@ def render_ingest(summary: ConsentIngestSummary) -> None:
 @consent_app.command("ingest")
 def ingest_command(ctx: typer.Context, season_dir: Path, as_json: JsonFlag = False) -> None:
     """Load a season's policies, screens, deployments and consent events (idempotent)."""
-    engine = ledger_of(ctx)
+    if not season_dir.is_dir():
+        raise InputError(f"no season directory at {season_dir}")
+    engine = ledger_of(ctx, create=True)
     try:
         with progress(quiet=as_json) as bar:
             bar.add_task("consent ledger ingest", total=None)
@@ -119,7 +123,14 @@ def render_coverage(report: CoverageReport) -> None:
 def coverage_command(
     ctx: typer.Context,
     purpose: Annotated[str, typer.Option("--purpose", help="Purpose key.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="Instant, ISO 8601 with offset.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Instant, ISO 8601 with offset (default: the season's forecast instant on a "
+            "workspace built from a season, else now).",
+        ),
+    ] = None,
     ids_out: Annotated[
         Path | None,
         typer.Option("--ids-out", help="Write member_id,reason of members lacking consent."),
@@ -127,9 +138,10 @@ def coverage_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Who has valid consent for PURPOSE at an instant, who does not and why."""
+    when = instant_of(ctx, as_of, option="--as-of")
     with ledger_tx(ctx) as conn, progress(quiet=as_json) as bar:
         bar.add_task(f"evaluating {purpose}", total=None)
-        report = coverage(conn, purpose, parse_at(as_of))
+        report = coverage(conn, purpose, when)
     written = write_ids(report, ids_out) if ids_out else None
     if as_json:
         inline = ids_out is None and len(report.lacking) <= INLINE_IDS
@@ -238,9 +250,12 @@ def render_demo(demo: ConsentDemo) -> None:
 @consent_app.command("demo")
 def demo_command(ctx: typer.Context, season_dir: Path) -> None:
     """Ingest a simulated season, report forecast-purpose coverage, try a lagging rollout."""
-    engine = ledger_of(ctx)
-    try:
-        demo = consent_demo(engine, season_dir, now=datetime.now(UTC))
+    origin = SeasonOrigin.of_season(season_dir)
+    if origin is None:
+        raise InputError(f"no simulated season at {season_dir} (no manifest.json)")
+    engine = ledger_of(ctx, create=True)
+    try:  # the season's clock: a revision drafted "today" would lie inside a 2019 season
+        demo = consent_demo(engine, season_dir, now=origin.instant())
     finally:
         engine.dispose()
     render_demo(demo)

@@ -1,36 +1,93 @@
 """What every command gets from the root options: the workspace and its ledger.
 
 Command modules import these; :mod:`fairfollow.cli.app` imports the command modules, never
-the other way round.
+the other way round. A workspace is **opened, never invented**: only the commands that make
+one (``ingest``, ``demo``, ``replay``, ``db upgrade``; ``simulate`` needs none) call
+:func:`new_workspace_of`; every other command fails with "no workspace at PATH" (exit 2).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from fairfollow.governance import authority
-from fairfollow.governance.accounts import Principal
-from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.ledger.transaction import Engine
-from fairfollow.settings import Settings
-from fairfollow.workspace import Workspace
+from fairfollow.cli.terminal import err_console
+from fairfollow.errors import InputError
+from fairfollow.workspace import SeasonOrigin, Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.governance.accounts import Principal
+    from fairfollow.ledger.transaction import Engine
+
+
+@dataclass(frozen=True)
+class RootOptions:
+    """The root options as given; settings are read only when a command needs them."""
+
+    workspace: Path | None = None
+
+
+def _chosen(ctx: typer.Context) -> Workspace:
+    from fairfollow.settings import Settings
+
+    found = ctx.find_root().obj
+    if isinstance(found, Workspace):
+        return found
+    if not isinstance(found, RootOptions):
+        raise typer.BadParameter("workspace not initialised")
+    settings = Settings() if found.workspace is None else Settings(home=found.workspace)
+    return Workspace.from_settings(settings)
 
 
 def workspace_of(ctx: typer.Context) -> Workspace:
-    """The workspace chosen by the root options, created on first use."""
-    found = ctx.find_root().obj
-    if not isinstance(found, Workspace):
-        raise typer.BadParameter("workspace not initialised")
-    return found.ensure()
+    """The workspace chosen by the root options; it must exist."""
+    return _chosen(ctx).open()
 
 
-def ledger_of(ctx: typer.Context) -> Engine:
-    """The chosen workspace's ledger (created, at the current schema, with a new workspace)."""
-    return workspace_ledger(workspace_of(ctx))
+def new_workspace_of(ctx: typer.Context) -> Workspace:
+    """The chosen workspace, created if absent (for the commands that make one)."""
+    return _chosen(ctx).ensure()
+
+
+def instant_of(
+    ctx: typer.Context, given: str | None, *, season: int | None = None, option: str = "--at"
+) -> datetime:
+    """``given`` parsed (:func:`fairfollow.instants.parse_instant`: one parser, one message),
+    else the season's forecast instant on a workspace built from a season (said on stderr),
+    else now (live data)."""
+    from fairfollow.instants import in_jst, parse_instant
+
+    if given is not None:
+        return parse_instant(given, option)
+    origin = workspace_of(ctx).origin()
+    if origin is None:
+        return datetime.now(UTC)
+    at = origin.instant(season)
+    err_console.print(
+        f"{option} not given: the season's forecast instant, {in_jst(at)}", soft_wrap=True
+    )
+    return at
+
+
+def origin_of(ctx: typer.Context, option: str) -> SeasonOrigin:
+    """The season the workspace was built from, for an option it lets default."""
+    origin = workspace_of(ctx).origin()
+    if origin is None:
+        raise InputError(f"{option} is required: this workspace was not built from a season")
+    return origin
+
+
+def ledger_of(ctx: typer.Context, *, create: bool = False) -> Engine:
+    """The chosen workspace's ledger (created, at the current schema, with a new workspace;
+    the workspace itself only by a command that makes one, ``create``)."""
+    from fairfollow.ledger.engine import workspace_ledger
+
+    return workspace_ledger(new_workspace_of(ctx) if create else workspace_of(ctx))
 
 
 SESSION_FILE = "account.token"
@@ -58,6 +115,8 @@ def clear_session(workspace: Workspace) -> None:
 
 def token_of(ctx: typer.Context) -> str | None:
     """``FAIRFOLLOW_TOKEN`` if set, else the token ``account login`` saved in the workspace."""
+    from fairfollow.settings import Settings
+
     token = Settings().token
     if token is not None and token.get_secret_value().strip():
         return token.get_secret_value().strip()
@@ -68,4 +127,6 @@ def token_of(ctx: typer.Context) -> str | None:
 def account_of(ctx: typer.Context, engine: Engine) -> Principal:
     """The account of the session's token (refused when missing, unknown, expired or
     revoked). Staff commands act as this account, never as a typed name."""
+    from fairfollow.governance import authority
+
     return authority.authenticate(engine, token_of(ctx), datetime.now(UTC))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fairfollow.cli.account import new_account
-from fairfollow.cli.context import workspace_of
+from fairfollow.cli.context import new_workspace_of, workspace_of
 from fairfollow.cli.terminal import console, print_json
 from fairfollow.governance import authority
 from fairfollow.ledger.engine import applied_heads, create_ledger, schema_heads
@@ -28,7 +28,7 @@ def upgrade_command(
     """Create the ledger, or bring its schema to this version (every Alembic head). A ledger
     without an administrator gets its bootstrap administrator, whose one-time secret is
     printed once."""
-    workspace = workspace_of(ctx)
+    workspace = new_workspace_of(ctx)
     engine = create_ledger(workspace.ledger_url)
     try:
         heads = sorted(applied_heads(engine))

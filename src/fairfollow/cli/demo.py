@@ -13,12 +13,13 @@ import typer
 
 from fairfollow.cli.consent import render_demo
 from fairfollow.cli.consent import render_ingest as render_consent_ingest
-from fairfollow.cli.context import workspace_of
+from fairfollow.cli.context import new_workspace_of
 from fairfollow.cli.log import publish_receipt
 from fairfollow.cli.season import parse_defects, render_simulation
 from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.consent.coverage import coverage
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
+from fairfollow.errors import InputError
 from fairfollow.events import store as event_store
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import reading, transaction
@@ -120,6 +121,7 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
     render_simulation(result)
     console.rule("[bold]2. Ingest the raw logs (analytics store and consent ledger)")
     report = ingest_season(workspace, config.out, now=now)
+    workspace.record_origin(config.out)
     render_ingest(report)
     render_store(workspace)
     console.rule("[bold]Consent coverage for the forecast purpose, and the activation gate")
@@ -160,7 +162,11 @@ def ingest_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Load a season's raw logs into the workspace (validated, quarantined, idempotent)."""
-    report = ingest_season(workspace_of(ctx), season_dir, now=datetime.now(UTC), quiet=as_json)
+    if not season_dir.is_dir():
+        raise InputError(f"no season directory at {season_dir}")
+    workspace = new_workspace_of(ctx)
+    report = ingest_season(workspace, season_dir, now=datetime.now(UTC), quiet=as_json)
+    workspace.record_origin(season_dir)
     if as_json:
         print_json(report.as_json())
     else:
@@ -174,7 +180,7 @@ def demo_command(
     defects: Annotated[str, typer.Option(help="Defects of the 2019 case to switch on.")] = "a,b,c",
 ) -> None:
     """The main job on the embedded default: simulate → ingest → summaries."""
-    workspace = workspace_of(ctx)
+    workspace = new_workspace_of(ctx)
     season_dir = workspace.root / "demo-season"
     shutil.rmtree(season_dir, ignore_errors=True)
     config = SimulationConfig(

@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairfollow.cli import governance_tables as render
-from fairfollow.cli.context import account_of, workspace_of
+from fairfollow.cli.context import account_of, instant_of, new_workspace_of, workspace_of
 from fairfollow.cli.terminal import console, print_json, progress
+from fairfollow.errors import InputError
 from fairfollow.governance import authority
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.accounts import Role
 from fairfollow.governance.pool_store import parse_employer
 from fairfollow.governance.provision import Attestation
+from fairfollow.instants import parse_instant
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -32,11 +35,11 @@ if TYPE_CHECKING:
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 At = Annotated[
-    datetime | None,
+    str | None,
     typer.Option(
         "--at",
-        formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"],
-        help="Instant of the action (default: now), e.g. 2019-07-15T00:00+09:00.",
+        help="Instant of the action, ISO 8601 with offset, e.g. 2019-07-15T00:00+09:00 "
+        "(default: the season's forecast instant on a workspace built from a season, else now).",
     ),
 ]
 Season = Annotated[int, typer.Option(help="Hiring season (class graduating in spring).")]
@@ -61,8 +64,8 @@ def register(app: typer.Typer) -> None:
     app.command("replay")(replay_command)
 
 
-def _now(at: datetime | None) -> datetime:
-    return at if at is not None else datetime.now(UTC)
+def _now(at: str | None) -> datetime:
+    return parse_instant(at, "--at") if at is not None else datetime.now(UTC)
 
 
 @contextmanager
@@ -213,8 +216,16 @@ def intake_command(
     actor: Annotated[str, typer.Option(help="Who uploads.")] = "intake",
     at: At = None,
     as_json: JsonFlag = False,
+    internal: Annotated[
+        bool,
+        typer.Option(
+            "--internal",
+            help="The platform's view: match and consent figures (never shown to the employer).",
+        ),
+    ] = False,
 ) -> None:
     """Take in an employer's applicant/offer list (UTF-8 or Shift_JIS) with its attestation."""
+    from fairfollow.employers.file import read_upload
     from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
     from fairfollow.governance.intake import intake_bytes, read_survey_links, workspace_inputs
 
@@ -222,14 +233,16 @@ def intake_command(
     attestation = Attestation(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
+    cap = Settings().intake_max_bytes
+    data = read_upload(file, cap)
     with _ledger(ctx) as (workspace, engine):
         survey = read_survey_links(links, int(name[1:])) if links else {}
-        inputs = workspace_inputs(workspace, season, FORECAST_PURPOSE_KEY, survey)
+        inputs = workspace_inputs(workspace, season, FORECAST_PURPOSE_KEY, survey, max_bytes=cap)
+        when = instant_of(ctx, at, season=season)
         report = intake_bytes(
-            engine, name, season, file.read_bytes(), file.name, attestation, inputs,
-            at=_now(at), actor=actor,
-        )  # fmt: skip
-    render.intake(report, as_json)
+            engine, name, season, data, file.name, attestation, inputs, at=when, actor=actor
+        )
+    render.intake(report, as_json, internal=internal)
 
 
 @release_app.command("forecast")
@@ -259,7 +272,8 @@ def release_forecast_command(
         if internal:  # the platform's record holds exact figures: analyst or privacy officer
             account_of(ctx, engine).require_for("release.internal")
         source = model_scores(workspace, season, training_season)
-        request = ReleaseRequest(parse_employer(employer), service, season, _now(at), epsilon)
+        when = instant_of(ctx, at, season=season)
+        request = ReleaseRequest(parse_employer(employer), service, season, when, epsilon)
         outcome = release_forecast(
             engine, request, source, signer=load_or_create_log_signer(workspace.keys_dir)
         )
@@ -365,16 +379,24 @@ def replay_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Replay the 2019 case on a simulated season, end to end, in a fresh workspace."""
+    import shutil
+
     from fairfollow.scenarios.replay import replay
 
-    target = out or render.fresh_dir(workspace_of(ctx).reports_dir / "replays")
+    if not (season_dir / "manifest.json").is_file():
+        raise InputError(f"no simulated season at {season_dir} (no manifest.json)")
+    target = out or render.fresh_dir(new_workspace_of(ctx).reports_dir / "replays")
     if target.exists() and any(target.iterdir()):
-        raise typer.BadParameter(f"{target} is not empty: the replay needs a fresh workspace")
-    with progress(quiet=as_json) as bar:
-        task = bar.add_task("replay", total=None)
-        report = replay(
-            season_dir, Workspace(target), on_step=lambda s: bar.update(task, description=s)
-        )
+        raise InputError(f"{target} is not empty: the replay needs a fresh workspace")
+    try:
+        with progress(quiet=as_json) as bar:
+            task = bar.add_task("replay", total=None)
+            report = replay(
+                season_dir, Workspace(target), on_step=lambda s: bar.update(task, description=s)
+            )
+    except BaseException:  # nothing half-built is left behind
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     render.replay(report, as_json)
     checks = report.checks
     if not (checks["service_2019_denied"] and checks["all_lacking_consent_excluded"]):

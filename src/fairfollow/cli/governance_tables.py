@@ -118,26 +118,42 @@ def rules(as_json: bool) -> None:
         print(render_markdown(RULES), end="")
 
 
-def intake(report: IntakeReport, as_json: bool) -> None:
+def intake(report: IntakeReport, as_json: bool, *, internal: bool = False) -> None:
+    """By default the employer's view (what it sent); match figures only with ``internal``."""
     if as_json:
-        print_json(report.as_json())
+        print_json(report.as_json() if internal else report.employer_view())
         return
+    rows: list[tuple[str, int]] = [
+        ("read", report.rows_read),
+        ("accepted", report.rows_accepted),
+        ("quarantined", report.rows_quarantined),
+        *((f"repaired: {k}", v) for k, v in report.repairs_by_kind.items()),
+    ]
+    if internal:
+        rows += [
+            ("matched", report.matched),
+            *((f"refused: {k}", v) for k, v in report.refused_by_reason.items()),
+            *((f"unmatched: {k}", v) for k, v in report.unmatched_by_reason.items()),
+            ("offers in pool", report.offers),
+        ]
     console.print(
         table(
             f"Intake {report.intake_id}: {report.file_name} ({report.encoding}, keyed by "
             f"{report.keyed_by}) → {report.employer}, season {report.season}",
             ["what", "rows"],
-            [
-                ("read", report.rows_read),
-                ("accepted", report.rows_accepted),
-                ("quarantined", report.rows_quarantined),
-                ("matched", report.matched),
-                *((f"refused: {k}", v) for k, v in report.refused_by_reason.items()),
-                *((f"unmatched: {k}", v) for k, v in report.unmatched_by_reason.items()),
-                ("offers in pool", report.offers),
-            ],
+            rows,
         )
     )
+    if report.ignored_columns:
+        console.print(f"ignored columns: {', '.join(report.ignored_columns)}", soft_wrap=True)
+    if report.repairs:
+        console.print(
+            table(
+                "Repaired cells (the row was accepted)",
+                ["line", "column", "repair"],
+                [(r.line, r.column, r.kind) for r in report.repairs],
+            )
+        )
     if report.quarantined_lines:
         console.print(
             table(

@@ -12,40 +12,42 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fairfollow.cli.context import workspace_of
 from fairfollow.cli.terminal import console, print_json, progress, table
-from fairfollow.errors import TransparencyLogError
-from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
-from fairfollow.settings import Settings
-from fairfollow.tlog import store as log_store
-from fairfollow.tlog.audit import AuditReport, audit_log, verify_log
-from fairfollow.tlog.checkpoint_file import append_notes, read_notes
-from fairfollow.tlog.cosignature import parse_cosigner_key
-from fairfollow.tlog.keys import (
-    NoteSigner,
-    NoteVerifier,
-    load_or_create_log_signer,
-    parse_verifier_key,
-)
-from fairfollow.tlog.receipt import (
-    FILE_SUFFIX,
-    LogReceiptCheck,
-    Receipt,
-    issue_receipt,
-    verify_receipt,
-)
-from fairfollow.tlog.spending import SpendingFinding, Spent, spending_findings, spent_from_leaves
-from fairfollow.tlog.witness import Witness, send_checkpoints
+from fairfollow.errors import ConfigError, TransparencyLogError
 from fairfollow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.ledger.transaction import Connection, Engine
+    from fairfollow.tlog.audit import AuditReport
+    from fairfollow.tlog.keys import NoteSigner, NoteVerifier
+    from fairfollow.tlog.receipt import LogReceiptCheck, Receipt
+    from fairfollow.tlog.spending import SpendingFinding
 
 log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+AllowEmpty = Annotated[
+    bool,
+    typer.Option("--allow-empty", help="Pass on an empty log (by default an empty log fails)."),
+]
+
+
+def _nothing_to_check(workspace: Workspace) -> None:
+    """An audit never passes on a log that is not there: a missing ledger always fails."""
+    if workspace.creates_ledger():
+        raise ConfigError(f"no ledger in {workspace.root}: there is no log to check")
+
+
+def _refuse_empty(size: int, allow_empty: bool) -> None:
+    if size == 0 and not allow_empty:
+        raise TransparencyLogError(
+            "the log is empty: nothing to verify (pass --allow-empty if that is expected)"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -58,6 +60,9 @@ def _b64(value: bytes) -> str:
 
 @contextmanager
 def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, NoteSigner]]:
+    from fairfollow.ledger.engine import workspace_ledger
+    from fairfollow.tlog.keys import load_or_create_log_signer
+
     workspace = workspace_of(ctx)
     engine = workspace_ledger(workspace)
     try:
@@ -69,6 +74,9 @@ def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, NoteSigner]
 @log_app.command("checkpoint")
 def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Sign the current tree head (or reuse the latest if nothing was appended) and print it."""
+    from fairfollow.ledger.transaction import transaction
+    from fairfollow.tlog import store as log_store
+
     with _ledger(ctx) as (workspace, engine, signer), transaction(engine, "checkpoint") as conn:
         stored = log_store.issue_checkpoint(conn, signer, datetime.now(UTC))
         _mirror(workspace, conn)
@@ -88,12 +96,18 @@ def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 def _mirror(workspace: Workspace, conn: Connection) -> None:
     """Copy every signed checkpoint to the plain file outside the database."""
+    from fairfollow.tlog import store as log_store
+    from fairfollow.tlog.checkpoint_file import append_notes
+
     append_notes(workspace.checkpoint_file, [c.note for c in log_store.list_checkpoints(conn)])
 
 
 def _log_key(signer: NoteSigner) -> NoteVerifier:
     """The log's key as pinned in settings (FAIRFOLLOW_LOG_PUBLIC_KEY), else the
     workspace's own; a pinned key makes a replaced key file fail every check."""
+    from fairfollow.settings import Settings
+    from fairfollow.tlog.keys import parse_verifier_key
+
     pinned = Settings().log_public_key
     return signer.verifier if not pinned else parse_verifier_key(_verifier_text(pinned))
 
@@ -106,6 +120,9 @@ def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = F
     """Act as a witness with its own store: check every new checkpoint against the last one
     it cosigned (consistency, no truncation, no split view, the key it pinned) and cosign
     it (C2SP tlog-cosignature); exit 1 with the reason when it refuses."""
+    from fairfollow.ledger.transaction import transaction
+    from fairfollow.tlog.witness import Witness, send_checkpoints
+
     witness = Witness(store)
     try:
         with _ledger(ctx) as (workspace, engine, signer), transaction(engine, "witness") as conn:
@@ -134,12 +151,16 @@ def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = F
 @log_app.command("witness-key")
 def witness_key_command(store: WitnessDir) -> None:
     """Print the witness's public cosigner key (<name>+<key id>+<base64 0x04||key>)."""
+    from fairfollow.tlog.witness import Witness
+
     print(Witness(store).signer.verifier.encode())
 
 
 @log_app.command("export-key")
 def export_key_command(ctx: typer.Context) -> None:
     """Print the log's public verifier key (<name>+<key id>+<base64 key>)."""
+    from fairfollow.tlog.keys import load_or_create_log_signer
+
     print(load_or_create_log_signer(workspace_of(ctx).keys_dir).verifier.encode())
 
 
@@ -149,9 +170,13 @@ def receipt_command(
     index: Annotated[int | None, typer.Option(help="Leaf index.")] = None,
     ref: Annotated[str | None, typer.Option(help="Ref of the logged record instead.")] = None,
     kind: Annotated[str, typer.Option(help="Kind of the record named by --ref.")] = "release",
-    out: Annotated[Path | None, typer.Option(help=f"Write here (*{FILE_SUFFIX}).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write here (*.tlog-proof).")] = None,
 ) -> None:
     """Issue the receipt of one leaf: proof, signed checkpoint and the leaf itself."""
+    from fairfollow.ledger.transaction import transaction
+    from fairfollow.tlog import store as log_store
+    from fairfollow.tlog.receipt import issue_receipt
+
     with _ledger(ctx) as (_, engine, signer), transaction(engine, "receipt") as conn:
         if index is None:
             found = log_store.find_leaf(conn, kind, ref) if ref else None
@@ -207,6 +232,10 @@ def verify_receipt_command(
 ) -> None:
     """Verify a receipt offline with only the file and the log's public key (and, with
     --witness-key, the cosignature of each witness named)."""
+    from fairfollow.tlog.cosignature import parse_cosigner_key
+    from fairfollow.tlog.keys import parse_verifier_key
+    from fairfollow.tlog.receipt import verify_receipt
+
     witnesses = [parse_cosigner_key(_verifier_text(k)) for k in witness_key or []]
     check = verify_receipt(
         file.read_text(encoding="utf-8"),
@@ -220,10 +249,18 @@ def verify_receipt_command(
 
 
 @log_app.command("verify")
-def verify_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+def verify_command(
+    ctx: typer.Context, as_json: JsonFlag = False, allow_empty: AllowEmpty = False
+) -> None:
     """Recompute every checkpoint from the leaves; check consecutive ones are consistent."""
+    from fairfollow.ledger.transaction import reading
+    from fairfollow.tlog import store as log_store
+    from fairfollow.tlog.audit import verify_log
+
+    _nothing_to_check(workspace_of(ctx))
     with _ledger(ctx) as (_, engine, signer), reading(engine, "verify") as conn:
         total = log_store.tree_size(conn)
+        _refuse_empty(total, allow_empty)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
             result = verify_log(conn, _log_key(signer), lambda n: bar.update(task, completed=n))
@@ -304,11 +341,20 @@ def audit_command(
         Path | None, typer.Option(help="A witness's store: hold the log to what it cosigned.")
     ] = None,
     as_json: JsonFlag = False,
+    allow_empty: AllowEmpty = False,
 ) -> None:
     """Report every modified, deleted, reordered or inserted leaf with its index; against
     the plain checkpoint file and (--witness DIR) a witness, also truncation, deleted
     checkpoints, a replaced key and a split view."""
+    from fairfollow.ledger.transaction import reading
+    from fairfollow.tlog import store as log_store
+    from fairfollow.tlog.audit import audit_log
+    from fairfollow.tlog.checkpoint_file import read_notes
+    from fairfollow.tlog.witness import Witness
+
+    _nothing_to_check(workspace_of(ctx))
     with _ledger(ctx) as (workspace, engine, signer), reading(engine, "audit") as conn:
+        _refuse_empty(log_store.tree_size(conn), allow_empty)
         key = _log_key(signer)
         witnessed = None
         if witness is not None:
@@ -336,6 +382,8 @@ def audit_command(
 def _spending(conn: Connection) -> list[SpendingFinding]:
     """The ledger's ε odometer against the ε the release leaves record."""
     from fairfollow.release.budget_store import budgets_of
+    from fairfollow.tlog import store as log_store
+    from fairfollow.tlog.spending import Spent, spending_findings, spent_from_leaves
 
     logged = spent_from_leaves(leaf.content for leaf in log_store.iter_leaves(conn))
     ledger = {(b.employer, b.season): Spent(b.spent, b.releases) for b in budgets_of(conn)}
@@ -349,6 +397,9 @@ def prove_command(
     size: Annotated[int | None, typer.Option(help="Tree size; default the current.")] = None,
 ) -> None:
     """Print the inclusion proof of a leaf as JSON (hashes in base64)."""
+    from fairfollow.ledger.transaction import reading
+    from fairfollow.tlog import store as log_store
+
     with _ledger(ctx) as (_, engine, _signer), reading(engine, "prove") as conn:
         size = log_store.tree_size(conn) if size is None else size
         proof = log_store.inclusion_proof(conn, index, size)
@@ -372,6 +423,9 @@ def consistency_command(
     size2: Annotated[int | None, typer.Option("--to", help="Newer size; default current.")] = None,
 ) -> None:
     """Print the consistency proof between two tree sizes as JSON (hashes in base64)."""
+    from fairfollow.ledger.transaction import reading
+    from fairfollow.tlog import store as log_store
+
     with _ledger(ctx) as (_, engine, _signer), reading(engine, "consistency") as conn:
         size2 = log_store.tree_size(conn) if size2 is None else size2
         proof = log_store.consistency_proof(conn, size1, size2)
@@ -403,6 +457,9 @@ def publish_receipt(
 ) -> LogDemo:
     """Write a leaf's receipt to the reports folder, print the signed checkpoint, and verify
     the file offline with the public key alone, as a member or auditor would."""
+    from fairfollow.tlog.keys import parse_verifier_key
+    from fairfollow.tlog.receipt import FILE_SUFFIX, verify_receipt
+
     path = workspace.reports_dir / f"log-leaf-{index}{FILE_SUFFIX}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(receipt.encode(), encoding="utf-8")

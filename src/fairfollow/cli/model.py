@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fairfollow.cli.context import workspace_of
-from fairfollow.cli.terminal import console, print_json, progress, table
+from fairfollow.cli.context import origin_of, workspace_of
+from fairfollow.cli.terminal import console, mark, print_json, progress, table
 
 # Typer needs the option's type to build the command line, so this import cannot wait; it
 # brings ibis along for as long as Engine lives in feature_source.
@@ -40,7 +40,12 @@ forecast_app = typer.Typer(help="Pool forecasts of acceptances.", no_args_is_hel
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 TruthOption = Annotated[
-    Path, typer.Option("--truth", help="The simulator's truth/offers.parquet (evaluation only).")
+    Path | None,
+    typer.Option(
+        "--truth",
+        help="The simulator's truth/offers.parquet (evaluation only; default: the truth of the "
+        "season the workspace was built from).",
+    ),
 ]
 
 
@@ -52,6 +57,15 @@ def register(app: typer.Typer) -> None:
 
 def _f(value: float) -> str:
     return "–" if value != value else f"{value:.4f}"
+
+
+# The goals quality figures are marked against (✓ pass / ✗ fail), stated once.
+ECE_GOAL = 0.05  # expected calibration error of the model's probabilities, at most
+COVERAGE_TOLERANCE = 0.05  # an interval's realised coverage within ±5 points of its level
+
+
+def _against(value: float, ok: bool) -> str:
+    return "–" if value != value else mark(ok)
 
 
 def render_features(run: FeatureRun) -> None:
@@ -103,14 +117,30 @@ def render_training(result: TrainResult) -> None:
 
 def render_evaluation(report: EvaluationReport) -> None:
     rows = [
-        (name, _f(s.auc), _f(s.brier), _f(s.log_loss), _f(s.ece), _f(s.ece_adaptive))
+        (
+            name,
+            _f(s.auc),
+            _f(s.brier),
+            _f(s.log_loss),
+            _f(s.ece),
+            _f(s.ece_adaptive),
+            _against(s.ece, s.ece <= ECE_GOAL),
+        )
         for name, s in (("model", report.model), ("oracle (true p)", report.oracle))
     ]
     console.print(
         table(
             f"Evaluation, season {report.season}: {report.model.count:,} offers, "
             f"lift ratio {report.lift_ratio:.3f}",
-            ["scores", "AUC", "Brier", "log loss", "ECE fixed", "ECE adaptive"],
+            [
+                "scores",
+                "AUC",
+                "Brier",
+                "log loss",
+                "ECE fixed",
+                "ECE adaptive",
+                f"ECE ≤ {ECE_GOAL}",
+            ],
             rows,
         )
     )
@@ -126,6 +156,7 @@ def render_evaluation(report: EvaluationReport) -> None:
             _f(g.mean_predicted),
             _f(g.observed_rate),
             _f(a.impact_ratio),
+            _against(a.impact_ratio, a.passes_four_fifths),
         )
         for a in report.fairness.attributes
         for g in a.groups
@@ -133,7 +164,17 @@ def render_evaluation(report: EvaluationReport) -> None:
     console.print(
         table(
             "Fairness audit (internal flag: p < 0.5; impact ratio: four-fifths rule)",
-            ["attribute", "group", "offers", "AUC", "Brier", "mean p", "observed", "impact"],
+            [
+                "attribute",
+                "group",
+                "offers",
+                "AUC",
+                "Brier",
+                "mean p",
+                "observed",
+                "impact",
+                "four-fifths",
+            ],
             fair_rows,
         )
     )
@@ -146,7 +187,17 @@ def render_backtest(report: BacktestReport, *, pools_shown: int = 8) -> None:
         table(
             "Pool forecast backtest (realised employer pools: excess variance z "
             f"{report.overdispersion.z:.1f}, τ {report.overdispersion.estimate_sd:.4f})",
-            ["pools", "level", "n pools", "coverage", "content", "nearest", "widened", "error"],
+            [
+                "pools",
+                "level",
+                "n pools",
+                "coverage",
+                "content",
+                "nearest",
+                "widened",
+                "error",
+                f"coverage ±{COVERAGE_TOLERANCE:.0%}",
+            ],
             [
                 (
                     f.kind,
@@ -157,6 +208,7 @@ def render_backtest(report: BacktestReport, *, pools_shown: int = 8) -> None:
                     f"{f.nearest_coverage:.1%}",
                     f"{f.widened_coverage:.1%}",
                     f"{f.mean_signed_error:+.2f}",
+                    _against(f.coverage, abs(f.coverage - f.level) <= COVERAGE_TOLERANCE),
                 )
                 for f in report.figures
             ],
@@ -205,14 +257,19 @@ def render_plans(plans: list[HiringPlan]) -> None:
 @features_app.command("build")
 def features_build(
     ctx: typer.Context,
-    employers: Annotated[Path, typer.Option(help="The season's employers/ directory.")],
+    employers: Annotated[
+        Path | None,
+        typer.Option(
+            help="The season's employers/ directory (default: that of the season the "
+            "workspace was built from)."
+        ),
+    ] = None,
     season: Annotated[int, typer.Option(help="Season whose offers to build.")] = CURRENT_SEASON,
     as_of: Annotated[
-        datetime | None,
+        str | None,
         typer.Option(
             "--as-of",
-            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"],
-            help="As-of time (default: the season's forecast date).",
+            help="As-of instant, ISO 8601 with offset (default: the season's forecast date).",
         ),
     ] = None,
     engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.DUCKDB,
@@ -220,15 +277,22 @@ def features_build(
     as_json: JsonFlag = False,
 ) -> None:
     """Match the season's offers to members and build their features at the as-of time."""
+    from fairfollow.instants import parse_instant
     from fairfollow.model.analysis import build_season_features
     from fairfollow.model.feature_source import spark_backend, spark_session
 
     workspace = workspace_of(ctx)
+    employers = employers or origin_of(ctx, "--employers").employers_dir
     backend = spark_backend(spark_session(spark_master)) if engine is Engine.SPARK else None
     with progress(quiet=as_json) as bar:
         bar.add_task(f"building features ({engine})", total=None)
         run = build_season_features(
-            workspace, employers, season, as_of=as_of, engine=engine, backend=backend
+            workspace,
+            employers,
+            season,
+            as_of=None if as_of is None else parse_instant(as_of, "--as-of"),
+            engine=engine,
+            backend=backend,
         )
     if as_json:
         print_json(
@@ -271,13 +335,14 @@ def model_train(
 @model_app.command("evaluate")
 def model_evaluate(
     ctx: typer.Context,
-    truth: TruthOption,
+    truth: TruthOption = None,
     season: Annotated[int, typer.Option(help="Season to evaluate.")] = CURRENT_SEASON,
     as_json: JsonFlag = False,
 ) -> None:
     """Score the current model against the truth: metrics, oracle, fairness, diagram."""
     from fairfollow.model.analysis import evaluate_season
 
+    truth = truth or origin_of(ctx, "--truth").truth_offers
     with progress(quiet=as_json) as bar:
         bar.add_task("evaluating", total=None)
         report = evaluate_season(workspace_of(ctx), truth, season)
@@ -290,7 +355,7 @@ def model_evaluate(
 @forecast_app.command("backtest")
 def forecast_backtest(
     ctx: typer.Context,
-    truth: TruthOption,
+    truth: TruthOption = None,
     season: Annotated[int, typer.Option(help="Season to backtest.")] = CURRENT_SEASON,
     seeds: Annotated[int, typer.Option(help="Seeds of random sub-pools.")] = 5,
     as_json: JsonFlag = False,
@@ -298,6 +363,7 @@ def forecast_backtest(
     """Employer pools and random sub-pools: interval coverage and signed error."""
     from fairfollow.model.analysis import backtest_season
 
+    truth = truth or origin_of(ctx, "--truth").truth_offers
     with progress(quiet=as_json) as bar:
         bar.add_task("backtesting", total=None)
         report = backtest_season(workspace_of(ctx), truth, season, seeds=tuple(range(seeds)))

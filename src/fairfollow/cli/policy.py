@@ -37,16 +37,11 @@ def register(app: typer.Typer) -> None:
 
 
 def parse_at(text: str | None) -> datetime:
-    """An instant from the command line; naive times are refused (their offset is a guess)."""
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{text!r} is not ISO 8601") from exc
-    if parsed.tzinfo is None:
-        raise typer.BadParameter(f"{text!r} has no UTC offset (e.g. +09:00 or Z)")
-    return parsed.astimezone(UTC)
+    """An instant from the command line (:func:`fairfollow.instants.parse_instant`, the one
+    parser and message); naive times are refused (their offset is a guess)."""
+    from fairfollow.instants import parse_instant
+
+    return datetime.now(UTC) if text is None else parse_instant(text, "--at")
 
 
 @contextmanager

@@ -42,7 +42,7 @@ def render_simulation(result: SimulationResult) -> None:
             [
                 (
                     m.target.description,
-                    f"{m.value:.3f}",
+                    f"{int(m.value)}" if float(m.value).is_integer() else f"{m.value:.3f}",
                     f"{m.target.low:g}–{m.target.high:g}",
                     "✓" if m.ok else "✗",
                 )

@@ -1,8 +1,14 @@
-"""Terminal rendering shared by CLI commands: one console, progress bars, tables, JSON."""
+"""Terminal rendering shared by CLI commands: one console, progress bars, tables, JSON.
+
+On a terminal, Rich fits tables to the window. Piped or redirected, output is not cut at 80
+columns: the consoles are wide, so identifiers and rule ids are never truncated and a
+printed command stays on one line that can be pasted (``--json`` stays the machine format).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,12 +24,40 @@ from rich.progress import (
 )
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+PIPED_WIDTH = 1_000  # wide enough for any table row; Rich still never pads to it
+
+
+def _console(*, stderr: bool = False) -> Console:
+    made = Console(stderr=stderr)
+    if not made.is_terminal and "COLUMNS" not in os.environ:
+        made = Console(stderr=stderr, width=PIPED_WIDTH)
+    return made
+
+
+console = _console()
+err_console = _console(stderr=True)
+
+
+def cell(value: object) -> str:
+    """A table cell: integers as integers (grouped from five digits, so a season stays
+    ``2020``), integral floats as integers, everything else as its text."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    return str(value)
+
+
+def mark(ok: bool) -> str:
+    """The pass/fail mark against a stated goal."""
+    return "[green]✓ pass[/]" if ok else "[red]✗ fail[/]"
 
 
 def progress(*, quiet: bool = False) -> Progress:
-    """A progress bar on stderr, so ``--json`` output on stdout stays clean."""
+    """A progress bar on stderr, so ``--json`` output on stdout stays clean; only on a
+    terminal (piped, a bar is noise in a log, and would precede an error line)."""
     return Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
@@ -32,7 +66,7 @@ def progress(*, quiet: bool = False) -> Progress:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=err_console,
-        disable=quiet,
+        disable=quiet or not err_console.is_terminal,
         transient=False,
     )
 
@@ -42,7 +76,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) 
     for index, name in enumerate(columns):
         result.add_column(name, justify="left" if index == 0 else "right")
     for row in rows:
-        result.add_row(*(f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row))
+        result.add_row(*(cell(value) for value in row))
     return result
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fairfollow.consent.coverage_store import lacking, reason_counts, valid_members, verdicts
 from fairfollow.consent.validity import REASON_INFO, Reason
+from fairfollow.csv_export import write_csv
 from fairfollow.instants import utc
 from fairfollow.ledger.transaction import Connection
 
@@ -106,10 +107,7 @@ def coverage(conn: Connection, purpose_key: str, at: datetime) -> CoverageReport
 
 
 def write_ids(report: CoverageReport, path: Path) -> int:
-    """Write ``member_id,reason`` lines for every member lacking consent; returns the count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``member_id,reason`` lines for every member lacking consent; returns the count
+    (through :func:`fairfollow.csv_export.write_csv`, like every CSV export)."""
     rows = sorted((m, r.value) for r, ids in report.member_ids.items() for m in ids)
-    with path.open("w", encoding="utf-8") as out:
-        out.write("member_id,reason\n")
-        out.writelines(f"{m},{r}\n" for m, r in rows)
-    return len(rows)
+    return write_csv(path, ["member_id", "reason"], rows)

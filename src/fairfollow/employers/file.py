@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 from fairfollow.employers.encoding import DEFAULT_MAX_BYTES, check_bytes, check_delimiter, decode
-from fairfollow.errors import ProhibitedItemError, SchemaError
+from fairfollow.errors import InputError, ProhibitedItemError, SchemaError
 from fairfollow.law.prohibited import find_prohibited, normalise_column
 
 REQUIRED_COLUMNS = (
@@ -136,6 +136,22 @@ class EmployerFile:
     rows: tuple[EmployerRow, ...]
     rejected: tuple[RejectedRow, ...]
     repairs: tuple[Repair, ...]
+
+
+def read_upload(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of an uploaded list: a regular file, under the size cap (checked before
+    reading, so an oversized upload is never held in memory)."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file (a directory?); give the path of one CSV list")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise SchemaError(
+            f"{path.name}: {size:,} bytes is over the intake size cap of {max_bytes:,} bytes; "
+            "split the list or ask the platform to raise the cap"
+        )
+    return path.read_bytes()
 
 
 def parse_employer_file(path: Path) -> EmployerFile:

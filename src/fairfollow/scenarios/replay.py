@@ -228,6 +228,7 @@ def replay(
 
     step = on_step or (lambda _: None)
     workspace.ensure()
+    workspace.record_origin(season_dir)  # later commands default to the season's clock
     at = _forecast_instant(season_dir, season)
     step("ingest the season")
     event_store.ingest(workspace, season_dir, now=at)
