@@ -20,7 +20,7 @@ runner = CliRunner()
 # Commands that need no workspace and no input path: the missing-path run does not apply
 # (`simulate` and `demo` would run a whole simulation; the others print a document).
 NO_PATH = {("simulate",), ("demo",), ("service", "example"), ("service", "rules")}
-CREATES = {("db", "upgrade")}  # makes its workspace where it is told: tested below
+CREATES = {("db", "upgrade"), ("account", "bootstrap")}  # make their workspace
 
 
 def leaves() -> Iterator[tuple[tuple[str, ...], Any]]:

@@ -68,8 +68,9 @@ def new_account(new: authority.NewAccount, as_json: bool, what: str, quiet: bool
 
 @account_app.command("bootstrap")
 def bootstrap_command(ctx: typer.Context, quiet: Quiet = False, as_json: JsonFlag = False) -> None:
-    """Create the workspace's administrator, once; prints its one-time secret."""
-    engine = ledger_of(ctx)
+    """Create the workspace's administrator, once; prints its one-time secret (makes the
+    workspace if it is not there yet)."""
+    engine = ledger_of(ctx, create=True)
     try:
         new = authority.bootstrap(engine, _now())
     finally:
