@@ -20,7 +20,8 @@ runner = CliRunner()
 # Commands that need no workspace and no input path: the missing-path run does not apply
 # (`simulate` and `demo` would run a whole simulation; the others print a document).
 NO_PATH = {("simulate",), ("demo",), ("service", "example"), ("service", "rules")}
-CREATES = {("db", "upgrade"), ("account", "bootstrap")}  # make their workspace
+CREATES = {("db", "upgrade"), ("account", "bootstrap"), ("log", "witness"), ("log", "witness-key")}
+PROMPTS = {("account", "login"), ("account", "password")}  # ask for a secret before anything
 
 
 def leaves() -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -89,7 +90,7 @@ def test_the_sweep_covers_every_command() -> None:
 def test_every_command_on_a_missing_path_fails_in_one_line(
     words: tuple[str, ...], command: Any, tmp_path: Path
 ) -> None:
-    if words in NO_PATH | CREATES:
+    if words in NO_PATH | CREATES | PROMPTS:
         pytest.skip("needs no workspace and no input path, or creates its workspace")
     missing = tmp_path / "not-there" / "nothing"
     args = ["-w", str(missing), *words, *_required(command, missing)]

@@ -85,7 +85,7 @@ def test_staff_commands_take_no_typed_name_and_need_a_token(ws: Path, tmp_path: 
         ["--workspace", str(ws), "service", "register", str(spec)],
         env={"FAIRFOLLOW_TOKEN": ""},
     )
-    assert result.exit_code != 0 and "account login" in str(result.exception)
+    assert result.exit_code == 2 and "account login" in result.output
     t = people(ws, hanako="", taro="")
     code, out = run(ws, "service", "role", "hanako", "privacy_officer", token=t["hanako"])
     assert code != 0  # only the administrator grants

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
-from fairfollow.cli.log import publish_receipt
+from fairfollow.cli.demo import publish_receipt
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.settings import Settings
 from fairfollow.tlog import merkle

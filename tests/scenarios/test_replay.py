@@ -185,7 +185,7 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
     ]
     # Finding: `--internal` printed the exact figures with no role check.
     result = runner.invoke(app, internal_args, env={"FAIRFOLLOW_TOKEN": ""})
-    assert result.exit_code != 0 and "account login" in str(result.exception)
+    assert result.exit_code == 2 and "account login" in result.output
     token = _analyst_token(ws)
     result = runner.invoke(app, internal_args, env={"FAIRFOLLOW_TOKEN": token})
     assert result.exit_code == 0, result.output

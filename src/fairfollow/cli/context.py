@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -130,3 +130,22 @@ def account_of(ctx: typer.Context, engine: Engine) -> Principal:
     from fairfollow.governance import authority
 
     return authority.authenticate(engine, token_of(ctx), datetime.now(UTC))
+
+
+AllowEmpty = Annotated[
+    bool,
+    typer.Option("--allow-empty", help="Pass on an empty log (by default an empty log fails)."),
+]
+
+
+def nothing_to_check(workspace: Workspace, size: int | None = None, allow: bool = False) -> None:
+    """An audit never passes on a log that is not there: a missing ledger always fails, an
+    empty log unless ``allow`` (``--allow-empty``)."""
+    from fairfollow.errors import ConfigError, TransparencyLogError
+
+    if workspace.creates_ledger():
+        raise ConfigError(f"no ledger in {workspace.root}: there is no log to check")
+    if size == 0 and not allow:
+        raise TransparencyLogError(
+            "the log is empty: nothing to verify (pass --allow-empty if that is expected)"
+        )

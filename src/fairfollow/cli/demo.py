@@ -14,7 +14,7 @@ import typer
 from fairfollow.cli.consent import render_demo
 from fairfollow.cli.consent import render_ingest as render_consent_ingest
 from fairfollow.cli.context import new_workspace_of
-from fairfollow.cli.log import publish_receipt
+from fairfollow.cli.log import render_receipt_check
 from fairfollow.cli.season import parse_defects, render_simulation
 from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.consent.coverage import coverage
@@ -32,8 +32,8 @@ from fairfollow.scenarios.consent_demo import (
 from fairfollow.season.config import SimulationConfig
 from fairfollow.season.simulator import simulate
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import load_or_create_log_signer
-from fairfollow.tlog.receipt import issue_receipt
+from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer
+from fairfollow.tlog.receipt import LogReceiptCheck, Receipt, issue_receipt
 from fairfollow.workspace import Workspace
 
 
@@ -193,3 +193,39 @@ def demo_command(
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
     app.command("demo")(demo_command)
+
+
+@dataclass(frozen=True)
+class LogDemo:
+    """What :func:`publish_receipt` did: the checkpoint it printed and the receipt it
+    verified."""
+
+    checkpoint_note: str
+    receipt_path: Path
+    verifier_key: str
+    check: LogReceiptCheck
+
+
+def publish_receipt(
+    workspace: Workspace, receipt: Receipt, index: int, signer: NoteSigner
+) -> LogDemo:
+    """Write a leaf's receipt to the reports folder, print the signed checkpoint, and verify
+    the file offline with the public key alone, as a member or auditor would."""
+    from fairfollow.tlog.keys import parse_verifier_key
+    from fairfollow.tlog.receipt import FILE_SUFFIX, verify_receipt
+
+    path = workspace.reports_dir / f"log-leaf-{index}{FILE_SUFFIX}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(receipt.encode(), encoding="utf-8")
+    verifier_key = signer.verifier.encode()
+    console.rule("[bold]Transparency log: latest signed checkpoint")
+    console.print(receipt.checkpoint_note, end="", markup=False, highlight=False)
+    check = verify_receipt(path.read_text(encoding="utf-8"), parse_verifier_key(verifier_key))
+    console.print(
+        f"receipt {path} — verify it yourself with:\n"
+        f"  fairfollow log verify-receipt {path} --key '{verifier_key}'",
+        markup=False,
+        highlight=False,
+    )
+    render_receipt_check(check, as_json=False)
+    return LogDemo(receipt.checkpoint_note, path, verifier_key, check)

@@ -9,45 +9,27 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fairfollow.cli.context import workspace_of
+from fairfollow.cli.context import AllowEmpty, nothing_to_check, workspace_of
 from fairfollow.cli.terminal import console, print_json, progress, table
-from fairfollow.errors import ConfigError, TransparencyLogError
+from fairfollow.errors import TransparencyLogError
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.ledger.transaction import Connection, Engine
     from fairfollow.tlog.audit import AuditReport
     from fairfollow.tlog.keys import NoteSigner, NoteVerifier
-    from fairfollow.tlog.receipt import LogReceiptCheck, Receipt
+    from fairfollow.tlog.receipt import LogReceiptCheck
     from fairfollow.tlog.spending import SpendingFinding
 
 log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-AllowEmpty = Annotated[
-    bool,
-    typer.Option("--allow-empty", help="Pass on an empty log (by default an empty log fails)."),
-]
-
-
-def _nothing_to_check(workspace: Workspace) -> None:
-    """An audit never passes on a log that is not there: a missing ledger always fails."""
-    if workspace.creates_ledger():
-        raise ConfigError(f"no ledger in {workspace.root}: there is no log to check")
-
-
-def _refuse_empty(size: int, allow_empty: bool) -> None:
-    if size == 0 and not allow_empty:
-        raise TransparencyLogError(
-            "the log is empty: nothing to verify (pass --allow-empty if that is expected)"
-        )
 
 
 def register(app: typer.Typer) -> None:
@@ -257,10 +239,10 @@ def verify_command(
     from fairfollow.tlog import store as log_store
     from fairfollow.tlog.audit import verify_log
 
-    _nothing_to_check(workspace_of(ctx))
+    nothing_to_check(workspace_of(ctx))
     with _ledger(ctx) as (_, engine, signer), reading(engine, "verify") as conn:
         total = log_store.tree_size(conn)
-        _refuse_empty(total, allow_empty)
+        nothing_to_check(workspace_of(ctx), total, allow_empty)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
             result = verify_log(conn, _log_key(signer), lambda n: bar.update(task, completed=n))
@@ -352,9 +334,9 @@ def audit_command(
     from fairfollow.tlog.checkpoint_file import read_notes
     from fairfollow.tlog.witness import Witness
 
-    _nothing_to_check(workspace_of(ctx))
+    nothing_to_check(workspace_of(ctx))
     with _ledger(ctx) as (workspace, engine, signer), reading(engine, "audit") as conn:
-        _refuse_empty(log_store.tree_size(conn), allow_empty)
+        nothing_to_check(workspace_of(ctx), log_store.tree_size(conn), allow_empty)
         key = _log_key(signer)
         witnessed = None
         if witness is not None:
@@ -439,39 +421,3 @@ def consistency_command(
             "proof": [_b64(item) for item in proof],
         }
     )
-
-
-@dataclass(frozen=True)
-class LogDemo:
-    """What :func:`publish_receipt` did: the checkpoint it printed and the receipt it
-    verified."""
-
-    checkpoint_note: str
-    receipt_path: Path
-    verifier_key: str
-    check: LogReceiptCheck
-
-
-def publish_receipt(
-    workspace: Workspace, receipt: Receipt, index: int, signer: NoteSigner
-) -> LogDemo:
-    """Write a leaf's receipt to the reports folder, print the signed checkpoint, and verify
-    the file offline with the public key alone, as a member or auditor would."""
-    from fairfollow.tlog.keys import parse_verifier_key
-    from fairfollow.tlog.receipt import FILE_SUFFIX, verify_receipt
-
-    path = workspace.reports_dir / f"log-leaf-{index}{FILE_SUFFIX}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(receipt.encode(), encoding="utf-8")
-    verifier_key = signer.verifier.encode()
-    console.rule("[bold]Transparency log: latest signed checkpoint")
-    console.print(receipt.checkpoint_note, end="", markup=False, highlight=False)
-    check = verify_receipt(path.read_text(encoding="utf-8"), parse_verifier_key(verifier_key))
-    console.print(
-        f"receipt {path} — verify it yourself with:\n"
-        f"  fairfollow log verify-receipt {path} --key '{verifier_key}'",
-        markup=False,
-        highlight=False,
-    )
-    render_receipt_check(check, as_json=False)
-    return LogDemo(receipt.checkpoint_note, path, verifier_key, check)
