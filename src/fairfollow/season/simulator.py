@@ -124,7 +124,8 @@ def _results(config: SimulationConfig, jobs: list[_Job], workers: int) -> Iterat
 def simulate(
     config: SimulationConfig, on_progress: Progress | None = None, *, workers: int = 1
 ) -> SimulationResult:
-    """Simulate both seasons in ``workers`` processes (1: in this process); the files do not
+    """Simulate both seasons in up to ``workers`` processes (1: in this process; never more
+    than one per two chunks, as starting a process costs about a chunk); the files do not
     depend on ``workers``."""
     config.check()
     if workers < 1:
@@ -139,10 +140,11 @@ def simulate(
         for chunk in chunks
     ]
     total_steps = len(jobs) + 1
+    workers = max(1, min(workers, len(jobs) // 2))
     seasons: dict[int, SeasonParts] = {c.season: SeasonParts() for c in SEASONS}
     tally = calibration.SeasonTally()
     for done, (job, parts) in enumerate(
-        zip(jobs, _results(config, jobs, min(workers, len(jobs))), strict=True), start=1
+        zip(jobs, _results(config, jobs, workers), strict=True), start=1
     ):
         season = job.calendar.season
         _absorb(config, parts, seasons[season], tally if job.calendar is PREVIOUS else None)
