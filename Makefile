@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PG_DIR ?= /tmp/fairfollow-pg
 PG_PORT ?= 55432
 
-.PHONY: demo serve test test-fast bench lint venv clean
+.PHONY: demo serve test test-fast bench bench-full lint venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The whole season at full scale (800,000 students), stage by stage: not part of test or CI.
+bench-full: $(STAMP)
+	$(BIN)/python -m bench.full
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -52,14 +52,18 @@ def simulate_season(students: int) -> tuple[Path, list[Figure]]:
     out = RESULTS / f"season-{students}"
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
+    workers = os.cpu_count() or 1
     result = simulate(
-        SimulationConfig(students=students, seed=1, out=out, defects=frozenset({"a", "b"}))
+        SimulationConfig(students=students, seed=1, out=out, defects=frozenset({"a", "b"})),
+        workers=workers,
     )
     elapsed = time.perf_counter() - started
     events = sum(result.events.values()) + sum(result.partner_events.values())
     return out, [
         Figure("simulate", "students per season", students, "students", ""),
-        Figure("simulate", "simulate time", elapsed, "s", "two seasons, all files"),
+        Figure(
+            "simulate", "simulate time", elapsed, "s", f"two seasons, all files, {workers} workers"
+        ),
         Figure(
             "simulate",
             "simulate throughput",
@@ -75,7 +79,10 @@ def main() -> int:
     only = {s for s in os.environ.get("FAIRFOLLOW_BENCH_ONLY", "").split(",") if s}
     RESULTS.mkdir(exist_ok=True)
     console = Console()
-    console.print(f"[bold]FairFollow benchmarks[/] on {machine()}; {students:,} students")
+    console.print(
+        f"[bold]FairFollow benchmarks[/] on {machine()}; {students:,} students; "
+        f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}"
+    )
     figures: list[Figure] = []
     failures: list[str] = []
     if not only or "simulate" in only or any(m not in ("log", "cli") for m in only):
@@ -112,6 +119,7 @@ def main() -> int:
             {
                 "machine": machine(),
                 "students": students,
+                "load_at_end": os.getloadavg(),
                 "figures": [asdict(f) for f in figures],
                 "failures": failures,
             },

@@ -55,6 +55,34 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path: Path) -> None:
     assert first != other
 
 
+def test_two_workers_write_the_same_bytes_as_one(tmp_path: Path) -> None:
+    def run(workers: int) -> dict[str, str]:
+        out = tmp_path / f"w{workers}"
+        config = SimulationConfig(
+            students=600, seed=9, out=out, defects=frozenset({"a", "b"}), chunk_size=150
+        )
+        result = simulate(config, workers=workers)
+        assert result.workers == workers
+        files: dict[str, str] = json.loads((out / "manifest.json").read_text())["files"]
+        return files
+
+    one, two = run(1), run(2)
+    assert sum(1 for name in one if name.startswith("raw/events/")) == 8  # 4 chunks x 2 seasons
+    assert one == two
+    # Event ids run on across chunks: the parent numbers them in chunk order.
+    ids = pd.concat(
+        pd.read_parquet(tmp_path / "w2" / name, columns=["event_id"])
+        for name in sorted(two)
+        if name.startswith("raw/events/season=2019/")
+    )["event_id"]
+    assert ids.is_unique and ids.min() == 1 and ids.max() == len(ids)
+
+
+def test_workers_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="workers"):
+        simulate(SimulationConfig(students=200, seed=1, out=tmp_path / "x"), workers=0)
+
+
 def test_truth_offers_agree_with_employer_files_and_logs(simulated_season: Season) -> None:
     out = simulated_season(students=3000, seed=2, dirt_rate=0.0)
     offers = pd.read_parquet(out / "truth" / "offers.parquet")

@@ -21,8 +21,10 @@ from fairfollow.consent.coverage import coverage
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.errors import InputError
 from fairfollow.events import store as event_store
+from fairfollow.events.engines import SparkValidation, ValidationEngine
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.model.engines import Engine
 from fairfollow.scenarios.consent_demo import (
     ConsentDemo,
     forecast_date,
@@ -50,7 +52,12 @@ class SeasonIngestReport:
 
 
 def ingest_season(
-    workspace: Workspace, season_dir: Path, *, now: datetime, quiet: bool = False
+    workspace: Workspace,
+    season_dir: Path,
+    *,
+    now: datetime,
+    quiet: bool = False,
+    validation: ValidationEngine | None = None,
 ) -> SeasonIngestReport:
     """Raw platform logs into the analytics store, consent logs into the ledger."""
     with progress(quiet=quiet) as bar:
@@ -61,7 +68,9 @@ def ingest_season(
                 task, description=f"ingest {step.table}", completed=step.done, total=step.total
             )
 
-        events = event_store.ingest(workspace, season_dir, on_progress=advance, now=now)
+        events = event_store.ingest(
+            workspace, season_dir, on_progress=advance, now=now, engine=validation
+        )
         bar.update(task, description="consent ledger", completed=None, total=None)
         engine = workspace_ledger(workspace)
         try:
@@ -160,12 +169,23 @@ def ingest_command(
     ctx: typer.Context,
     season_dir: Annotated[Path, typer.Argument(help="A directory written by `simulate`.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    engine: Annotated[
+        Engine, typer.Option(help="Validate on duckdb (default) or spark.")
+    ] = Engine.DUCKDB,
+    spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
 ) -> None:
     """Load a season's raw logs into the workspace (validated, quarantined, idempotent)."""
     if not season_dir.is_dir():
         raise InputError(f"no season directory at {season_dir}")
+    validation: ValidationEngine | None = None
+    if engine is Engine.SPARK:
+        from fairfollow.model.feature_source import spark_session
+
+        validation = SparkValidation(spark_session(spark_master))
     workspace = new_workspace_of(ctx)
-    report = ingest_season(workspace, season_dir, now=datetime.now(UTC), quiet=as_json)
+    report = ingest_season(
+        workspace, season_dir, now=datetime.now(UTC), quiet=as_json, validation=validation
+    )
     workspace.record_origin(season_dir)
     if as_json:
         print_json(report.as_json())

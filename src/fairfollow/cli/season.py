@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -67,6 +68,9 @@ def simulate_command(
     ] = "",
     dirt_rate: Annotated[float, typer.Option(help="Dirt rate in employer files.")] = 0.02,
     log_dirt_rate: Annotated[float, typer.Option(help="Dirt rate in raw logs.")] = 0.0005,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (0: one per core); the files do not change.")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Simulate two hiring seasons with ground truth (docs/season-format.md)."""
@@ -85,6 +89,7 @@ def simulate_command(
             lambda step, done, total: bar.update(
                 task, description=step, completed=done, total=total
             ),
+            workers=workers or (os.cpu_count() or 1),
         )
     if as_json:
         print_json(
@@ -96,6 +101,7 @@ def simulate_command(
                 "offers": result.offers,
                 "acceptances": result.acceptances,
                 "elapsed_s": result.elapsed_s,
+                "workers": result.workers,
                 "calibration": {
                     m.target.key: {
                         "value": m.value,

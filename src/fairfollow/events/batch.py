@@ -1,37 +1,36 @@
-"""One ingest batch: validate each new raw file in DuckDB and write its accepted rows.
+"""One ingest batch: validate each new raw file on an engine and write its accepted rows.
 
-The work happens in an in-memory DuckDB connection (store_catalog.connect_work); nothing
-here touches ``store.duckdb``. Each file is read once: DuckDB streams its typed rows, each
-with the reason code of its first failing rule, as Arrow batches; the accepted rows go to a
-batch-unique Parquet file and the rejected ones to the quarantine rows, which the caller
-commits.
+The work happens on a validation engine (:mod:`fairfollow.events.engines`: an in-memory
+DuckDB, or Spark); nothing here touches ``store.duckdb``. Each file is read once: the
+engine streams its typed rows, each with the reason code of its first failing rule, writes
+the accepted rows to a batch-unique Parquet file and hands back the rejected ones, which
+become quarantine rows here — the same rows whichever engine ran — for the caller to commit.
+Reference tables (members, companies) go first; the seasonal Parquet parts then run on as
+many files at once as the engine takes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from fairfollow.events.catalog import ManifestEntry, StoredFile, StoreState
+from fairfollow.events.engines import Bounds, FileCheck, ValidationEngine
 from fairfollow.events.schema import (
     RAW_TABLES,
     REASON_COLUMN,
-    TableSpec,
-    literal,
-    quarantine_sql,
-    staging_sql,
+    ROW_COLUMN,
+    raw_value_column,
 )
-from fairfollow.events.sources import CSV_ROW_COLUMN, SourceFile, read_csv_text
+from fairfollow.events.sources import SourceFile
 from fairfollow.workspace import Workspace
-
-_BATCH_ROWS = 1_000_000  # rows per Arrow batch and so per Parquet row group
 
 
 @dataclass(frozen=True)
@@ -66,11 +65,15 @@ class IngestBatch:
     files: list[StoredFile] = field(default_factory=list)
     manifest: list[ManifestEntry] = field(default_factory=list)
     references_built: bool = False
+    planned: dict[str, Path] = field(default_factory=dict)  # raw file -> its Parquet file
 
-    def out_path(self, workspace: Workspace, table: str) -> Path:
+    def out_path(self, workspace: Workspace, table: str, source: SourceFile) -> Path:
+        """A batch-unique file for ``source``, numbered in the order files are planned."""
         folder = workspace.parquet_dir / table / self.batch_id
         folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{len(self.files):05d}.parquet"
+        path = folder / f"{len(self.planned):05d}.parquet"
+        self.planned[source.rel] = path
+        return path
 
     def add(
         self,
@@ -101,130 +104,114 @@ class IngestBatch:
         }
 
 
+_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("table_name", pa.string()),
+        ("source_file", pa.string()),
+        ("source_row", pa.int64()),
+        ("reason", pa.string()),
+        ("raw_values", pa.string()),
+    ]
+)
+
+
 def empty_quarantine() -> pa.Table:
-    return pa.table(
-        {
-            "table_name": pa.array([], pa.string()),
-            "source_file": pa.array([], pa.string()),
-            "source_row": pa.array([], pa.int64()),
-            "reason": pa.array([], pa.string()),
-            "raw_values": pa.array([], pa.string()),
-        }
-    )
+    return _QUARANTINE_SCHEMA.empty_table()
 
 
 def load_batch(
-    con: duckdb.DuckDBPyConnection,
+    engine: ValidationEngine,
     workspace: Workspace,
     season_dir: Path,
     state: StoreState,
     todo: list[SourceFile],
     sources: list[SourceFile],
-    bounds: Mapping[int, tuple[str, str]],
+    bounds: Bounds,
     batch: IngestBatch,
     on_progress: ProgressCallback | None,
 ) -> pa.Table:
     """Validate and write every new file (tables in dependency order); return quarantine."""
     todo_rels = {s.rel for s in todo}
-    con.execute(
-        "CREATE TEMP TABLE q (table_name VARCHAR, source_file VARCHAR, "
-        "source_row BIGINT, reason VARCHAR, raw_values VARCHAR)"
-    )
+    quarantine: list[pa.Table] = []
     done = 0
     for spec in RAW_TABLES:
         if spec.seasonal and not batch.references_built:
             # Event rules check members and companies as the store will hold them.
-            _build_references(con, workspace, state, batch, todo_rels)
+            _build_references(engine, workspace, state, batch, todo_rels)
             batch.references_built = True
-        for source in (s for s in sources if s.table is spec):
-            done += 1
-            if source.rel not in todo_rels:
+        specs = [s for s in sources if s.table is spec]
+        planned = [
+            (s, batch.out_path(workspace, spec.name, s)) for s in specs if s.rel in todo_rels
+        ]
+        with ThreadPoolExecutor(max(1, min(engine.file_workers, len(planned)))) as pool:
+            checks = iter([pool.submit(engine.check_file, s, bounds, out) for s, out in planned])
+            for source in specs:
+                done += 1
+                if source.rel not in todo_rels:
+                    if on_progress:
+                        on_progress(IngestProgress(spec.name, source.rel, done, len(sources), True))
+                    continue
+                out = batch.planned[source.rel]
+                check = next(checks).result()  # in file order, whatever finished first
+                rows = quarantine_rows(source, check)
+                quarantine.append(rows)
+                batch.add(workspace, season_dir, source, out, check.accepted, rows.num_rows)
                 if on_progress:
-                    on_progress(IngestProgress(spec.name, source.rel, done, len(sources), True))
-                continue
-            out = batch.out_path(workspace, spec.name)
-            accepted, quarantined = _load_file(con, source, out, bounds)
-            batch.add(workspace, season_dir, source, out, accepted, quarantined)
-            if on_progress:
-                on_progress(
-                    IngestProgress(
-                        spec.name, source.rel, done, len(sources), False, accepted, quarantined
+                    on_progress(
+                        IngestProgress(
+                            spec.name,
+                            source.rel,
+                            done,
+                            len(sources),
+                            False,
+                            check.accepted,
+                            rows.num_rows,
+                        )
                     )
-                )
-    result: pa.Table = con.sql("SELECT * FROM q ORDER BY source_file, source_row").to_arrow_table()
-    return result
+    if not quarantine:
+        return empty_quarantine()
+    result = pa.concat_tables(quarantine)
+    return result.sort_by([("source_file", "ascending"), ("source_row", "ascending")])
 
 
-def _load_file(
-    con: duckdb.DuckDBPyConnection,
-    source: SourceFile,
-    out: Path,
-    bounds: Mapping[int, tuple[str, str]],
-) -> tuple[int, int]:
-    spec = source.table
-    if spec.kind == "parquet":
-        relation = (
-            f"read_parquet({literal(str(source.path))}, file_row_number = true, "
-            "hive_partitioning = false)"
+def _plain(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def quarantine_rows(source: SourceFile, check: FileCheck) -> pa.Table:
+    """The rejected rows as quarantine rows: row number, reason, the raw values as JSON."""
+    spec, rejected = source.table, check.rejected
+    columns = {
+        column.name: rejected.column(
+            raw_value_column(spec, column, source_types=check.source_types)
+        ).to_pylist()
+        for column in spec.columns
+    }
+    raw = [
+        json.dumps(
+            {name: _plain(values[i]) for name, values in columns.items()},
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
-        row_expr = "file_row_number"
-        types = {
-            str(name): str(sql_type)
-            for name, sql_type, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-        }
-    else:
-        con.register("csv_source", read_csv_text(source))
-        relation, row_expr, types = "csv_source", CSV_ROW_COLUMN, {}
-    events_from, events_to = bounds.get(source.season or 0, ("NULL", "NULL"))
-    query = staging_sql(
-        spec,
-        relation,
-        row_expr=row_expr,
-        season=source.season,
-        events_from=events_from,
-        events_to=events_to,
-        source_types=types,
+        for i in range(rejected.num_rows)
+    ]
+    n = rejected.num_rows
+    return pa.table(
+        {
+            "table_name": pa.array([spec.name] * n, pa.string()),
+            "source_file": pa.array([source.rel] * n, pa.string()),
+            "source_row": rejected.column(ROW_COLUMN).cast(pa.int64()),
+            "reason": rejected.column(REASON_COLUMN).cast(pa.string()),
+            "raw_values": pa.array(raw, pa.string()),
+        },
+        schema=_QUARANTINE_SCHEMA,
     )
-    accepted, rejected = _split(con, query, spec, out)
-    if spec.kind == "csv":
-        con.unregister("csv_source")
-    if rejected.num_rows:
-        con.register("rejected_rows", rejected)
-        con.execute(
-            f"INSERT INTO q SELECT {literal(spec.name)}, {literal(source.rel)}, * "
-            f"FROM ({quarantine_sql(spec, 'rejected_rows', source_types=types)})"
-        )
-        con.unregister("rejected_rows")
-    return accepted, rejected.num_rows
-
-
-def _split(
-    con: duckdb.DuckDBPyConnection, query: str, spec: TableSpec, out: Path
-) -> tuple[int, pa.Table]:
-    """Stream the validated rows once: accepted ones to ``out``, failing ones returned.
-
-    One pass over the source with no materialisation: DuckDB validates batch by batch (in
-    file order) while the accepted rows are written, so ingest costs little more than
-    copying the file (bench/bench_ingest.py).
-    """
-    reader = con.sql(query).to_arrow_reader(_BATCH_ROWS)
-    stored = [name for name, _ in spec.stored_columns]
-    schema = pa.schema([reader.schema.field(name) for name in stored])
-    rejected: list[pa.RecordBatch] = []
-    accepted = 0
-    with pq.ParquetWriter(out, schema, compression="snappy") as writer:
-        for batch in reader:
-            ok = pc.is_null(batch.column(REASON_COLUMN))
-            good = batch.filter(ok)
-            accepted += good.num_rows
-            writer.write_batch(good.select(stored))
-            if good.num_rows < batch.num_rows:
-                rejected.append(batch.filter(pc.invert(ok)))
-    return accepted, pa.Table.from_batches(rejected, schema=reader.schema)
 
 
 def _build_references(
-    con: duckdb.DuckDBPyConnection,
+    engine: ValidationEngine,
     workspace: Workspace,
     state: StoreState,
     batch: IngestBatch,
@@ -243,11 +230,4 @@ def _build_references(
         files += [
             workspace.parquet_dir / f.parquet_path for f in batch.files if f.table_name == table
         ]
-        if files:
-            listing = ", ".join(literal(str(path)) for path in files)
-            select = (
-                f"SELECT DISTINCT {key} FROM read_parquet([{listing}], hive_partitioning = false)"
-            )
-        else:
-            select = f"SELECT CAST(NULL AS {sql_type}) AS {key} WHERE false"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE ref_{table} AS {select}")
+        engine.reference(table, key, sql_type, files)

@@ -314,18 +314,11 @@ def staging_sql(
     )
 
 
-def quarantine_sql(spec: TableSpec, staged: str, *, source_types: Mapping[str, str]) -> str:
-    """Row number, reason and the raw values as JSON of the failing rows of ``staged``."""
-    values = ", ".join(
-        f"{quote(column.name)} := "
-        + (_raw(column) if _converted(column, spec.kind, source_types) else quote(column.name))
-        for column in spec.columns
-    )
-    return (
-        f"SELECT {ROW_COLUMN}, {REASON_COLUMN}, "
-        f"CAST(to_json(struct_pack({values})) AS VARCHAR) AS {RAW_COLUMN} "
-        f"FROM {staged} WHERE {REASON_COLUMN} IS NOT NULL"
-    )
+def raw_value_column(
+    spec: TableSpec, column: ColumnSpec, *, source_types: Mapping[str, str]
+) -> str:
+    """The staged column holding what the file had for ``column`` (for quarantine rows)."""
+    return f"__raw_{column.name}" if _converted(column, spec.kind, source_types) else column.name
 
 
 def empty_select(spec: TableSpec) -> str:

@@ -87,6 +87,36 @@ def header_of(path: Path, rel: str) -> list[str]:
     return [name.strip() for name in first]
 
 
+# DuckDB's names for the Arrow types a Parquet file can hold (what DESCRIBE would say).
+_DUCKDB_TYPES = {
+    "int8": "TINYINT",
+    "int16": "SMALLINT",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "bool": "BOOLEAN",
+    "string": "VARCHAR",
+    "large_string": "VARCHAR",
+    "date32[day]": "DATE",
+    "double": "DOUBLE",
+    "float": "FLOAT",
+}
+
+
+def parquet_types(path: Path) -> dict[str, str]:
+    """Each column's type in DuckDB's spelling, from the file's schema alone: every engine
+    decides from it which columns need converting, so they all run the same query."""
+    types: dict[str, str] = {}
+    for field in pq.read_schema(path):
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_timestamp(kind):
+            types[field.name] = "TIMESTAMP WITH TIME ZONE" if kind.tz else "TIMESTAMP"
+        else:
+            types[field.name] = _DUCKDB_TYPES.get(str(kind), str(kind).upper())
+    return types
+
+
 def read_csv_text(source: SourceFile) -> pa.Table:
     """The declared columns of a CSV as text, plus its 0-based data-row number.
 

@@ -6,8 +6,9 @@ Layout under ``workspace.analytics_dir``::
     store.duckdb                             views over exactly the committed Parquet files,
                                              ingest_manifest, store_files, quarantine
 
-An ingest validates each raw file in one DuckDB pass (a ``CASE`` chain gives the first
-failing rule's reason code), writes the accepted rows under batch-unique names, and then
+An ingest validates each raw file in one pass (a ``CASE`` chain gives the first failing
+rule's reason code) on a validation engine — an in-memory DuckDB by default, or Spark
+(:mod:`fairfollow.events.engines`) — writes the accepted rows under batch-unique names, and then
 commits manifest, quarantine and the new view definitions in ONE DuckDB transaction. A run
 killed before that commit leaves the store as it was; the Parquet files it wrote are
 orphans that no view lists, and the next ingest deletes them. Files are identified by
@@ -20,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +50,7 @@ from fairfollow.events.catalog import (
     remove_orphans,
     require_store,
 )
+from fairfollow.events.engines import DuckDBValidation, ValidationEngine
 from fairfollow.events.schema import RAW_TABLES, quote
 from fairfollow.events.sources import discover_sources, season_bounds
 from fairfollow.settings import Settings
@@ -110,13 +113,15 @@ def ingest(
     settings: Settings | None = None,
     on_progress: ProgressCallback | None = None,
     now: datetime | None = None,
+    engine: ValidationEngine | None = None,
 ) -> IngestSummary:
     """Load ``season_dir/raw/`` into the workspace analytics store, atomically.
 
     Raises ProhibitedItemError or SchemaError before anything is written when a raw file
     carries a prohibited column or lacks a declared one; IngestError when the store could
     not be updated (it is then exactly as before). ``now`` stamps the manifest (default:
-    the current time, read here at the edge).
+    the current time, read here at the edge). ``engine`` validates the files (default: an
+    in-memory DuckDB with the settings' threads); the catalogue is committed the same way.
     """
     started = time.perf_counter()
     settings = settings or Settings.model_construct()
@@ -137,11 +142,17 @@ def ingest(
         quarantine = empty_quarantine()
         try:
             if todo:
-                with connect_work(
-                    settings, workspace.analytics_dir / f".tmp-{batch.batch_id}"
-                ) as con:
+                with _engine(engine, settings, workspace, batch.batch_id) as validation:
                     quarantine = load_batch(
-                        con, workspace, season_dir, state, todo, sources, bounds, batch, on_progress
+                        validation,
+                        workspace,
+                        season_dir,
+                        state,
+                        todo,
+                        sources,
+                        bounds,
+                        batch,
+                        on_progress,
                     )
                 commit_batch(
                     workspace,
@@ -175,6 +186,17 @@ def ingest(
         files_superseded=superseded,
         elapsed_s=time.perf_counter() - started,
     )
+
+
+@contextmanager
+def _engine(
+    given: ValidationEngine | None, settings: Settings, workspace: Workspace, batch_id: str
+) -> Iterator[ValidationEngine]:
+    if given is not None:
+        yield given
+        return
+    with connect_work(settings, workspace.analytics_dir / f".tmp-{batch_id}") as con:
+        yield DuckDBValidation(con, workers=settings.duckdb_threads)
 
 
 @dataclass(frozen=True)

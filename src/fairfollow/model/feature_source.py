@@ -199,6 +199,38 @@ def build_features(
     )
 
 
+def pool_rows(backend: Any, engine: Engine, features: Path, pools: pa.Table) -> pa.Table:
+    """The stored feature rows of each pool's members, on ``backend``.
+
+    ``pools`` holds (company_id, member_id) pairs: the members the release door named after
+    its consent filter, per employer. Only their rows are read out, so nobody else's
+    behaviour reaches the model (APPI Art. 18); the join runs where the features are, on
+    DuckDB or on Spark, and gives the same rows on either (ordered by offer).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+        rows = _load(backend, engine, "ff_pool_features", (features,))
+        wanted = pools.select(["company_id", "member_id"]).cast(
+            pa.schema([("company_id", pa.int64()), ("member_id", pa.int64())])
+        )
+        if engine is Engine.DUCKDB:
+            named = ibis.memtable(wanted)
+        else:
+            backend._session.createDataFrame(wanted).createOrReplaceTempView("ff_pool_members")
+            named = backend.table("ff_pool_members")
+        named = named.select(p_company="company_id", p_member="member_id")
+        selected = rows.semi_join(
+            named,
+            [
+                rows.company_id.cast("int64") == named.p_company,
+                rows.member_id.cast("int64") == named.p_member,
+            ],
+        )
+        table: pa.Table = selected.order_by("offer_id").to_pyarrow()
+    # Engines differ in column nullability only; the stored schema is the reference.
+    return table.cast(pq.read_schema(features).remove_metadata())
+
+
 def write_features(workspace: Workspace, build: FeatureBuild) -> Path:
     """Write the table with its as-of time and feature list in the Parquet metadata."""
     path = features_path(workspace, build.season)

@@ -13,7 +13,7 @@ through the door.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -70,6 +70,64 @@ def base_rate_of(accepted: Sequence[bool]) -> float:
     return float(np.mean(np.asarray(accepted, dtype=np.float64)))
 
 
+# The feature rows of the (company_id, member_id) pairs asked for: in memory, or on an engine
+# (``fairfollow.model.feature_source.pool_rows`` over DuckDB or Spark).
+PoolRows = Callable[[pa.Table], pa.Table]
+
+
+def pools_table(pools: Mapping[int, Sequence[int]]) -> pa.Table:
+    """(company_id, member_id) pairs of the members named per company."""
+    pairs = sorted({(c, m) for c, members in pools.items() for m in members})
+    return pa.table(
+        {
+            "company_id": pa.array([c for c, _ in pairs], pa.int64()),
+            "member_id": pa.array([m for _, m in pairs], pa.int64()),
+        }
+    )
+
+
+def rows_in_memory(features: pa.Table) -> PoolRows:
+    """Pool rows read from a feature table held in memory."""
+
+    def rows(pools: pa.Table) -> pa.Table:
+        keys = pc.add(
+            pc.multiply(features["company_id"].cast(pa.int64()), 1 << 40),
+            features["member_id"].cast(pa.int64()),
+        )
+        wanted = pc.add(pc.multiply(pools["company_id"], 1 << 40), pools["member_id"])
+        return features.filter(pc.is_in(keys, value_set=wanted)).sort_by("offer_id")
+
+    return rows
+
+
+@dataclass(frozen=True)
+class PoolStatistics:
+    """What the forecast of one employer's pool rests on: its scored offers, the expected
+    acceptances (sum of p) and their variance (sum of p(1 − p)). Internal, never released."""
+
+    company_id: int
+    offers: int
+    expected: float
+    variance: float
+
+
+def pool_statistics(model: TrainedModel, rows: pa.Table) -> tuple[PoolStatistics, ...]:
+    """Score ``rows`` (feature rows of the pools' members) and sum them per company."""
+    from fairfollow.model.evaluation import scored_offers
+
+    if rows.num_rows == 0:
+        return ()
+    scored = scored_offers(model, rows)
+    scored["q"] = scored["p_model"] * (1.0 - scored["p_model"])
+    grouped = scored.sort_values("offer_id").groupby("company_id", sort=True)
+    return tuple(
+        PoolStatistics(
+            int(str(company)), len(group), float(group["p_model"].sum()), float(group["q"].sum())
+        )
+        for company, group in grouped
+    )
+
+
 @dataclass(frozen=True)
 class ModelScores:
     """Scores the model on request, for the members named only: the release door asks after
@@ -79,18 +137,14 @@ class ModelScores:
     model: TrainedModel
     base_rate: float
     base_rate_source: str
+    rows: PoolRows | None = None  # default: read from ``features`` in memory
 
     def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
         from fairfollow.model.evaluation import scored_offers
 
         company = int(employer.removeprefix("E"))
-        wanted = pa.array(sorted(set(member_ids)), type=pa.int64())
-        rows = self.features.filter(
-            pc.and_(
-                pc.equal(self.features["company_id"].cast(pa.int64()), company),
-                pc.is_in(self.features["member_id"].cast(pa.int64()), value_set=wanted),
-            )
-        )
+        read = self.rows or rows_in_memory(self.features)
+        rows = read(pools_table({company: member_ids}))
         if rows.num_rows == 0:
             return {}
         scored = scored_offers(self.model, rows)
@@ -99,9 +153,13 @@ class ModelScores:
         }
 
 
-def model_scores(workspace: Workspace, season: int, training_season: int) -> ModelScores:
+def model_scores(
+    workspace: Workspace, season: int, training_season: int, rows: PoolRows | None = None
+) -> ModelScores:
     """The workspace's current model over ``season``'s features, scored lazily; the base rate
-    from ``training_season``'s reported outcomes (the analysts' offers table)."""
+    from ``training_season``'s reported outcomes (the analysts' offers table). ``rows`` reads
+    the named members' feature rows (default: in memory; on a cluster, ``pool_rows`` on
+    Spark over the shared Parquet files)."""
     from fairfollow.model.booster import load_model
     from fairfollow.model.feature_source import offers_path, read_features
 
@@ -115,4 +173,4 @@ def model_scores(workspace: Workspace, season: int, training_season: int) -> Mod
     if not 0.0 <= rate <= 1.0:
         raise ForecastError(f"base rate must lie in [0, 1], got {rate}")
     source = f"share of offers accepted in season {training_season}, all clients"
-    return ModelScores(features, model, rate, source)
+    return ModelScores(features, model, rate, source, rows)

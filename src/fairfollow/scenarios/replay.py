@@ -220,8 +220,11 @@ def replay(
     training_season: int = 2019,
     epsilon: float = 1.0,
     on_step: Step | None = None,
+    loaded: bool = False,
 ) -> ReplayReport:
-    """Run the replay (module docstring) in ``workspace``, which should be fresh."""
+    """Run the replay (module docstring) in ``workspace``, which should be fresh — or, with
+    ``loaded``, already hold the season's store, consent log, features and model (steps 1
+    and 3 are then skipped: ``make bench-full`` times them as stages of their own)."""
     from fairfollow.events import store as event_store
     from fairfollow.model import analysis
     from fairfollow.model.scores import model_scores
@@ -230,11 +233,13 @@ def replay(
     workspace.ensure()
     workspace.record_origin(season_dir)  # later commands default to the season's clock
     at = _forecast_instant(season_dir, season)
-    step("ingest the season")
-    event_store.ingest(workspace, season_dir, now=at)
+    if not loaded:
+        step("ingest the season")
+        event_store.ingest(workspace, season_dir, now=at)
     engine = create_ledger(workspace.ledger_url)
     try:
-        ingest_consent_logs(engine, season_dir, now=at)
+        if not loaded:
+            ingest_consent_logs(engine, season_dir, now=at)
         old = examples.dmp_follow_2019()
         people = _setup_roles(engine, at, (OWNER, old.owner))
         clients = active_clients(season_dir)
@@ -245,10 +250,11 @@ def replay(
         individual = release_individual(
             engine, ReleaseRequest(employers[0], old.service_id, season, at)
         )
-        step("train the model")
-        for s in (training_season, season):
-            analysis.build_season_features(workspace, season_dir / "employers", s)
-        analysis.train_season_model(workspace, training_season, now=at)
+        if not loaded:
+            step("train the model")
+            for s in (training_season, season):
+                analysis.build_season_features(workspace, season_dir / "employers", s)
+            analysis.train_season_model(workspace, training_season, now=at)
         source = model_scores(workspace, season, training_season)
         signer = load_or_create_log_signer(workspace.keys_dir)  # a signed checkpoint per release
         step("approve the yield forecast")

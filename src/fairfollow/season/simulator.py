@@ -1,34 +1,33 @@
 """A seeded, chunked simulator of two hiring seasons, with the 2019 case's defects on demand
-and the ground truth written beside the raw exports (``docs/season-format.md``)."""
+and the ground truth written beside the raw exports (``docs/season-format.md``).
+
+Chunks (:mod:`fairfollow.season.chunk`) run in ``workers`` processes; this module takes
+their parts back in chunk order, numbers the site events across the season, writes each
+chunk's Parquet parts and accumulates the rest for the end-of-run files. Because a chunk's
+draws depend only on the seed, its season and its index, and everything order-dependent
+happens here in chunk order, the same seed gives the same bytes with any number of workers.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from numpy.typing import NDArray
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from fairfollow.season import calibration
-from fairfollow.season import dirt as log_dirt
-from fairfollow.season import policy_history as consent_history
-from fairfollow.season.browsing import (
-    CompanySampler,
-    EventRows,
-    event_table,
-    partner_table,
-    simulate_browsing,
-)
-from fairfollow.season.calendar import CURRENT, DAY_MS, PREVIOUS, SEASONS, SeasonCalendar
+from fairfollow.season.browsing import CompanySampler
+from fairfollow.season.calendar import PREVIOUS, SEASONS, SeasonCalendar
+from fairfollow.season.chunk import ChunkParts, ChunkWork, simulate_chunk
 from fairfollow.season.config import Chunk, SimulationConfig
-from fairfollow.season.files import iso_jst_array, write_parquet
-from fairfollow.season.identities import Identities, make_identities
-from fairfollow.season.job_hunt import Hunt, simulate_hunt
+from fairfollow.season.files import write_parquet
 from fairfollow.season.outputs import SeasonParts
-from fairfollow.season.population import Companies, Students, make_companies, make_students
+from fairfollow.season.population import Companies, make_companies
 from fairfollow.season.writer import write_season
 
 Progress = Callable[[str, int, int], None]
@@ -46,269 +45,110 @@ class SimulationResult:
     employer_files: int
     calibration: list[calibration.Measurement]
     elapsed_s: float
+    workers: int = 1
 
 
 @dataclass(frozen=True)
-class SeasonRun:
-    """What every chunk of one season shares, and where it accumulates its parts."""
-
-    config: SimulationConfig
+class _Job:
     calendar: SeasonCalendar
-    companies: Companies
-    sampler: CompanySampler
-    acc: SeasonParts
-    tally: calibration.SeasonTally | None  # only the complete (previous) season is measured
+    chunk: Chunk
+    first_id: int
 
 
-@dataclass(frozen=True)
-class Cohort:
-    """One chunk's students and what is drawn about them before any log row."""
-
-    students: Students
-    ident: Identities
-    registered: NDArray[np.int64]
-    screen: NDArray[np.int64]
-    hunt: Hunt
-    rows: list[EventRows]
-    drive: NDArray[np.float64]
-
-    @property
-    def entry_rows(self) -> list[EventRows]:
-        return [r for r in self.rows if r.kind == 2]
-
-
-@dataclass(frozen=True)
-class Cookies:
-    """Each student's site cookie, and whether its member link is logged before the end."""
-
-    cookie: NDArray[np.str_]
-    linked: NDArray[np.bool_]
-
-
-def _chunk(run: SeasonRun, chunk: Chunk, first_id: int) -> None:
-    rng = run.config.chunk_rng(run.calendar.season, chunk)
-    # The steps draw from one stream in this order: reordering them changes every file.
-    cohort = _draw_cohort(rng, run, first_id, chunk.size)
-    _write_site_events(rng, run, chunk, cohort)
-    cookies = _draw_cookies(rng, run, cohort)
-    _write_partner_events(rng, run, chunk, cohort, cookies)
-    _add_consent(rng, run, cohort)
-    _add_members(run, cohort, cookies)
-    _add_offers(run, cohort)
-    _add_applicants(run, cohort, cookies)
-    if run.tally is not None:
-        _count(run, run.tally, cohort)
-
-
-def _draw_cohort(rng: np.random.Generator, run: SeasonRun, first_id: int, n: int) -> Cohort:
-    students = make_students(rng, first_id, n)
-    ident = make_identities(rng, students, run.calendar.season)
-    registered, screen = consent_history.registrations(rng, n, run.calendar)
-    hunt = simulate_hunt(rng, students, run.companies, run.calendar, registered)
-    rows, drive = simulate_browsing(
-        rng, students, run.companies, hunt, run.calendar, registered, run.sampler
-    )
-    return Cohort(students, ident, registered, screen, hunt, rows, drive)
-
-
-def _write_site_events(
-    rng: np.random.Generator, run: SeasonRun, chunk: Chunk, cohort: Cohort
+def _absorb(
+    config: SimulationConfig,
+    parts: ChunkParts,
+    acc: SeasonParts,
+    tally: calibration.SeasonTally | None,
 ) -> None:
-    calendar, acc = run.calendar, run.acc
-    events = event_table(rng, cohort.rows, cohort.students, run.companies, calendar, acc.events + 1)
-    events, dirty, reasons = log_dirt.dirty_events(rng, events, run.config.log_dirt_rate, calendar)
-    name = f"events/season={calendar.season}/part-{chunk.index:05d}.parquet"
-    write_parquet(run.config.raw / name, events)
-    acc.dirt.append(pd.DataFrame({"file": name, "row": dirty, "reason": reasons}))
+    """Add one chunk to its season, in chunk order: event ids continue the season's count."""
+    events = parts.events
+    if acc.events:
+        ids = pc.add(events["event_id"], pa.scalar(acc.events, pa.int64()))
+        events = events.set_column(events.schema.get_field_index("event_id"), "event_id", ids)
+    write_parquet(config.raw / parts.events_file, events)
+    write_parquet(config.raw / parts.partner_file, parts.partner_events)
     acc.events += events.num_rows
+    acc.partner_events += parts.partner_events.num_rows
+    acc.dirt += [parts.events_dirt, parts.partner_dirt]
+    acc.cookie_links.append(parts.cookie_links)
+    acc.consent.append(parts.consent)
+    acc.truth_consent.append(parts.truth_consent)
+    acc.members.append(parts.members)
+    acc.offers.append(parts.offers)
+    acc.applicants.append(parts.applicants)
+    if tally is not None:
+        t = parts.tally
+        tally.add(t.students, t.entries, t.page_views, t.offer_student, t.accepted, t.client_offer)
 
 
-def _draw_cookies(rng: np.random.Generator, run: SeasonRun, cohort: Cohort) -> Cookies:
-    n = cohort.students.size
-    cookie = np.array([f"ck{v:016x}" for v in rng.integers(0, 2**62, n)])
-    linked = rng.random(n) < 0.7
-    linked_at = cohort.registered + (rng.exponential(3.0, n) * DAY_MS).astype(np.int64)
-    keep = linked & (linked_at < run.calendar.events_to)
-    run.acc.cookie_links.append(
-        pd.DataFrame(
-            {
-                "cookie_id": cookie[keep],
-                "member_id": cohort.students.member_id[keep],
-                "linked_at": iso_jst_array(linked_at[keep]),
-            }
-        )
-    )
-    return Cookies(cookie, keep)
+# Each worker process builds the companies once (from the seed), not once per chunk.
+_WORKER: dict[str, tuple[SimulationConfig, Companies, CompanySampler]] = {}
 
 
-def _write_partner_events(
-    rng: np.random.Generator, run: SeasonRun, chunk: Chunk, cohort: Cohort, cookies: Cookies
-) -> None:
-    calendar, acc = run.calendar, run.acc
-    partner = partner_table(
-        rng,
-        cohort.students,
-        cohort.hunt,
-        calendar,
-        cohort.registered,
-        cohort.drive,
-        list(cookies.cookie),
-        run.sampler,
-    )
-    partner, dirty, reasons = log_dirt.dirty_partner_events(
-        rng, partner, run.config.log_dirt_rate, calendar
-    )
-    name = f"partner_events/season={calendar.season}/part-{chunk.index:05d}.parquet"
-    write_parquet(run.config.raw / name, partner)
-    acc.dirt.append(pd.DataFrame({"file": name, "row": dirty, "reason": reasons}))
-    acc.partner_events += partner.num_rows
+def _init_worker(config: SimulationConfig) -> None:
+    companies = make_companies(config.companies_rng())
+    _WORKER["run"] = (config, companies, CompanySampler(companies))
 
 
-def _add_consent(rng: np.random.Generator, run: SeasonRun, cohort: Cohort) -> None:
-    """The consent log, and the truth of every (member, purpose) at the forecast date."""
-    calendar, defects = run.calendar, run.config.defects
-    member_id = cohort.students.member_id
-    log = consent_history.consent_events(
-        rng, member_id, cohort.registered, cohort.screen, calendar, defects
-    )
-    run.acc.consent.append(log)
-    truth = consent_history.consent_truth(
-        member_id, cohort.registered, log, CURRENT.forecast_date, calendar.is_current, defects
-    )
-    run.acc.truth_consent.append(
-        pd.DataFrame(
-            {
-                "member_id": truth.member,
-                "purpose": truth.purpose,
-                "reason": truth.reason,
-                "defect": truth.defect,
-            }
-        )
+def _run_job(job: _Job) -> ChunkParts:
+    config, companies, sampler = _WORKER["run"]
+    return simulate_chunk(
+        ChunkWork(config, job.calendar, companies, sampler), job.chunk, job.first_id
     )
 
 
-def _add_members(run: SeasonRun, cohort: Cohort, cookies: Cookies) -> None:
-    students, ident = cohort.students, cohort.ident
-    run.acc.members.append(
-        pd.DataFrame(
-            {
-                "member_id": students.member_id,
-                "season": run.calendar.season,
-                "name_kanji": ident.name_kanji,
-                "name_kana": ident.name_kana,
-                "email": ident.email,
-                "birth_date": ident.birth_date,
-                "university": ident.university,
-                "registered_at": cohort.registered,
-                "registration_screen": cohort.screen,
-                "gender": students.gender,
-                "university_tier": students.tier,
-                "region": students.region,
-                "intensity": students.intensity,
-                "top_industry": students.top_industry + 1,
-                "cookie_id": np.where(cookies.linked, cookies.cookie, ""),
-            }
-        )
-    )
+def _results(config: SimulationConfig, jobs: list[_Job], workers: int) -> Iterator[ChunkParts]:
+    """Every job's parts, in job order; at most ``2 × workers`` chunks in flight (memory)."""
+    if workers == 1:
+        _init_worker(config)
+        for job in jobs:
+            yield _run_job(job)
+        return
+    context = multiprocessing.get_context("spawn")  # no inherited state, no fork of threads
+    with ProcessPoolExecutor(workers, context, _init_worker, (config,)) as pool:
+        pending: list[Future[ChunkParts]] = []
+        queue = iter(jobs)
+        for job in queue:
+            pending.append(pool.submit(_run_job, job))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            done = pending.pop(0).result()
+            following = next(queue, None)
+            if following is not None:
+                pending.append(pool.submit(_run_job, following))
+            yield done
 
 
-def _add_offers(run: SeasonRun, cohort: Cohort) -> None:
-    hunt, companies = cohort.hunt, run.companies
-    run.acc.offers.append(
-        pd.DataFrame(
-            {
-                "season": run.calendar.season,
-                "member_id": cohort.students.member_id[hunt.offer_student],
-                "company_id": companies.company_id[hunt.offer_company],
-                "is_client": companies.is_client[hunt.offer_company],
-                "offered_at": hunt.offered_at,
-                "p_accept": hunt.p_accept,
-                "accepted": hunt.accepted,
-                "responded_at": hunt.responded_at,
-            }
-        )
-    )
-
-
-def _add_applicants(run: SeasonRun, cohort: Cohort, cookies: Cookies) -> None:
-    """One row per (active client, student) with an entry logged before the logs end: the
-    employers' side of the season, with the offer outcome where there was one."""
-    hunt, companies, ident = cohort.hunt, run.companies, cohort.ident
-    entry_rows = cohort.entry_rows
-    entries = pd.DataFrame(
-        {
-            "student": np.concatenate([r.student for r in entry_rows]),
-            "company": np.concatenate([r.company for r in entry_rows]),
-            "entry_at": np.concatenate([r.ts for r in entry_rows]),
-        }
-    )
-    entries = entries[
-        (entries["entry_at"] < run.calendar.events_to)
-        & companies.client_active[entries["company"].to_numpy()]
-    ]
-    entries = entries.groupby(["student", "company"], as_index=False)["entry_at"].min()
-    offers = pd.DataFrame(
-        {
-            "student": hunt.offer_student,
-            "company": hunt.offer_company,
-            "offered_at": hunt.offered_at,
-            "accepted": hunt.accepted,
-        }
-    )
-    applicants = entries.merge(offers, on=["student", "company"], how="left")
-    applicants["offered_at"] = applicants["offered_at"].fillna(-1).astype(np.int64)
-    applicants["accepted"] = applicants["accepted"].fillna(False).astype(bool)
-    st = applicants["student"].to_numpy()
-    applicants = applicants.assign(
-        company_id=companies.company_id[applicants["company"].to_numpy()],
-        member_id=cohort.students.member_id[st],
-        name_kanji=ident.name_kanji[st],
-        name_kana=ident.name_kana[st],
-        email=ident.email[st],
-        birth_date=ident.birth_date[st],
-        university=ident.university[st],
-        cookie_id=np.where(cookies.linked[st], cookies.cookie[st], ""),
-    )
-    run.acc.applicants.append(applicants.drop(columns=["student", "company"]))
-
-
-def _count(run: SeasonRun, tally: calibration.SeasonTally, cohort: Cohort) -> None:
-    hunt = cohort.hunt
-    tally.add(
-        cohort.students.size,
-        int(sum(r.student.size for r in cohort.entry_rows)),
-        int(sum(r.student.size for r in cohort.rows if r.kind == 0)),
-        hunt.offer_student,
-        hunt.accepted,
-        run.companies.client_active[hunt.offer_company],
-    )
-
-
-def simulate(config: SimulationConfig, on_progress: Progress | None = None) -> SimulationResult:
+def simulate(
+    config: SimulationConfig, on_progress: Progress | None = None, *, workers: int = 1
+) -> SimulationResult:
+    """Simulate both seasons in up to ``workers`` processes (1: in this process; never more
+    than one per two chunks, as starting a process costs about a chunk); the files do not
+    depend on ``workers``."""
     config.check()
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     started = time.perf_counter()
     report = on_progress or (lambda _step, _done, _total: None)
     companies = make_companies(config.companies_rng())
-    sampler = CompanySampler(companies)
     chunks = config.chunks()
-    total_steps = 2 * len(chunks) + 1
-    seasons: dict[int, SeasonParts] = {}
+    jobs = [
+        _Job(calendar, chunk, 1 + season_index * config.students + chunk.start)
+        for season_index, calendar in enumerate(SEASONS)
+        for chunk in chunks
+    ]
+    total_steps = len(jobs) + 1
+    workers = max(1, min(workers, len(jobs) // 2))
+    seasons: dict[int, SeasonParts] = {c.season: SeasonParts() for c in SEASONS}
     tally = calibration.SeasonTally()
-    done = 0
-    for season_index, calendar in enumerate(SEASONS):
-        run = SeasonRun(
-            config,
-            calendar,
-            companies,
-            sampler,
-            seasons.setdefault(calendar.season, SeasonParts()),
-            tally if calendar is PREVIOUS else None,
-        )
-        first_id = 1 + season_index * config.students
-        for chunk in chunks:
-            _chunk(run, chunk, first_id + chunk.start)
-            done += 1
-            report(f"season {calendar.season}", done, total_steps)
+    for done, (job, parts) in enumerate(
+        zip(jobs, _results(config, jobs, workers), strict=True), start=1
+    ):
+        season = job.calendar.season
+        _absorb(config, parts, seasons[season], tally if job.calendar is PREVIOUS else None)
+        report(f"season {season}", done, total_steps)
     written = write_season(config, companies, seasons, tally)
     report("files", total_steps, total_steps)
     return SimulationResult(
@@ -322,4 +162,5 @@ def simulate(config: SimulationConfig, on_progress: Progress | None = None) -> S
         employer_files=written.employer_files,
         calibration=written.calibration,
         elapsed_s=time.perf_counter() - started,
+        workers=workers,
     )
