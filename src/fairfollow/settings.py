@@ -37,3 +37,13 @@ class Settings(BaseSettings):
         "outside the ledger and the workspace: `log audit` and `log verify` check against it, "
         "so a replaced key file that re-signed every checkpoint is caught.",
     )
+    rights_due_days: dict[str, int] = Field(
+        default_factory=dict,
+        description="Days allowed per data-subject request kind (JSON, e.g. "
+        '{"erasure": 10}); unset kinds take the law\'s default (APPI 14 days, GDPR one month).',
+    )
+    rights_show_own_probability: bool = Field(
+        default=False,
+        description="Whether a member's disclosure export includes the model's internal "
+        "probability for their own offers (never shown to an employer).",
+    )

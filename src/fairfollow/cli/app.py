@@ -11,7 +11,19 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli import account, consent, db, demo, governance, log, model, policy, season, serve
+from fairfollow.cli import (
+    account,
+    consent,
+    db,
+    demo,
+    governance,
+    log,
+    model,
+    policy,
+    rights,
+    season,
+    serve,
+)
 from fairfollow.cli.terminal import err_console
 from fairfollow.errors import FairFollowError
 from fairfollow.settings import Settings
@@ -39,7 +51,19 @@ def root(
 
 def _register() -> None:
     # Command modules import what they need from `cli.context`, never from here.
-    for commands in (season, demo, log, model, governance, consent, policy, db, account, serve):
+    for commands in (
+        season,
+        demo,
+        log,
+        model,
+        governance,
+        consent,
+        policy,
+        db,
+        account,
+        serve,
+        rights,
+    ):
         commands.register(app)
 
 

@@ -29,6 +29,7 @@ from fairfollow.events.schema import (
     staging_sql,
 )
 from fairfollow.events.sources import CSV_ROW_COLUMN, SourceFile, read_csv_text
+from fairfollow.events.suppression import Suppression, without_suppressed
 from fairfollow.workspace import Workspace
 
 _BATCH_ROWS = 1_000_000  # rows per Arrow batch and so per Parquet row group
@@ -66,6 +67,8 @@ class IngestBatch:
     files: list[StoredFile] = field(default_factory=list)
     manifest: list[ManifestEntry] = field(default_factory=list)
     references_built: bool = False
+    suppression: Suppression = field(default_factory=lambda: Suppression(b""))
+    suppressed: Counter[str] = field(default_factory=Counter)  # rows kept out, by table
 
     def out_path(self, workspace: Workspace, table: str) -> Path:
         folder = workspace.parquet_dir / table / self.batch_id
@@ -143,7 +146,7 @@ def load_batch(
                     on_progress(IngestProgress(spec.name, source.rel, done, len(sources), True))
                 continue
             out = batch.out_path(workspace, spec.name)
-            accepted, quarantined = _load_file(con, source, out, bounds)
+            accepted, quarantined = _load_file(con, source, out, bounds, batch)
             batch.add(workspace, season_dir, source, out, accepted, quarantined)
             if on_progress:
                 on_progress(
@@ -160,6 +163,7 @@ def _load_file(
     source: SourceFile,
     out: Path,
     bounds: Mapping[int, tuple[str, str]],
+    batch: IngestBatch,
 ) -> tuple[int, int]:
     spec = source.table
     if spec.kind == "parquet":
@@ -185,6 +189,8 @@ def _load_file(
         events_to=events_to,
         source_types=types,
     )
+    query, suppressed = without_suppressed(con, spec, relation, query, batch.suppression)
+    batch.suppressed[spec.name] += suppressed
     accepted, rejected = _split(con, query, spec, out)
     if spec.kind == "csv":
         con.unregister("csv_source")
