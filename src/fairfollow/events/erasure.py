@@ -326,7 +326,11 @@ def _swap_catalog(
             con.execute("DETACH fresh")
         fresh.unlink(missing_ok=True)
         raise
-    os.replace(fresh, workspace.duckdb_path)
+    try:
+        os.replace(fresh, workspace.duckdb_path)  # the commit: one atomic rename
+    except OSError:
+        fresh.unlink(missing_ok=True)
+        raise
     Path(str(workspace.duckdb_path) + ".wal").unlink(missing_ok=True)
     return _Swapped(corrected, quarantine_removed, len(new_hashes))
 
