@@ -18,9 +18,10 @@ classes below are for input that cannot be processed and for broken invariants.
     │   └── LogAppendError          an append failed; whatever it belonged to is rolled back
     ├── ModelError                  features, training or evaluation cannot proceed
     ├── ForecastError               a forecast is asked with impossible arguments
-    └── GovernanceError             the service registry or workflow refused an action
-        ├── RoleError               an actor lacks the role for a transition
-        └── AuthenticationError     no valid account token or credential
+    ├── GovernanceError             the service registry or workflow refused an action
+    │   ├── RoleError               an actor lacks the role for a transition
+    │   └── AuthenticationError     no valid account token or credential
+    └── RightsError                 a data-subject request cannot be acted on (yet)
 """
 
 from __future__ import annotations
@@ -106,3 +107,7 @@ class RoleError(GovernanceError):
 
 class AuthenticationError(GovernanceError):
     """No valid account token or credential (missing, wrong, expired, revoked, locked)."""
+
+
+class RightsError(FairFollowError):
+    """A data-subject request cannot be acted on: unverified, closed, or missing input."""

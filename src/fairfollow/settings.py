@@ -42,3 +42,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Largest employer list `intake` accepts, in bytes (a larger one is refused).",
     )
+    rights_due_days: dict[str, int] = Field(
+        default_factory=dict,
+        description="Days allowed per data-subject request kind (JSON, e.g. "
+        '{"erasure": 10}); unset kinds take the law\'s default (APPI 14 days, GDPR one month).',
+    )
+    rights_show_own_probability: bool = Field(
+        default=False,
+        description="Whether a member's disclosure export includes the model's internal "
+        "probability for their own offers (never shown to an employer).",
+    )

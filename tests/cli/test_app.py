@@ -19,7 +19,13 @@ from fairfollow.cli.app import COMMANDS, app, module_commands, workspace_first
 runner = CliRunner()
 # Commands that need no workspace and no input path: the missing-path run does not apply
 # (`simulate` and `demo` would run a whole simulation; the others print a document).
-NO_PATH = {("simulate",), ("demo",), ("service", "example"), ("service", "rules")}
+NO_PATH = {
+    ("simulate",),
+    ("demo",),
+    ("service", "example"),
+    ("service", "rules"),
+    ("rights", "kinds"),
+}
 CREATES = {("db", "upgrade"), ("account", "bootstrap"), ("log", "witness"), ("log", "witness-key")}
 PROMPTS = {("account", "login"), ("account", "password")}  # ask for a secret before anything
 

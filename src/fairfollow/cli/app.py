@@ -62,6 +62,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "The ledger database: schema migrations."),
     "account": ("account", "Accounts: log in, roles granted by an administrator."),
     "serve": ("serve", "Serve the web pages and the JSON API (/api/v1) for the workspace."),
+    "rights": (
+        "rights",
+        "Data-subject rights: disclosure, provision records, withdrawal, stop, correction, "
+        "erasure.",
+    ),
 }
 
 

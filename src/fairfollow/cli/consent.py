@@ -22,6 +22,7 @@ from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.errors import InputError
 from fairfollow.governance import authority
+from fairfollow.governance.intake import matching_key
 from fairfollow.scenarios.consent_demo import ConsentDemo, consent_demo
 from fairfollow.workspace import SeasonOrigin
 
@@ -74,7 +75,10 @@ def ingest_command(ctx: typer.Context, season_dir: Path, as_json: JsonFlag = Fal
     try:
         with progress(quiet=as_json) as bar:
             bar.add_task("consent ledger ingest", total=None)
-            summary = ingest_consent_logs(engine, season_dir, now=datetime.now(UTC))
+            key = matching_key(workspace_of(ctx).keys_dir)  # keeps erased members out
+            summary = ingest_consent_logs(
+                engine, season_dir, now=datetime.now(UTC), suppression_key=key
+            )
     finally:
         engine.dispose()
     if as_json:

@@ -213,18 +213,23 @@ def verify_receipt_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Verify a receipt offline with only the file and the log's public key (and, with
-    --witness-key, the cosignature of each witness named)."""
+    --witness-key, the cosignature of each witness named). A member's provision proof
+    (docs/rights.md) is checked the same way."""
+    from fairfollow.cli.rights import render_member_check
+    from fairfollow.rights.receipt import verify_member_receipt
     from fairfollow.tlog.cosignature import parse_cosigner_key
     from fairfollow.tlog.keys import parse_verifier_key
     from fairfollow.tlog.receipt import verify_receipt
 
+    text, verifier = file.read_text(encoding="utf-8"), parse_verifier_key(_verifier_text(key))
+    if text.lstrip().startswith("{"):  # a member provision proof
+        member = verify_member_receipt(text, verifier, origin)
+        render_member_check(member, as_json)
+        if not member.valid:
+            raise typer.Exit(1)
+        return
     witnesses = [parse_cosigner_key(_verifier_text(k)) for k in witness_key or []]
-    check = verify_receipt(
-        file.read_text(encoding="utf-8"),
-        parse_verifier_key(_verifier_text(key)),
-        origin,
-        witnesses,
-    )
+    check = verify_receipt(text, verifier, origin, witnesses)
     render_receipt_check(check, as_json)
     if not check.valid:
         raise typer.Exit(1)

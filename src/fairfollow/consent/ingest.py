@@ -38,6 +38,7 @@ from fairfollow.consent.policy import (
     Screen,
     StatusEvent,
 )
+from fairfollow.consent.suppression_store import drop_suppressed
 from fairfollow.consent.validity import ConsentAction
 from fairfollow.errors import InputError, SchemaError
 from fairfollow.ledger.transaction import Connection, Engine, transaction
@@ -77,11 +78,17 @@ class ConsentIngestSummary:
 
 
 def ingest_consent_logs(
-    engine: Engine, season_dir: Path, *, now: datetime | None = None
+    engine: Engine,
+    season_dir: Path,
+    *,
+    now: datetime | None = None,
+    suppression_key: bytes | None = None,
 ) -> ConsentIngestSummary:
     """Load ``season_dir/raw`` into the ledger in one transaction; see the module docstring.
 
     ``now`` stamps the quarantine records (default: the current time, read here at the edge).
+    Members on the suppression list (erased) are left out; ``suppression_key`` is the
+    workspace's matching key, required once the list is not empty.
     """
     raw = Path(season_dir) / "raw"
     if not raw.is_dir():
@@ -100,6 +107,7 @@ def ingest_consent_logs(
         )
         added_deployments = policy_store.add_deployments(conn, deployments)
         _replay_publication(conn, versions)
+        members, _ = drop_suppressed(conn, suppression_key, members, [])
         known_members = consent_store.existing_ids(conn, consent_store.members.c.member_id)
         fresh_members = members.filter(
             pc.invert(pc.is_in(members["member_id"], pa.array(known_members, pa.int64())))
@@ -111,6 +119,7 @@ def ingest_consent_logs(
             purposes=set(policy_store.load_purposes(conn)),
             screens=set(policy_store.load_screens(conn)),
         )
+        _, quarantined = drop_suppressed(conn, suppression_key, members, quarantined)
         known = consent_store.existing_ids(conn, consent_store.events.c.consent_event_id)
         fresh = events.filter(
             pc.invert(pc.is_in(events["consent_event_id"], pa.array(known, pa.int64())))

@@ -30,6 +30,7 @@ from fairfollow.events.schema import (
     raw_value_column,
 )
 from fairfollow.events.sources import SourceFile
+from fairfollow.events.suppression import Suppression
 from fairfollow.workspace import Workspace
 
 
@@ -66,6 +67,8 @@ class IngestBatch:
     manifest: list[ManifestEntry] = field(default_factory=list)
     references_built: bool = False
     planned: dict[str, Path] = field(default_factory=dict)  # raw file -> its Parquet file
+    suppression: Suppression = field(default_factory=lambda: Suppression(b""))
+    suppressed: Counter[str] = field(default_factory=Counter)  # rows kept out, by table
 
     def out_path(self, workspace: Workspace, table: str, source: SourceFile) -> Path:
         """A batch-unique file for ``source``, numbered in the order files are planned."""
@@ -144,7 +147,12 @@ def load_batch(
             (s, batch.out_path(workspace, spec.name, s)) for s in specs if s.rel in todo_rels
         ]
         with ThreadPoolExecutor(max(1, min(engine.file_workers, len(planned)))) as pool:
-            checks = iter([pool.submit(engine.check_file, s, bounds, out) for s, out in planned])
+            checks = iter(
+                [
+                    pool.submit(engine.check_file, s, bounds, out, batch.suppression)
+                    for s, out in planned
+                ]
+            )
             for source in specs:
                 done += 1
                 if source.rel not in todo_rels:
@@ -155,6 +163,7 @@ def load_batch(
                 check = next(checks).result()  # in file order, whatever finished first
                 rows = quarantine_rows(source, check)
                 quarantine.append(rows)
+                batch.suppressed[spec.name] += check.suppressed
                 batch.add(workspace, season_dir, source, out, check.accepted, rows.num_rows)
                 if on_progress:
                     on_progress(

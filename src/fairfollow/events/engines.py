@@ -27,8 +27,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlglot
 
+from fairfollow.errors import IngestError
 from fairfollow.events.schema import REASON_COLUMN, TableSpec, literal, staging_sql
 from fairfollow.events.sources import CSV_ROW_COLUMN, SourceFile, parquet_types, read_csv_text
+from fairfollow.events.suppression import Suppression, without_suppressed
 
 _BATCH_ROWS = 1_000_000  # rows per Arrow batch and so per Parquet row group
 _FILE_ROW = "__file_row"
@@ -43,6 +45,7 @@ class FileCheck:
     accepted: int
     rejected: pa.Table
     source_types: Mapping[str, str]
+    suppressed: int = 0  # rows of erased members kept out (neither stored nor quarantined)
 
 
 class ValidationEngine(Protocol):
@@ -58,7 +61,9 @@ class ValidationEngine(Protocol):
         """Make ``ref_<table>`` hold the distinct ``key`` values of the Parquet ``files``."""
         ...
 
-    def check_file(self, source: SourceFile, bounds: Bounds, out: Path) -> FileCheck: ...
+    def check_file(
+        self, source: SourceFile, bounds: Bounds, out: Path, suppression: Suppression
+    ) -> FileCheck: ...
 
 
 def _types(source: SourceFile) -> dict[str, str]:
@@ -103,7 +108,9 @@ class DuckDBValidation:
             select = f"SELECT CAST(NULL AS {sql_type}) AS {key} WHERE false"
         self.con.execute(f"CREATE OR REPLACE TABLE ref_{table} AS {select}")
 
-    def check_file(self, source: SourceFile, bounds: Bounds, out: Path) -> FileCheck:
+    def check_file(
+        self, source: SourceFile, bounds: Bounds, out: Path, suppression: Suppression
+    ) -> FileCheck:
         cursor = self.con.cursor()
         try:
             if source.table.kind == "parquet":
@@ -116,10 +123,13 @@ class DuckDBValidation:
                 cursor.register("csv_source", read_csv_text(source))
                 relation, row_expr = "csv_source", CSV_ROW_COLUMN
             query = _query(source, relation, row_expr, bounds)
+            query, suppressed = without_suppressed(
+                cursor, source.table, relation, query, suppression
+            )
             accepted, rejected = _split(cursor, query, source.table, out)
         finally:
             cursor.close()
-        return FileCheck(accepted, rejected, _types(source))
+        return FileCheck(accepted, rejected, _types(source), suppressed)
 
 
 def _split(
@@ -174,7 +184,15 @@ class SparkValidation:
             frame = self._sql(f"SELECT CAST(NULL AS {sql_type}) AS {key} WHERE false")
         frame.createOrReplaceTempView(f"ref_{table}")
 
-    def check_file(self, source: SourceFile, bounds: Bounds, out: Path) -> FileCheck:
+    def check_file(
+        self, source: SourceFile, bounds: Bounds, out: Path, suppression: Suppression
+    ) -> FileCheck:
+        if suppression.hashes:
+            # Fail closed: the suppression list is applied by the DuckDB engine only so far.
+            raise IngestError(
+                f"{source.rel}: the store has erased members; ingest with the DuckDB engine "
+                "so that the suppression list keeps them out"
+            )
         view = f"ff_source_{next(self._views)}"
         if source.table.kind == "parquet":
             frame = self.session.read.parquet(str(source.path)).selectExpr(

@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +53,7 @@ from fairfollow.events.catalog import (
 from fairfollow.events.engines import DuckDBValidation, ValidationEngine
 from fairfollow.events.schema import RAW_TABLES, quote
 from fairfollow.events.sources import discover_sources, season_bounds
+from fairfollow.events.suppression import read_suppression
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 
@@ -79,6 +80,8 @@ class IngestSummary:
     files_skipped: tuple[str, ...]
     files_superseded: tuple[str, ...]
     elapsed_s: float
+    # Rows of erased members (and their cookies) kept out by the suppression list, by table.
+    suppressed_by_table: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def rows_accepted(self) -> int:
@@ -103,6 +106,7 @@ class IngestSummary:
             "rows_accepted": self.rows_accepted,
             "rows_quarantined": self.rows_quarantined,
             "elapsed_s": round(self.elapsed_s, 3),
+            "suppressed_by_table": dict(self.suppressed_by_table),
         }
 
 
@@ -138,7 +142,9 @@ def ingest(
         ]
         superseded = tuple(s.rel for s in todo if s.rel in state.active)
         digest = hashlib.sha256("".join(s.sha256 for s in todo).encode()).hexdigest()[:10]
-        batch = IngestBatch(f"{stamp:%Y%m%dT%H%M%S}-{digest}")
+        batch = IngestBatch(
+            f"{stamp:%Y%m%dT%H%M%S}-{digest}", suppression=read_suppression(workspace)
+        )
         quarantine = empty_quarantine()
         try:
             if todo:
@@ -185,6 +191,7 @@ def ingest(
         files_skipped=tuple(s.rel for s in sources if s.rel not in ingested),
         files_superseded=superseded,
         elapsed_s=time.perf_counter() - started,
+        suppressed_by_table={t: n for t, n in sorted(batch.suppressed.items()) if n},
     )
 
 

@@ -64,6 +64,7 @@ from fairfollow.governance.pool_store import (
     record_intake,
 )
 from fairfollow.governance.provision import Attestation, Confirmation
+from fairfollow.governance.suppression import unsuppressed
 from fairfollow.instants import JST
 from fairfollow.keyfile import load_or_create_secret
 from fairfollow.ledger.transaction import Connection, Engine, transaction
@@ -227,6 +228,7 @@ def intake_bytes(
     rows = [_matched(row, match_row(index, row, inputs.survey_links)) for row in listed.rows]
     found = sorted({r.member_id for r in rows if r.member_id is not None})
     with transaction(engine, "intake bytes") as conn:
+        rows = unsuppressed(conn, inputs.key, rows)  # erased or stopped members stay out
         covered = {
             m for m, v in coverage.verdicts(conn, inputs.purpose, at, found).items() if v.valid
         }

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from fairfollow.errors import ModelError
 from fairfollow.events.catalog import read_state
+from fairfollow.events.suppression import without_restricted
 from fairfollow.model.engines import Engine
 from fairfollow.model.features import (
     FEATURE_PURPOSE,
@@ -266,7 +267,7 @@ def read_features(workspace: Workspace, season: int) -> FeatureSet:
     path = features_path(workspace, season)
     if not path.exists():
         raise ModelError(f"no features for season {season}: run `fairfollow features build`")
-    table = pq.read_table(path)
+    table = without_restricted(workspace, pq.read_table(path))
     raw = (table.schema.metadata or {}).get(b"fairfollow")
     if raw is None:
         raise ModelError(f"{path} lacks its FairFollow metadata")

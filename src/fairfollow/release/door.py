@@ -54,6 +54,7 @@ from fairfollow.release.figures import (
     release_figures,
 )
 from fairfollow.release.view import ReleaseOutcome
+from fairfollow.tlog import member_store
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner
 from fairfollow.tlog.record import LogRecord
@@ -290,7 +291,12 @@ def _commit(
         detail=detail,
         # The public leaf carries only noised figures: an exact count of persons would tell
         # an employer who adds one applicant whether that person consented.
-        body={"figures": figures.as_json(), "epsilon": figures.epsilon},
+        body={
+            "figures": figures.as_json(),
+            "epsilon": figures.epsilon,
+            # Who contributed, as a commitment only members can check (docs/rights.md).
+            "members": member_store.commit_members(conn, used, len(pool.offers), req.at),
+        },
     )
     after = spend(
         conn,

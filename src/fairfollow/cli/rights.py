@@ -1,0 +1,338 @@
+"""``fairfollow rights …``: data-subject requests, from receipt to completion (docs/rights.md).
+
+An operator acts on a request verified outside the system (in person, by post): the identity
+check is recorded as who verified it and what evidence they saw (``--verified-by``,
+``--evidence``); the web portal will supply the logged-in member instead. Each command parses,
+makes one core call and renders; times are shown in JST with the offset, labels in ja/en.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fairfollow.cli.context import workspace_of
+from fairfollow.cli.terminal import console, print_json, table
+from fairfollow.errors import InputError
+from fairfollow.instants import in_jst, parse_instant
+from fairfollow.ledger.engine import workspace_ledger
+from fairfollow.rights import desk as rights_desk
+from fairfollow.rights.desk import Completion, Desk
+from fairfollow.rights.effects import complete_request
+from fairfollow.rights.receipt import MemberReceiptCheck
+from fairfollow.rights.request import (
+    LAW,
+    IdentityCheck,
+    IdentityMethod,
+    LegalBasis,
+    RequestInput,
+    RightKind,
+    RightsRequest,
+)
+from fairfollow.settings import Settings
+
+rights_app = typer.Typer(
+    help="Data-subject rights: disclosure, provision records, withdrawal, "
+    "stop, correction, erasure."
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+At = Annotated[str | None, typer.Option(help="Instant with offset (default: now).")]
+Actor = Annotated[str, typer.Option(help="The operator acting.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rights_app, name="rights")
+
+
+def _at(text: str | None) -> datetime:
+    return datetime.now(UTC) if text is None else parse_instant(text, "--at")
+
+
+@contextmanager
+def _desk(ctx: typer.Context) -> Iterator[Desk]:
+    workspace = workspace_of(ctx)
+    engine = workspace_ledger(workspace)
+    try:
+        yield Desk(workspace, engine, Settings(home=workspace.root))
+    finally:
+        engine.dispose()
+
+
+def _identity(verified_by: str | None, evidence: str | None) -> IdentityCheck | None:
+    if verified_by is None and evidence is None:
+        return None
+    return IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, verified_by or "", evidence or "")
+
+
+def _fields(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--field {item!r}: write NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def _as_json(request: RightsRequest, now: datetime) -> dict[str, object]:
+    law = request.law
+    return {
+        "request_id": request.request_id,
+        "kind": request.kind.value,
+        "label": {"ja": law.label_ja, "en": law.label_en},
+        "law": {"appi": law.appi, "gdpr": law.gdpr},
+        "basis": request.basis.value,
+        "status": request.status.value,
+        "received_at": in_jst(request.received_at),
+        "due_at": in_jst(request.due_at),
+        "days_left": round(request.days_left(now), 1),
+        "overdue": request.overdue(now),
+        "identity": None
+        if request.identity is None
+        else {
+            "method": request.identity.method.value,
+            "verified_by": request.identity.verified_by,
+            "evidence": request.identity.evidence,
+        },
+        "detail": dict(request.detail),
+        "actions": [
+            {
+                "at": in_jst(a.at),
+                "status": a.status.value,
+                "action": a.action,
+                "actor": a.actor,
+                "detail": dict(a.detail),
+            }
+            for a in request.actions
+        ],
+    }
+
+
+def _render(request: RightsRequest, now: datetime, as_json: bool) -> None:
+    if as_json:
+        print_json(_as_json(request, now))
+        return
+    law = request.law
+    console.print(
+        f"請求 request [bold]{request.request_id}[/]: {law.label_ja} / {law.label_en} "
+        f"({law.appi}; {law.gdpr}) — 状態 status [bold]{request.status.value}[/], "
+        f"期限 due {in_jst(request.due_at)}"
+    )
+    console.print(
+        table(
+            "対応履歴 actions",
+            ["日時 at (JST)", "状態 status", "対応 action", "担当 actor"],
+            [[in_jst(a.at), a.status.value, a.action, a.actor] for a in request.actions],
+        )
+    )
+
+
+@rights_app.command("request")
+def request_command(
+    ctx: typer.Context,
+    kind: Annotated[RightKind, typer.Argument(help="What the member asks for.")],
+    member: Annotated[int, typer.Option("--member", help="The member's id.")],
+    verified_by: Annotated[
+        str | None, typer.Option(help="Operator who verified the requester's identity.")
+    ] = None,
+    evidence: Annotated[
+        str | None, typer.Option(help="What was checked (document, channel).")
+    ] = None,
+    basis: Annotated[
+        LegalBasis, typer.Option(help="The law the request is made under.")
+    ] = LegalBasis.APPI,
+    purpose: Annotated[
+        list[str] | None, typer.Option(help="Withdrawal: purpose (repeat; default all).")
+    ] = None,
+    field: Annotated[
+        list[str] | None, typer.Option(help="Correction: NAME=VALUE (repeat).")
+    ] = None,
+    raw_events: Annotated[bool, typer.Option(help="Disclosure: include the raw events.")] = False,
+    actor: Actor = "operator",
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a request as received (and verified, with --verified-by and --evidence)."""
+    detail: dict[str, object] = {}
+    if purpose:
+        detail["purposes"] = list(purpose)
+    if field:
+        detail["fields"] = _fields(field)
+    if raw_events:
+        detail["raw_events"] = True
+    when = _at(at)
+    item = RequestInput(kind, member, when, basis, _identity(verified_by, evidence), detail)
+    with _desk(ctx) as desk:
+        request = rights_desk.file_request(desk, item, actor=actor)
+    _render(request, when, as_json)
+
+
+@rights_app.command("verify")
+def verify_command(
+    ctx: typer.Context,
+    request_id: int,
+    verified_by: Annotated[str, typer.Option(help="Operator who verified the identity.")],
+    evidence: Annotated[str, typer.Option(help="What was checked.")],
+    actor: Actor = "operator",
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record the identity check of a request received without one."""
+    when = _at(at)
+    identity = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, verified_by, evidence)
+    with _desk(ctx) as desk:
+        request = rights_desk.verify_request(desk, request_id, identity, actor=actor, at=when)
+    _render(request, when, as_json)
+
+
+@rights_app.command("show")
+def show_command(ctx: typer.Context, request_id: int, as_json: JsonFlag = False) -> None:
+    """One request with every action taken on it."""
+    with _desk(ctx) as desk:
+        request = rights_desk.show_request(desk, request_id)
+    _render(request, datetime.now(UTC), as_json)
+
+
+@rights_app.command("due")
+def due_command(ctx: typer.Context, at: At = None, as_json: JsonFlag = False) -> None:
+    """Open requests with the days left; overdue ones in red."""
+    when = _at(at)
+    with _desk(ctx) as desk:
+        found = rights_desk.due_requests(desk)
+    if as_json:
+        print_json([_as_json(r, when) for r in found])
+        return
+    rows = []
+    for r in found:
+        left = f"{r.days_left(when):.1f}"
+        rows.append(
+            [
+                str(r.request_id),
+                f"{r.law.label_ja} / {r.law.label_en}",
+                r.status.value,
+                in_jst(r.due_at),
+                f"[bold red]{left} 期限超過 overdue[/]" if r.overdue(when) else left,
+            ]
+        )
+    console.print(
+        table(
+            "未完了の請求 open requests",
+            ["請求 id", "種類 kind", "状態 status", "期限 due (JST)", "残り日数 days left"],
+            rows,
+        )
+    )
+
+
+def _render_completion(done: Completion, as_json: bool) -> None:
+    now = datetime.now(UTC)
+    if as_json:
+        print_json(
+            {
+                **_as_json(done.request, now),
+                "effect": dict(done.effect),
+                "files": [str(p) for p in done.files],
+            }
+        )
+        return
+    _render(done.request, now, False)
+    for path in done.files:
+        console.print(f"  {path}")
+
+
+@rights_app.command("complete")
+def complete_command(
+    ctx: typer.Context,
+    request_id: int,
+    out: Annotated[Path | None, typer.Option(help="Disclosure: directory for the export.")] = None,
+    actor: Actor = "operator",
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Carry out a verified request (its effect: see `rights kinds`) and record it done."""
+    with _desk(ctx) as desk:
+        done = complete_request(desk, request_id, actor=actor, at=_at(at), out=out)
+    _render_completion(done, as_json)
+
+
+@rights_app.command("export")
+def export_command(
+    ctx: typer.Context,
+    member: Annotated[int, typer.Option("--member", help="The member's id.")],
+    out: Annotated[Path, typer.Option(help="Directory for the export.")],
+    actor: Actor = "operator",
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the export of the member's verified disclosure or provision-records request."""
+    kinds = (RightKind.DISCLOSURE, RightKind.PROVISION_RECORDS)
+    with _desk(ctx) as desk:
+        request = rights_desk.open_request_of(desk, member, kinds)
+        done = complete_request(desk, request.request_id, actor=actor, at=_at(at), out=out)
+    _render_completion(done, as_json)
+
+
+@rights_app.command("refuse")
+def refuse_command(
+    ctx: typer.Context,
+    request_id: int,
+    reason: Annotated[str, typer.Option(help="The reason the member is told.")],
+    actor: Actor = "operator",
+    at: At = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Close a request without acting on it, with the reason (APPI Art. 36)."""
+    when = _at(at)
+    with _desk(ctx) as desk:
+        request = rights_desk.refuse_request(desk, request_id, reason, actor=actor, at=when)
+    _render(request, when, as_json)
+
+
+@rights_app.command("kinds")
+def kinds_command(as_json: JsonFlag = False) -> None:
+    """Each right, its articles and what completing it does."""
+    rows = [
+        [k.kind.value, f"{k.label_ja} / {k.label_en}", k.appi, k.gdpr, k.effect]
+        for k in LAW.values()
+    ]
+    if as_json:
+        print_json(
+            [dict(zip(["kind", "label", "appi", "gdpr", "effect"], r, strict=True)) for r in rows]
+        )
+    else:
+        console.print(table("権利 rights", ["kind", "label", "APPI", "GDPR", "effect"], rows))
+
+
+def render_member_check(check: MemberReceiptCheck, as_json: bool) -> None:
+    """The outcome of ``log verify-receipt`` on a member provision proof."""
+    if as_json:
+        print_json(
+            {
+                "valid": check.valid,
+                "included": check.included,
+                "reason": check.reason,
+                "log_index": check.log_index,
+                "tree_size": check.tree_size,
+                "release": check.release,
+            }
+        )
+        return
+    release = check.release or {}
+    name = f"release {release.get('decision_id', '?')} to {release.get('recipient', '?')}"
+    if not check.valid:
+        console.print(f"[bold red]✗ invalid[/]: {check.reason}")
+    elif check.included:
+        console.print(
+            f"[green]✓ valid[/]: you were among the contributors of {name} "
+            f"(log leaf {check.log_index} of {check.tree_size}) / 提供に含まれていました"
+        )
+    else:
+        console.print(
+            f"[green]✓ valid[/]: you were NOT among the contributors of {name} "
+            f"(log leaf {check.log_index} of {check.tree_size}) / 提供に含まれていません"
+        )

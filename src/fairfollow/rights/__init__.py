@@ -1,0 +1,1 @@
+"""Data-subject rights: requests, disclosure, provision proofs, withdrawal, stop, erasure."""

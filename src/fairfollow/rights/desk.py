@@ -1,0 +1,158 @@
+"""The rights desk: file, verify, refuse and complete data-subject requests; list what is due.
+
+One call per CLI command (``fairfollow rights …``) and, later, per web page. A request is
+stored with the member as a keyed hash (``member_ref``, HMAC under the workspace's matching
+key) beside the id, which erasure clears. Completing a request runs its effect
+(:data:`EFFECTS`) and appends what was done; an unverified or closed request is refused with
+a :class:`~fairfollow.errors.RightsError`, never acted on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from fairfollow.errors import RightsError
+from fairfollow.governance.intake import matching_key
+from fairfollow.governance.keyed_index import keyed_hash
+from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.rights import store
+from fairfollow.rights.request import (
+    IdentityCheck,
+    RequestInput,
+    RightKind,
+    RightsRequest,
+    Status,
+    due_at,
+)
+from fairfollow.settings import Settings
+from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer
+from fairfollow.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the rights desk works on: the workspace, its ledger, settings and log key."""
+
+    workspace: Workspace
+    engine: Engine
+    settings: Settings = field(default_factory=Settings.model_construct)
+    signer: NoteSigner | None = None
+
+    @property
+    def log_signer(self) -> NoteSigner:
+        return self.signer or load_or_create_log_signer(self.workspace.keys_dir)
+
+    def member_ref(self, member_id: int) -> str:
+        return keyed_hash(matching_key(self.workspace.keys_dir), "rights_member", str(member_id))
+
+    @property
+    def suppression_key(self) -> bytes:
+        return matching_key(self.workspace.keys_dir)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What completing a request did: the request after it, the effect's record, files."""
+
+    request: RightsRequest
+    effect: Mapping[str, object]
+    files: tuple[Path, ...] = ()
+
+
+Effect = Callable[
+    [Desk, RightsRequest, int, datetime, Path | None], tuple[dict[str, object], tuple[Path, ...]]
+]
+
+
+def file_request(desk: Desk, item: RequestInput, *, actor: str) -> RightsRequest:
+    """Record a request as received, and as verified when it comes with an identity check."""
+    due = due_at(item.kind, item.basis, item.received_at, desk.settings.rights_due_days)
+    with transaction(desk.engine, "rights request") as conn:
+        request_id = store.add_request(conn, item, desk.member_ref(item.member_id), due)
+        store.add_action(
+            conn,
+            request_id,
+            Status.RECEIVED,
+            "received",
+            actor,
+            item.received_at,
+            {"kind": item.kind.value, "basis": item.basis.value},
+        )
+        if item.identity is not None:
+            store.add_action(
+                conn,
+                request_id,
+                Status.VERIFIED,
+                "identity_verified",
+                actor,
+                item.received_at,
+                {"method": item.identity.method.value, "by": item.identity.verified_by},
+            )
+        return store.load_request(conn, request_id)
+
+
+def verify_request(
+    desk: Desk, request_id: int, identity: IdentityCheck, *, actor: str, at: datetime
+) -> RightsRequest:
+    with transaction(desk.engine, "rights verify") as conn:
+        request = store.load_request(conn, request_id)
+        if request.status is not Status.RECEIVED:
+            raise RightsError(f"request {request_id} is {request.status.value}, not received")
+        store.set_identity(conn, request_id, identity)
+        store.add_action(
+            conn,
+            request_id,
+            Status.VERIFIED,
+            "identity_verified",
+            actor,
+            at,
+            {"method": identity.method.value, "by": identity.verified_by},
+        )
+        return store.load_request(conn, request_id)
+
+
+def refuse_request(
+    desk: Desk, request_id: int, reason: str, *, actor: str, at: datetime
+) -> RightsRequest:
+    """Close a request unanswered, with the reason the member is told (APPI Art. 36)."""
+    if not reason.strip():
+        raise RightsError("a refusal needs the reason given to the member")
+    with transaction(desk.engine, "rights refuse") as conn:
+        request = store.load_request(conn, request_id)
+        if not request.status.open:
+            raise RightsError(f"request {request_id} is already {request.status.value}")
+        store.add_action(conn, request_id, Status.REFUSED, "refused", actor, at, {"reason": reason})
+        return store.load_request(conn, request_id)
+
+
+def show_request(desk: Desk, request_id: int) -> RightsRequest:
+    with reading(desk.engine, "rights show") as conn:
+        return store.load_request(conn, request_id)
+
+
+def due_requests(desk: Desk) -> list[RightsRequest]:
+    """Open requests, soonest due first."""
+    with reading(desk.engine, "rights due") as conn:
+        found = [r for r in store.load_requests(conn) if r.status.open]
+    return sorted(found, key=lambda r: (r.due_at, r.request_id))
+
+
+def member_requests(desk: Desk, member_id: int) -> list[RightsRequest]:
+    with reading(desk.engine, "rights of member") as conn:
+        return store.load_requests(conn, desk.member_ref(member_id))
+
+
+def open_request_of(desk: Desk, member_id: int, kinds: tuple[RightKind, ...]) -> RightsRequest:
+    """The member's oldest verified open request of one of ``kinds``."""
+    for request in member_requests(desk, member_id):
+        if request.kind in kinds and request.status is Status.VERIFIED:
+            return request
+    names = " or ".join(k.value for k in kinds)
+    raise RightsError(
+        f"member {member_id} has no verified {names} request: file one with "
+        f"`fairfollow rights request {kinds[0].value} --member {member_id} --verified-by … "
+        "--evidence …`"
+    )
