@@ -2,7 +2,9 @@
 
 Each module exposes `run(report)`; `report(name, value, unit, note="")` records a figure.
 The season is simulated once per run (its time is itself a figure) and handed to modules
-through FAIRFOLLOW_BENCH_SEASON. Scale with FAIRFOLLOW_BENCH_STUDENTS (default 200,000);
+through FAIRFOLLOW_BENCH_SEASON (set it to a `fairfollow simulate` directory to use that
+season instead, e.g. seed 2024 at 20,000 students). Scale with FAIRFOLLOW_BENCH_STUDENTS
+(default 200,000);
 choose modules with FAIRFOLLOW_BENCH_ONLY=ingest,log,…. Results go to bench/results/.
 """
 
@@ -85,7 +87,10 @@ def main() -> int:
     )
     figures: list[Figure] = []
     failures: list[str] = []
-    if not only or "simulate" in only or any(m not in ("log", "cli") for m in only):
+    preset = os.environ.get("FAIRFOLLOW_BENCH_SEASON")
+    if preset:
+        console.print(f"season: {preset} (FAIRFOLLOW_BENCH_SEASON)")
+    elif not only or "simulate" in only or any(m not in ("log", "cli") for m in only):
         season, simulated = simulate_season(students)
         figures += simulated
         os.environ["FAIRFOLLOW_BENCH_SEASON"] = str(season)

@@ -121,6 +121,29 @@ def approve_forecast(engine: Engine, employers: Sequence[str]) -> dict[str, Prin
     return p
 
 
+def seed_more_consent(engine: Engine, consenting: Sequence[int], silent: Sequence[int]) -> None:
+    """More members on the ledger of :func:`seed_consent`: ``consenting`` grant the
+    forecast purpose, ``silent`` never do."""
+    with engine.begin() as conn:
+        add_members(conn, [Member(m, T0 - timedelta(days=30)) for m in (*consenting, *silent)])
+        add_events(
+            conn,
+            [
+                ConsentEvent(
+                    10_000 + m,
+                    m,
+                    FORECAST_PURPOSE_KEY,
+                    ConsentAction.GRANT,
+                    "pc_registration",
+                    "v2",
+                    T0 + timedelta(days=1),
+                    "reconsent_dialog",
+                )
+                for m in consenting
+            ],
+        )
+
+
 def employer_csv(members: Iterable[int], *, offers: bool = True) -> bytes:
     lines = [HEADER]
     for m in members:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic_core import PydanticUndefined
 
 from fairfollow.settings import Settings
 
@@ -28,3 +29,29 @@ def test_defaults_are_a_local_workspace(monkeypatch: pytest.MonkeyPatch) -> None
 def test_every_setting_is_documented() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no description"
+
+
+def test_every_setting_is_in_the_settings_page_with_its_default() -> None:
+    # The release limits (ε range, cap ceiling, member cap) are settings; each must be
+    # documented. Fails on the code before this change (no page, no such settings).
+    page = (Path(__file__).parents[1] / "docs" / "settings.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in page.splitlines()
+        if line.startswith("| `FAIRFOLLOW_")
+    }
+    for name, field in Settings.model_fields.items():
+        variable = f"FAIRFOLLOW_{name.upper()}"
+        assert variable in rows, f"{variable} is not on docs/settings.md"
+        if field.default not in (None, PydanticUndefined) and not isinstance(field.default, Path):
+            assert f"`{field.default}`" in rows[variable], f"{variable}: default not stated"
+
+
+def test_release_limits_come_from_the_settings() -> None:
+    from fairfollow.release.budget import DEFAULT_LIMITS, PrivacyLimits
+
+    assert PrivacyLimits.from_settings(Settings()) == DEFAULT_LIMITS
+    custom = Settings(release_epsilon_max=0.5, member_season_cap=3.0)
+    limits = PrivacyLimits.from_settings(custom)
+    assert limits.epsilon_max == 0.5 and limits.member_cap == 3.0
+    assert not limits.epsilon_allowed(1.0) and limits.epsilon_allowed(0.5)

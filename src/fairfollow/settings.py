@@ -52,3 +52,26 @@ class Settings(BaseSettings):
         description="Whether a member's disclosure export includes the model's internal "
         "probability for their own offers (never shown to an employer).",
     )
+    release_epsilon_min: float = Field(
+        default=0.05,
+        gt=0,
+        description="Smallest ε one release may spend; a request below it is refused "
+        "(a vanishing ε buys a useless figure and hides a mistyped request).",
+    )
+    release_epsilon_max: float = Field(
+        default=2.0,
+        gt=0,
+        description="Largest ε one release may spend; a request above it is refused "
+        "(above it the noise no longer hides one person's presence).",
+    )
+    budget_cap_ceiling: float = Field(
+        default=8.0,
+        gt=0,
+        description="Hard ceiling of any employer's season ε cap; no cap change may exceed it.",
+    )
+    member_season_cap: float = Field(
+        default=8.0,
+        gt=0,
+        description="ε a member's data may be used for per season over all employers and "
+        "services (the per-member odometer); past it the member counts at the base rate.",
+    )

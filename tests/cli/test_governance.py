@@ -140,3 +140,33 @@ def test_budget_records_and_rules_commands(ws: Path) -> None:
     code, out = run(ws, "service", "rules")
     assert code == 0 and "`jp.no_individual_evaluation` (mandatory)" in out
     assert len(json.loads(run(ws, "service", "rules", "--json")[1])) == 19
+
+
+def test_a_release_at_a_past_instant_is_refused(ws: Path) -> None:
+    # Hardening finding: `release forecast --at 2019-…` was released after a withdrawal.
+    # Fails on the code before this change (the past instant was taken as given).
+    for command in ("forecast", "individual"):
+        result = runner.invoke(
+            app,
+            ["--workspace", str(ws), "release", command, "--employer", "E1", "--service",
+             "yield-forecast", "--at", "2019-07-15T00:00+09:00"],
+        )  # fmt: skip
+        assert result.exit_code != 0 and "in the past" in result.output
+
+
+def test_budget_set_raises_only_with_a_reason_and_never_past_the_ceiling(ws: Path) -> None:
+    # Hardening finding: `budget set --cap 1000000` was accepted. Fails on the code before
+    # this change.
+    t = people(ws, po="privacy_officer")
+    args = ["budget", "set", "--employer", "E7"]
+    result = runner.invoke(
+        app, ["--workspace", str(ws), *args, "--cap", "1000000", "--reason", "more"],
+        env={"FAIRFOLLOW_TOKEN": t["po"]},
+    )  # fmt: skip
+    assert result.exit_code != 0 and "ceiling" in result.output
+    result = runner.invoke(
+        app, ["--workspace", str(ws), *args, "--cap", "6"], env={"FAIRFOLLOW_TOKEN": t["po"]}
+    )
+    assert result.exit_code != 0 and "needs a reason" in result.output
+    code, out = run(ws, *args, "--cap", "6", "--reason", "second round", "--json", token=t["po"])
+    assert code == 0 and json.loads(out)[0]["epsilon_cap"] == 6.0

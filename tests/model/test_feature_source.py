@@ -115,6 +115,8 @@ def test_spark_and_duckdb_build_identical_tables(
         FeatureInputs.from_workspace(season.workspace, 2020),
         season=2020,
         as_of=forecast_date(2020),
+        company_season=2019,  # as build_season_features does: the season before
+        company_as_of=forecast_date(2019),
     )
     assert on_spark.feature_names == run.build.feature_names
     _assert_same(run.build.table, on_spark.table)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 from collections.abc import Iterator
+from datetime import timedelta
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -12,8 +15,11 @@ from fairfollow.errors import LogAppendError
 from fairfollow.governance import authority, provision_store, store
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.examples import yield_forecast
+from fairfollow.governance.registry import validate_spec
+from fairfollow.law.rules import Outcome
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.release import budget_store as privacy_budget
+from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LogRecord, decode_leaf
@@ -21,6 +27,7 @@ from tests.governance_fixtures import (
     AT,
     SOURCE,
     STAFF_LEAVES,
+    T0,
     ready_ledger,
     release_worker,
     take_in,
@@ -144,6 +151,7 @@ def test_failure_in_the_last_step_records_nothing_and_returns_nothing(engine: En
     with engine.connect() as conn:
         assert store.load_decisions(conn, request="release_forecast") == []
         assert privacy_budget.budget(conn, "E0001", 2020).spent == 0
+        assert _count(conn, privacy_budget.member_odometer) == 0
         assert _count(conn, provision_store.provisions) == 0
         assert _count(conn, provision_store.provision_subjects) == 0
         assert log_store.tree_size(conn) == STAFF_LEAVES
@@ -179,12 +187,18 @@ def test_twenty_simultaneous_releases_never_overspend(engine: Engine, ledger_url
         assert log_store.tree_size(conn) == STAFF_LEAVES + 20
 
 
-def test_minimum_pool_counts_consenting_members_only(engine: Engine) -> None:
-    # Twelve applicants on the list but only six with consent: the forecast would rest on
-    # six people's behaviour, so the door refuses (review finding: it counted all twelve).
+def test_minimum_pool_counts_uploaded_offers_only(engine: Engine) -> None:
+    # Hardening finding: a refusal for pool size that counts consenting members tells the
+    # employer who uploaded a list whether its members consented (an oracle at ε = 0).
+    # The minimum counts the offers the employer itself uploaded; the noise protects the
+    # rest. Fails on the code before this change (it counted the six consenting members).
     ready_ledger(engine, members=12, consenting=6)
     outcome = release_forecast(engine, _request(), SOURCE)
-    assert not outcome.released and outcome.reason == "pool_too_small"
+    assert outcome.released and outcome.figures is not None
+    assert outcome.figures.pool_offers == 12
+    with engine.connect() as conn:
+        detail = json.loads(store.load_decisions(conn, request="release_forecast")[0].detail)
+    assert detail["excluded_for_consent"] == 6
 
 
 def test_public_leaf_carries_no_exact_count_of_persons(engine: Engine) -> None:
@@ -195,3 +209,164 @@ def test_public_leaf_carries_no_exact_count_of_persons(engine: Engine) -> None:
         body = decode_leaf(log_store.read_leaf(conn, outcome.log_index).content).record.body
     assert "persons" not in body and "exact" not in body
     assert "figures" in body
+
+
+def _service_with(engine: Engine, purposes: list[dict[str, str]], **recipients: object) -> str:
+    """Register and approve a variant of the yield forecast (same reviewers as the fixture)."""
+    data = yield_forecast(["E0001", "E0002"], owner="owner").model_dump(mode="json")
+    data["service_id"] = "variant"
+    data["purposes"] = [{**data["purposes"][0], **p} for p in purposes]
+    data["recipients"] = {**data["recipients"], **recipients}
+    spec = validate_spec(data)
+    who = {login: authority.principal_for(engine, login) for login in ("owner", "po", "r1", "r2")}
+    wf.register_service(engine, spec, actor=who["owner"], now=T0)
+    wf.submit_service(engine, "variant", actor=who["owner"], now=T0)
+    wf.sign_off_service(engine, "variant", actor=who["po"], now=T0)
+    wf.approve_service(engine, "variant", actor=who["r1"], now=T0)
+    wf.approve_service(engine, "variant", actor=who["r2"], now=T0)
+    return "variant"
+
+
+def test_a_backdated_release_is_refused_and_recorded_at_the_ledger_clock(engine: Engine) -> None:
+    # Hardening finding: a release dated before the log's latest leaf used a member again
+    # after a withdrawal the log had passed, and was logged at the claimed time. Fails on
+    # the code before this change (the backdated release was released).
+    ready_ledger(engine)
+    assert release_forecast(engine, _request(), SOURCE).released
+    back = ReleaseRequest("E0001", "yield-forecast", 2020, AT - timedelta(days=400))
+    outcome = release_forecast(engine, back, SOURCE)
+    assert not outcome.released and outcome.reason == "instant_before_ledger_clock"
+    assert outcome.at == AT and outcome.epsilon_spent == 0
+    with engine.connect() as conn:
+        body = decode_leaf(log_store.read_leaf(conn, outcome.log_index).content).record.body
+        assert body["at"] == AT.isoformat() and body["reason"] == "instant_before_ledger_clock"
+        assert privacy_budget.budget(conn, "E0001", 2020).spent == pytest.approx(1.0)
+    assert release_forecast(engine, _request(), SOURCE).released  # the clock itself is fine
+
+
+def test_consent_filter_uses_the_purpose_whose_recipient_is_the_employer(engine: Engine) -> None:
+    # Hardening finding: the filter used the service's first purpose; a service listing
+    # `statistics` first used members lacking employer-forecast consent. Fails on the code
+    # before this change.
+    ready = ready_ledger(engine)
+    statistics = {"key": "statistics", "recipient_class": "platform"}
+    service = _service_with(engine, [statistics, {}])
+    outcome = release_forecast(engine, ReleaseRequest("E0001", service, 2020, AT), SOURCE)
+    assert outcome.released
+    lacking = tuple(m for m in ready.members if m not in ready.consenting)
+    assert outcome.excluded_member_ids == lacking
+    with engine.connect() as conn:
+        (record,) = provision_store.provisions_to(conn, "E0001")
+        assert "employer_forecast" in record.consent_basis
+
+
+@pytest.mark.parametrize(
+    ("purposes", "recipient_class"),
+    [
+        # a "platform" service that names an employer: evaluated as an employer, and it
+        # states no purpose for one
+        ([{"key": "statistics", "recipient_class": "platform"}], "platform"),
+        ([{}, {"key": "statistics", "recipient_class": "client_employer"}], "client_employer"),
+    ],
+    ids=["none-for-employers", "two-for-employers"],
+)
+def test_no_or_several_purposes_for_the_employer_is_a_gap(
+    engine: Engine, purposes: list[dict[str, str]], recipient_class: str
+) -> None:
+    # Fails on the code before this change (it took the first purpose and went on).
+    ready_ledger(engine)
+    service = _service_with(engine, purposes, recipient_class=recipient_class)
+    outcome = release_forecast(engine, ReleaseRequest("E0001", service, 2020, AT), SOURCE)
+    assert not outcome.released and outcome.reason == "purpose_gap"
+    assert outcome.decision is not None and outcome.decision.outcome is Outcome.GAP
+    assert any("APPI Art. 17(1)" in c for c in outcome.citations)
+    with engine.connect() as conn:
+        (decision,) = store.load_decisions(conn, request="release_forecast")
+        assert decision.outcome == "gap" and "17(1)" in decision.rules
+
+
+def test_a_named_outside_recipient_is_provided_to_as_an_employer(engine: Engine) -> None:
+    # Hardening finding: a service of recipient class `platform` naming an employer was
+    # released with the provision recorded as `platform`. Fails on the code before this
+    # change.
+    ready_ledger(engine)
+    statistics = {"key": "statistics", "recipient_class": "platform"}
+    service = _service_with(engine, [{}, statistics], recipient_class="platform")
+    outcome = release_forecast(engine, ReleaseRequest("E0001", service, 2020, AT), SOURCE)
+    assert outcome.released
+    with engine.connect() as conn:
+        (record,) = provision_store.provisions_to(conn, "E0001")
+    assert record.recipient_class == "client_employer"
+
+
+@pytest.mark.parametrize("epsilon", [1e-300, 0.01, 2.5, 1e5])
+def test_epsilon_outside_the_configured_range_is_refused(engine: Engine, epsilon: float) -> None:
+    # Hardening finding: ε = 1e-300 was accepted, and ε = 1e5 returned exact figures.
+    # Fails on the code before this change (both were released).
+    ready_ledger(engine)
+    with engine.begin() as conn:
+        privacy_budget.set_cap(conn, "E0001", 2020, 2e5, actor="po", at=AT)
+    outcome = release_forecast(engine, _request(epsilon=epsilon), SOURCE)
+    assert not outcome.released and outcome.reason == "epsilon_out_of_range"
+    wide = PrivacyLimits(epsilon_min=1e-3, epsilon_max=3.0)
+    assert release_forecast(engine, _request(epsilon=2.5), SOURCE, limits=wide).released
+
+
+def test_the_employer_view_holds_one_noised_figure_and_plans_in_words(engine: Engine) -> None:
+    ready_ledger(engine)
+    view = release_forecast(engine, _request(), SOURCE).employer_view()
+    figures = view["figures"]
+    assert isinstance(figures, dict)
+    low, high = figures["forecast_interval"]
+    low80, high80 = figures["interval_80"]
+    assert 0 <= low <= low80 <= high80 <= high <= 30 and figures["pool_offers"] == 30
+    for forbidden in ("base_rate_offers", "excluded", "contributing", "exact", "variance"):
+        assert forbidden not in json.dumps(view)
+    words = view["accuracy"]
+    assert isinstance(words, dict) and f"{low}–{high}" in words["en"]
+    assert f"{low}〜{high}" in words["ja"]
+
+
+def test_differencing_two_lists_learns_no_more_than_epsilon_allows(engine: Engine) -> None:
+    """The employer uploads two lists differing by one applicant, alternately, as often as
+    its budget allows (cap 4, ε = 1: four releases), and guesses the applicant's consent
+    from the released figures. Through the door: the two views differ only through the
+    noised statistic (the pool size is the employer's own count). Then 20,000 such
+    employers, each with its own four Laplace draws on the exact sums the door computed,
+    guess with the strongest attacker's rule (it even knows the applicant's score).
+
+    Bound: consent changes the target's term by Δ = |0.8 − 0.5| = 0.3, in two releases, so
+    the guess is (0.6)-DP about it: accuracy ≤ e^0.6 / (1 + e^0.6) = 0.646 (and ≤ 0.881
+    for any change of the member's data, ε = 2 on the target's odometer). Measured: 0.553.
+    """
+    ready_ledger(engine, members=20, consenting=20)  # and 21 consents below, 22 does not
+    from tests.governance_fixtures import seed_more_consent
+
+    seed_more_consent(engine, consenting=[21], silent=[22])
+    exact: dict[tuple[int, bool], float] = {}
+    for target in (21, 22):
+        employer = "E0001" if target == 21 else "E0002"
+        views = []
+        for with_target in (False, True, False, True):
+            members = list(range(1, 21)) + ([target] if with_target else [])
+            take_in(engine, employer, members, range(1, 23))
+            outcome = release_forecast(engine, _request(employer), SOURCE)
+            assert outcome.released and outcome.exact is not None
+            exact[(target, with_target)] = outcome.exact.expected_acceptances
+            views.append(outcome.employer_view())
+        assert not release_forecast(engine, _request(employer), SOURCE).released  # budget
+        public = {k for v in views for k in v} - {"figures", "accuracy", "epsilon_remaining"}
+        for key in public - {"release_id", "log_index"}:
+            assert len({json.dumps(v[key]) for v in views}) == 1, key
+    consented = exact[(21, True)] - exact[(21, False)]
+    refused = exact[(22, True)] - exact[(22, False)]
+    assert consented == pytest.approx(0.8) and refused == pytest.approx(0.5)
+    rng = np.random.default_rng(2024)
+    trials = 20_000
+    truth = rng.random(trials) < 0.5
+    delta = np.where(truth, consented, refused)
+    noise = rng.laplace(0.0, 1.0, (trials, 4))  # scale 1/ε, as the door's OpenDP draws
+    estimate = (noise[:, 1] + noise[:, 3]) / 2 + delta - (noise[:, 0] + noise[:, 2]) / 2
+    accuracy = float(np.mean((estimate > (consented + refused) / 2) == truth))
+    bound = math.exp(0.6) / (1 + math.exp(0.6))
+    assert 0.5 <= accuracy <= bound + 0.01 and accuracy == pytest.approx(0.553, abs=0.001)

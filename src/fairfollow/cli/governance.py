@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,12 +26,15 @@ from fairfollow.governance.pool_store import parse_employer
 from fairfollow.governance.provision import Attestation
 from fairfollow.instants import parse_instant
 from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
+    from fairfollow.release.budget import PrivacyLimits
     from fairfollow.scenarios.replay import ReplayReport
+
+_CLOCK_SLACK = timedelta(minutes=5)  # a typed "now" may lag the wall clock a little
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 At = Annotated[
@@ -66,6 +69,27 @@ def register(app: typer.Typer) -> None:
 
 def _now(at: str | None) -> datetime:
     return parse_instant(at, "--at") if at is not None else datetime.now(UTC)
+
+
+def _release_now(given: str | None) -> datetime:
+    """A release happens now: an ``--at`` in the past is refused (only the replay, in its
+    own fresh workspace, dates releases in the past; the door refuses any instant before
+    the ledger's clock whoever asks)."""
+    now = datetime.now(UTC)
+    at = None if given is None else parse_instant(given, "--at")
+    if at is not None and at < now - _CLOCK_SLACK:
+        raise InputError(
+            f"--at {at.isoformat()} is in the past: a release is dated now "
+            "(the ledger's clock), never backdated"
+        )
+    return at or now
+
+
+def _limits() -> PrivacyLimits:
+    from fairfollow.release.budget import PrivacyLimits
+    from fairfollow.settings import Settings
+
+    return PrivacyLimits.from_settings(Settings())
 
 
 @contextmanager
@@ -268,14 +292,17 @@ def release_forecast_command(
     from fairfollow.release.door import ReleaseRequest, release_forecast
     from fairfollow.tlog.keys import load_or_create_log_signer
 
+    request = ReleaseRequest(parse_employer(employer), service, season, _release_now(at), epsilon)
     with _ledger(ctx) as (workspace, engine):
         if internal:  # the platform's record holds exact figures: analyst or privacy officer
             account_of(ctx, engine).require_for("release.internal")
         source = model_scores(workspace, season, training_season)
-        when = instant_of(ctx, at, season=season)
-        request = ReleaseRequest(parse_employer(employer), service, season, when, epsilon)
         outcome = release_forecast(
-            engine, request, source, signer=load_or_create_log_signer(workspace.keys_dir)
+            engine,
+            request,
+            source,
+            signer=load_or_create_log_signer(workspace.keys_dir),
+            limits=_limits(),
         )
     render.release(outcome, as_json, internal=internal)
     if not outcome.released:
@@ -295,7 +322,7 @@ def release_individual_command(
     from fairfollow.release.door import ReleaseRequest, release_individual
 
     with _ledger(ctx) as (_, engine):
-        request = ReleaseRequest(parse_employer(employer), service, season, _now(at))
+        request = ReleaseRequest(parse_employer(employer), service, season, _release_now(at))
         outcome = release_individual(engine, request)
     render.release(outcome, as_json)
     raise typer.Exit(1)
@@ -320,20 +347,21 @@ def budget_set(
     ctx: typer.Context,
     employer: Annotated[str, typer.Option(help="The employer (E<id>).")],
     cap: Annotated[float, typer.Option(help="ε cap for the season.")],
+    reason: Annotated[str, typer.Option(help="Why (required to raise a cap; logged).")] = "",
     season: Season = 2020,
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The privacy officer sets an employer's ε cap for a season (never below what is spent)."""
-    from fairfollow.release.budget_store import set_cap
+    """The privacy officer sets an employer's ε cap for a season: at most the ceiling in
+    settings, never below what is spent; a raise needs a reason. The change is a ledger
+    entry and a log leaf."""
+    from fairfollow.release.cap import AccountId, CapChange, change_cap
 
+    change = CapChange(parse_employer(employer), season, cap, reason, _now(at))
     with _ledger(ctx) as (_, engine):
         officer = account_of(ctx, engine).require_for("budget.set")
-        with transaction(engine, "budget set") as conn:
-            found = set_cap(
-                conn, parse_employer(employer), season, cap, actor=officer.login, at=_now(at)
-            )
-    render.budgets([found], as_json)
+        found = change_cap(engine, change, actor=AccountId(officer.login), limits=_limits())
+    render.budgets([found.budget], as_json)
 
 
 @records_app.command("member")

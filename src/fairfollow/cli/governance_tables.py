@@ -170,18 +170,20 @@ def release(outcome: ReleaseOutcome, as_json: bool, *, internal: bool = False) -
         print_json(outcome.as_json() if internal else outcome.employer_view())
         return
     if outcome.released and outcome.figures is not None:
+        from fairfollow.release.view import accuracy_words
+
         f = outcome.figures
         console.print(
             table(
                 f"Release {outcome.release_id} to {outcome.employer} (ε {f.epsilon:g}; "
-                f"figures ± {f.noise_bound:.1f} at {f.noise_confidence:.0%})",
+                f"noise ± {f.noise_bound:.1f} at {f.noise_confidence:.0%})",
                 ["figure", "value"],
                 [
                     ("offers in pool", f.pool_offers),
-                    ("forecast from base rate only", f.base_rate_offers),
                     ("expected acceptances", f.expected_acceptances),
-                    (f"{f.interval_level:.0%} interval", f"{f.interval_lower}–{f.interval_upper}"),
-                    ("interval with noise", f"{f.forecast_interval[0]}–{f.forecast_interval[1]}"),
+                    ("90% interval (plan with this)", "–".join(map(str, f.forecast_interval))),
+                    ("80% interval", "–".join(map(str, f.interval_80))),
+                    ("typical error", f"± {f.typical_error:g}"),
                     (
                         "ε left this season",
                         f"{outcome.budget.remaining:g}" if outcome.budget else "-",
@@ -189,6 +191,7 @@ def release(outcome: ReleaseOutcome, as_json: bool, *, internal: bool = False) -
                 ],
             )
         )
+        console.print(accuracy_words(f)["en"])
         return
     console.print(f"[bold red]refused[/] ({outcome.reason}), decision {outcome.decision_id}")
     if outcome.decision is not None:

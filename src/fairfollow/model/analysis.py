@@ -121,12 +121,17 @@ def build_season_features(
         if engine is not Engine.DUCKDB:
             raise ModelError("a Spark build needs a backend made from a SparkSession")
         backend = duckdb_backend(settings)
+    # A season after the first takes its company aggregates from the season before it
+    # (the release's sensitivity argument: no member of this season feeds another's score).
+    earlier = [c.season for c in SEASONS if c.season == season - 1]
     build = build_features(
         backend,
         engine,
         FeatureInputs.from_workspace(workspace, season),
         season=season,
         as_of=as_of or forecast_date(season),
+        company_season=earlier[0] if earlier else None,
+        company_as_of=forecast_date(earlier[0]) if earlier else None,
     )
     return FeatureRun(offers, build, write_features(workspace, build))
 

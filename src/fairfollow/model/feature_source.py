@@ -175,8 +175,11 @@ def build_features(
     season: int,
     as_of: datetime,
     purpose: str = FEATURE_PURPOSE,
+    company_season: int | None = None,
+    company_as_of: datetime | None = None,
 ) -> FeatureBuild:
-    """Run the feature expression on ``backend`` and collect the table."""
+    """Run the feature expression on ``backend`` and collect the table (company aggregates
+    from ``company_season`` before ``company_as_of`` when given: ``feature_expression``)."""
     started = time.perf_counter()
     decisions = partner_decisions(_partner_sources(inputs), purpose)
     allowed = tuple(d.partner_id for d in decisions if d.allowed)
@@ -186,7 +189,14 @@ def build_features(
         # ibis 12 calls DuckDB 2's deprecated fetch_arrow_table(); harmless until ibis 13.
         warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
         tables = load_tables(backend, engine, inputs)
-        expression = feature_expression(tables, season=season, as_of=as_of, partners=allowed)
+        expression = feature_expression(
+            tables,
+            season=season,
+            as_of=as_of,
+            partners=allowed,
+            company_season=company_season,
+            company_as_of=company_as_of,
+        )
         table = expression.to_pyarrow()
     names = tuple(s.name for s in feature_specs(bool(allowed)))
     return FeatureBuild(

@@ -142,10 +142,24 @@ def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Float
 
 
 def feature_expression(
-    tables: FeatureTables, *, season: int, as_of: datetime, partners: tuple[str, ...]
+    tables: FeatureTables,
+    *,
+    season: int,
+    as_of: datetime,
+    partners: tuple[str, ...],
+    company_season: int | None = None,
+    company_as_of: datetime | None = None,
 ) -> ir.Table:
-    """The feature table of ``season``'s offers at ``as_of``; ``partners`` may be read."""
-    if as_of.tzinfo is None:
+    """The feature table of ``season``'s offers at ``as_of``; ``partners`` may be read.
+
+    Company-level aggregates (``company_popularity``, ``company_entries``,
+    ``company_seminar_rate``) come from ``company_season``'s events before
+    ``company_as_of`` — the previous season for a season whose forecasts are released, so
+    that no member of the released season feeds another member's features (the release's
+    sensitivity argument, :mod:`fairfollow.release.statistic`). Left out, they come from
+    ``season`` itself (a training season with no season before it).
+    """
+    if as_of.tzinfo is None or (company_as_of is not None and company_as_of.tzinfo is None):
         raise ModelError("the as-of time needs a time zone")
     cut = ibis.literal(as_of.astimezone(UTC), type="timestamp('UTC')")
     cut_s = int(as_of.timestamp())
@@ -226,7 +240,18 @@ def feature_expression(
         events_total=c.n.sum(),
     )
 
-    on_company = events.filter(events.e_company.notnull())
+    if company_season is None:
+        on_company = events.filter(events.e_company.notnull())
+    else:
+        company_cut = ibis.literal(
+            (company_as_of or as_of).astimezone(UTC), type="timestamp('UTC')"
+        )
+        earlier = raw_events.filter(
+            raw_events.season == company_season,
+            raw_events.ts < company_cut,
+            raw_events.company_id.notnull(),
+        )
+        on_company = earlier.select("ts", kind=earlier.event_type, e_company=earlier.company_id)
     per_company = on_company.group_by("e_company").aggregate(
         all_views=_count(on_company.ts, on_company.kind == "page_view"),
         all_entries=_count(on_company.ts, on_company.kind == "entry"),

@@ -36,9 +36,19 @@ class ForecastSource(Protocol):
     @property
     def base_rate_source(self) -> str: ...
 
+    @property
+    def dispersion(self) -> float:
+        """Σp(1−p) / (S(1 − S/n)) of the model's probabilities on the training season."""
+        ...
+
     def probabilities(self, employer: str, member_ids: Sequence[int]) -> Mapping[int, float]:
         """The acceptance probability of each member's offer from ``employer`` (members
         without a score are left out and forecast from the base rate)."""
+        ...
+
+    def extra_variance(self, employer: str, offers: int) -> float:
+        """The model's widening for a pool of ``offers`` of ``employer``: the variance its
+        errors share within the pool, measured on the previous season (public)."""
         ...
 
 
@@ -50,6 +60,8 @@ class ScoreTable:
     base_rate_source: str
     scores: Mapping[tuple[str, int], float] = field(default_factory=dict)
     default: float | None = None  # every member scores this when not in ``scores``
+    widening: float = 0.0  # shared rate variance: a pool of m offers widens by m² · this
+    dispersion: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.base_rate <= 1.0:
@@ -62,6 +74,20 @@ class ScoreTable:
             if p is not None:
                 found[member] = p
         return found
+
+    def extra_variance(self, employer: str, offers: int) -> float:
+        return float(offers) ** 2 * self.widening
+
+
+def dispersion_of(probabilities: Sequence[float] | np.ndarray) -> float:
+    """How much less a sum of these probabilities varies than a binomial at their mean:
+    ``Σ p(1−p) / (n p̄(1 − p̄))`` (1 when all are equal; measured on the training season,
+    it is a public property of the model that the release's interval uses)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    mean = float(p.mean()) if p.size else 0.0
+    if not 0.0 < mean < 1.0:
+        return 1.0
+    return float(min(1.0, max(1e-3, float((p * (1.0 - p)).mean()) / (mean * (1.0 - mean)))))
 
 
 def base_rate_of(accepted: Sequence[bool]) -> float:
@@ -138,6 +164,7 @@ class ModelScores:
     base_rate: float
     base_rate_source: str
     rows: PoolRows | None = None  # default: read from ``features`` in memory
+    dispersion: float = 1.0
 
     def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
         from fairfollow.model.evaluation import scored_offers
@@ -152,6 +179,11 @@ class ModelScores:
             int(m): float(p) for m, p in zip(scored["member_id"], scored["p_model"], strict=True)
         }
 
+    def extra_variance(self, employer: str, offers: int) -> float:
+        company = int(employer.removeprefix("E"))
+        companies = np.full(offers, company, dtype=np.int64)
+        return self.model.metadata.widening.extra_variance(companies) if offers else 0.0
+
 
 def model_scores(
     workspace: Workspace, season: int, training_season: int, rows: PoolRows | None = None
@@ -161,9 +193,12 @@ def model_scores(
     the named members' feature rows (default: in memory; on a cluster, ``pool_rows`` on
     Spark over the shared Parquet files)."""
     from fairfollow.model.booster import load_model
+    from fairfollow.model.evaluation import scored_offers
     from fairfollow.model.feature_source import offers_path, read_features
 
     model = load_model(workspace.models_dir)
+    trained_on = read_features(workspace, training_season).table
+    dispersion = dispersion_of(scored_offers(model, trained_on)["p_model"].to_numpy())
     features = read_features(workspace, season).table
     path = offers_path(workspace, training_season)
     if not path.exists():
@@ -173,4 +208,4 @@ def model_scores(
     if not 0.0 <= rate <= 1.0:
         raise ForecastError(f"base rate must lie in [0, 1], got {rate}")
     source = f"share of offers accepted in season {training_season}, all clients"
-    return ModelScores(features, model, rate, source, rows)
+    return ModelScores(features, model, rate, source, rows, dispersion)

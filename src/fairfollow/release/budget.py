@@ -1,4 +1,4 @@
-"""The per-employer privacy budget: ε per season, its records and rules.
+"""The two privacy budgets: ε per employer per season, and ε per member per season.
 
 The odometer lives in the ledger (:mod:`fairfollow.release.budget_store`).
 
@@ -7,6 +7,11 @@ basic composition the ε of all its releases add up, so the odometer is the sum 
 and a release that would take it past the cap is refused. Caps and spends are append-only
 entries (``gov_budget_entries``); ``gov_budgets`` holds one row per (employer, season) that
 exists to be locked.
+
+The per-member odometer (``rel_member_odometer``) adds up, for each member and season, the
+ε of every release that used the member's data, over all employers and services: basic
+composition again, now for the person. A member whose odometer would pass
+:attr:`PrivacyLimits.member_cap` counts at the base rate, like a member without consent.
 
 Concurrency: the check and the spend happen in the release's transaction while it holds
 the budget row — ``SELECT … FOR UPDATE`` on PostgreSQL, the database write lock that the
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fairfollow.errors import GovernanceError
+from fairfollow.settings import Settings
 
 DEFAULT_SEASON_CAP = 4.0
 # Sums of floating-point ε may miss an exact cap by a rounding error; never by more.
@@ -76,3 +82,43 @@ def check_spend(current: Budget, epsilon: float) -> None:
             f"privacy budget of {current.employer} (season {current.season}) would be "
             f"overspent: {current.spent:g} + {epsilon:g} > {current.cap:g}"
         )
+
+
+@dataclass(frozen=True)
+class PrivacyLimits:
+    """The configured limits (``Settings``: ``release_epsilon_min``/``max``,
+    ``budget_cap_ceiling``, ``member_season_cap``), passed down from the edge."""
+
+    epsilon_min: float = 0.05
+    epsilon_max: float = 2.0
+    cap_ceiling: float = 8.0
+    member_cap: float = 8.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PrivacyLimits:
+        return cls(
+            epsilon_min=settings.release_epsilon_min,
+            epsilon_max=settings.release_epsilon_max,
+            cap_ceiling=settings.budget_cap_ceiling,
+            member_cap=settings.member_season_cap,
+        )
+
+    def epsilon_allowed(self, epsilon: float) -> bool:
+        return self.epsilon_min <= epsilon <= self.epsilon_max
+
+    def member_allows(self, spent: float, epsilon: float) -> bool:
+        return spent + epsilon <= self.member_cap + _TOLERANCE
+
+
+DEFAULT_LIMITS = PrivacyLimits()
+
+
+def check_raise(current: float, cap: float, ceiling: float, reason: str) -> None:
+    """A cap never exceeds the hard ceiling; raising one needs a stated reason."""
+    if cap > ceiling + _TOLERANCE:
+        raise GovernanceError(
+            f"a season ε cap of {cap:g} exceeds the ceiling {ceiling:g} "
+            "(setting FAIRFOLLOW_BUDGET_CAP_CEILING)"
+        )
+    if cap > current + _TOLERANCE and not reason.strip():
+        raise GovernanceError(f"raising the ε cap from {current:g} to {cap:g} needs a reason")

@@ -1,16 +1,19 @@
 """The privacy-budget odometer in the ledger: caps and spends as append-only entries.
 
-``gov_budget_entries`` holds every cap and spend; ``gov_budgets`` holds one row per
-(employer, season) that exists to be locked.
+``gov_budget_entries`` holds every cap (with its reason) and spend; ``gov_budgets`` holds
+one row per (employer, season) that exists to be locked. ``rel_member_odometer`` holds one
+row per (member, season): the ε spent on releases that used the member's data.
 
 Concurrency: the check and the spend happen in the release's transaction while it holds
 the budget row — ``SELECT … FOR UPDATE`` on PostgreSQL, the database write lock that the
 ledger engine takes at ``BEGIN IMMEDIATE`` on SQLite — so simultaneous releases are
-serialised and never overspend together.
+serialised and never overspend together. The member rows are locked the same way, in
+member order (so two releases sharing members never deadlock), after the employer's row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -45,7 +48,17 @@ budget_entries = sa.Table(
     sa.Column("decision_id", sa.Integer, nullable=True),
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
     sa.Index("ix_gov_budget_entries_employer", "employer", "season"),
+)
+member_odometer = sa.Table(
+    "rel_member_odometer",
+    metadata,
+    sa.Column("member_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("season", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("spent", sa.Float, nullable=False),
+    sa.Column("releases", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
 
@@ -88,9 +101,18 @@ def budget(conn: Connection, employer: str, season: int) -> Budget:
 
 
 def set_cap(
-    conn: Connection, employer: str, season: int, cap: float, *, actor: str, at: datetime
+    conn: Connection,
+    employer: str,
+    season: int,
+    cap: float,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str = "",
 ) -> Budget:
-    """Set the season's cap; it can never go below what is already spent."""
+    """Set the season's cap; it can never go below what is already spent. The ceiling and
+    the reason for a raise are checked by :mod:`fairfollow.release.cap`, the one caller
+    outside tests and the bench."""
     check_cap(employer, season, cap, 0.0)
     lock_budget(conn, employer, season, at)
     check_cap(employer, season, cap, budget(conn, employer, season).spent)
@@ -102,6 +124,7 @@ def set_cap(
             epsilon=cap,
             actor=actor,
             at=at,
+            reason=reason or None,
         )
     )
     return budget(conn, employer, season)
@@ -144,3 +167,58 @@ def budgets_of(conn: Connection, employer: str | None = None) -> list[Budget]:
     if employer is not None:
         query = query.where(keys.c.employer == employer)
     return [budget(conn, e, int(s)) for e, s in conn.execute(query)]
+
+
+def lock_members(
+    conn: Connection, season: int, members: Sequence[int], at: datetime
+) -> dict[int, float]:
+    """Create the members' odometer rows if needed, hold them (in member order) until the
+    transaction ends, and return each member's ε spent this season."""
+    wanted = sorted(set(members))
+    if not wanted:
+        return {}
+    rows = [
+        {"member_id": m, "season": season, "spent": 0.0, "releases": 0, "updated_at": at}
+        for m in wanted
+    ]
+    o = member_odometer.c
+    spent: dict[int, float] = {}
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        ids = [r["member_id"] for r in chunk]
+        if conn.dialect.name == "postgresql":
+            conn.execute(postgresql.insert(member_odometer).on_conflict_do_nothing(), chunk)
+            query = (
+                sa.select(o.member_id, o.spent)
+                .where(o.season == season, o.member_id.in_(ids))
+                .order_by(o.member_id)
+                .with_for_update()
+            )
+        else:  # SQLite: the database write lock is already held
+            conn.execute(sqlite.insert(member_odometer).on_conflict_do_nothing(), chunk)
+            query = sa.select(o.member_id, o.spent).where(o.season == season, o.member_id.in_(ids))
+        spent.update({int(m): float(v) for m, v in conn.execute(query)})
+    return spent
+
+
+def charge_members(
+    conn: Connection, season: int, members: Sequence[int], epsilon: float, at: datetime
+) -> None:
+    """Add ``epsilon`` to each member's odometer (rows locked by :func:`lock_members`)."""
+    o = member_odometer.c
+    wanted = sorted(set(members))
+    for start in range(0, len(wanted), 500):
+        conn.execute(
+            member_odometer.update()
+            .where(o.season == season, o.member_id.in_(wanted[start : start + 500]))
+            .values(spent=o.spent + epsilon, releases=o.releases + 1, updated_at=at)
+        )
+
+
+def member_spent(conn: Connection, season: int, members: Sequence[int]) -> Mapping[int, float]:
+    """Each named member's ε spent this season (members never used are absent)."""
+    o = member_odometer.c
+    query = sa.select(o.member_id, o.spent).where(
+        o.season == season, o.member_id.in_(sorted(set(members)))
+    )
+    return {int(m): float(v) for m, v in conn.execute(query)}

@@ -3,17 +3,24 @@
 ``release_forecast`` runs, in **one** ledger transaction that first locks the employer's
 privacy budget for the season:
 
-1. the service is approved, and the approval covers its current version;
-2. the rule engine allows the release (every rule's outcome and citation is kept);
-3. consent filter: members of the pool whose consent for the purpose is not valid at the
-   release instant are left out of the behavioural data — their offers are forecast from
-   the aggregate base rate only, and the release says how many offers were treated so;
-4. at least :data:`~fairfollow.release.figures.MIN_POOL` contributing members;
-5. Laplace noise (OpenDP) on every released figure, paid from the employer's ε budget for
-   the season; a release that would exceed it is refused;
-6. the decision, the ε spent, the APPI Art. 29 provision record (with its subjects) and the
-   transparency-log leaf are written, and the transaction commits — or, if any of it
-   fails, nothing is written and nothing is returned.
+1. the release instant is not earlier than the ledger's clock (the latest log leaf), and
+   the ε asked for lies within the configured range (:class:`PrivacyLimits`);
+2. the service is approved, and the approval covers its current version;
+3. the purpose relied on is the service's one purpose whose recipient class is the
+   release's recipient — an employer, whatever the service calls its recipients; none or
+   several such purposes is a ``gap``;
+4. the pool has at least :data:`~fairfollow.release.figures.MIN_POOL` uploaded offers (a
+   public count: the employer's own upload, never the number of consenting members);
+5. the rule engine allows the release (every rule's outcome and citation is kept);
+6. consent filter and odometer: members whose consent for the purpose is not valid at the
+   release instant, or whose season odometer (ε over all employers and services) would
+   pass the member cap, are left out of the behavioural data — their offers count at the
+   base rate, and the internal record says how many were;
+7. one statistic, S = Σp (:mod:`fairfollow.release.statistic`), plus OpenDP Laplace noise
+   of scale 1/ε, paid from the employer's budget and every used member's odometer;
+8. the decision, the ε spent (employer and members), the APPI Art. 29 provision record
+   (with its subjects) and the transparency-log leaf are written, and the transaction
+   commits — or, if any of it fails, nothing is written and nothing is returned.
 
 A refusal is a value: it is recorded (decision row and log leaf) and returned, with no ε
 spent. ``release_individual`` exists so that an attempt to send individual scores is
@@ -23,10 +30,11 @@ refused and recorded with its citations, whatever the service's configuration sa
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from fairfollow.canonical_json import JsonValue
 from fairfollow.consent import coverage
 from fairfollow.errors import GovernanceError, InputError
 from fairfollow.governance import provision, provision_store, store
@@ -36,6 +44,7 @@ from fairfollow.law.packs import RULES
 from fairfollow.law.rules import (
     Decision,
     Granularity,
+    Outcome,
     ReleaseFacts,
     RuleConfig,
     RuleContext,
@@ -43,16 +52,19 @@ from fairfollow.law.rules import (
 )
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.model.scores import ForecastSource
-from fairfollow.release.budget import Budget
-from fairfollow.release.budget_store import budget, lock_budget, spend
-from fairfollow.release.figures import (
-    INTERVAL_LEVEL,
-    MIN_POOL,
-    ExactFigures,
-    ReleasedFigures,
-    exact_figures,
-    release_figures,
+from fairfollow.release.budget import DEFAULT_LIMITS, Budget, PrivacyLimits
+from fairfollow.release.budget_store import (
+    budget,
+    charge_members,
+    lock_budget,
+    lock_members,
+    spend,
 )
+from fairfollow.release.figures import MIN_POOL, exact_figures, release_figures
+from fairfollow.release.figures import prepare as prepare_figures
+from fairfollow.release.leaf import LeafFacts, leaf_body, ledger_clock
+from fairfollow.release.purpose import EMPLOYER_CLASS, release_purpose
+from fairfollow.release.statistic import pool_statistic
 from fairfollow.release.view import ReleaseOutcome
 from fairfollow.tlog import member_store
 from fairfollow.tlog import store as log_store
@@ -62,7 +74,6 @@ from fairfollow.tlog.record import LogRecord
 RELEASE_FORECAST = "release_forecast"
 RELEASE_INDIVIDUAL = "release_individual"
 DEFAULT_EPSILON = 1.0
-EMPLOYER_CLASS = "client_employer"
 Appender = Callable[[Connection, LogRecord], log_store.LeafRef]
 
 
@@ -74,7 +85,6 @@ class ReleaseRequest:
     at: datetime  # consent is evaluated at this instant, and the release recorded with it
     epsilon: float = DEFAULT_EPSILON
     actor: str = "release-door"
-    level: float = INTERVAL_LEVEL
 
 
 def _service(conn: Connection, service_id: str) -> tuple[ServiceSpec | None, bool, int | None]:
@@ -92,7 +102,7 @@ def _facts(spec: ServiceSpec | None, employer: str, **kw: object) -> ReleaseFact
         # The door's only recipients are employers, whatever the declaration calls them.
         "recipient_class": EMPLOYER_CLASS,
         "recipient_named": spec is not None and spec.names(employer),
-        "purpose_key": spec.purpose_keys()[0] if spec and spec.purposes else "",
+        "purpose_key": "",
         "granularity": Granularity.AGGREGATE,
         "output_keys": frozenset(),
         "derived_evaluation": False,
@@ -124,15 +134,17 @@ def _write(
     conn: Connection,
     rec: _Record,
     *,
-    released: bool,
     reason: str,
     decision: Decision | None,
     detail: dict[str, object],
-    body: dict[str, object],
+    released: dict[str, object] | None = None,
+    epsilon: float | None = None,
+    members: JsonValue | None = None,
 ) -> tuple[int, int]:
     """The decision row and its log leaf; returns (decision id, leaf index)."""
     req = rec.request
-    outcome = "allow" if released else ("gap" if reason == "rules_gap" else "deny")
+    gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
+    outcome = "allow" if released is not None else ("gap" if gap else "deny")
     decision_id = store.record_decision(
         conn,
         store.DecisionRecord(
@@ -149,21 +161,23 @@ def _write(
             season=req.season,
         ),
     )
-    log_body = {
-        "decision_id": decision_id,
-        "request": rec.kind,
-        "outcome": outcome,
-        "reason": reason,
-        "employer": req.employer,
-        "service": req.service_id,
-        "service_version": rec.version,
-        "season": req.season,
-        "at": req.at.isoformat(),
-        "citations": list(decision.citations) if decision else [],
-        **body,
-    }
-    kind = "release" if released else "release-refusal"
-    leaf = rec.appender(conn, LogRecord(kind, f"dec-{decision_id}", log_body))  # type: ignore[arg-type]
+    facts = LeafFacts(
+        decision_id=decision_id,
+        request=rec.kind,
+        outcome=outcome,
+        reason=reason,
+        employer=req.employer,
+        service=req.service_id,
+        service_version=rec.version,
+        season=req.season,
+        at=req.at,
+        citations=decision.citations if decision else (),
+        figures=released,  # type: ignore[arg-type]
+        epsilon=epsilon,
+        members=members,
+    )
+    kind = "release" if released is not None else "release-refusal"
+    leaf = rec.appender(conn, LogRecord(kind, f"dec-{decision_id}", leaf_body(facts)))
     return decision_id, leaf.index
 
 
@@ -174,9 +188,7 @@ def _refuse(
     decision: Decision | None = None,
     detail: dict[str, object] | None = None,
 ) -> ReleaseOutcome:
-    decision_id, index = _write(
-        conn, rec, released=False, reason=reason, decision=decision, detail=detail or {}, body={}
-    )
+    decision_id, index = _write(conn, rec, reason=reason, decision=decision, detail=detail or {})
     req = rec.request
     return ReleaseOutcome(
         request=rec.kind,
@@ -200,40 +212,70 @@ def release_forecast(
     *,
     appender: Appender = log_store.append,
     signer: NoteSigner | None = None,
+    limits: PrivacyLimits = DEFAULT_LIMITS,
 ) -> ReleaseOutcome:
     """Release a noised aggregate forecast of the employer's pool, or refuse (see module)."""
+    prepare_figures()  # the interval tables, computed before any lock is held
     with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
-        outcome = _forecast(conn, request, source, appender)
+        outcome = _forecast(conn, request, source, appender, limits)
         if signer is not None:
-            log_store.issue_checkpoint(conn, signer, request.at)
+            log_store.issue_checkpoint(conn, signer, outcome.at)
         return outcome
 
 
-def _consent(conn: Connection, purpose: str, at: datetime, members: Sequence[int]) -> set[int]:
-    verdicts = coverage.verdicts(conn, purpose, at, members)
-    return {m for m, v in verdicts.items() if v.valid}
+def _timely(conn: Connection, rec: _Record) -> tuple[_Record, ReleaseOutcome | None]:
+    """A request dated before the ledger's clock is refused, and recorded at the clock."""
+    clock = ledger_clock(conn)
+    req = rec.request
+    if clock is None or req.at >= clock:
+        return rec, None
+    at_clock = _Record(
+        ReleaseRequest(req.employer, req.service_id, req.season, clock, req.epsilon, req.actor),
+        rec.kind,
+        rec.version,
+        rec.appender,
+    )
+    detail: dict[str, object] = {"claimed_at": req.at.isoformat(), "clock": clock.isoformat()}
+    return at_clock, _refuse(conn, at_clock, "instant_before_ledger_clock", detail=detail)
 
 
 def _forecast(
-    conn: Connection, req: ReleaseRequest, source: ForecastSource, appender: Appender
+    conn: Connection,
+    req: ReleaseRequest,
+    source: ForecastSource,
+    appender: Appender,
+    limits: PrivacyLimits,
 ) -> ReleaseOutcome:
     spec, current, version = _service(conn, req.service_id)
-    rec = _Record(req, RELEASE_FORECAST, version, appender)
+    rec, refused = _timely(conn, _Record(req, RELEASE_FORECAST, version, appender))
+    if refused is not None:
+        return refused
+    if not limits.epsilon_allowed(req.epsilon):
+        detail: dict[str, object] = {
+            "epsilon": req.epsilon,
+            "range": [limits.epsilon_min, limits.epsilon_max],
+        }
+        return _refuse(conn, rec, "epsilon_out_of_range", detail=detail)
     if spec is None:
         return _refuse(conn, rec, "unknown_service")
     if not current:
         return _refuse(conn, rec, "not_approved")
+    purpose = release_purpose(spec)
+    if isinstance(purpose, Decision):
+        return _refuse(conn, rec, "purpose_gap", purpose)
     pool = load_pool(conn, req.employer, req.season)
     if pool is None:
         return _refuse(conn, rec, "no_pool")
-    purpose = spec.purpose_keys()[0] if spec.purposes else ""
+    if len(pool.offers) < MIN_POOL:  # the employer's own upload count: nothing else leaks
+        detail = {"offers": len(pool.offers), "minimum": MIN_POOL}
+        return _refuse(conn, rec, "pool_too_small", detail=detail)
     members = sorted({o.member_id for o in pool.member_offers if o.member_id is not None})
     try:
-        valid = _consent(conn, purpose, req.at, members)
+        verdicts = coverage.verdicts(conn, purpose, req.at, members)
     except InputError as exc:  # the consent ledger does not know the purpose: fail closed
         return _refuse(conn, rec, "consent_unknown_purpose", detail={"error": str(exc)})
-    consented = [o.member_id for o in pool.member_offers if o.member_id in valid]
+    valid = {m for m, v in verdicts.items() if v.valid}
     confirmed = provision_store.load_confirmation(conn, pool.intake.confirmation_id) is not None
     facts = _facts(spec, req.employer, purpose_key=purpose, attestation_recorded=confirmed)
     decision = _decide(spec, facts)
@@ -241,62 +283,63 @@ def _forecast(
         return _refuse(conn, rec, f"rules_{decision.outcome.value}", decision)
     if not budget(conn, req.employer, req.season).allows(req.epsilon):
         return _refuse(conn, rec, "budget_exhausted", decision, {"epsilon": req.epsilon})
-    scores = source.probabilities(req.employer, [m for m in consented if m is not None])
-    used = sorted({m for m in consented if m is not None and m in scores})
-    if set(used) - valid:  # a source that answers for others must never get through
-        raise GovernanceError("the forecast source returned scores for members without consent")
-    # The minimum counts the members whose behaviour the forecast actually rests on.
-    if len(used) < MIN_POOL:
-        detail: dict[str, object] = {"contributing": len(used), "minimum": MIN_POOL}
-        return _refuse(conn, rec, "pool_too_small", decision, detail)
-    behavioural = [scores[m] for m in consented if m is not None and m in scores]
-    # Every uploaded offer stays in the pool: unmatched ones are forecast from the base rate.
-    exact = exact_figures(
-        behavioural, len(pool.offers) - len(behavioural), source.base_rate, req.level
-    )
-    figures = release_figures(exact, req.epsilon)
-    return _commit(conn, rec, spec, pool, decision, exact, figures, members, valid, used, source)
+    return _release(conn, rec, spec, pool, purpose, decision, valid, source, limits)
 
 
-def _commit(
+def _release(
     conn: Connection,
     rec: _Record,
     spec: ServiceSpec,
     pool: Pool,
+    purpose: str,
     decision: Decision,
-    exact: ExactFigures,
-    figures: ReleasedFigures,
-    members: Sequence[int],
     valid: set[int],
-    used: Sequence[int],
     source: ForecastSource,
+    limits: PrivacyLimits,
 ) -> ReleaseOutcome:
     req = rec.request
+    members = sorted({o.member_id for o in pool.member_offers if o.member_id is not None})
+    odometer = lock_members(conn, req.season, sorted(valid), req.at)
+    capped = {m for m in valid if not limits.member_allows(odometer.get(m, 0.0), req.epsilon)}
+    usable = valid - capped
+    scores = source.probabilities(req.employer, sorted(usable))
+    if set(scores) - usable:  # a source that answers for others must never get through
+        raise GovernanceError("the forecast source returned scores for members it was not asked")
+    offer_members = [o.member_id for o in pool.offers]
+    stat = pool_statistic(offer_members, usable, scores)
+    exact = exact_figures(
+        stat.behavioural,
+        stat.base_rate_offers,
+        source.base_rate,
+        source.extra_variance(req.employer, len(offer_members)),
+        source.dispersion,
+    )
+    figures = release_figures(exact, req.epsilon)
+    used = stat.used_members
     excluded = tuple(m for m in members if m not in valid)
     detail: dict[str, object] = {
         "exact": exact.as_json(),
         "released": figures.as_json(),
-        "contributing": len(members),
+        "purpose": purpose,
+        "matched_members": len(members),
         "excluded_for_consent": len(excluded),
-        "unscored": len(valid & set(members)) - len(used),
+        "excluded_for_member_cap": len(capped),
+        "unscored": len(usable) - len(set(scores)),
+        "repeated_offers": stat.repeated_offers,
+        "used_members": len(used),
         "base_rate_source": source.base_rate_source,
         "intake_id": pool.intake.intake_id,
     }
     decision_id, index = _write(
         conn,
         rec,
-        released=True,
         reason="released",
         decision=decision,
         detail=detail,
-        # The public leaf carries only noised figures: an exact count of persons would tell
-        # an employer who adds one applicant whether that person consented.
-        body={
-            "figures": figures.as_json(),
-            "epsilon": figures.epsilon,
-            # Who contributed, as a commitment only members can check (docs/rights.md).
-            "members": member_store.commit_members(conn, used, len(pool.offers), req.at),
-        },
+        released=figures.as_json(),
+        epsilon=figures.epsilon,
+        # Who contributed, as a commitment only members can check (docs/rights.md).
+        members=member_store.commit_members(conn, used, len(pool.offers), req.at),
     )
     after = spend(
         conn,
@@ -307,20 +350,22 @@ def _commit(
         actor=req.actor,
         at=req.at,
     )
+    charge_members(conn, req.season, used, figures.epsilon, req.at)
     provision_id = provision_store.record_provision(
         conn,
         provision.Provision(
             decision_id=decision_id,
+            # an outside recipient is an employer, whatever the service's declaration says
             recipient=req.employer,
-            recipient_class=spec.recipients.recipient_class,
+            recipient_class=EMPLOYER_CLASS,
             items="aggregate forecast with differential-privacy noise: "
             + ", ".join(figures.as_json()),
-            consent_basis=f"consent for purpose {spec.purpose_keys()[0]}, valid at "
+            consent_basis=f"consent for purpose {purpose}, valid at "
             f"{req.at.isoformat()} (APPI Art. 27(1))",
             persons=len(used),
             provided_at=req.at,
         ),
-        used,
+        list(used),
     )
     return ReleaseOutcome(
         request=rec.kind,
@@ -336,8 +381,9 @@ def _commit(
         budget=after,
         figures=figures,
         exact=exact,
-        contributing=len(members),
+        contributing=len(used),
         excluded_member_ids=excluded,
+        capped_member_ids=tuple(sorted(capped)),
         provision_id=provision_id,
     )
 
@@ -355,11 +401,12 @@ def release_individual(
             derived_evaluation=True,
             output_keys=frozenset({"employer_applicant_id"}),
             recipient_class=EMPLOYER_CLASS,
+            purpose_key=spec.purpose_keys()[0] if spec and spec.purposes else "",
         )
         decision = _decide(spec, facts)
-        rec = _Record(request, RELEASE_INDIVIDUAL, version, appender)
+        rec, refused = _timely(conn, _Record(request, RELEASE_INDIVIDUAL, version, appender))
         # The mandatory rule denies this whatever the configuration; refuse even if not.
-        return _refuse(conn, rec, "individual_release_refused", decision)
+        return refused or _refuse(conn, rec, "individual_release_refused", decision)
 
 
 def budget_of(engine: Engine, employer: str, season: int) -> Budget:

@@ -1,12 +1,10 @@
-"""Differential-privacy noise on released figures, through OpenDP's Laplace mechanism.
+"""Differential-privacy noise, through OpenDP's Laplace mechanism.
 
-A release publishes a short vector of figures (counts, an expected count, interval ends).
-Adding or removing one member changes each figure by at most 1 (a member holds at most one
-offer in an employer's pool, an acceptance probability lies in [0, 1], and adding one
-Bernoulli variable to a sum moves each quantile by at most 1), so the vector's L1
-sensitivity is its length. OpenDP's vector Laplace mechanism with scale ``sensitivity / ε``
-then satisfies ε-differential privacy; the ε charged is what OpenDP's privacy map reports,
-never a hand-computed number.
+A release publishes one statistic, the pool's expected number of acceptances S, whose
+sensitivity to one member is 1 (:mod:`fairfollow.release.sensitivity`). OpenDP's Laplace
+mechanism with scale ``sensitivity / ε`` then satisfies ε-differential privacy; the ε
+charged is what OpenDP's privacy map reports, never a hand-computed number.
+:func:`add_noise` keeps the general vector form (L1 sensitivity given or the length).
 
 Randomness: OpenDP samples from its own cryptographically secure generator and takes no
 seed, by design (a seeded, reproducible noise draw would let anyone who learns the seed
@@ -70,6 +68,25 @@ def laplace(sensitivity: float, epsilon: float) -> tuple[Any, float, float]:
 def noise_bound(scale: float, confidence: float = NOISE_CONFIDENCE) -> float:
     """The half-width a Laplace(scale) draw stays within with probability ``confidence``."""
     return float(dp.laplacian_scale_to_accuracy(scale, 1.0 - confidence))
+
+
+@dataclass(frozen=True)
+class NoisySum:
+    """The one noised statistic, with the mechanism's parameters and the ε it costs."""
+
+    value: float
+    scale: float
+    epsilon: float
+
+    def bound(self, confidence: float) -> float:
+        """|noisy − exact| ≤ bound with probability ``confidence``."""
+        return noise_bound(self.scale, confidence)
+
+
+def noise_sum(value: float, epsilon: float) -> NoisySum:
+    """``value`` + Laplace(1/ε) through OpenDP (sensitivity 1)."""
+    noisy = add_noise([value], epsilon, sensitivity=1.0)
+    return NoisySum(noisy.values[0], noisy.scale, noisy.epsilon)
 
 
 def add_noise(

@@ -16,6 +16,26 @@ from fairfollow.release.budget import Budget
 from fairfollow.release.figures import ExactFigures, ReleasedFigures
 
 
+def accuracy_words(figures: ReleasedFigures) -> dict[str, str]:
+    """The accuracy the employer can expect, in words (ja, en), from released figures only."""
+    low, high = figures.forecast_interval
+    low80, high80 = figures.interval_80
+    point, error = figures.expected_acceptances, figures.typical_error
+    noise = figures.noise_bound
+    share = round(figures.noise_confidence * 10)
+    return {
+        "en": f"Plan with {low}–{high} acceptances: in 9 of 10 pools like this the realised "
+        f"count lands in this range (in 8 of 10 within {low80}–{high80}). The forecast of "
+        f"{point:g} is typically off by about {error:g}. The privacy noise alone moves it by "
+        f"less than {noise:.1f} in {share} of 10 releases; the rest is the uncertainty of "
+        "people's decisions, which no one can forecast away.",
+        "ja": f"承諾数は {low}〜{high} 人を前提に計画してください。同様の内定者群では10回中9回、"
+        f"実際の承諾数がこの範囲に入ります（10回中8回は {low80}〜{high80} 人）。予測値 {point:g} "
+        f"人からの誤差はおおむね {error:g} 人です。プライバシー保護のノイズだけによる変動は "
+        f"10回中{share}回で {noise:.1f} 人未満で、残りは一人ひとりの意思決定の不確かさです。",
+    }
+
+
 @dataclass(frozen=True)
 class ReleaseOutcome:
     request: str
@@ -33,6 +53,7 @@ class ReleaseOutcome:
     exact: ExactFigures | None = None
     contributing: int = 0
     excluded_member_ids: tuple[int, ...] = ()
+    capped_member_ids: tuple[int, ...] = ()  # members whose season odometer was full
     provision_id: int | None = None
 
     @property
@@ -62,6 +83,7 @@ class ReleaseOutcome:
         if self.figures is not None:
             view["figures"] = self.figures.as_json()
             view["epsilon_spent"] = self.figures.epsilon
+            view["accuracy"] = accuracy_words(self.figures)
         if self.budget is not None:
             view["epsilon_remaining"] = self.budget.remaining
         if not self.released:
@@ -78,6 +100,7 @@ class ReleaseOutcome:
             "citations": list(self.citations),
             "contributing_members": self.contributing,
             "excluded_for_consent": len(self.excluded_member_ids),
+            "excluded_for_member_cap": len(self.capped_member_ids),
             "exact": None if self.exact is None else self.exact.as_json(),
             "provision_id": self.provision_id,
             "budget": None if self.budget is None else self.budget.as_json(),

@@ -60,7 +60,14 @@ def erase_in_ledger(
         .where(pool_offers.c.member_id == member_id)
         .values(member_id=None, status=UNMATCHED, reason=ERASED)
     ).rowcount
+    # The ε odometer of a person no longer here: privacy accounting, not a record the law keeps.
+    odometer = conn.execute(
+        sa.delete(sa.table("rel_member_odometer", sa.column("member_id"))).where(
+            sa.column("member_id") == member_id
+        )
+    ).rowcount
     return {
+        "member_odometer_deleted": int(odometer or 0),
         "consent_events_deleted": int(events or 0),
         "consent_registration_deleted": int(registered or 0),
         "consent_quarantine_deleted": len(quarantined),

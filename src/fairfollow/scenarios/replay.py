@@ -74,7 +74,7 @@ class EmployerForecast:
 
     def as_json(self) -> dict[str, object]:
         o = self.outcome
-        within = o.figures.within_bound(o.exact) if o.figures and o.exact else ()
+        within = o.figures.within_bound(o.exact) if o.figures and o.exact else None
         interval = o.figures.forecast_interval if o.figures else None
         return {
             "employer": self.employer,
@@ -86,7 +86,7 @@ class EmployerForecast:
             "contributing_members": o.contributing,
             "truth_lacking_consent_in_pool": len(self.lacking_in_pool),
             "all_lacking_excluded": set(self.lacking_in_pool) <= set(o.excluded_member_ids),
-            "figures_within_noise_bound": list(within),
+            "figure_within_noise_bound": within,
             "realised_acceptances": self.realised,
             "realised_in_forecast_interval": (
                 None
@@ -307,7 +307,7 @@ def _pool_members(engine: Engine, employer: str, season: int) -> set[int]:
 
 def _checks(report: ReplayReport) -> dict[str, object]:
     released = [f for f in report.forecasts if f.outcome.released]
-    within = [ok for f in released for ok in f.as_json()["figures_within_noise_bound"]]  # type: ignore[attr-defined]
+    within = [f.as_json()["figure_within_noise_bound"] for f in released]
     covered = [f.as_json()["realised_in_forecast_interval"] for f in released]
     return {
         "service_2019_denied": report.service_2019.decision.outcome.value == "deny",
