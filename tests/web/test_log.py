@@ -132,3 +132,12 @@ def test_log_endpoints_answer_while_a_release_is_being_written(
         thread.join(20)
     assert client.get("/log/proof/inclusion", params={"index": 15}).json()["tree_size"] == 16
     writer.dispose()
+
+
+def test_the_page_checks_heads_against_the_pinned_key(tmp_path: Path) -> None:
+    from fairfollow.tlog.keys import generate_signer
+
+    settings = served_workspace(tmp_path / "ws")
+    pinned = settings.model_copy(update={"log_public_key": generate_signer().verifier.encode()})
+    page = TestClient(create_app(pinned)).get("/log", headers={"accept": "text/html"})
+    assert page.text.count('class="bad"') == 3  # signed by a key that is not the pinned one

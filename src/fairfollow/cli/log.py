@@ -385,22 +385,11 @@ def prove_command(
 ) -> None:
     """Print the inclusion proof of a leaf as JSON (hashes in base64)."""
     from fairfollow.ledger.transaction import reading
-    from fairfollow.tlog import store as log_store
+    from fairfollow.tlog import proofs
 
     with _ledger(ctx) as (_, engine, _signer), reading(engine, "prove") as conn:
-        size = log_store.tree_size(conn) if size is None else size
-        proof = log_store.inclusion_proof(conn, index, size)
-        leaf = log_store.read_leaf(conn, index)
-        root = log_store.root_at(conn, size)
-    print_json(
-        {
-            "leaf_index": index,
-            "tree_size": size,
-            "leaf_hash": _b64(leaf.leaf_hash),
-            "root": _b64(root),
-            "proof": [_b64(item) for item in proof],
-        }
-    )
+        found = proofs.inclusion(conn, index, size)
+    print_json(found.as_json())
 
 
 @log_app.command("consistency")
@@ -411,18 +400,8 @@ def consistency_command(
 ) -> None:
     """Print the consistency proof between two tree sizes as JSON (hashes in base64)."""
     from fairfollow.ledger.transaction import reading
-    from fairfollow.tlog import store as log_store
+    from fairfollow.tlog import proofs
 
     with _ledger(ctx) as (_, engine, _signer), reading(engine, "consistency") as conn:
-        size2 = log_store.tree_size(conn) if size2 is None else size2
-        proof = log_store.consistency_proof(conn, size1, size2)
-        root1, root2 = log_store.root_at(conn, size1), log_store.root_at(conn, size2)
-    print_json(
-        {
-            "size1": size1,
-            "size2": size2,
-            "root1": _b64(root1),
-            "root2": _b64(root2),
-            "proof": [_b64(item) for item in proof],
-        }
-    )
+        found = proofs.consistency(conn, size1, size2)
+    print_json(found.as_json())

@@ -21,7 +21,7 @@ from fairfollow.tlog.merkle import verify_consistency
 MAX_BUNDLE = 256  # leaves per bundle request: a reader pages through a large log
 
 
-def _b64(value: bytes) -> str:
+def b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
@@ -37,9 +37,9 @@ class InclusionProof:
         return {
             "leaf_index": self.leaf_index,
             "tree_size": self.tree_size,
-            "leaf_hash": _b64(self.leaf_hash),
-            "root": _b64(self.root),
-            "proof": [_b64(item) for item in self.proof],
+            "leaf_hash": b64(self.leaf_hash),
+            "root": b64(self.root),
+            "proof": [b64(item) for item in self.proof],
         }
 
 
@@ -55,9 +55,9 @@ class ConsistencyProof:
         return {
             "size1": self.size1,
             "size2": self.size2,
-            "root1": _b64(self.root1),
-            "root2": _b64(self.root2),
-            "proof": [_b64(item) for item in self.proof],
+            "root1": b64(self.root1),
+            "root2": b64(self.root2),
+            "proof": [b64(item) for item in self.proof],
         }
 
 
@@ -73,19 +73,21 @@ class LeafBundle:
                 {
                     "index": leaf.index,
                     "content": leaf.content.decode("utf-8"),
-                    "leaf_hash": _b64(leaf.leaf_hash),
+                    "leaf_hash": b64(leaf.leaf_hash),
                 }
                 for leaf in self.leaves
             ],
         }
 
 
-def _sizes(conn: Connection, *sizes: int) -> int:
+def _size(conn: Connection, size: int | None = None) -> int:
+    """``size`` (default: the log's current size), refused when the log is not that big."""
     current = log_store.tree_size(conn)
-    for size in sizes:
-        if size < 0 or size > current:
-            raise InputError(f"tree size {size} is outside the log (0 to {current})")
-    return current
+    if size is None:
+        return current
+    if size < 0 or size > current:
+        raise InputError(f"tree size {size} is outside the log (0 to {current})")
+    return size
 
 
 def latest_checkpoint_note(conn: Connection) -> str | None:
@@ -96,8 +98,7 @@ def latest_checkpoint_note(conn: Connection) -> str | None:
 
 def inclusion(conn: Connection, index: int, size: int | None = None) -> InclusionProof:
     """The inclusion proof of leaf ``index`` in the tree of ``size`` leaves (default now)."""
-    size = _sizes(conn) if size is None else size
-    _sizes(conn, size)
+    size = _size(conn, size)
     if not 0 <= index < size:
         raise InputError(f"leaf index {index} is not in a tree of {size} leaves")
     leaf = log_store.read_leaf(conn, index)
@@ -112,8 +113,7 @@ def inclusion(conn: Connection, index: int, size: int | None = None) -> Inclusio
 
 def consistency(conn: Connection, size1: int, size2: int | None = None) -> ConsistencyProof:
     """The proof that the tree of ``size1`` leaves is a prefix of the tree of ``size2``."""
-    size2 = _sizes(conn) if size2 is None else size2
-    _sizes(conn, size1, size2)
+    size2, size1 = _size(conn, size2), _size(conn, size1)
     if size1 > size2:
         raise InputError(f"size {size1} is larger than size {size2}")
     return ConsistencyProof(
@@ -127,7 +127,7 @@ def consistency(conn: Connection, size1: int, size2: int | None = None) -> Consi
 
 def bundle(conn: Connection, start: int, count: int = MAX_BUNDLE) -> LeafBundle:
     """Up to ``count`` leaves from ``start`` (at most :data:`MAX_BUNDLE`), in log order."""
-    size = _sizes(conn)
+    size = _size(conn)
     if start < 0 or (start >= size and size > 0) or count < 1:
         raise InputError(f"no leaves from {start} (the log has {size})")
     end = min(size, start + min(count, MAX_BUNDLE))

@@ -11,7 +11,12 @@ from fairfollow.errors import ConfigError
 from fairfollow.ledger.engine import make_reader, open_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.settings import Settings
-from fairfollow.tlog.keys import SIGNER_FILE, NoteVerifier, load_or_create_log_signer
+from fairfollow.tlog.keys import (
+    SIGNER_FILE,
+    NoteVerifier,
+    load_or_create_log_signer,
+    parse_verifier_key,
+)
 from fairfollow.web.pages import Pages
 from fairfollow.workspace import Workspace
 
@@ -35,7 +40,13 @@ class AppContext:
                 "has a log (run `make demo` or `fairfollow log checkpoint` first)"
             )
         open_ledger(workspace.ledger_url).dispose()  # refuses a missing or old ledger
-        verifier = load_or_create_log_signer(workspace.keys_dir).verifier
+        # The pinned key (FAIRFOLLOW_LOG_PUBLIC_KEY) wins, as in `log audit`: a replaced key
+        # file that re-signed every checkpoint then fails on the page too.
+        verifier = (
+            parse_verifier_key(settings.log_public_key)
+            if settings.log_public_key
+            else load_or_create_log_signer(workspace.keys_dir).verifier
+        )
         return cls(settings, workspace, make_reader(workspace.ledger_url), verifier, Pages())
 
 

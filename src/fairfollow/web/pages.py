@@ -6,7 +6,6 @@ free of shared mutable state under concurrent requests. Autoescaping is on for e
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,13 +13,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from fairfollow.tlog.proofs import b64
 from fairfollow.web.i18n import LANGUAGES, Localiser, load_translations, negotiate
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
 
 
 class Pages:
@@ -35,7 +31,7 @@ class Pages:
                 undefined=StrictUndefined,
                 extensions=["jinja2.ext.i18n"],
             )
-            environment.filters["b64"] = _b64
+            environment.filters["b64"] = b64
             environment.install_gettext_translations(  # type: ignore[attr-defined]
                 load_translations(language), newstyle=True
             )
