@@ -24,7 +24,7 @@ demo: $(STAMP)
 serve: $(STAMP)
 	@ws=$$(ls -d fairfollow-data/reports/replays/*/ 2>/dev/null | tail -n 1); \
 	if [ -z "$$ws" ]; then echo "run make demo first"; exit 2; fi; \
-	$(BIN)/fairfollow --workspace "$$ws" serve
+	$(BIN)/fairfollow --workspace "$$ws" serve --site-accounts
 
 # The suite runs ledger tests on SQLite and on a private PostgreSQL server started here;
 # without PostgreSQL it fails rather than pass on half the backends.

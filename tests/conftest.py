@@ -74,3 +74,37 @@ def simulated_season(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
         return out
 
     return make
+
+
+@pytest.fixture(scope="session")
+def replayed_workspace(
+    simulated_season: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A workspace the replay of a 2,000-student season left behind (pools, consents,
+    releases, the log), made once per test run and shared by xdist workers. Read-only:
+    a test that changes anything works on a copy (:func:`copy_workspace`)."""
+    from typer.testing import CliRunner
+
+    from fairfollow.cli.app import app
+
+    season = simulated_season(students=2000, seed=1, defects="a,b")
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "replays"
+    root.mkdir(parents=True, exist_ok=True)
+    out = root / "n2000-s1-dab"
+    with (root / "replay.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "replayed").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            result = CliRunner().invoke(
+                app, ["--workspace", str(root / "home"), "replay", str(season), "--out", str(out)]
+            )
+            assert result.exit_code == 0, result.output
+            (out / "replayed").write_text("done\n")
+    return out
+
+
+def copy_workspace(source: Path, target: Path) -> Path:
+    """A private copy of a workspace (ledger, analytics store, keys) to change freely."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("replayed", "*.lock"))
+    return target

@@ -21,6 +21,7 @@ classes below are for input that cannot be processed and for broken invariants.
     ├── GovernanceError             the service registry or workflow refused an action
     │   ├── RoleError               an actor lacks the role for a transition
     │   └── AuthenticationError     no valid account token or credential
+    │       └── ThrottledError      too many failed sign-ins: wait before the next
     └── RightsError                 a data-subject request cannot be acted on (yet)
 """
 
@@ -107,6 +108,14 @@ class RoleError(GovernanceError):
 
 class AuthenticationError(GovernanceError):
     """No valid account token or credential (missing, wrong, expired, revoked, locked)."""
+
+
+class ThrottledError(AuthenticationError):
+    """Too many failed sign-ins in a row: the next attempt waits ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RightsError(FairFollowError):

@@ -75,3 +75,13 @@ class Settings(BaseSettings):
         description="ε a member's data may be used for per season over all employers and "
         "services (the per-member odometer); past it the member counts at the base rate.",
     )
+    web_session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        description="Minutes a web session may sit unused before it ends (sign in again).",
+    )
+    web_session_hours: int = Field(
+        default=12,
+        ge=1,
+        description="Hours a web session lasts at most, however busy (the absolute timeout).",
+    )

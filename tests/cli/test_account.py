@@ -60,10 +60,16 @@ def test_login_session_whoami_grant_list_audit_logout(ws: Path) -> None:
     assert run(ws, "account", "create", "AIKO")[0] == 2  # logins ignore case
     assert run(ws, "account", "grant", "aiko", "privacy_officer")[1].startswith("granted")
     assert run(ws, "account", "grant", "aiko", "reviewer")[0] == 2  # a different person
+    code, out = run(ws, "account", "create", "hr-e0001", "--employer", "E0001", "--json")
+    assert code == 0
+    assert run(ws, "account", "grant", "hr-e0001", "analyst")[0] == 2  # no staff role
+    assert run(ws, "account", "create", "x", "--employer", "E1", "--member", "3")[0] == 2
     code, out = run(ws, "account", "list", "--json")
-    assert {a["login"]: a["roles"] for a in json.loads(out)} == {
-        "admin": "administrator",
-        "aiko": "privacy_officer",
+    listed = {a["login"]: (a["roles"], a["employer"]) for a in json.loads(out)}
+    assert listed == {
+        "admin": ("administrator", ""),
+        "aiko": ("privacy_officer", ""),
+        "hr-e0001": ("", "E0001"),
     }
     run(ws, "account", "login", "aiko", "--password-stdin", stdin="wrong")
     code, out = run(ws, "account", "audit", "--login", "aiko", "--json")

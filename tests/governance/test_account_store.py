@@ -1,4 +1,4 @@
-"""The account tables: declared exactly as migration ``acct_0001`` creates them."""
+"""The account tables: declared exactly as migrations ``acct_0001``/``acct_0002`` create them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from fairfollow.governance import account_store
+from fairfollow.governance import account_store, session_store  # noqa: F401 - declares acct_sessions
 from fairfollow.governance.accounts import Account, Role
 from fairfollow.ledger.engine import metadata, open_ledger
 
@@ -25,7 +25,7 @@ def test_migration_creates_exactly_the_declared_tables(ledger_url: str) -> None:
     engine.dispose()
     assert diffs == []
     assert present == {t for t in metadata.tables if t.startswith("acct_")}
-    assert len(present) == 4
+    assert len(present) == 5
 
 
 def test_roles_follow_the_latest_grant_or_revocation(ledger_url: str) -> None:

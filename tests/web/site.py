@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fairfollow.ledger.engine import create_ledger
+import pyotp
+from fastapi.testclient import TestClient
+
+from fairfollow.governance import authority
+from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.ledger.transaction import transaction
+from fairfollow.scenarios.site_accounts import SiteAccount, open_site_accounts
 from fairfollow.settings import Settings
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer
@@ -39,3 +45,57 @@ def append_and_sign(engine: object, signer: NoteSigner, round_: int, at: datetim
         ]
         log_store.append_many(conn, records)
         log_store.issue_checkpoint(conn, signer, at)
+
+
+PASSWORD = "correct horse battery"  # every test account's password (12+ characters)
+MEMBER_ID = 1
+EMPLOYER = "E0001"
+
+
+def with_accounts(settings: Settings, at: datetime = T0) -> dict[str, SiteAccount]:
+    """The site's accounts (one per kind of user), each with :data:`PASSWORD` set; by kind
+    (``member``, ``employer``, ``analyst``, ``privacy_officer``, ``reviewer``, ``auditor``)."""
+    engine = open_ledger(Workspace.from_settings(settings).ledger_url)
+    opened = open_site_accounts(engine, at, member_id=MEMBER_ID, employer=EMPLOYER)
+    for account in opened:
+        authority.set_password(engine, authority.principal_for(engine, account.login), PASSWORD, at)
+    engine.dispose()
+    return {account.kind: account for account in opened}
+
+
+def totp_now(account: SiteAccount, at: datetime) -> str:
+    return pyotp.TOTP(account.totp_secret).at(at) if account.totp_secret else ""
+
+
+def sign_in(client: TestClient, account: SiteAccount, at: datetime = T0) -> TestClient:
+    """Sign ``client`` in through the login form (anti-forgery token included)."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    answer = client.post(
+        "/login",
+        data={"login": account.login, "password": PASSWORD, "csrf_token": token.group(1),
+              "totp": totp_now(account, at)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def csrf_of(client: TestClient, page: str = "/account") -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
+    assert found
+    return found.group(1)
+
+
+class Clock:
+    """The application's clock in a test: fixed, moved on by hand."""
+
+    def __init__(self, at: datetime = T0) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, delta: timedelta) -> None:
+        self.at += delta

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 
-from fairfollow.web.access import PUBLIC, ROUTE_AUDIENCES, check_access
+from fairfollow.governance import authority
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.scenarios.site_accounts import SiteAccount
+from fairfollow.settings import Settings
+from fairfollow.web.access import PUBLIC, Audience, check_access
 from fairfollow.web.app import create_app
-from tests.web.site import served_workspace
+from fairfollow.workspace import Workspace
+from tests.web.site import PASSWORD, T0, Clock, served_workspace, totp_now, with_accounts
 
 
 @pytest.fixture
@@ -41,8 +47,9 @@ def _routes(app: FastAPI) -> set[tuple[str, str]]:
 
 def test_every_route_is_declared_and_every_declaration_is_a_route(app: FastAPI) -> None:
     routes = _routes(app)
-    assert routes - set(ROUTE_AUDIENCES) == set(), "routes without an access rule"
-    assert set(ROUTE_AUDIENCES) - routes == set(), "access rules for no route"
+    table = app.state.access
+    assert routes - set(table) == set(), "routes without an access rule"
+    assert set(table) - routes == set(), "access rules for no route"
 
 
 def test_every_api_route_runs_the_access_check(app: FastAPI) -> None:
@@ -64,8 +71,59 @@ def test_an_undeclared_route_is_refused(app: FastAPI) -> None:
 
 def test_public_routes_need_no_account(app: FastAPI) -> None:
     client = TestClient(app)
-    for (method, path), audiences in ROUTE_AUDIENCES.items():
+    for (method, path), audiences in app.state.access.items():
         if audiences == PUBLIC and method == "GET" and "{" not in path and "proof" not in path:
             if path == "/static":
                 path = "/static/fairfollow.css"
             assert client.get(path).status_code == 200, path
+
+
+def _tokens(settings: Settings, accounts: dict[str, SiteAccount]) -> dict[str, str]:
+    """A bearer token per kind of account (bearer calls need no anti-forgery token)."""
+    engine = open_ledger(Workspace.from_settings(settings).ledger_url)
+    found = {}
+    for kind, account in accounts.items():
+        found[kind] = authority.login(
+            engine, account.login, PASSWORD, T0, totp=totp_now(account, T0)
+        ).token
+    engine.dispose()
+    return found
+
+
+KIND_AUDIENCE = {
+    "member": Audience.MEMBER,
+    "employer": Audience.EMPLOYER,
+    "analyst": Audience.ANALYST,
+    "privacy_officer": Audience.PRIVACY_OFFICER,
+    "reviewer": Audience.REVIEWER,
+    "auditor": Audience.AUDITOR,
+}
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"{[^}]+}", "0", path)
+
+
+def test_every_route_answers_every_role_as_the_table_says(tmp_path: Path) -> None:
+    """The route × role walk: every declared route, called as the public and as each kind of
+    account, is refused by the access check exactly when the table says so."""
+    settings = served_workspace(tmp_path / "ws", rounds=1)
+    accounts = with_accounts(settings)
+    tokens = _tokens(settings, accounts)
+    app = create_app(settings, clock=Clock())
+    client = TestClient(app)
+    refusals = {"sign in with an account that may see this", "this account may not see this page"}
+    callers: list[tuple[str, frozenset[Audience], dict[str, str]]] = [("public", PUBLIC, {})]
+    for kind, token in tokens.items():
+        held = frozenset({Audience.PUBLIC, Audience.SIGNED_IN, KIND_AUDIENCE[kind]})
+        callers.append((kind, held, {"authorization": f"Bearer {token}"}))
+    walked = 0
+    for (method, path), allowed in app.state.access.items():
+        if path == "/static":
+            continue
+        for kind, held, headers in callers:
+            answer = client.request(method, _concrete(path), headers=headers)
+            refused = answer.status_code in (401, 403) and any(r in answer.text for r in refusals)
+            assert refused == (not allowed & held), (method, path, kind, answer.status_code)
+            walked += 1
+    assert walked == len(callers) * (len(app.state.access) - 1)

@@ -149,6 +149,9 @@ def create_command(
     login: str,
     name: Annotated[str, typer.Option(help="The person's name, for the record.")] = "",
     member: Annotated[int | None, typer.Option(help="A member's own account.")] = None,
+    employer: Annotated[
+        str | None, typer.Option(help="An employer user's account, bound to this employer.")
+    ] = None,
     quiet: Quiet = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -156,8 +159,9 @@ def create_command(
     engine = ledger_of(ctx)
     try:
         new = authority.create_account(
-            engine, account_of(ctx, engine), login, display_name=name, now=_now(), member_id=member
-        )
+            engine, account_of(ctx, engine), login, display_name=name, now=_now(),
+            member_id=member, employer=employer,
+        )  # fmt: skip
     finally:
         engine.dispose()
     new_account(new, as_json, "account", quiet)
@@ -227,15 +231,17 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     finally:
         engine.dispose()
     rows = [
-        (a.login, a.account_id, ", ".join(sorted(r.value for r in roles)), a.member_id or "")
-        for a, roles in found
-    ]
-    if as_json:
-        print_json(
-            [{"login": r[0], "account_id": r[1], "roles": r[2], "member_id": r[3]} for r in rows]
+        (
+            a.login, a.account_id, ", ".join(sorted(r.value for r in roles)),
+            a.member_id or "", a.employer or "",
         )
+        for a, roles in found
+    ]  # fmt: skip
+    if as_json:
+        keys = ("login", "account_id", "roles", "member_id", "employer")
+        print_json([dict(zip(keys, r, strict=True)) for r in rows])
     else:
-        console.print(table("Accounts", ["login", "id", "roles", "member"], rows))
+        console.print(table("Accounts", ["login", "id", "roles", "member", "employer"], rows))
 
 
 @account_app.command("audit")

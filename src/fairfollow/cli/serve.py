@@ -27,17 +27,50 @@ def serve_command(
         int | None,
         typer.Option(help="Worker processes; default 1 on SQLite, 2 with a PostgreSQL ledger."),
     ] = None,
+    site_accounts: Annotated[
+        bool,
+        typer.Option(
+            help="Demo only: create (or reset) one account per kind of web user for the "
+            "replayed season and print their one-time secrets before serving."
+        ),
+    ] = False,
 ) -> None:
     """Serve the web pages and the JSON API (/api/v1) for the workspace."""
     import uvicorn
 
     workspace = workspace_of(ctx)
+    if site_accounts:
+        _print_site_accounts(workspace.ledger_url)
     os.environ["FAIRFOLLOW_HOME"] = str(workspace.root)  # the factory reads the settings
     if workspace.ledger_url_override:
         os.environ["FAIRFOLLOW_LEDGER_URL"] = workspace.ledger_url_override
     count = workers or (1 if workspace.ledger_url.startswith("sqlite") else 2)
     console.print(f"FairFollow on http://{host}:{port}/ ({count} worker(s)); Ctrl-C stops it")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=count)
+
+
+def _print_site_accounts(ledger_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from fairfollow.cli.terminal import table
+    from fairfollow.ledger.engine import open_ledger
+    from fairfollow.scenarios.site_accounts import demo_subjects, open_site_accounts
+
+    engine = open_ledger(ledger_url)
+    try:
+        member, employer = demo_subjects(engine)
+        opened = open_site_accounts(engine, datetime.now(UTC), member_id=member, employer=employer)
+    finally:
+        engine.dispose()
+    rows = [(a.kind, a.login, a.secret, a.totp_secret or "") for a in opened]
+    console.print(
+        table(
+            "Accounts to sign in with (shown once; each sign-in with the secret uses it up: "
+            "set a password on /account)",
+            ["who", "login", "one-time secret", "TOTP secret (authenticator app)"],
+            rows,
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

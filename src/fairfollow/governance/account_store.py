@@ -1,4 +1,4 @@
-"""Ledger tables of accounts (migration ``acct_0001``).
+"""Ledger tables of accounts (migrations ``acct_0001``, ``acct_0002``).
 
 - ``acct_accounts``: one row per account; the login is unique (stored case-folded); the
   credentials are hashes (argon2id) or the TOTP secret, never a clear password or token;
@@ -35,6 +35,7 @@ accounts = sa.Table(
     sa.Column("disabled", sa.Boolean, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("created_by", sa.String(32), nullable=True),
+    sa.Column("employer", sa.String(64), nullable=True),
 )
 account_roles = sa.Table(
     "acct_role_events",
@@ -99,6 +100,7 @@ def _account(r: sa.Row[tuple[object, ...]]) -> Account:
         setup_secret_hash=m["setup_secret_hash"],
         totp_secret=m["totp_secret"],
         disabled=bool(m["disabled"]),
+        employer=m["employer"],
     )
 
 
@@ -115,6 +117,7 @@ def add_account(conn: Connection, account: Account) -> None:
             disabled=account.disabled,
             created_at=account.created_at,
             created_by=account.created_by,
+            employer=account.employer,
         )
     )
 

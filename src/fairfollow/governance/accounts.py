@@ -12,6 +12,11 @@ Who may do what::
     reviewer ────────approves or vetoes in committee
     analyst ─────────reads --internal figures
     operator ────────reads a member's records on a logged request
+    auditor ─────────reads the log, its audit and the decision records (read-only)
+
+Two kinds of account hold no staff role: a member's own account (``member_id``) and an
+employer user's account, bound to one employer (``employer``), which sees only that
+employer's aggregate figures.
 
 Separation of duties, checked at grant time (:func:`check_grant`): nobody grants a role to
 themselves; one account never holds both privacy officer and reviewer (they must be
@@ -55,6 +60,7 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     ANALYST = "analyst"
     OPERATOR = "operator"
+    AUDITOR = "auditor"
 
 
 class AuditKind(StrEnum):
@@ -71,6 +77,8 @@ class AuditKind(StrEnum):
     PASSWORD_SET = "account.password_set"
     TOTP_ENROLLED = "account.totp_enrolled"
     MEMBER_DATA_READ = "member_data.read"
+    SESSION_OPENED = "session.opened"
+    SESSION_CLOSED = "session.closed"
 
 
 # Who may take each guarded action, declared once (the CLI and the web read this table).
@@ -87,6 +95,9 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
 
 # Roles that may not sit on one account together (different people).
 EXCLUSIVE = (frozenset({Role.PRIVACY_OFFICER, Role.REVIEWER}),)
+
+# Roles whose holders sign in to the web with a second factor (TOTP, RFC 6238) or not at all.
+NEEDS_SECOND_FACTOR = frozenset({Role.PRIVACY_OFFICER, Role.REVIEWER})
 
 
 def normalise_login(login: str) -> str:
@@ -118,6 +129,7 @@ class Account:
     setup_secret_hash: str | None = None
     totp_secret: str | None = None
     disabled: bool = False
+    employer: str | None = None  # an employer user's employer; None for staff and members
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,7 @@ class Principal:
     login: str
     roles: frozenset[Role]
     member_id: int | None = None
+    employer: str | None = None
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -225,6 +238,8 @@ def check_grant(
         return
     if grantee.member_id is not None:
         raise RoleError(f"{grantee.login} is a member's account and holds no staff role")
+    if grantee.employer is not None:
+        raise RoleError(f"{grantee.login} is an employer user's account and holds no staff role")
     for group in EXCLUSIVE:
         if role in group and (held & group) - {role}:
             other = ", ".join(sorted(r.value for r in (held & group) - {role}))

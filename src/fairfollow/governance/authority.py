@@ -77,7 +77,7 @@ def _leaf(conn: Connection, kind: str, ref: str, body: Mapping[str, object]) -> 
 
 def _principal(conn: Connection, account: Account) -> Principal:
     roles = account_store.roles_of(conn, account.account_id)
-    return Principal(account.account_id, account.login, roles, account.member_id)
+    return Principal(account.account_id, account.login, roles, account.member_id, account.employer)
 
 
 def _account(conn: Connection, login: str) -> Account:
@@ -127,11 +127,17 @@ def create_account(
     display_name: str,
     now: datetime,
     member_id: int | None = None,
+    employer: str | None = None,
 ) -> NewAccount:
-    """An administrator creates an account; it gets a one-time setup secret."""
+    """An administrator creates an account; it gets a one-time setup secret. A member's
+    account names its member; an employer user's names its one employer."""
     with transaction(engine, "account create") as conn:
         admin = _fresh(conn, actor).require_for("account.create")
         folded = normalise_login(login)
+        if member_id is not None and employer is not None:
+            raise GovernanceError("an account is a member's or an employer user's, not both")
+        if employer is not None and not employer.strip():
+            raise GovernanceError("an employer user's account names its employer")
         if account_store.find_account(conn, login=folded) is not None:
             raise GovernanceError(f"the login {folded!r} is taken (logins ignore case)")
         secret = new_secret()
@@ -143,6 +149,7 @@ def create_account(
             created_by=admin.account_id,
             member_id=member_id,
             setup_secret_hash=hash_secret(secret),
+            employer=None if employer is None else employer.strip(),
         )
         account_store.add_account(conn, account)
         _audit(conn, AuditKind.CREATED, account, folded, now, by=admin.account_id)
@@ -176,6 +183,26 @@ def login(
     TOTP code for a token. Every attempt is in the audit trail."""
     if not timedelta(0) < ttl <= MAX_TOKEN_TTL:
         raise GovernanceError(f"a token lives between 1 second and {MAX_TOKEN_TTL.days} days")
+    account = verify_login(engine, login_name, credential, now, totp=totp)
+    with transaction(engine, "account login") as conn:
+        token = new_token()
+        expires = now + ttl
+        account_store.add_token(
+            conn, token_digest(token), account.account_id, issued_at=now, expires_at=expires
+        )
+        _audit(conn, AuditKind.LOGIN, account, account.login, now)
+        _audit(
+            conn, AuditKind.TOKEN_ISSUED, account, account.login, now,
+            expires_at=expires.isoformat(),
+        )  # fmt: skip
+        return IssuedToken(token, account.account_id, account.login, expires)
+
+
+def verify_login(
+    engine: Engine, login_name: str, credential: str, now: datetime, *, totp: str = ""
+) -> Account:
+    """The account whose credential (and TOTP code, when enrolled) this is; a refusal is
+    committed to the audit trail before it is raised. A one-time setup secret is consumed."""
     folded = normalise_login(login_name)
     with transaction(engine, "account login") as conn:
         account = account_store.find_account(conn, login=folded)
@@ -184,17 +211,10 @@ def login(
             _audit(conn, AuditKind.LOGIN_FAILED, account, folded, now, reason=reason)
     if reason or account is None:
         raise AuthenticationError(f"log-in as {folded} refused: {reason}")
-    with transaction(engine, "account login") as conn:
-        if verify_secret(account.setup_secret_hash, credential):
+    if verify_secret(account.setup_secret_hash, credential):
+        with transaction(engine, "account login") as conn:
             account_store.update_credentials(conn, account.account_id, setup_secret_hash=None)
-        token = new_token()
-        expires = now + ttl
-        account_store.add_token(
-            conn, token_digest(token), account.account_id, issued_at=now, expires_at=expires
-        )
-        _audit(conn, AuditKind.LOGIN, account, folded, now)
-        _audit(conn, AuditKind.TOKEN_ISSUED, account, folded, now, expires_at=expires.isoformat())
-        return IssuedToken(token, account.account_id, folded, expires)
+    return account
 
 
 def _refusal(
@@ -344,6 +364,12 @@ def audit_trail(
     with reading(engine, "account audit") as conn:
         folded = None if login_name is None else normalise_login(login_name)
         return account_store.audit_trail(conn, folded)
+
+
+def own_trail(engine: Engine, actor: Principal, *, limit: int = 20) -> list[AuditEvent]:
+    """An account's own latest audit events (its sign-ins, failures, tokens, roles)."""
+    with reading(engine, "own audit trail") as conn:
+        return account_store.audit_trail(conn, actor.login)[-limit:][::-1]
 
 
 def principal_for(engine: Engine, login_name: str) -> Principal:

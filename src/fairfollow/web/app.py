@@ -7,23 +7,50 @@ work without JavaScript; the one stylesheet and the one small script ship in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from fairfollow.settings import Settings
-from fairfollow.web import log, problems
-from fairfollow.web.access import check_access
+from fairfollow.web import log, problems, signin
+from fairfollow.web.access import PUBLIC, check_access, join
 from fairfollow.web.context import AppContext, context_of
 
 STATIC_DIR = Path(__file__).with_name("static")
 
+site = APIRouter(dependencies=[Depends(check_access)])
+SITE_ACCESS = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/static"): PUBLIC,  # the stylesheet and the verifying script
+}
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+
+@site.get("/", include_in_schema=False)
+def home(request: Request) -> Response:
+    return context_of(request).pages.render(request, "home.html", {})
+
+
+@site.get("/healthz")
+def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+# Every router of the application and its access table, in the order they are mounted.
+ROUTERS = ((site, SITE_ACCESS), (log.router, log.ACCESS), (signin.router, signin.ACCESS))
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
     """The application over the workspace the settings name (default: the environment)."""
-    context = AppContext.build(settings or Settings())
+    context = AppContext.build(settings or Settings(), clock)
     app = FastAPI(
         title="FairFollow",
         version="1",
@@ -34,17 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.context = context
+    app.state.access = join(*(table for _, table in ROUTERS))
     problems.install(app, context.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(log.router)
-
-    @app.get("/", include_in_schema=False, dependencies=[Depends(check_access)])
-    def home(request: Request) -> Response:
-        return context_of(request).pages.render(request, "home.html", {})
-
-    @app.get("/healthz", dependencies=[Depends(check_access)])
-    def health() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
-
+    for router, _ in ROUTERS:
+        app.include_router(router)
     return app

@@ -1,13 +1,18 @@
-"""What every route gets: the workspace, the read-only ledger engine, the log's public key
-and the page renderer — built once at start-up from the settings, passed down, never global."""
+"""What every route gets: the workspace, the ledger engines (a reader that never takes the
+write lock, and a writer for sign-ins and actions), the log's public key, the clock, the
+session policy and the page renderer — built once at start-up from the settings, passed
+down, never global."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
 
 from fairfollow.errors import ConfigError
+from fairfollow.governance.session import SessionPolicy
 from fairfollow.ledger.engine import make_reader, open_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.settings import Settings
@@ -28,9 +33,12 @@ class AppContext:
     reader: Engine
     verifier: NoteVerifier
     pages: Pages
+    ledger: Engine
+    clock: Callable[[], datetime]
+    session_policy: SessionPolicy
 
     @classmethod
-    def build(cls, settings: Settings) -> AppContext:
+    def build(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> AppContext:
         """Open an existing workspace for serving; a missing ledger or log key is an error,
         never created here (a web server must not invent a workspace)."""
         workspace = Workspace.from_settings(settings)
@@ -39,7 +47,7 @@ class AppContext:
                 f"no transparency-log key in {workspace.keys_dir}: serve a workspace that "
                 "has a log (run `make demo` or `fairfollow log checkpoint` first)"
             )
-        open_ledger(workspace.ledger_url).dispose()  # refuses a missing or old ledger
+        ledger = open_ledger(workspace.ledger_url)  # refuses a missing or old ledger
         # The pinned key (FAIRFOLLOW_LOG_PUBLIC_KEY) wins, as in `log audit`: a replaced key
         # file that re-signed every checkpoint then fails on the page too.
         verifier = (
@@ -47,7 +55,24 @@ class AppContext:
             if settings.log_public_key
             else load_or_create_log_signer(workspace.keys_dir).verifier
         )
-        return cls(settings, workspace, make_reader(workspace.ledger_url), verifier, Pages())
+        policy = SessionPolicy(
+            idle=timedelta(minutes=settings.web_session_idle_minutes),
+            absolute=timedelta(hours=settings.web_session_hours),
+        )
+        return cls(
+            settings,
+            workspace,
+            make_reader(workspace.ledger_url),
+            verifier,
+            Pages(),
+            ledger,
+            clock or _utc_now,
+            policy,
+        )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def context_of(request: Request) -> AppContext:

@@ -8,6 +8,7 @@ Times are shown in JST with the offset.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,42 @@ def load_translations(language: str) -> Translations:
     return Translations(compiled, domain=DOMAIN)
 
 
+@functools.cache
+def translations_of(language: str) -> Translations:
+    """The compiled catalogue of a language, once per process (read-only afterwards)."""
+    return load_translations(language)
+
+
+def N_(message: str) -> str:
+    return message
+
+
+# Names the core keeps as values, and their words on a page.
+ROLE_LABELS = {
+    "administrator": N_("administrator"),
+    "privacy_officer": N_("privacy officer"),
+    "reviewer": N_("reviewer"),
+    "analyst": N_("analyst"),
+    "operator": N_("operator"),
+    "auditor": N_("auditor"),
+}
+AUDIT_LABELS = {
+    "account.created": N_("account created"),
+    "account.login": N_("signed in"),
+    "account.login_failed": N_("failed sign-in"),
+    "account.token_issued": N_("API token issued"),
+    "account.token_revoked": N_("API token revoked"),
+    "account.role_granted": N_("role granted"),
+    "account.role_revoked": N_("role revoked"),
+    "account.password_set": N_("password set"),
+    "account.totp_enrolled": N_("second factor enrolled"),
+    "member_data.read": N_("member's records read"),
+    "session.opened": N_("web session opened"),
+    "session.closed": N_("signed out"),
+    "committee.quorum_set": N_("committee quorum set"),
+}
+
+
 def negotiate(request: Request) -> str:
     """The language for this request (query, cookie, Accept-Language, then Japanese)."""
     for candidate in (request.query_params.get("lang"), request.cookies.get("lang")):
@@ -63,3 +100,14 @@ class Localiser:
 
     def other_language(self) -> str:
         return "en" if self.language == "ja" else "ja"
+
+    def gettext(self, message: str) -> str:
+        return translations_of(self.language).gettext(message)
+
+    def role(self, role: object) -> str:
+        name = str(getattr(role, "value", role))
+        return self.gettext(ROLE_LABELS.get(name, name))
+
+    def audit_kind(self, kind: object) -> str:
+        name = str(getattr(kind, "value", kind))
+        return self.gettext(AUDIT_LABELS.get(name, name))

@@ -47,7 +47,14 @@ class Pages:
         language = negotiate(request)
         page = self._environments[language].get_template(template)
         body = page.render(
-            {**context, "request": request, "l10n": Localiser(language), "lang": language}
+            {
+                "principal": getattr(request.state, "principal", None),
+                "csrf": getattr(request.state, "csrf", ""),
+                **context,
+                "request": request,
+                "l10n": Localiser(language),
+                "lang": language,
+            }
         )
         response = HTMLResponse(body, status_code=status_code)
         if request.query_params.get("lang") == language:

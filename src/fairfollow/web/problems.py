@@ -8,13 +8,15 @@ message on an error page in their language.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairfollow.errors import (
+    AuthenticationError,
     ConfigError,
     FairFollowError,
     ForecastError,
@@ -22,12 +24,15 @@ from fairfollow.errors import (
     InputError,
     LedgerError,
     RoleError,
+    ThrottledError,
     TransparencyLogError,
 )
 from fairfollow.web.pages import Pages
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS: tuple[tuple[type[FairFollowError], int], ...] = (
+    (ThrottledError, 429),
+    (AuthenticationError, 401),
     (RoleError, 403),
     (InputError, 400),
     (ForecastError, 400),
@@ -66,11 +71,17 @@ def install(app: FastAPI, pages: Pages) -> None:
     def respond(request: Request, found: Problem) -> Response:
         if _wants_json(request):
             return JSONResponse(found.as_json(), status_code=found.status)
+        if found.status == 401 and request.method == "GET":
+            # A page that needs an account sends the browser to sign in, then back here.
+            return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", 303)
         return pages.render(request, "error.html", {"problem": found}, status_code=found.status)
 
     async def core_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FairFollowError)
-        return respond(request, problem_of(exc))
+        response = respond(request, problem_of(exc))
+        if isinstance(exc, ThrottledError):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

@@ -1,0 +1,219 @@
+"""Sign-in and sign-out, the signed-in account's own page, and API tokens.
+
+Pages: ``GET/POST /login`` (password, and a TOTP code for staff who have one), ``POST
+/logout``, ``GET /account`` (who am I, my roles, my sign-in history). API: ``POST
+/api/v1/token`` exchanges the same credentials for a bearer token (as ``fairfollow account
+login`` does), ``GET /api/v1/me`` says who a session or token stands for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from fairfollow.errors import AuthenticationError, GovernanceError, ThrottledError
+from fairfollow.governance import authority
+from fairfollow.governance import session as sessions
+from fairfollow.governance.accounts import Principal
+from fairfollow.web.access import PUBLIC, SIGNED_IN, Audience, audiences_for, check_access
+from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.session import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    clear_session,
+    login_csrf_matches,
+    new_login_csrf,
+    principal_of,
+    session_cookie,
+    set_login_csrf,
+    set_session,
+)
+
+router = APIRouter(dependencies=[Depends(check_access)])
+Context = Annotated[AppContext, Depends(context_of)]
+
+ACCESS = {
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("POST", "/api/v1/token"): PUBLIC,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+}
+
+# Where each kind of account lands after signing in, most specific first.
+HOMES = (
+    (Audience.MEMBER, "/me"),
+    (Audience.EMPLOYER, "/employer"),
+    (Audience.PRIVACY_OFFICER, "/privacy"),
+    (Audience.REVIEWER, "/review"),
+    (Audience.AUDITOR, "/audit"),
+    (Audience.ANALYST, "/analyst"),
+)
+
+
+def home_of(request: Request, principal: Principal) -> str:
+    """The landing page of an account: its portal where the application has one."""
+    declared = {path for method, path in request.app.state.access if method == "GET"}
+    held = audiences_for(principal)
+    for audience, path in HOMES:
+        if audience in held and path in declared:
+            return path
+    return "/account"
+
+
+def _local(target: str) -> str | None:
+    """A redirect target only if it stays on this site (no open redirect)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
+def _login_page(
+    request: Request, *, error: str = "", status: int = 200, login: str = ""
+) -> Response:
+    """The form; signed in, it carries the session's token (check_access verifies it),
+    signed out, a fresh double-submit token for its cookie."""
+    signed_in = session_cookie(request) is not None
+    token = "" if signed_in else (request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf())
+    if token:
+        request.state.csrf = token
+    response = context_of(request).pages.render(
+        request,
+        "login.html",
+        {"error": error, "login": login, "next": request.query_params.get("next", "")},
+        status_code=status,
+    )
+    if token:
+        set_login_csrf(request, response, token)
+    return response
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request) -> Response:
+    """The sign-in form (also when signed in: signing in again switches accounts)."""
+    return _login_page(request)
+
+
+@router.post("/login", include_in_schema=False)
+def login_submit(
+    request: Request,
+    ctx: Context,
+    login: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    totp: Annotated[str, Form(max_length=12)] = "",
+    next: Annotated[str, Form(max_length=512)] = "",
+) -> Response:
+    if session_cookie(request) is None and not login_csrf_matches(request, csrf_token):
+        raise HTTPException(status_code=403, detail="missing or wrong anti-forgery token")
+    try:
+        opened = sessions.open_session(
+            ctx.ledger,
+            login,
+            password,
+            ctx.clock(),
+            totp=totp,
+            policy=ctx.session_policy,
+            replacing=request.cookies.get(SESSION_COOKIE),
+        )
+    except ThrottledError as refused:
+        page = _login_page(request, error=str(refused), status=429, login=login)
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
+    except GovernanceError as refused:
+        return _login_page(request, error=str(refused), status=401, login=login)
+    target = _local(next) or home_of(request, opened.principal)
+    response = RedirectResponse(target, status_code=303)
+    set_session(request, response, opened.cookie, opened.expires_at)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, ctx: Context) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        sessions.close_session(ctx.ledger, cookie, ctx.clock())
+    response = RedirectResponse("/", status_code=303)
+    clear_session(request, response)
+    return response
+
+
+def _signed_in(request: Request) -> Principal:
+    principal = principal_of(request)
+    if principal is None:  # check_access already refused; kept for the type checker
+        raise AuthenticationError("not signed in")
+    return principal
+
+
+def _account_page(
+    request: Request, ctx: AppContext, *, saved: bool = False, error: str = "", status: int = 200
+) -> Response:
+    principal = _signed_in(request)
+    history = authority.own_trail(ctx.reader, principal, limit=20)
+    facts = {"principal": principal, "history": history, "saved": saved, "error": error}
+    return ctx.pages.render(request, "account.html", facts, status_code=status)
+
+
+@router.get("/account", include_in_schema=False)
+def account_page(request: Request, ctx: Context) -> Response:
+    return _account_page(request, ctx)
+
+
+@router.post("/account/password", include_in_schema=False)
+def set_password(
+    request: Request, ctx: Context, password: Annotated[str, Form(max_length=256)]
+) -> Response:
+    try:
+        authority.set_password(ctx.ledger, _signed_in(request), password, ctx.clock())
+    except GovernanceError as refused:
+        return _account_page(request, ctx, error=str(refused), status=400)
+    return _account_page(request, ctx, saved=True)
+
+
+class TokenRequest(BaseModel):
+    login: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    totp: str = Field(default="", max_length=12)
+
+
+class TokenAnswer(BaseModel):
+    token: str
+    account_id: str
+    login: str
+    expires_at: datetime
+
+
+class WhoAmI(BaseModel):
+    account_id: str
+    login: str
+    roles: list[str]
+    member_id: int | None
+    employer: str | None
+
+
+@router.post("/api/v1/token", responses={401: {}, 429: {}})
+def issue_token(body: TokenRequest, ctx: Context) -> TokenAnswer:
+    """Exchange credentials for a bearer token (12 h), as `fairfollow account login`."""
+    issued = sessions.issue_token(
+        ctx.ledger, body.login, body.password, ctx.clock(), totp=body.totp
+    )
+    return TokenAnswer(
+        token=issued.token, account_id=issued.account_id, login=issued.login,
+        expires_at=issued.expires_at,
+    )  # fmt: skip
+
+
+@router.get("/api/v1/me", responses={401: {}})
+def who_am_i(request: Request) -> WhoAmI:
+    """The account the session or bearer token stands for, and its roles now."""
+    me = _signed_in(request)
+    return WhoAmI(
+        account_id=me.account_id, login=me.login, roles=sorted(r.value for r in me.roles),
+        member_id=me.member_id, employer=me.employer,
+    )  # fmt: skip
