@@ -1,9 +1,11 @@
 """Forecast-quality benchmark: the released forecast against the noise-free one and the
 employer's own naive guess, on the same pools, in one run.
 
-Pipeline (the analysts' real one, in a temporary workspace): ingest the season, build the
-features of both seasons (the current season's company aggregates from the season before:
-the release's sensitivity argument), train on the first season, score the current one.
+Pipeline (the analysts' real one, in a temporary workspace): ingest the season and its
+consent log, build the features of both seasons (the current season's company aggregates
+from the season before — the release's sensitivity argument — counting only members whose
+consent for ``statistics`` is valid, each clipped), train on the first season, score the
+current one.
 Each pool's statistic is what the door computes: S = Σ p over its offers, an offer whose
 member lacks valid consent for the forecast purpose (the simulator's truth, which the
 replay checks the consent ledger agrees with) counted at the base rate (the first season's
@@ -79,7 +81,10 @@ class Scored:
 def scored_season(season_dir: Path, root: Path) -> Scored:
     """The current season's offers with p, consent and outcome, and the model's public
     parameters exactly as the door gets them (``model_scores``)."""
+    from fairfollow.consent.coverage import consented_members
+    from fairfollow.consent.ingest import ingest_consent_logs
     from fairfollow.events import store as event_store
+    from fairfollow.ledger.engine import create_ledger
     from fairfollow.model import analysis
     from fairfollow.model.booster import load_model
     from fairfollow.model.evaluation import scored_offers
@@ -90,8 +95,15 @@ def scored_season(season_dir: Path, root: Path) -> Scored:
     workspace.ensure()
     at = analysis.forecast_date(SEASON)
     event_store.ingest(workspace, season_dir, now=at)
-    for s in (TRAINING, SEASON):
-        analysis.build_season_features(workspace, season_dir / "employers", s)
+    ledger = create_ledger(workspace.ledger_url)
+    try:  # the company aggregates count members whose consent for statistics is valid
+        ingest_consent_logs(ledger, season_dir, now=at)
+        for s in (TRAINING, SEASON):
+            analysis.build_season_features(
+                workspace, season_dir / "employers", s, consented=consented_members(ledger)
+            )
+    finally:
+        ledger.dispose()
     analysis.train_season_model(workspace, TRAINING, now=at)
     model = load_model(workspace.models_dir)
     source = model_scores(workspace, SEASON, TRAINING)

@@ -11,7 +11,10 @@ the current season's client offers at its forecast date:
   slower than Ibis on DuckDB;
 - the same Ibis definitions on PySpark ``local[2]`` (reported, session start apart).
 
-Both baselines are checked equal to the Ibis table before their times are reported. Then:
+Every engine counts the company aggregates of members whose consent for ``statistics`` is
+valid at the forecast date (read from the ledger once; the timed Ibis builds get the same
+set), clipped per member. Both baselines are checked equal to the Ibis table before their
+times are reported. Then:
 LightGBM training (previous season), scoring rows/s, and the evaluation and backtest
 figures that docs/model.md quotes. The season directory comes from FAIRFOLLOW_BENCH_SEASON
 (set by ``python -m bench``) or is simulated; the ingested workspace is cached beside it.
@@ -33,7 +36,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fairfollow.consent.coverage import consented_members
+from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.events.store import ingest
+from fairfollow.ledger.engine import create_ledger
 from fairfollow.model.analysis import (
     backtest_season,
     build_season_features,
@@ -51,6 +57,7 @@ from fairfollow.model.feature_source import (
     spark_backend,
     spark_session,
 )
+from fairfollow.model.features import AGGREGATE_CLIP, AGGREGATE_PURPOSE
 from fairfollow.season.config import SimulationConfig
 from fairfollow.season.simulator import simulate
 from fairfollow.settings import Settings
@@ -79,6 +86,11 @@ def _workspace(season_dir: Path) -> Workspace:
     workspace = Workspace(season_dir.parent / f"{season_dir.name}-ws-{stamp}")
     if not workspace.duckdb_path.exists():
         ingest(workspace.ensure(), season_dir)
+    engine = create_ledger(workspace.ledger_url)
+    try:  # idempotent: a cache from before the company aggregates read consent gets it now
+        ingest_consent_logs(engine, season_dir, now=forecast_date(SEASON))
+    finally:
+        engine.dispose()
     return workspace
 
 
@@ -86,9 +98,11 @@ def _listing(paths: tuple[Path, ...]) -> str:
     return "[" + ", ".join(f"'{p}'" for p in paths) + "]"
 
 
-def hand_sql(inputs: FeatureInputs, as_of: datetime) -> str:
-    """The feature table as one DuckDB query, written by hand for speed."""
+def hand_sql(inputs: FeatureInputs, as_of: datetime, members: Path) -> str:
+    """The feature table as one DuckDB query, written by hand for speed (``members``: a
+    Parquet file of the members the company aggregates count)."""
     cut = f"TIMESTAMPTZ '{as_of.astimezone(UTC).isoformat()}'"
+    cap = " ".join(f"WHEN '{k}' THEN {n}" for k, n in AGGREGATE_CLIP.items())
     cut_s = int(as_of.timestamp())
     f = {t: _listing(inputs.paths(t)) for t in ("events", "companies", "offers")}
     f["partner_events"] = _listing(inputs.paths("partner_events"))
@@ -104,11 +118,16 @@ o AS (
 ev AS NOT MATERIALIZED (
   SELECT member_id, ts, event_type, company_id, industry_id, device, dwell_s
   FROM read_parquet({f["events"]}) WHERE season = {SEASON} AND ts < {cut}),
+cells AS (
+  SELECT company_id, event_type, least(count(*), CASE event_type {cap} ELSE 0 END) AS n
+  FROM ev WHERE company_id IS NOT NULL
+    AND member_id IN (SELECT member_id FROM read_parquet('{members}'))
+  GROUP BY member_id, company_id, event_type),
 comp AS (
-  SELECT company_id, count(*) FILTER (event_type = 'page_view') AS v,
-         count(*) FILTER (event_type = 'entry') AS en,
-         count(*) FILTER (event_type = 'seminar_booking') AS se
-  FROM ev WHERE company_id IS NOT NULL GROUP BY company_id),
+  SELECT company_id, coalesce(sum(n) FILTER (event_type = 'page_view'), 0) AS v,
+         coalesce(sum(n) FILTER (event_type = 'entry'), 0) AS en,
+         coalesce(sum(n) FILTER (event_type = 'seminar_booking'), 0) AS se
+  FROM cells GROUP BY company_id),
 shares AS (
   SELECT company_id, (v + 1) / (sum(v) OVER () + 1) AS vs, (en + 1) / (sum(en) OVER () + 1) AS es,
          CASE WHEN en > 0 THEN se::DOUBLE / en ELSE 0.0 END AS sr FROM comp),
@@ -183,7 +202,9 @@ ORDER BY o.offer_id
 """
 
 
-def pandas_features(inputs: FeatureInputs, as_of: datetime) -> pd.DataFrame:
+def pandas_features(
+    inputs: FeatureInputs, as_of: datetime, members: frozenset[int]
+) -> pd.DataFrame:
     """The same features the way a data scientist would write them in pandas."""
     cut = pd.Timestamp(as_of).tz_convert("UTC")
     cut_s = int(as_of.timestamp())
@@ -203,7 +224,12 @@ def pandas_features(inputs: FeatureInputs, as_of: datetime) -> pd.DataFrame:
     o = o.rename(columns={"c_ind": "industry_id"})
     cols = ["member_id", "ts", "event_type", "company_id", "industry_id", "device", "dwell_s"]
     ev = read("events", cols, [*season, ("ts", "<", cut)])
-    comp = ev.groupby(["company_id", "event_type"], observed=True).size().unstack(fill_value=0)
+    counted = ev[ev.company_id.notna() & ev.member_id.isin(members)]
+    cells = counted.groupby(["member_id", "company_id", "event_type"], observed=True).size()
+    cells = cells.rename("n").reset_index()
+    caps = cells.event_type.astype(str).map(AGGREGATE_CLIP).fillna(0).to_numpy()
+    cells["n"] = np.minimum(cells.n.to_numpy(), caps)
+    comp = cells.groupby(["company_id", "event_type"], observed=True).n.sum().unstack(fill_value=0)
     comp = comp.rename(columns={"page_view": "v", "entry": "en", "seminar_booking": "se"})
     comp["vs"] = (comp.v + 1) / (comp.v.sum() + 1)
     comp["es"] = (comp.en + 1) / (comp.en.sum() + 1)
@@ -293,15 +319,28 @@ def run(report: Report) -> None:
     season_dir = _season_dir(students)
     workspace = _workspace(season_dir)
     settings = Settings.model_construct()
-    for year in (2019, SEASON):  # offers tables and stored features for training/evaluation
-        build_season_features(workspace, season_dir / "employers", year)
+    ledger = create_ledger(workspace.ledger_url)
+    try:
+        consented = consented_members(ledger)
+        for year in (2019, SEASON):  # offers tables and stored features for training/evaluation
+            build_season_features(workspace, season_dir / "employers", year, consented=consented)
+        as_of = forecast_date(SEASON)
+        members = frozenset(consented(AGGREGATE_PURPOSE, as_of))
+    finally:
+        ledger.dispose()
     inputs = FeatureInputs.from_workspace(workspace, SEASON)
-    as_of = forecast_date(SEASON)
+    members_path = workspace.analytics_dir / "bench-aggregate-members.parquet"
+    pq.write_table(pa.table({"member_id": pa.array(sorted(members), pa.int64())}), members_path)
+
+    def same_members(purpose: str, at: datetime) -> frozenset[int]:
+        assert (purpose, at) == (AGGREGATE_PURPOSE, as_of)
+        return members
 
     def ibis_duckdb() -> pa.Table:
         build = build_features(
-            duckdb_backend(settings), Engine.DUCKDB, inputs, season=SEASON, as_of=as_of
-        )
+            duckdb_backend(settings), Engine.DUCKDB, inputs, season=SEASON, as_of=as_of,
+            consented=same_members,
+        )  # fmt: skip
         return build.table
 
     def hand() -> pa.Table:
@@ -309,7 +348,7 @@ def run(report: Report) -> None:
         con.execute(f"SET threads = {settings.duckdb_threads}")
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         con.execute("SET TimeZone = 'UTC'")
-        result = con.sql(hand_sql(inputs, as_of)).to_arrow_table()
+        result = con.sql(hand_sql(inputs, as_of, members_path)).to_arrow_table()
         con.close()
         return result
 
@@ -330,7 +369,7 @@ def run(report: Report) -> None:
     report("features.hand_sql_s", sql_s, "s", f"best of {rounds}; equal tables checked")
     report("features.ibis_over_hand_sql", ibis_s / sql_s, "x", "goal <= 1.3")
 
-    pandas_s, frame = _best(1, lambda: pandas_features(inputs, as_of))
+    pandas_s, frame = _best(1, lambda: pandas_features(inputs, as_of, members))
     assert isinstance(frame, pd.DataFrame)
     _same(ours, frame, list(frame.columns))
     report("features.pandas_s", pandas_s, "s", "one run; equal features checked")
@@ -342,7 +381,8 @@ def run(report: Report) -> None:
         session = spark_session("local[2]", warehouse=Path(tmp))
         report("features.spark_session_start_s", time.perf_counter() - started, "s")
         spark_s, _ = _best(1, lambda: build_features(
-            spark_backend(session), Engine.SPARK, inputs, season=SEASON, as_of=as_of))  # fmt: skip
+            spark_backend(session), Engine.SPARK, inputs, season=SEASON, as_of=as_of,
+            consented=same_members))  # fmt: skip
         session.stop()
     report("features.pyspark_local2_s", spark_s, "s", "Ibis on PySpark local[2], one run")
 

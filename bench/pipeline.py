@@ -162,9 +162,20 @@ class Pipeline:
         return f"{len(report.lacking):,} members lacking valid consent"
 
     def features(self, season: int) -> str:
+        from fairfollow.consent.coverage import consented_members
+        from fairfollow.ledger.engine import open_ledger
         from fairfollow.model.analysis import build_season_features
 
-        run = build_season_features(self.workspace, self.season_dir / "employers", season)
+        engine = open_ledger(self.workspace.ledger_url)
+        try:
+            run = build_season_features(
+                self.workspace,
+                self.season_dir / "employers",
+                season,
+                consented=consented_members(engine),
+            )
+        finally:
+            engine.dispose()
         return f"season {season}: {run.build.table.num_rows:,} offers"
 
     def train(self) -> str:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fairfollow.model.feature_source import FeatureInputs
+from fairfollow.model.features import ConsentedMembers
 
 JST = timezone(timedelta(hours=9))
 AS_OF = datetime(2019, 7, 15, tzinfo=JST)
@@ -33,6 +35,13 @@ class Tables:
             pq.write_table(table, path)
             files[name] = (path,)
         return FeatureInputs(files)
+
+
+def everyone(tables: Tables, *, but: frozenset[int] = frozenset()) -> ConsentedMembers:
+    """A consent verdict under which every member with events in ``tables``, ``but`` those,
+    has valid consent for any purpose at any instant."""
+    ids = frozenset(int(m) for m in pc.unique(tables.tables["events"]["member_id"]).to_pylist())
+    return lambda purpose, at: ids - but
 
 
 def _ts(ms: np.ndarray) -> pa.Array:

@@ -14,7 +14,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from fairfollow.consent import policy_store
 from fairfollow.consent import store as consent_store
-from fairfollow.consent.coverage import coverage, valid_members, verdicts, write_ids
+from fairfollow.consent.coverage import (
+    consented_members,
+    coverage,
+    valid_members,
+    verdicts,
+    write_ids,
+)
 from fairfollow.consent.policy import Deployment, PolicyVersion, Purpose, Screen
 from fairfollow.consent.validity import ConsentAction, ConsentEvent, Reason, evaluate
 from fairfollow.errors import InputError
@@ -46,6 +52,18 @@ def test_the_tiny_history_is_classified_as_expected(engine: Engine) -> None:
         "v1",
         2,
     )
+
+
+def test_consented_members_is_the_ledger_verdict_the_feature_build_asks_for(
+    engine: Engine,
+) -> None:
+    with transaction(engine) as conn:
+        load_ledger(conn)
+    asked = consented_members(engine)
+    assert asked(FORECAST, AS_OF) == {1, 6}  # as valid_members, each call its own read
+    assert asked(FORECAST, AS_OF - timedelta(days=3650)) == frozenset()  # nobody yet
+    with pytest.raises(InputError, match="unknown purpose"):
+        asked("no_such_purpose", AS_OF)  # fail closed with a clear error
 
 
 def test_the_coverage_report_counts_names_screens_and_lists_ids(

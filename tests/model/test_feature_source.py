@@ -28,7 +28,7 @@ from fairfollow.model.feature_source import (
 )
 from fairfollow.model.scores import pool_statistics, pools_table, rows_in_memory
 from fairfollow.workspace import Workspace
-from tests.feature_data import AS_OF, SEASON, random_tables
+from tests.feature_data import AS_OF, SEASON, everyone, random_tables
 from tests.season_data import SmallSeason, small_season
 
 pytestmark = [
@@ -107,7 +107,9 @@ def test_spark_and_duckdb_build_identical_tables(
     spark: Any, season: SmallSeason, tmp_path: Path
 ) -> None:
     """One test holds every Spark check, so a parallel run still starts one session."""
-    run = build_season_features(season.workspace, season.employers, 2020)
+    run = build_season_features(
+        season.workspace, season.employers, 2020, consented=season.consented
+    )
     assert run.build.table.num_rows > 50
     on_spark = build_features(
         spark_backend(spark),
@@ -115,6 +117,7 @@ def test_spark_and_duckdb_build_identical_tables(
         FeatureInputs.from_workspace(season.workspace, 2020),
         season=2020,
         as_of=forecast_date(2020),
+        consented=season.consented,
         company_season=2019,  # as build_season_features does: the season before
         company_as_of=forecast_date(2019),
     )
@@ -126,12 +129,13 @@ def test_spark_and_duckdb_build_identical_tables(
     ingest(spark_ws, season.season_dir, engine=SparkValidation(spark))
     _assert_same_ingest(season.workspace, spark_ws)
     from_spark = build_season_features(
-        spark_ws, season.employers, 2020, engine=Engine.SPARK, backend=spark_backend(spark)
-    )
+        spark_ws, season.employers, 2020, consented=season.consented, engine=Engine.SPARK,
+        backend=spark_backend(spark),
+    )  # fmt: skip
     _assert_same(run.build.table, from_spark.build.table)
     # Pool scoring: the rows of the members a release names (here every other member of
     # each employer's offers), read on either engine, give the same pool statistics.
-    build_season_features(season.workspace, season.employers, 2019)
+    build_season_features(season.workspace, season.employers, 2019, consented=season.consented)
     model = train_season_model(season.workspace, now=AS_OF).model
     offers = run.build.table
     pools = pools_table(
@@ -164,10 +168,14 @@ def test_spark_and_duckdb_build_identical_tables(
         assert theirs.expected == pytest.approx(ours.expected, rel=1e-9)
         assert theirs.variance == pytest.approx(ours.variance, rel=1e-9)
     # Partner rules, nulls and members without events, on synthetic tables.
-    inputs = random_tables(4).write(tmp_path)
-    on_duckdb = build_features(duckdb_backend(), Engine.DUCKDB, inputs, season=SEASON, as_of=AS_OF)
+    tables = random_tables(4)
+    inputs = tables.write(tmp_path)
+    members = everyone(tables, but=frozenset({1, 2, 3}))  # some without consent for statistics
+    on_duckdb = build_features(
+        duckdb_backend(), Engine.DUCKDB, inputs, season=SEASON, as_of=AS_OF, consented=members
+    )
     synthetic = build_features(
-        spark_backend(spark), Engine.SPARK, inputs, season=SEASON, as_of=AS_OF
+        spark_backend(spark), Engine.SPARK, inputs, season=SEASON, as_of=AS_OF, consented=members
     )
     _assert_same(on_duckdb.table, synthetic.table)
     # A session outside UTC would shift every time comparison: refused.
@@ -180,7 +188,9 @@ def test_spark_and_duckdb_build_identical_tables(
 
 
 def test_written_features_keep_their_metadata(season: SmallSeason) -> None:
-    run = build_season_features(season.workspace, season.employers, 2020)
+    run = build_season_features(
+        season.workspace, season.employers, 2020, consented=season.consented
+    )
     stored = read_features(season.workspace, 2020)
     assert stored.table.equals(
         run.build.table.replace_schema_metadata(stored.table.schema.metadata)

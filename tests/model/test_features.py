@@ -18,13 +18,16 @@ from fairfollow.model.booster import SENSITIVE_ATTRIBUTES
 from fairfollow.model.engines import Engine
 from fairfollow.model.feature_source import build_features, duckdb_backend
 from fairfollow.model.features import (
+    AGGREGATE_CLIP,
+    AGGREGATE_PURPOSE,
     FEATURE_PURPOSE,
     KEY_COLUMNS,
+    ConsentedMembers,
     FeatureTables,
     feature_specs,
     partner_decisions,
 )
-from tests.feature_data import AS_OF, DAY_MS, SEASON, Tables, random_tables
+from tests.feature_data import AS_OF, DAY_MS, SEASON, Tables, everyone, random_tables
 
 T0 = int(AS_OF.timestamp() * 1000)
 
@@ -116,7 +119,10 @@ def hand_tables() -> Tables:
 
 def _build(tables: Tables, root: Path, as_of: datetime = AS_OF) -> pa.Table:
     inputs = tables.write(root)
-    return build_features(duckdb_backend(), Engine.DUCKDB, inputs, season=SEASON, as_of=as_of).table
+    return build_features(
+        duckdb_backend(), Engine.DUCKDB, inputs, season=SEASON, as_of=as_of,
+        consented=everyone(tables),
+    ).table  # fmt: skip
 
 
 def test_hand_computed_features(tmp_path: Path) -> None:
@@ -210,8 +216,9 @@ def test_partner_purposes_decide_what_is_read(tmp_path: Path) -> None:
                          "stated_purposes": ["ad_delivery", "ad_delivery"]})  # fmt: skip
     tables.tables["partner_sources"] = ads_only
     build = build_features(
-        duckdb_backend(), Engine.DUCKDB, tables.write(tmp_path), season=SEASON, as_of=AS_OF
-    )
+        duckdb_backend(), Engine.DUCKDB, tables.write(tmp_path), season=SEASON, as_of=AS_OF,
+        consented=everyone(tables),
+    )  # fmt: skip
     assert not build.partner_data_used
     assert not any(name.startswith("partner") for name in build.table.column_names)
     assert build.feature_names == tuple(s.name for s in feature_specs(False))
@@ -226,3 +233,104 @@ def test_sensitive_attributes_are_not_inputs_or_features() -> None:
 def test_naive_as_of_time_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="time zone"):
         _build(random_tables(0), tmp_path, datetime(2019, 7, 15))
+
+
+AGGREGATES = ["company_popularity", "company_entries", "company_seminar_rate"]
+PREVIOUS = SEASON - 1
+
+
+def _aggregates(
+    tables: Tables, root: Path, consented: ConsentedMembers, *, previous: bool
+) -> pa.Table:
+    """The company aggregates of every offer, from this season or from the one before."""
+    build = build_features(
+        duckdb_backend(), Engine.DUCKDB, tables.write(root), season=SEASON, as_of=AS_OF,
+        consented=consented, company_season=PREVIOUS if previous else None,
+        company_as_of=AS_OF - timedelta(days=365) if previous else None,
+    )  # fmt: skip
+    assert build.aggregates.purpose == AGGREGATE_PURPOSE == "statistics"
+    assert build.aggregates.citation == "APPI Art. 18(1)"
+    return build.table.select(["offer_id", *AGGREGATES])
+
+
+def _with_previous_season(tables: Tables) -> Tables:
+    """Add last season's events (other members, a year earlier) for the aggregates."""
+    earlier = random_tables(seed=11, members=40, events=3000).tables["events"]
+    shift = pc.subtract(earlier["ts"].cast(pa.int64()), 365 * DAY_MS)
+    earlier = earlier.set_column(2, "ts", shift.cast(pa.timestamp("ms", tz="UTC")))
+    earlier = earlier.set_column(1, "member_id", pc.add(earlier["member_id"], 10_000))
+    earlier = earlier.set_column(8, "season", pa.array([PREVIOUS] * len(earlier), pa.int16()))
+    return Tables({**tables.tables, "events": pa.concat_tables([tables.tables["events"], earlier])})
+
+
+def _heaviest(tables: Tables, season: int) -> int:
+    """The member with the most company events of ``season`` before the as-of time."""
+    ev = tables.tables["events"].to_pandas()
+    ev = ev[(ev.season == season) & ev.company_id.notna() & (ev.ts < AS_OF)]
+    return int(ev.groupby("member_id").size().idxmax())
+
+
+def _without(tables: Tables, member: int) -> Tables:
+    ev = tables.tables["events"]
+    return Tables({**tables.tables, "events": ev.filter(pc.not_equal(ev["member_id"], member))})
+
+
+@pytest.mark.parametrize("previous", [False, True], ids=["same-season", "previous-season"])
+def test_only_members_with_statistics_consent_feed_the_company_aggregates(
+    tmp_path: Path, previous: bool
+) -> None:
+    tables = _with_previous_season(random_tables(5)) if previous else random_tables(5)
+    member = _heaviest(tables, PREVIOUS if previous else SEASON)
+    asked: list[tuple[str, datetime]] = []
+
+    def lacking_one(purpose: str, at: datetime) -> frozenset[int]:
+        asked.append((purpose, at))
+        return frozenset(everyone(tables, but=frozenset({member}))(purpose, at))
+
+    # Without consent for statistics: the member's events change nothing, exactly.
+    present = _aggregates(tables, tmp_path / "a", lacking_one, previous=previous)
+    absent = _aggregates(_without(tables, member), tmp_path / "b", lacking_one, previous=previous)
+    assert present.equals(absent)
+    assert asked == [(AGGREGATE_PURPOSE, AS_OF)] * 2  # at the as-of instant passed in
+    # With consent, the same events do count.
+    consented = everyone(tables)
+    present = _aggregates(tables, tmp_path / "c", consented, previous=previous)
+    absent = _aggregates(_without(tables, member), tmp_path / "d", consented, previous=previous)
+    assert not present.equals(absent)
+    # Fail closed: nobody with consent, no company counts (the smoothed shares of nothing).
+    nobody = _aggregates(tables, tmp_path / "e", lambda p, t: (), previous=previous)
+    assert set(nobody.column("company_seminar_rate").to_pylist()) <= {0.0, None}
+
+
+def _heavy(views: int, entries: int, bookings: int) -> pa.Table:
+    """A consenting member (not an offer holder) with this many events on company 1."""
+    kinds = ["page_view"] * views + ["entry"] * entries + ["seminar_booking"] * bookings
+    n = len(kinds)
+    return pa.table(
+        {
+            "event_id": pa.array(np.arange(10**6, 10**6 + n), pa.int64()),
+            "member_id": pa.array([777] * n, pa.int64()),
+            "ts": pa.array([_at(-1) - i for i in range(n)], pa.timestamp("ms", tz="UTC")),
+            "event_type": kinds,
+            "company_id": pa.array([1] * n, pa.int32()),
+            "industry_id": pa.array([None] * n, pa.int16()),
+            "device": ["sp"] * n,
+            "dwell_s": pa.array([10] * n, pa.int32()),
+            "season": pa.array([SEASON] * n, pa.int16()),
+        }
+    )
+
+
+def test_one_member_counts_at_most_the_clip_in_the_company_aggregates(tmp_path: Path) -> None:
+    tables = random_tables(6)
+
+    def with_heavy(views: int, entries: int, bookings: int, name: str) -> pa.Table:
+        events = tables.tables["events"]
+        extra = _heavy(views, entries, bookings).cast(events.schema)
+        more = Tables({**tables.tables, "events": pa.concat_tables([events, extra])})
+        return _aggregates(more, tmp_path / name, everyone(more), previous=False)
+
+    clip = AGGREGATE_CLIP
+    at_clip = with_heavy(clip["page_view"], clip["entry"], clip["seminar_booking"], "clip")
+    assert with_heavy(18_000, 2_000, 500, "extreme").equals(at_clip)
+    assert not with_heavy(clip["page_view"] - 1, 1, 1, "below").equals(at_clip)  # it counts

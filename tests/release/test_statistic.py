@@ -18,7 +18,7 @@ from fairfollow.model.engines import Engine
 from fairfollow.model.evaluation import scored_offers
 from fairfollow.model.feature_source import build_features, duckdb_backend
 from fairfollow.release.statistic import pool_statistic
-from tests.feature_data import AS_OF, DAY_MS, SEASON, Tables, random_tables
+from tests.feature_data import AS_OF, DAY_MS, SEASON, Tables, everyone, random_tables
 from tests.model_data import NAMES, NOW, SMALL, synthetic
 
 BASE_RATE = 0.5
@@ -63,6 +63,7 @@ def _terms(model: TrainedModel, tables: Tables, root: Path) -> tuple[dict[str, f
         tables.write(root),
         season=SEASON,
         as_of=AS_OF,
+        consented=everyone(tables),
         company_season=PREVIOUS,
         company_as_of=PREVIOUS_AS_OF,
     )
@@ -144,10 +145,13 @@ def test_an_adversarial_member_changes_no_one_elses_term(
     assert abs(s_after - s - after["o999"]) < 1e-9 and 0.0 <= after["o999"] <= 1.0
     # had the company aggregates come from this season, the adversary would move others
     inputs = with_adversary.write(tmp_path / "same-season")
-    same = build_features(duckdb_backend(), Engine.DUCKDB, inputs, season=SEASON, as_of=AS_OF)
+    same = build_features(
+        duckdb_backend(), Engine.DUCKDB, inputs, season=SEASON, as_of=AS_OF,
+        consented=everyone(with_adversary),
+    )  # fmt: skip
     before = build_features(
         duckdb_backend(), Engine.DUCKDB, tables.write(tmp_path / "same-before"),
-        season=SEASON, as_of=AS_OF,
+        season=SEASON, as_of=AS_OF, consented=everyone(tables),
     )  # fmt: skip
     key = ["offer_id", "company_popularity"]
     moved = pd.merge(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fairfollow.cli.context import origin_of, workspace_of
+from fairfollow.cli.context import ledger_of, origin_of, workspace_of
 from fairfollow.cli.terminal import console, mark, print_json, progress, table
 
 # Typer needs the option's type to build the command line, so this import cannot wait; it
@@ -91,6 +91,11 @@ def render_features(run: FeatureRun) -> None:
     for d in b.partners:
         mark = "[green]used[/]" if d.allowed else "[bold red]NOT used[/]"
         console.print(f"partner data {d.partner_id}: {mark} — {d.reason}")
+    a = b.aggregates
+    console.print(
+        f"company aggregates: events of the {a.members:,} members whose consent for "
+        f"{a.purpose} is valid at {a.at.isoformat()} ({a.citation})"
+    )
 
 
 def render_training(result: TrainResult) -> None:
@@ -276,24 +281,32 @@ def features_build(
     spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
     as_json: JsonFlag = False,
 ) -> None:
-    """Match the season's offers to members and build their features at the as-of time."""
+    """Match the season's offers to members and build their features at the as-of time
+    (company aggregates from members whose consent for statistics is valid then)."""
+    from fairfollow.consent.coverage import consented_members
     from fairfollow.instants import parse_instant
     from fairfollow.model.analysis import build_season_features
     from fairfollow.model.feature_source import spark_backend, spark_session
 
     workspace = workspace_of(ctx)
     employers = employers or origin_of(ctx, "--employers").employers_dir
+    instant = None if as_of is None else parse_instant(as_of, "--as-of")
     backend = spark_backend(spark_session(spark_master)) if engine is Engine.SPARK else None
-    with progress(quiet=as_json) as bar:
-        bar.add_task(f"building features ({engine})", total=None)
-        run = build_season_features(
-            workspace,
-            employers,
-            season,
-            as_of=None if as_of is None else parse_instant(as_of, "--as-of"),
-            engine=engine,
-            backend=backend,
-        )
+    ledger = ledger_of(ctx)
+    try:
+        with progress(quiet=as_json) as bar:
+            bar.add_task(f"building features ({engine})", total=None)
+            run = build_season_features(
+                workspace,
+                employers,
+                season,
+                as_of=instant,
+                consented=consented_members(ledger),
+                engine=engine,
+                backend=backend,
+            )
+    finally:
+        ledger.dispose()
     if as_json:
         print_json(
             {
@@ -304,6 +317,12 @@ def features_build(
                 "as_of": run.build.as_of.isoformat(),
                 "elapsed_s": run.build.elapsed_s,
                 "partners": [d.__dict__ for d in run.build.partners],
+                "company_aggregates": {
+                    "purpose": run.build.aggregates.purpose,
+                    "consent_valid_at": run.build.aggregates.at.isoformat(),
+                    "members_with_consent": run.build.aggregates.members,
+                    "citation": run.build.aggregates.citation,
+                },
             }
         )
     else:
@@ -375,6 +394,8 @@ def forecast_backtest(
 
 def run_model_demo(workspace: Workspace, season_dir: Path, *, seed: int = 0) -> None:
     """The analysts' part of ``make demo``: features, training, evaluation, pool forecasts."""
+    from fairfollow.consent.coverage import consented_members
+    from fairfollow.ledger.engine import workspace_ledger
     from fairfollow.model.analysis import (
         backtest_season,
         build_season_features,
@@ -384,12 +405,18 @@ def run_model_demo(workspace: Workspace, season_dir: Path, *, seed: int = 0) -> 
     )
     from fairfollow.model.booster import TrainingParams
 
-    for step, season in enumerate((TRAINING_SEASON, CURRENT_SEASON), start=3):
-        console.rule(f"[bold]{step}. Offers and features, season {season}")
-        with progress() as bar:
-            bar.add_task(f"features {season}", total=None)
-            run = build_season_features(workspace, season_dir / "employers", season)
-        render_features(run)
+    ledger = workspace_ledger(workspace)
+    try:
+        for step, season in enumerate((TRAINING_SEASON, CURRENT_SEASON), start=3):
+            console.rule(f"[bold]{step}. Offers and features, season {season}")
+            with progress() as bar:
+                bar.add_task(f"features {season}", total=None)
+                run = build_season_features(
+                    workspace, season_dir / "employers", season, consented=consented_members(ledger)
+                )
+            render_features(run)
+    finally:
+        ledger.dispose()
     console.rule("[bold]5. Train the offer-acceptance model")
     render_training(
         train_season_model(

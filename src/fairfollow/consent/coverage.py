@@ -7,7 +7,7 @@ affected member ids for the operator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,12 +16,13 @@ from fairfollow.consent.coverage_store import lacking, reason_counts, valid_memb
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.csv_export import write_csv
 from fairfollow.instants import utc
-from fairfollow.ledger.transaction import Connection
+from fairfollow.ledger.transaction import Connection, Engine, reading
 
 # The verdict queries, for callers that read coverage through this module.
 __all__ = [
     "CoverageReport",
     "ScreenCount",
+    "consented_members",
     "coverage",
     "reason_counts",
     "valid_members",
@@ -104,6 +105,17 @@ def coverage(conn: Connection, purpose_key: str, at: datetime) -> CoverageReport
         screens,
         {r: tuple(sorted(v)) for r, v in ids.items()},
     )
+
+
+def consented_members(engine: Engine) -> Callable[[str, datetime], frozenset[int]]:
+    """The ledger's verdict as the feature build asks for it: ``(purpose, at)`` → the members
+    whose consent for the purpose is valid at ``at`` (an unknown purpose is an error)."""
+
+    def members(purpose_key: str, at: datetime) -> frozenset[int]:
+        with reading(engine, "consent verdicts") as conn:
+            return valid_members(conn, purpose_key, utc(at))
+
+    return members
 
 
 def write_ids(report: CoverageReport, path: Path) -> int:

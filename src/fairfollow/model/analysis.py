@@ -57,6 +57,7 @@ from fairfollow.model.feature_source import (
     read_store_table,
     write_features,
 )
+from fairfollow.model.features import ConsentedMembers
 from fairfollow.model.pool_forecast import OffersNeeded, acceptance_distribution, offers_needed
 from fairfollow.season.calendar import SEASONS
 from fairfollow.settings import Settings
@@ -104,11 +105,15 @@ def build_season_features(
     season: int,
     *,
     as_of: datetime | None = None,
+    consented: ConsentedMembers,
     engine: Engine = Engine.DUCKDB,
     backend: Any = None,
     settings: Settings | None = None,
 ) -> FeatureRun:
-    """Match the season's employer offers to members, then build and store its features."""
+    """Match the season's employer offers to members, then build and store its features.
+
+    ``consented`` names the members whose consent for the company aggregates' purpose is
+    valid at an instant (the ledger's verdict; ``consent.coverage.consented_members``)."""
     members = read_store_table(workspace, "members")
     offers = build_offer_table(
         parse_season_files(employers_dir, season),
@@ -130,6 +135,7 @@ def build_season_features(
         FeatureInputs.from_workspace(workspace, season),
         season=season,
         as_of=as_of or forecast_date(season),
+        consented=consented,
         company_season=earlier[0] if earlier else None,
         company_as_of=forecast_date(earlier[0]) if earlier else None,
     )

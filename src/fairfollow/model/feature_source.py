@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,10 @@ from fairfollow.events.catalog import read_state
 from fairfollow.events.suppression import without_restricted
 from fairfollow.model.engines import Engine
 from fairfollow.model.features import (
+    AGGREGATE_PURPOSE,
     FEATURE_PURPOSE,
+    AggregateBasis,
+    ConsentedMembers,
     FeatureTables,
     PartnerDecision,
     feature_expression,
@@ -74,6 +78,7 @@ class FeatureBuild:
     partners: tuple[PartnerDecision, ...]
     feature_names: tuple[str, ...]
     elapsed_s: float
+    aggregates: AggregateBasis
 
     @property
     def partner_data_used(self) -> bool:
@@ -145,7 +150,18 @@ def _load(backend: Any, engine: Engine, name: str, paths: tuple[Path, ...]) -> A
     return backend.table(name)
 
 
-def load_tables(backend: Any, engine: Engine, inputs: FeatureInputs) -> FeatureTables:
+def _member_table(backend: Any, engine: Engine, members: Collection[int]) -> Any:
+    """A one-column ``member_id`` table of ``members`` on ``backend``."""
+    ids = pa.table({"member_id": pa.array(sorted({int(m) for m in members}), pa.int64())})
+    if engine is Engine.DUCKDB:
+        return ibis.memtable(ids)
+    backend._session.createDataFrame(ids).createOrReplaceTempView("ff_aggregate_members")
+    return backend.table("ff_aggregate_members")
+
+
+def load_tables(
+    backend: Any, engine: Engine, inputs: FeatureInputs, aggregate_members: Collection[int]
+) -> FeatureTables:
     loaded = {
         table: _load(backend, engine, f"ff_{table}", inputs.paths(table))
         for table in ("events", "companies", "offers", "partner_events", "cookie_links")
@@ -155,7 +171,9 @@ def load_tables(backend: Any, engine: Engine, inputs: FeatureInputs) -> FeatureT
         # No partner data at all: an empty stand-in that the partner filter never reaches.
         loaded.setdefault("partner_events", loaded["events"].limit(0))
         loaded.setdefault("cookie_links", loaded["events"].limit(0))
-    return FeatureTables(**loaded)
+    return FeatureTables(
+        **loaded, aggregate_members=_member_table(backend, engine, aggregate_members)
+    )
 
 
 def _partner_sources(inputs: FeatureInputs) -> pa.Table:
@@ -174,13 +192,22 @@ def build_features(
     *,
     season: int,
     as_of: datetime,
+    consented: ConsentedMembers,
     purpose: str = FEATURE_PURPOSE,
     company_season: int | None = None,
     company_as_of: datetime | None = None,
 ) -> FeatureBuild:
     """Run the feature expression on ``backend`` and collect the table (company aggregates
-    from ``company_season`` before ``company_as_of`` when given: ``feature_expression``)."""
+    from ``company_season`` before ``company_as_of`` when given: ``feature_expression``).
+
+    The company aggregates count only the members ``consented`` names for
+    :data:`~fairfollow.model.features.AGGREGATE_PURPOSE` at ``as_of``, the instant the
+    aggregates are built and used (fail closed: a member it does not name is not counted).
+    """
+    if as_of.tzinfo is None:
+        raise ModelError("the as-of time needs a time zone")
     started = time.perf_counter()
+    members = frozenset(int(m) for m in consented(AGGREGATE_PURPOSE, as_of))
     decisions = partner_decisions(_partner_sources(inputs), purpose)
     allowed = tuple(d.partner_id for d in decisions if d.allowed)
     if not inputs.paths("partner_events") or not inputs.paths("cookie_links"):
@@ -188,7 +215,7 @@ def build_features(
     with warnings.catch_warnings():
         # ibis 12 calls DuckDB 2's deprecated fetch_arrow_table(); harmless until ibis 13.
         warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
-        tables = load_tables(backend, engine, inputs)
+        tables = load_tables(backend, engine, inputs, members)
         expression = feature_expression(
             tables,
             season=season,
@@ -207,6 +234,7 @@ def build_features(
         partners=decisions,
         feature_names=names,
         elapsed_s=time.perf_counter() - started,
+        aggregates=AggregateBasis.of(as_of, len(members)),
     )
 
 
@@ -255,6 +283,12 @@ def write_features(workspace: Workspace, build: FeatureBuild) -> Path:
             {"partner_id": d.partner_id, "allowed": d.allowed, "reason": d.reason}
             for d in build.partners
         ],
+        "company_aggregates": {
+            "purpose": build.aggregates.purpose,
+            "consent_valid_at": build.aggregates.at.isoformat(),
+            "members_with_consent": build.aggregates.members,
+            "citation": build.aggregates.citation,
+        },
     }
     table = build.table.replace_schema_metadata({"fairfollow": json.dumps(meta)})
     tmp = path.with_suffix(".tmp")

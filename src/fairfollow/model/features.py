@@ -12,10 +12,18 @@ was collected, include the purpose the features serve (APPI Art. 18(1): no use b
 purpose; Art. 31 for personally referable information such as partner cookies).
 Features read one employer's offers only: another client's offers never enter a member's
 row (APPI Art. 27(5)(i); PPC FAQ Q7-43 — clients' data are kept apart).
+
+The company-level aggregates (``company_popularity``, ``company_entries``,
+``company_seminar_rate``) count the events of other members, so they rest on a purpose of
+their own: ``statistics`` ("internal aggregate statistics", recipient class ``platform``).
+Only members whose consent for it is valid at the build's as-of instant are counted (APPI
+Art. 18(1), rule ``jp.use_limitation``: data without consent for the purpose is not read),
+and each member counts for at most :data:`AGGREGATE_CLIP` events of a kind per company.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,9 +32,17 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from fairfollow.errors import ModelError
+from fairfollow.law.packs import rule
 
 # The purpose whose consent and stated purposes govern the data the features read.
 FEATURE_PURPOSE = "employer_forecast"
+# The purpose the company-level aggregates rest on, and the rule that makes it a filter.
+AGGREGATE_PURPOSE = "statistics"
+AGGREGATE_RULE = "jp.use_limitation"
+# Per member, company and kind, at most this many events count in the company aggregates
+# (about the 99th percentile of page views per member and company on a simulated season;
+# an entry or a booking counts once): no one member can make a company look popular.
+AGGREGATE_CLIP: Mapping[str, int] = {"page_view": 20, "entry": 1, "seminar_booking": 1}
 KEY_COLUMNS = ("offer_id", "member_id", "company_id", "industry_id", "season")
 DAY_S = 86_400.0
 
@@ -107,15 +123,37 @@ def partner_decisions(partner_sources: pa.Table, purpose: str) -> tuple[PartnerD
     return tuple(sorted(decisions, key=lambda d: d.partner_id))
 
 
+# Members whose consent for a purpose is valid at an instant: ``(purpose, at) → member ids``
+# (the consent ledger's verdict, :func:`fairfollow.consent.coverage.consented_members`).
+ConsentedMembers = Callable[[str, datetime], Collection[int]]
+
+
+@dataclass(frozen=True)
+class AggregateBasis:
+    """Whose events the company aggregates counted: members with valid consent for
+    ``purpose`` at ``at``, each clipped to :data:`AGGREGATE_CLIP`."""
+
+    purpose: str
+    at: datetime
+    members: int
+    citation: str
+
+    @classmethod
+    def of(cls, at: datetime, members: int) -> AggregateBasis:
+        return cls(AGGREGATE_PURPOSE, at, members, rule(AGGREGATE_RULE).citation)
+
+
 @dataclass(frozen=True)
 class FeatureTables:
-    """The Ibis tables the features read, all on one backend."""
+    """The Ibis tables the features read, all on one backend (``aggregate_members``: one
+    ``member_id`` column, the members whose events the company aggregates may count)."""
 
     events: ir.Table
     companies: ir.Table
     offers: ir.Table
     partner_events: ir.Table
     cookie_links: ir.Table
+    aggregate_members: ir.Table
 
 
 def _count(column: ir.Column, where: ir.BooleanValue) -> ir.IntegerScalar:
@@ -240,22 +278,11 @@ def feature_expression(
         events_total=c.n.sum(),
     )
 
-    if company_season is None:
-        on_company = events.filter(events.e_company.notnull())
-    else:
-        company_cut = ibis.literal(
-            (company_as_of or as_of).astimezone(UTC), type="timestamp('UTC')"
-        )
-        earlier = raw_events.filter(
-            raw_events.season == company_season,
-            raw_events.ts < company_cut,
-            raw_events.company_id.notnull(),
-        )
-        on_company = earlier.select("ts", kind=earlier.event_type, e_company=earlier.company_id)
-    per_company = on_company.group_by("e_company").aggregate(
-        all_views=_count(on_company.ts, on_company.kind == "page_view"),
-        all_entries=_count(on_company.ts, on_company.kind == "entry"),
-        all_seminars=_count(on_company.ts, on_company.kind == "seminar_booking"),
+    per_company = _company_counts(
+        events
+        if company_season is None
+        else _earlier_events(raw_events, company_season, company_as_of or as_of),
+        tables.aggregate_members,
     )
     # Shares, not counts: seasons' logs span different lengths before their as-of times.
     per_company = per_company.mutate(
@@ -298,6 +325,40 @@ def feature_expression(
         result = _with_partner(result, offers, tables, season=season, cut=cut, partners=partners)
     names = list(KEY_COLUMNS) + [s.name for s in feature_specs(bool(partners))]
     return result.select(*names).order_by("offer_id")
+
+
+def _earlier_events(raw_events: ir.Table, season: int, as_of: datetime) -> ir.Table:
+    """``season``'s events before ``as_of``, in the columns the company counts read."""
+    cut = ibis.literal(as_of.astimezone(UTC), type="timestamp('UTC')")
+    earlier = raw_events.filter(raw_events.season == season, raw_events.ts < cut)
+    return earlier.select("member_id", "ts", kind=earlier.event_type, e_company=earlier.company_id)
+
+
+def _company_counts(events: ir.Table, members: ir.Table) -> ir.Table:
+    """Page views, entries and seminar bookings per company, of consenting members only,
+    each member's count of a kind at a company clipped to :data:`AGGREGATE_CLIP`."""
+    allowed = members.select(a_member="member_id")
+    on_company = events.filter(events.e_company.notnull()).semi_join(
+        allowed, events.member_id == allowed.a_member
+    )
+    cells = on_company.group_by(["member_id", "e_company", "kind"]).aggregate(
+        n=on_company.ts.count()
+    )
+    cap = ibis.cases(
+        *((cells.kind == kind, ibis.literal(limit, type="int64")) for kind, limit in
+          AGGREGATE_CLIP.items()),
+        else_=ibis.literal(0, type="int64"),
+    )  # fmt: skip
+    cells = cells.mutate(n=ibis.least(cells.n.cast("int64"), cap))
+
+    def total(kind: str) -> ir.IntegerValue:
+        return cells.n.sum(where=cells.kind == kind).fill_null(0)
+
+    return cells.group_by("e_company").aggregate(
+        all_views=total("page_view"),
+        all_entries=total("entry"),
+        all_seminars=total("seminar_booking"),
+    )
 
 
 def _with_partner(

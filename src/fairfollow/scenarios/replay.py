@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.errors import InputError
 from fairfollow.governance import authority, examples
@@ -253,7 +254,9 @@ def replay(
         if not loaded:
             step("train the model")
             for s in (training_season, season):
-                analysis.build_season_features(workspace, season_dir / "employers", s)
+                analysis.build_season_features(
+                    workspace, season_dir / "employers", s, consented=consented_members(engine)
+                )
             analysis.train_season_model(workspace, training_season, now=at)
         source = model_scores(workspace, season, training_season)
         signer = load_or_create_log_signer(workspace.keys_dir)  # a signed checkpoint per release
