@@ -84,6 +84,7 @@ def scored_season(season_dir: Path, root: Path) -> Scored:
     from fairfollow.consent.coverage import consented_members
     from fairfollow.consent.ingest import ingest_consent_logs
     from fairfollow.events import store as event_store
+    from fairfollow.governance.intake import matching_key
     from fairfollow.ledger.engine import create_ledger
     from fairfollow.model import analysis
     from fairfollow.model.booster import load_model
@@ -97,7 +98,8 @@ def scored_season(season_dir: Path, root: Path) -> Scored:
     event_store.ingest(workspace, season_dir, now=at)
     ledger = create_ledger(workspace.ledger_url)
     try:  # the company aggregates count members whose consent for statistics is valid
-        ingest_consent_logs(ledger, season_dir, now=at)
+        key = matching_key(workspace.keys_dir)
+        ingest_consent_logs(ledger, season_dir, key=key, now=at)
         for s in (TRAINING, SEASON):
             analysis.build_season_features(
                 workspace, season_dir / "employers", s, consented=consented_members(ledger)

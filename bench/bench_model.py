@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.events.store import ingest
+from fairfollow.governance.intake import matching_key
 from fairfollow.ledger.engine import create_ledger
 from fairfollow.model.analysis import (
     backtest_season,
@@ -88,7 +89,8 @@ def _workspace(season_dir: Path) -> Workspace:
         ingest(workspace.ensure(), season_dir)
     engine = create_ledger(workspace.ledger_url)
     try:  # idempotent: a cache from before the company aggregates read consent gets it now
-        ingest_consent_logs(engine, season_dir, now=forecast_date(SEASON))
+        key = matching_key(workspace.keys_dir)
+        ingest_consent_logs(engine, season_dir, key=key, now=forecast_date(SEASON))
     finally:
         engine.dispose()
     return workspace

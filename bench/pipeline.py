@@ -139,11 +139,13 @@ class Pipeline:
 
     def consent_log(self) -> str:
         from fairfollow.consent.ingest import ingest_consent_logs
+        from fairfollow.governance.intake import matching_key
         from fairfollow.ledger.engine import create_ledger
 
         engine = create_ledger(self.workspace.ensure().ledger_url)
         try:
-            ingest_consent_logs(engine, self.season_dir, now=self.at)
+            key = matching_key(self.workspace.keys_dir)
+            ingest_consent_logs(engine, self.season_dir, key=key, now=self.at)
         finally:
             engine.dispose()
         return "consent log into the ledger"

@@ -9,6 +9,7 @@ from pathlib import Path
 from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.events.store import ingest
+from fairfollow.governance.intake import matching_key
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.season.config import SimulationConfig
 from fairfollow.season.simulator import simulate
@@ -48,7 +49,7 @@ def small_season(
     ingest(workspace, season_dir)
     engine = create_ledger(workspace.ledger_url)
     try:
-        ingest_consent_logs(engine, season_dir)
+        ingest_consent_logs(engine, season_dir, key=matching_key(workspace.keys_dir))
     finally:
         engine.dispose()
     return SmallSeason(workspace, season_dir)

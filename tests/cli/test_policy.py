@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from fairfollow.cli.app import app
 from fairfollow.cli.policy import REFUSED_EXIT
 from fairfollow.consent.ingest import ingest_consent_logs
+from fairfollow.governance.intake import matching_key
 from fairfollow.ledger.engine import create_ledger
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
@@ -25,7 +26,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "ws"
     workspace = Workspace.from_settings(Settings(home=root)).ensure()
     engine = create_ledger(workspace.ledger_url)
-    ingest_consent_logs(engine, write_season(tmp_path / "season"))
+    key = matching_key(workspace.keys_dir)
+    ingest_consent_logs(engine, write_season(tmp_path / "season"), key=key)
     engine.dispose()
     version = {
         "version_id": "v3",

@@ -23,6 +23,7 @@ from fairfollow.scenarios.consent_demo import forecast_date, forecast_purpose
 from tests.consent_season import AS_OF, EXPECTED, FORECAST, V2_AT, write_season
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
+KEY = b"k" * 32  # the workspace's matching key (tests/consent/test_quarantine.py)
 
 
 @pytest.fixture
@@ -36,8 +37,8 @@ def test_a_season_loads_once_and_dirty_rows_are_quarantined_with_their_codes(
     engine: Engine, tmp_path: Path
 ) -> None:
     season = write_season(tmp_path / "season")
-    first = ingest_consent_logs(engine, season, now=NOW)
-    again = ingest_consent_logs(engine, season, now=NOW)
+    first = ingest_consent_logs(engine, season, key=KEY, now=NOW)
+    again = ingest_consent_logs(engine, season, key=KEY, now=NOW)
     assert (first.purposes, first.versions, first.screens, first.deployments) == (2, 2, 3, 5)
     assert (first.members, first.events, first.rows_read) == (6, 7, 11)
     assert first.quarantined == {
@@ -58,7 +59,8 @@ def test_a_season_loads_once_and_dirty_rows_are_quarantined_with_their_codes(
         (9, "unknown_purpose"),
         (10, "unknown_action"),
     ]
-    assert json.loads(kept[0].raw)[6] == "2019-02-30T25:61:00+09:00"  # nothing lost
+    assert json.loads(kept[0].raw)["occurred_at"] == "2019-02-30T25:61:00+09:00"  # nothing lost
+    assert [q.field for q in kept] == ["occurred_at", "member_id", "purpose_key", "action"]
     assert {m: v.reason.value for m, v in found.items()} == EXPECTED
     # The site published v2 while the entry form lagged: kept as a forced activation.
     assert [(d.version_id, d.outcome, d.at) for d in history][1] == ("v2", "forced", V2_AT)
@@ -71,7 +73,7 @@ def test_a_defective_policy_file_stores_nothing(engine: Engine, tmp_path: Path) 
     document["purposes"][1]["dpv_term"] = "dpv:EnforceAccessControl"
     (season / "raw/policies.json").write_text(json.dumps(document), "utf-8")
     with pytest.raises(InputError, match="DPV"):
-        ingest_consent_logs(engine, season, now=NOW)
+        ingest_consent_logs(engine, season, key=KEY, now=NOW)
     with engine.connect() as conn:
         assert policy_store.load_purposes(conn) == {}
 
@@ -83,12 +85,12 @@ def test_missing_columns_and_naive_deploy_times_are_schema_errors(
     deploys = season / "raw/deployments.csv"
     deploys.write_text(deploys.read_text("utf-8").replace("+00:00", ""), "utf-8")
     with pytest.raises(SchemaError, match="offset"):
-        ingest_consent_logs(engine, season, now=NOW)
+        ingest_consent_logs(engine, season, key=KEY, now=NOW)
     (season / "raw/screens.csv").write_text('"screen_id"\n"x"\n', "utf-8")
     with pytest.raises(SchemaError):
-        ingest_consent_logs(engine, season, now=NOW)
+        ingest_consent_logs(engine, season, key=KEY, now=NOW)
     with pytest.raises(InputError):
-        ingest_consent_logs(engine, tmp_path / "nowhere", now=NOW)
+        ingest_consent_logs(engine, tmp_path / "nowhere", key=KEY, now=NOW)
 
 
 def test_a_repeated_event_id_is_quarantined_and_the_rest_loads(
@@ -98,7 +100,7 @@ def test_a_repeated_event_id_is_quarantined_and_the_rest_loads(
     events = season / "raw/consent_events.csv"
     line = events.read_text("utf-8").splitlines()[1].replace('"grant"', '"refuse"')
     events.write_text(events.read_text("utf-8") + line + "\n", "utf-8")
-    summary = ingest_consent_logs(engine, season, now=NOW)
+    summary = ingest_consent_logs(engine, season, key=KEY, now=NOW)
     assert summary.quarantined == {"duplicate_event_id": 1} and summary.events == 7
 
 
@@ -106,7 +108,7 @@ def test_a_failed_ingest_leaves_the_ledger_as_it_was(engine: Engine, tmp_path: P
     season = write_season(tmp_path / "season")
     (season / "raw/consent_events.csv").write_text('"consent_event_id"\n"1"\n', "utf-8")
     with pytest.raises(SchemaError):  # found after policies and members were written
-        ingest_consent_logs(engine, season, now=NOW)
+        ingest_consent_logs(engine, season, key=KEY, now=NOW)
     with engine.connect() as conn:
         assert policy_store.load_versions(conn) == {}
         assert consent_store.load_members(conn) == []
@@ -117,7 +119,7 @@ def test_coverage_matches_the_simulated_truth_exactly(
     engine: Engine, simulated_season: Callable[..., Path]
 ) -> None:
     season = simulated_season(students=2000, seed=1, defects="a,b")
-    summary = ingest_consent_logs(engine, season, now=NOW)
+    summary = ingest_consent_logs(engine, season, key=KEY, now=NOW)
     truth = pd.read_parquet(season / "truth" / "consent.parquet")
     dirt = pd.read_parquet(season / "truth" / "log_dirt.parquet")
     purpose, at = forecast_purpose(season), forecast_date(season)

@@ -100,8 +100,8 @@ def test_arrow_and_row_bulk_inserts_store_the_same_values(ledger_url: str) -> No
 def test_quarantine_keeps_rows_once_per_file_row(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
     rows = [
-        consent_store.QuarantinedRow("consent_events.csv", 3, "bad_timestamp", '["x"]'),
-        consent_store.QuarantinedRow("consent_events.csv", 9, "unknown_action", '["y"]'),
+        consent_store.QuarantinedRow("consent_events.csv", 3, "bad_timestamp", "occurred_at", "{}"),
+        consent_store.QuarantinedRow("consent_events.csv", 9, "unknown_action", "action", "{}"),
     ]
     with transaction(engine) as conn:
         assert consent_store.add_quarantined(conn, rows, at=at(0)) == 2

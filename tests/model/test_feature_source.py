@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from fairfollow.errors import ModelError
 from fairfollow.events.engines import SparkValidation
+from fairfollow.events.pseudonym import KEY_FILE
 from fairfollow.events.store import ingest, open_store
 from fairfollow.model.analysis import build_season_features, forecast_date, train_season_model
 from fairfollow.model.feature_source import (
@@ -126,6 +128,8 @@ def test_spark_and_duckdb_build_identical_tables(
     # The whole pipeline on Spark: ingest (validation and quarantine) into its own store,
     # then the features from that store, equal to DuckDB's.
     spark_ws = Workspace(tmp_path / "spark-ws").ensure()
+    # The same store key, so that quarantined identifiers hash alike (events.pseudonym).
+    shutil.copy2(season.workspace.keys_dir / KEY_FILE, spark_ws.keys_dir / KEY_FILE)
     ingest(spark_ws, season.season_dir, engine=SparkValidation(spark))
     _assert_same_ingest(season.workspace, spark_ws)
     from_spark = build_season_features(

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from fairfollow.consent.ingest import ingest_consent_logs
-from fairfollow.errors import InputError
+from fairfollow.consent.quarantine import keyed_cell
 from fairfollow.events.store import ingest, open_store
 from fairfollow.governance.intake import matching_key
 from fairfollow.governance.pool_store import load_pool
@@ -206,24 +206,23 @@ def test_consent_reingest_does_not_resurrect_an_erased_member(
     season = simulated_season(students=400, seed=3)
     workspace = Workspace(tmp_path / "ws", ledger_url_override=ledger_url).ensure()
     engine = open_ledger(ledger_url)
+    key = matching_key(workspace.keys_dir)
     try:
-        ingest_consent_logs(engine, season)
+        ingest_consent_logs(engine, season, key=key)
         with engine.connect() as conn:
             erased, kept = [m.member_id for m in consent_store.load_members(conn)][:2]
         desk = Desk(workspace, engine)
         item = RequestInput(RightKind.ERASURE, erased, LATER, identity=CHECK)
         request = file_request(desk, item, actor="ops").request_id
         complete_request(desk, request, actor="ops", at=LATER)
-        with pytest.raises(InputError, match="suppression list"):
-            ingest_consent_logs(engine, season)  # fails closed without the key
-        key = matching_key(workspace.keys_dir)
-        ingest_consent_logs(engine, season, suppression_key=key)
+        ingest_consent_logs(engine, season, key=key)
         with engine.connect() as conn:
             members = {m.member_id for m in consent_store.load_members(conn)}
             assert consent_store.load_events(conn, member_id=erased) == []
             quarantined = consent_store.load_quarantined(conn)
         assert erased not in members and kept in members
-        assert all(json.loads(q.raw)[1] != erased for q in quarantined)
+        gone = keyed_cell(key, str(erased))
+        assert quarantined and all(json.loads(q.raw)["member_id"] != gone for q in quarantined)
     finally:
         engine.dispose()
 

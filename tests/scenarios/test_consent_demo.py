@@ -17,6 +17,7 @@ from fairfollow.scenarios.consent_demo import consent_demo, forecast_date, forec
 from tests.consent_season import AS_OF, FORECAST, write_season
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
+KEY = b"k" * 32  # the workspace's matching key
 
 
 def test_the_demo_finds_the_gap_and_the_gate_refuses_the_lagging_rollout(
@@ -35,8 +36,8 @@ def test_the_demo_finds_the_gap_and_the_gate_refuses_the_lagging_rollout(
     )
     assert forecast_date(season) == AS_OF and forecast_purpose(season) == FORECAST
     engine = open_ledger(ledger_url)
-    demo = consent_demo(engine, season, now=NOW)
-    again = consent_demo(engine, season, now=NOW)  # a second run adds nothing but a decision
+    demo = consent_demo(engine, season, key=KEY, now=NOW)
+    again = consent_demo(engine, season, key=KEY, now=NOW)  # adds nothing but a decision
     with engine.connect() as conn:
         outcomes = [d.outcome for d in activation_store.activation_history(conn)]
     engine.dispose()

@@ -75,10 +75,10 @@ def ingest_command(ctx: typer.Context, season_dir: Path, as_json: JsonFlag = Fal
     try:
         with progress(quiet=as_json) as bar:
             bar.add_task("consent ledger ingest", total=None)
-            key = matching_key(workspace_of(ctx).keys_dir)  # keeps erased members out
-            summary = ingest_consent_logs(
-                engine, season_dir, now=datetime.now(UTC), suppression_key=key
-            )
+            key = matching_key(
+                workspace_of(ctx).keys_dir
+            )  # hashes quarantined ids; keeps erased members out
+            summary = ingest_consent_logs(engine, season_dir, key=key, now=datetime.now(UTC))
     finally:
         engine.dispose()
     if as_json:
@@ -259,7 +259,8 @@ def demo_command(ctx: typer.Context, season_dir: Path) -> None:
         raise InputError(f"no simulated season at {season_dir} (no manifest.json)")
     engine = ledger_of(ctx, create=True)
     try:  # the season's clock: a revision drafted "today" would lie inside a 2019 season
-        demo = consent_demo(engine, season_dir, now=origin.instant())
+        key = matching_key(workspace_of(ctx).keys_dir)
+        demo = consent_demo(engine, season_dir, key=key, now=origin.instant())
     finally:
         engine.dispose()
     render_demo(demo)

@@ -22,6 +22,7 @@ from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.errors import InputError
 from fairfollow.events import store as event_store
 from fairfollow.events.engines import SparkValidation, ValidationEngine
+from fairfollow.governance.intake import matching_key
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.model.engines import Engine
@@ -74,7 +75,8 @@ def ingest_season(
         bar.update(task, description="consent ledger", completed=None, total=None)
         engine = workspace_ledger(workspace)
         try:
-            consent = ingest_consent_logs(engine, season_dir, now=now)
+            key = matching_key(workspace.keys_dir)
+            consent = ingest_consent_logs(engine, season_dir, key=key, now=now)
         finally:
             engine.dispose()
     return SeasonIngestReport(events=events, consent=consent)

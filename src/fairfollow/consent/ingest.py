@@ -5,7 +5,8 @@ registration only: names and contacts stay out of the ledger) and ``consent_even
 (docs/season-format.md). Idempotent: anything already in the ledger is skipped, so a second
 run adds nothing. Policies, screens and deployments must be clean (a bad one fails the whole
 ingest, nothing stored); a bad consent row is quarantined with the reason code of
-docs/season-format.md "Injected log dirt" and loses nothing (DESIGN.md principle 5).
+docs/season-format.md "Injected log dirt" and loses nothing (DESIGN.md principle 5); the
+quarantine holds no identifier in clear (:mod:`fairfollow.consent.quarantine`).
 
 Policy versions found in the file are recorded as they happened: draft, approved and
 activated at ``published_at``. Where screens lagged at that instant the activation is
@@ -38,6 +39,7 @@ from fairfollow.consent.policy import (
     Screen,
     StatusEvent,
 )
+from fairfollow.consent.quarantine import COLUMNS, quarantined_row, redact_legacy
 from fairfollow.consent.suppression_store import drop_suppressed
 from fairfollow.consent.validity import ConsentAction
 from fairfollow.errors import InputError, SchemaError
@@ -45,16 +47,7 @@ from fairfollow.ledger.transaction import Connection, Engine, transaction
 
 IMPORT_ACTOR = "import:raw/policies.json"
 CONSENT_FILE = "consent_events.csv"
-CONSENT_COLUMNS = (
-    "consent_event_id",
-    "member_id",
-    "purpose_key",
-    "action",
-    "screen_id",
-    "version_recorded",
-    "occurred_at",
-    "method",
-)
+CONSENT_COLUMNS = COLUMNS
 MEMBER_COLUMNS = ("member_id", "season", "registered_at", "registration_screen")
 
 
@@ -81,14 +74,15 @@ def ingest_consent_logs(
     engine: Engine,
     season_dir: Path,
     *,
+    key: bytes,
     now: datetime | None = None,
-    suppression_key: bytes | None = None,
 ) -> ConsentIngestSummary:
     """Load ``season_dir/raw`` into the ledger in one transaction; see the module docstring.
 
-    ``now`` stamps the quarantine records (default: the current time, read here at the edge).
-    Members on the suppression list (erased) are left out; ``suppression_key`` is the
-    workspace's matching key, required once the list is not empty.
+    ``key`` is the workspace's matching key (``governance.intake.matching_key``): it hashes
+    the identifiers of quarantined rows and finds members on the suppression list (erased
+    or stopped), who are left out. ``now`` stamps the quarantine records (default: the
+    current time, read here at the edge).
     """
     raw = Path(season_dir) / "raw"
     if not raw.is_dir():
@@ -107,7 +101,7 @@ def ingest_consent_logs(
         )
         added_deployments = policy_store.add_deployments(conn, deployments)
         _replay_publication(conn, versions)
-        members, _ = drop_suppressed(conn, suppression_key, members, [])
+        members, _ = drop_suppressed(conn, key, members, [])
         known_members = consent_store.existing_ids(conn, consent_store.members.c.member_id)
         fresh_members = members.filter(
             pc.invert(pc.is_in(members["member_id"], pa.array(known_members, pa.int64())))
@@ -118,14 +112,16 @@ def ingest_consent_logs(
             members=known_members | set(fresh_members["member_id"].to_pylist()),
             purposes=set(policy_store.load_purposes(conn)),
             screens=set(policy_store.load_screens(conn)),
+            key=key,
         )
-        _, quarantined = drop_suppressed(conn, suppression_key, members, quarantined)
+        _, quarantined = drop_suppressed(conn, key, members, quarantined)
         known = consent_store.existing_ids(conn, consent_store.events.c.consent_event_id)
         fresh = events.filter(
             pc.invert(pc.is_in(events["consent_event_id"], pa.array(known, pa.int64())))
         )
         consent_store.bulk_insert_arrow(conn, consent_store.events, fresh)
         consent_store.add_quarantined(conn, quarantined, at=at)
+        redact_legacy(conn, key)  # rows an older version kept with the member id in clear
     return ConsentIngestSummary(
         purposes=added_purposes,
         versions=added_versions,
@@ -323,9 +319,12 @@ def read_members(path: Path) -> pa.Table:
 
 
 def read_consent_events(
-    path: Path, *, members: set[int], purposes: set[str], screens: set[str]
+    path: Path, *, members: set[int], purposes: set[str], screens: set[str], key: bytes
 ) -> tuple[pa.Table, list[consent_store.QuarantinedRow], int]:
     """Valid rows ready for the ledger, quarantined rows with reason codes, rows read.
+
+    Quarantined rows keep the member id only as its keyed hash under ``key``
+    (:func:`fairfollow.consent.quarantine.quarantined_row`).
 
     Checks in the order of docs/season-format.md: bad_timestamp, unknown_member,
     unknown_purpose, unknown_action; then two the contract does not inject but a real log
@@ -358,11 +357,12 @@ def read_consent_events(
         reason[(reason == "") & failed] = code
     bad_rows = np.flatnonzero(reason != "")
     bad = [
-        consent_store.QuarantinedRow(
+        quarantined_row(
+            key,
             path.name,
             int(index),
             str(reason[index]),
-            json.dumps([table[c][int(index)].as_py() for c in CONSENT_COLUMNS], ensure_ascii=False),
+            [table[c][int(index)].as_py() for c in CONSENT_COLUMNS],
         )
         for index in bad_rows
     ]

@@ -66,8 +66,10 @@ quarantine = sa.Table(
     sa.Column("source_file", sa.String(255), nullable=False),
     sa.Column("source_row", sa.Integer, nullable=False),  # 0-based data row, header excluded
     sa.Column("reason", sa.String(32), nullable=False),
-    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),  # JSON; identifiers only as keyed hashes
     sa.Column("quarantined_at", UtcDateTime, nullable=False),
+    # The field the reason is about; NULL on rows kept before identifiers were hashed.
+    sa.Column("field", sa.String(64), nullable=True),
     sa.UniqueConstraint("source_file", "source_row", name="uq_consent_quarantine_row"),
 )
 
@@ -87,11 +89,14 @@ class Member:
 
 @dataclass(frozen=True)
 class QuarantinedRow:
-    """A log row that could not be stored, with the reason code of docs/season-format.md."""
+    """A log row that could not be stored: where it was, the reason code of
+    docs/season-format.md, the field it is about, and its cells as JSON with identifiers only
+    as keyed hashes (:mod:`fairfollow.consent.quarantine`)."""
 
     source_file: str
     source_row: int
     reason: str
+    field: str
     raw: str
 
 
@@ -298,6 +303,7 @@ def add_quarantined(conn: Connection, rows: Iterable[QuarantinedRow], *, at: dat
             "source_row": q.source_row,
             "reason": q.reason,
             "raw": q.raw,
+            "field": q.field,
             "quarantined_at": at,
         }
         for q in rows
@@ -311,4 +317,29 @@ def load_quarantined(conn: Connection) -> list[QuarantinedRow]:
     rows = conn.execute(
         sa.select(quarantine).order_by(quarantine.c.source_file, quarantine.c.source_row)
     )
-    return [QuarantinedRow(r.source_file, r.source_row, r.reason, r.raw) for r in rows]
+    return [
+        QuarantinedRow(r.source_file, r.source_row, r.reason, r.field or "", r.raw) for r in rows
+    ]
+
+
+def legacy_quarantined(conn: Connection) -> list[tuple[int, str, str]]:
+    """(id, reason, raw) of rows kept before identifiers were hashed (no field recorded)."""
+    rows = conn.execute(
+        sa.select(quarantine.c.quarantine_id, quarantine.c.reason, quarantine.c.raw).where(
+            quarantine.c.field.is_(None)
+        )
+    )
+    return [(int(r.quarantine_id), str(r.reason), str(r.raw)) for r in rows]
+
+
+def rewrite_quarantined(conn: Connection, rows: Iterable[tuple[int, str, str]]) -> int:
+    """Replace (id, field, raw) of quarantined rows; returns how many."""
+    count = 0
+    for quarantine_id, field, raw in rows:
+        conn.execute(
+            quarantine.update()
+            .where(quarantine.c.quarantine_id == quarantine_id)
+            .values(field=field, raw=raw)
+        )
+        count += 1
+    return count

@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fairfollow.consent.store import QuarantinedRow
-from fairfollow.errors import InputError
 from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 KIND = "suppressed_member"
+HASH_PREFIX = "hmac:"  # marks a cell kept as its keyed hash (the consent quarantine)
 
 suppressions = sa.Table(
     "consent_suppressions",
@@ -81,35 +81,43 @@ def suppressed(conn: Connection, key: bytes, member_ids: Iterable[int]) -> set[i
 
 def drop_suppressed(
     conn: Connection,
-    key: bytes | None,
+    key: bytes,
     members: pa.Table,
     quarantined: Sequence[QuarantinedRow],
 ) -> tuple[pa.Table, list[QuarantinedRow]]:
     """A consent ingest's members and quarantine without anyone on the list.
 
-    Fails closed: with a non-empty list and no key, the ingest is refused rather than risk
-    bringing an erased member back.
+    Quarantined rows hold the member id only as its keyed hash — the same hash the list
+    holds (:mod:`fairfollow.consent.quarantine`) — so they are matched by the hash alone.
     """
     if not any_suppressed(conn):
         return members, list(quarantined)
-    if key is None:
-        raise InputError(
-            "the ledger holds a suppression list of erased members: run the consent ingest "
-            "with the workspace's matching key (fairfollow consent ingest does)"
-        )
     ids = [int(m) for m in members["member_id"].to_pylist() if m is not None]
     stopped = suppressed(conn, key, ids)
-    # Consent rows of a member no longer registered land in quarantine as unknown_member.
-    quarantine_ids = {}
-    for row in quarantined:
-        try:
-            value = json.loads(row.raw)[1]
-            quarantine_ids[id(row)] = int(value)
-        except (ValueError, TypeError, IndexError):
-            continue
-    stopped |= suppressed(conn, key, set(quarantine_ids.values()))
-    if not stopped:
-        return members, list(quarantined)
+    hashes = {id(row): _member_hash_of(row) for row in quarantined}
+    listed = _listed(conn, {h for h in hashes.values() if h is not None})
     keep = pc.invert(pc.is_in(members["member_id"], pa.array(sorted(stopped), pa.int64())))
-    rows = [q for q in quarantined if quarantine_ids.get(id(q)) not in stopped]
+    rows = [q for q in quarantined if hashes[id(q)] not in listed]
     return members.filter(keep), rows
+
+
+def _member_hash_of(row: QuarantinedRow) -> str | None:
+    try:
+        value = json.loads(row.raw).get("member_id")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(value, str) and value.startswith(HASH_PREFIX):
+        return value[len(HASH_PREFIX) :]
+    return None
+
+
+def _listed(conn: Connection, hashes: set[str]) -> set[str]:
+    found: set[str] = set()
+    ordered = sorted(hashes)
+    for start in range(0, len(ordered), 5_000):
+        chunk = ordered[start : start + 5_000]
+        rows = conn.execute(
+            sa.select(suppressions.c.member_hash).where(suppressions.c.member_hash.in_(chunk))
+        )
+        found.update(str(r[0]) for r in rows)
+    return found

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from fairfollow.events.catalog import ManifestEntry, StoredFile, StoreState
 from fairfollow.events.engines import Bounds, FileCheck, ValidationEngine
+from fairfollow.events.pseudonym import keyed_cell
 from fairfollow.events.schema import (
     RAW_TABLES,
     REASON_COLUMN,
@@ -114,6 +115,7 @@ _QUARANTINE_SCHEMA = pa.schema(
         ("source_row", pa.int64()),
         ("reason", pa.string()),
         ("raw_values", pa.string()),
+        ("field", pa.string()),
     ]
 )
 
@@ -161,7 +163,7 @@ def load_batch(
                     continue
                 out = batch.planned[source.rel]
                 check = next(checks).result()  # in file order, whatever finished first
-                rows = quarantine_rows(source, check)
+                rows = quarantine_rows(source, check, batch.suppression.key)
                 quarantine.append(rows)
                 batch.suppressed[spec.name] += check.suppressed
                 batch.add(workspace, season_dir, source, out, check.accepted, rows.num_rows)
@@ -189,8 +191,11 @@ def _plain(value: object) -> object:
     return value
 
 
-def quarantine_rows(source: SourceFile, check: FileCheck) -> pa.Table:
-    """The rejected rows as quarantine rows: row number, reason, the raw values as JSON."""
+def quarantine_rows(source: SourceFile, check: FileCheck, key: bytes) -> pa.Table:
+    """The rejected rows as quarantine rows: row number, reason, the field it is about, and
+    the raw values as JSON — identifiers (:attr:`TableSpec.identifiers`) only as keyed hashes
+    under the store's key (:func:`keyed_cell`), so that no identifier is kept in clear and an
+    operator holding the key can still recognise a row sent again."""
     spec, rejected = source.table, check.rejected
     columns = {
         column.name: rejected.column(
@@ -198,22 +203,29 @@ def quarantine_rows(source: SourceFile, check: FileCheck) -> pa.Table:
         ).to_pylist()
         for column in spec.columns
     }
+    hidden = spec.identifiers
     raw = [
         json.dumps(
-            {name: _plain(values[i]) for name, values in columns.items()},
+            {
+                name: keyed_cell(key, name, values[i]) if name in hidden else _plain(values[i])
+                for name, values in columns.items()
+            },
             ensure_ascii=False,
             separators=(",", ":"),
         )
         for i in range(rejected.num_rows)
     ]
+    reasons = rejected.column(REASON_COLUMN).cast(pa.string())
+    fields = [spec.field_of(str(r)) for r in reasons.to_pylist()]
     n = rejected.num_rows
     return pa.table(
         {
             "table_name": pa.array([spec.name] * n, pa.string()),
             "source_file": pa.array([source.rel] * n, pa.string()),
             "source_row": rejected.column(ROW_COLUMN).cast(pa.int64()),
-            "reason": rejected.column(REASON_COLUMN).cast(pa.string()),
+            "reason": reasons,
             "raw_values": pa.array(raw, pa.string()),
+            "field": pa.array(fields, pa.string()),
         },
         schema=_QUARANTINE_SCHEMA,
     )

@@ -6,7 +6,8 @@ The catalogue is the single source of truth of what the store holds. Its tables:
                      accepted/quarantined, batch, time, active = not superseded)
     store_files      the Parquet files the views list (path under tables/, source file)
     quarantine       rejected rows: table, source file, 0-based source row, reason code,
-                     raw values as JSON, batch
+                     raw values as JSON (identifiers only as keyed hashes,
+                     :mod:`fairfollow.events.pseudonym`), batch, the field the reason is about
 
 and one view per table of raw_schema.RAW_TABLES over exactly the files in ``store_files``.
 :func:`commit_batch` changes all of it in one DuckDB transaction.
@@ -26,7 +27,15 @@ import duckdb
 import pyarrow as pa
 
 from fairfollow.errors import IngestError, StoreError
-from fairfollow.events.schema import RAW_TABLES, TableSpec, empty_select, literal, quote
+from fairfollow.events.pseudonym import redact_row
+from fairfollow.events.schema import (
+    RAW_TABLES,
+    TABLES_BY_NAME,
+    TableSpec,
+    empty_select,
+    literal,
+    quote,
+)
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 
@@ -42,6 +51,9 @@ _CATALOG_DDL = (
     "source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL, reason VARCHAR NOT NULL, "
     "raw_values VARCHAR, batch_id VARCHAR NOT NULL)",
 )
+# Added when identifiers were first hashed; NULL marks a row written before, which the next
+# commit redacts (:func:`redact_legacy`).
+QUARANTINE_FIELD_DDL = "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS field VARCHAR"
 
 
 @dataclass(frozen=True)
@@ -159,8 +171,12 @@ def commit_batch(
     files: Sequence[StoredFile],
     quarantine: pa.Table,
     superseded: Sequence[str],
+    key: bytes,
 ) -> None:
-    """Record a batch and point the views at the new file set, in ONE transaction."""
+    """Record a batch and point the views at the new file set, in ONE transaction.
+
+    ``key`` is the store's key (:func:`fairfollow.events.pseudonym.store_key`): quarantine
+    rows an older version kept with identifiers in clear are rewritten with it."""
     try:
         con = connect_store(workspace, settings, read_only=False)
     except StoreError as exc:
@@ -169,6 +185,7 @@ def commit_batch(
         con.execute("BEGIN TRANSACTION")
         for ddl in _CATALOG_DDL:
             con.execute(ddl)
+        con.execute(QUARANTINE_FIELD_DDL)
         if superseded:
             listing = ", ".join(literal(rel) for rel in superseded)
             con.execute(
@@ -199,10 +216,12 @@ def commit_batch(
         )
         con.register("batch_quarantine", quarantine)
         con.execute(
-            "INSERT INTO quarantine SELECT table_name, source_file, source_row, reason, "
-            f"raw_values, {literal(batch_id)} FROM batch_quarantine"
+            "INSERT INTO quarantine (table_name, source_file, source_row, reason, raw_values, "
+            "batch_id, field) SELECT table_name, source_file, source_row, reason, raw_values, "
+            f"{literal(batch_id)}, field FROM batch_quarantine"
         )
         con.unregister("batch_quarantine")
+        redact_legacy(con, key)
         for spec in RAW_TABLES:
             paths = [
                 str(row[0])
@@ -224,6 +243,26 @@ def commit_batch(
     finally:
         with suppress(duckdb.Error):  # after COMMIT, a failing close must not undo the batch
             con.close()
+
+
+def redact_legacy(con: duckdb.DuckDBPyConnection, key: bytes) -> int:
+    """Rewrite quarantine rows kept before identifiers were hashed (``field`` NULL)."""
+    legacy = con.execute(
+        "SELECT rowid, table_name, reason, raw_values FROM quarantine WHERE field IS NULL"
+    ).fetchall()
+    updates = []
+    for rowid, table, reason, raw in legacy:
+        spec = TABLES_BY_NAME.get(str(table))
+        if spec is None:
+            continue
+        try:
+            about = spec.field_of(str(reason))
+        except ValueError:
+            about = ""
+        updates.append([redact_row(key, spec, raw), about, rowid])
+    if updates:
+        con.executemany("UPDATE quarantine SET raw_values = ?, field = ? WHERE rowid = ?", updates)
+    return len(updates)
 
 
 def view_select(spec: TableSpec, paths: Sequence[Path]) -> str:

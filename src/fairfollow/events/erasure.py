@@ -32,14 +32,17 @@ import duckdb
 
 from fairfollow.errors import InputError, StoreError
 from fairfollow.events.catalog import (
+    QUARANTINE_FIELD_DDL,
     connect_work,
     delete_files,
     ingest_lock,
     read_state,
+    redact_legacy,
     remove_orphans,
     require_store,
     view_select,
 )
+from fairfollow.events.pseudonym import keyed_cell
 from fairfollow.events.schema import RAW_TABLES, TABLES_BY_NAME, TableSpec, literal, quote
 from fairfollow.events.suppression import SUPPRESSED_DDL, suppression_key, value_hash
 from fairfollow.settings import Settings
@@ -281,13 +284,22 @@ def _swap_catalog(
                 "read_parquet(?)) WHERE parquet_path = ?",
                 [new, str(workspace.parquet_dir / new), old],
             )
+        con.execute(QUARANTINE_FIELD_DDL)  # a store from before quarantine rows named a field
+        redact_legacy(con, key)
         before = _count(con, "quarantine")
+        # Quarantined rows keep identifiers as keyed hashes (events.pseudonym): find the
+        # member's rows by the hashes of their id and of their cookies.
+        _id_table(
+            con,
+            "erase_hashes",
+            "VARCHAR",
+            [keyed_cell(key, "member_id", m) for m in erased]
+            + [keyed_cell(key, "cookie_id", c) for c in cookies],
+        )
         con.execute(
             "DELETE FROM quarantine WHERE "
-            "TRY_CAST(trim(json_extract_string(raw_values, '$.member_id')) AS BIGINT) "
-            "IN (SELECT v FROM temp.erase_members) OR "
-            "trim(json_extract_string(raw_values, '$.cookie_id')) "
-            "IN (SELECT v FROM temp.erase_cookies)"
+            "json_extract_string(raw_values, '$.member_id') IN (SELECT v FROM temp.erase_hashes) "
+            "OR json_extract_string(raw_values, '$.cookie_id') IN (SELECT v FROM temp.erase_hashes)"
         )
         quarantine_removed = before - _count(con, "quarantine")
         hashes = [(value_hash(key, "member_id", m), "member") for m in erased]

@@ -39,6 +39,8 @@ class ColumnSpec:
     required: bool = False
     # Reason code for a missing value of a required column; default missing_field:<name>.
     null_reason: str | None = None
+    # Identifies (or could identify) a person: a quarantined row keeps only its keyed hash.
+    identifier: bool = False
 
     @property
     def missing_reason(self) -> str:
@@ -51,11 +53,13 @@ class RuleSpec:
 
     ``condition`` is DuckDB SQL over the typed columns; it may use the reference tables
     ``ref_members`` / ``ref_companies`` and the season bounds ``{events_from}`` /
-    ``{events_to}`` (TIMESTAMPTZ literals filled in per file).
+    ``{events_to}`` (TIMESTAMPTZ literals filled in per file). ``column`` is the field the
+    rule is about, named beside the reason in every quarantine row.
     """
 
     reason: str
     condition: str
+    column: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,21 @@ class TableSpec:
         return tuple(column.name for column in self.columns)
 
     @property
+    def identifiers(self) -> frozenset[str]:
+        """The columns a quarantine row keeps only as keyed hashes."""
+        return frozenset(column.name for column in self.columns if column.identifier)
+
+    def field_of(self, reason: str) -> str:
+        """The field a reason code of this table is about (``bad_value:ts`` → ``ts``)."""
+        for column in self.columns:
+            if reason in (column.missing_reason, f"bad_value:{column.name}"):
+                return column.name
+        for rule in self.rules:
+            if rule.reason == reason:
+                return rule.column
+        raise ValueError(f"{self.name}: no field for reason {reason!r}")
+
+    @property
     def stored_columns(self) -> tuple[tuple[str, str], ...]:
         """(name, type) of the columns written to the store, in order."""
         extra = (("season", "SMALLINT"),) if self.seasonal else ()
@@ -83,12 +102,24 @@ class TableSpec:
 
 
 def _c(
+    name: str,
+    sql_type: str = "VARCHAR",
+    *,
+    required: bool = False,
+    null_reason: str | None = None,
+    identifier: bool = False,
+) -> ColumnSpec:
+    return ColumnSpec(name, sql_type, required or null_reason is not None, null_reason, identifier)
+
+
+def _id(
     name: str, sql_type: str = "VARCHAR", *, required: bool = False, null_reason: str | None = None
 ) -> ColumnSpec:
-    return ColumnSpec(name, sql_type, required or null_reason is not None, null_reason)
+    """A column that identifies a person (member id, cookie id, name, e-mail, birth date)."""
+    return _c(name, sql_type, required=required, null_reason=null_reason, identifier=True)
 
 
-_TS_RANGE = RuleSpec("ts_out_of_range", "ts < {events_from} OR ts >= {events_to}")
+_TS_RANGE = RuleSpec("ts_out_of_range", "ts < {events_from} OR ts >= {events_to}", "ts")
 
 RAW_TABLES: tuple[TableSpec, ...] = (
     TableSpec(
@@ -118,12 +149,12 @@ RAW_TABLES: tuple[TableSpec, ...] = (
         "csv",
         "members.csv",
         (
-            _c("member_id", "BIGINT", required=True),
+            _id("member_id", "BIGINT", required=True),
             _c("season", "SMALLINT", required=True),
-            _c("name_kanji"),
-            _c("name_kana"),
-            _c("email"),
-            _c("birth_date", "DATE"),
+            _id("name_kanji"),
+            _id("name_kana"),
+            _id("email"),
+            _id("birth_date", "DATE"),
             _c("university"),
             _c("registered_at", "TIMESTAMPTZ"),
             _c("registration_screen"),
@@ -134,7 +165,7 @@ RAW_TABLES: tuple[TableSpec, ...] = (
         "csv",
         "member_attributes.csv",
         (
-            _c("member_id", "BIGINT", required=True),
+            _id("member_id", "BIGINT", required=True),
             _c("gender"),
             _c("university_tier", "TINYINT"),
             _c("region"),
@@ -155,8 +186,8 @@ RAW_TABLES: tuple[TableSpec, ...] = (
         "csv",
         "cookie_links.csv",
         (
-            _c("cookie_id", required=True),
-            _c("member_id", "BIGINT", required=True),
+            _id("cookie_id", required=True),
+            _id("member_id", "BIGINT", required=True),
             _c("linked_at", "TIMESTAMPTZ"),
         ),
     ),
@@ -166,7 +197,7 @@ RAW_TABLES: tuple[TableSpec, ...] = (
         "events/season=*/*.parquet",
         (
             _c("event_id", "BIGINT", required=True),
-            _c("member_id", "BIGINT", null_reason="missing_member_id"),
+            _id("member_id", "BIGINT", null_reason="missing_member_id"),
             _c("ts", "TIMESTAMPTZ", null_reason="ts_out_of_range"),
             _c("event_type", null_reason="unknown_event_type"),
             _c("company_id", "INTEGER"),
@@ -175,16 +206,22 @@ RAW_TABLES: tuple[TableSpec, ...] = (
             _c("dwell_s", "INTEGER"),
         ),
         (
-            RuleSpec("unknown_member", "member_id NOT IN (SELECT member_id FROM ref_members)"),
+            RuleSpec(
+                "unknown_member",
+                "member_id NOT IN (SELECT member_id FROM ref_members)",
+                "member_id",
+            ),
             _TS_RANGE,
             RuleSpec(
                 "unknown_event_type",
                 "event_type NOT IN (" + ", ".join(f"'{t}'" for t in EVENT_TYPES) + ")",
+                "event_type",
             ),
             RuleSpec(
                 "unknown_company",
                 "company_id IS NOT NULL AND "
                 "company_id NOT IN (SELECT company_id FROM ref_companies)",
+                "company_id",
             ),
         ),
         seasonal=True,
@@ -195,7 +232,7 @@ RAW_TABLES: tuple[TableSpec, ...] = (
         "partner_events/season=*/*.parquet",
         (
             _c("partner_id", required=True),
-            _c("cookie_id", null_reason="missing_cookie_id"),
+            _id("cookie_id", null_reason="missing_cookie_id"),
             _c("ts", "TIMESTAMPTZ", null_reason="ts_out_of_range"),
             _c("industry_id", "SMALLINT"),
             _c("page_category"),

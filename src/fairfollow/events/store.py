@@ -169,6 +169,7 @@ def ingest(
                     files=batch.files,
                     quarantine=quarantine,
                     superseded=superseded,
+                    key=batch.suppression.key,
                 )
             elif on_progress:
                 for done, source in enumerate(sources, start=1):

@@ -1,12 +1,12 @@
 """The suppression list of the analytics store: keyed hashes of erased members and cookies.
 
-Erasure (:mod:`fairfollow.events.erasure`) adds the HMAC-SHA256, under the workspace's
-suppression key (``keys/suppression.key``), of each erased member id and of each cookie id
-linked to them, to the ``suppressed`` table of ``store.duckdb``. Every later ingest reads
-the list and keeps those rows out — neither stored nor quarantined (a quarantined row would
-hold the id in clear) — and counts them per table, so re-ingesting the same season cannot
-bring an erased member back (GDPR Art. 17(1), APPI Art. 35). The list holds no id in clear:
-without the key, nobody can test guesses against it.
+Erasure (:mod:`fairfollow.events.erasure`) adds the HMAC-SHA256, under the store's key
+(``keys/suppression.key``, :mod:`fairfollow.events.pseudonym`), of each erased member id and
+of each cookie id linked to them, to the ``suppressed`` table of ``store.duckdb``. Every
+later ingest reads the list and keeps those rows out — neither stored nor quarantined — and
+counts them per table, so re-ingesting the same season cannot bring an erased member back
+(GDPR Art. 17(1), APPI Art. 35). The list holds no id in clear: without the key, nobody can
+test guesses against it.
 
 A store with an empty list pays nothing; otherwise each file costs one extra scan of its key
 columns.
@@ -14,8 +14,6 @@ columns.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,11 +22,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fairfollow.events.pseudonym import KEY_FILE as KEY_FILE
+from fairfollow.events.pseudonym import store_key
+from fairfollow.events.pseudonym import value_hash as value_hash
 from fairfollow.events.schema import TableSpec, literal
-from fairfollow.keyfile import load_or_create_secret
 from fairfollow.workspace import Workspace
 
-KEY_FILE = "suppression.key"
 # The columns a suppressed value is looked for in, and what each names.
 KEY_COLUMNS = ("member_id", "cookie_id")
 SUPPRESSED_DDL = (
@@ -38,15 +37,8 @@ SUPPRESSED_DDL = (
 
 
 def suppression_key(workspace: Workspace) -> bytes:
-    """The workspace's secret for the suppression list (created once, mode 0600)."""
-    workspace.keys_dir.mkdir(parents=True, exist_ok=True)
-    return load_or_create_secret(workspace.keys_dir / KEY_FILE)
-
-
-def value_hash(key: bytes, column: str, value: object) -> str:
-    """The keyed hash of one suppressed value (``member_id`` or ``cookie_id``)."""
-    text = str(value).strip()
-    return hmac.new(key, f"{column}:{text}".encode(), hashlib.sha256).hexdigest()
+    """The workspace's secret for the suppression list: the store's key (created once)."""
+    return store_key(workspace)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ def erase_member(desk: Desk, member_id: int, request_id: int, at: datetime) -> E
     )
     member_ref = desk.member_ref(member_id)
     with transaction(desk.engine, "rights erasure") as conn:
-        ledger = erase_in_ledger(conn, member_id, member_ref, request_id)
+        ledger = erase_in_ledger(conn, member_id, member_ref, request_id, key=desk.suppression_key)
         suppression_store.suppress(conn, desk.suppression_key, member_id, "erasure", at, request_id)
         kept = tuple(
             Retained(

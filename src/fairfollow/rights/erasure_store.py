@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from fairfollow.consent import store as consent_store
+from fairfollow.consent.quarantine import keyed_cell
 from fairfollow.governance.pool_store import UNMATCHED, pool_offers
 from fairfollow.rights.store import forget_member
 from fairfollow.tlog import member_store
@@ -23,32 +24,44 @@ from fairfollow.tlog import member_store
 ERASED = "erased"
 
 
-def _quarantined_of(conn: Connection, member_id: int) -> list[int]:
+def _quarantined_of(conn: Connection, member_id: int, key: bytes) -> list[int]:
+    """The member's quarantined consent rows, found by the keyed hash they keep of the id
+    (:mod:`fairfollow.consent.quarantine`); rows kept before ids were hashed (no field
+    recorded, cells as a list) by the id in clear."""
     table = consent_store.quarantine
+    hashed = keyed_cell(key, str(int(member_id)))
     found = []
     rows = conn.execute(
-        sa.select(table.c.quarantine_id, table.c.raw).where(table.c.raw.like(f"%{int(member_id)}%"))
+        sa.select(table.c.quarantine_id, table.c.raw, table.c.field).where(
+            table.c.raw.like(f"%{hashed}%") | table.c.field.is_(None)
+        )
     )
-    for key, raw in rows:
+    for quarantine_id, raw, field in rows:
         try:
-            if int(json.loads(raw)[1]) == member_id:
-                found.append(int(key))
-        except (ValueError, TypeError, IndexError):
+            cells = json.loads(raw)
+            if field is None:
+                if int(cells[1]) == member_id:
+                    found.append(int(quarantine_id))
+            elif cells.get("member_id") == hashed:
+                found.append(int(quarantine_id))
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
             continue
     return found
 
 
 def erase_in_ledger(
-    conn: Connection, member_id: int, member_ref: str, request_id: int
+    conn: Connection, member_id: int, member_ref: str, request_id: int, *, key: bytes
 ) -> dict[str, int]:
-    """Delete and clear the member's rows (see the module docstring); counts by what."""
+    """Delete and clear the member's rows (see the module docstring); counts by what.
+
+    ``key`` is the workspace's matching key (it finds the member's quarantined rows)."""
     events = conn.execute(
         consent_store.events.delete().where(consent_store.events.c.member_id == member_id)
     ).rowcount
     registered = conn.execute(
         consent_store.members.delete().where(consent_store.members.c.member_id == member_id)
     ).rowcount
-    quarantined = _quarantined_of(conn, member_id)
+    quarantined = _quarantined_of(conn, member_id, key)
     if quarantined:
         conn.execute(
             consent_store.quarantine.delete().where(

@@ -87,9 +87,11 @@ def rehearse_revision(engine: Engine, *, now: datetime) -> ActivationDecision:
         return activation_store.activate(conn, revision_id, at=now, actor=DEMO_OFFICER)
 
 
-def consent_demo(engine: Engine, season_dir: Path, *, now: datetime) -> ConsentDemo:
-    """Ingest the season's consent logs, report coverage, rehearse the next revision."""
-    summary = ingest_consent_logs(engine, season_dir, now=now)
+def consent_demo(engine: Engine, season_dir: Path, *, key: bytes, now: datetime) -> ConsentDemo:
+    """Ingest the season's consent logs, report coverage, rehearse the next revision.
+
+    ``key`` is the workspace's matching key (it hashes the quarantined rows' member ids)."""
+    summary = ingest_consent_logs(engine, season_dir, key=key, now=now)
     with reading(engine, "consent demo") as conn:
         report = coverage(conn, forecast_purpose(season_dir), forecast_date(season_dir))
     return ConsentDemo(summary, report, rehearse_revision(engine, now=now))

@@ -35,6 +35,7 @@ from fairfollow.governance.accounts import Principal, Role
 from fairfollow.governance.intake import (
     IntakeReport,
     intake_bytes,
+    matching_key,
     read_survey_links,
     workspace_inputs,
 )
@@ -240,7 +241,7 @@ def replay(
     engine = create_ledger(workspace.ledger_url)
     try:
         if not loaded:
-            ingest_consent_logs(engine, season_dir, now=at)
+            ingest_consent_logs(engine, season_dir, key=matching_key(workspace.keys_dir), now=at)
         old = examples.dmp_follow_2019()
         people = _setup_roles(engine, at, (OWNER, old.owner))
         clients = active_clients(season_dir)
