@@ -208,3 +208,64 @@ def test_append_after_the_last_checkpoint_is_counted_as_unsigned(engine: Engine)
     with engine.connect() as conn:
         report = audit_log(conn, SIGNER.verifier)
     assert report.ok and report.unsigned_leaves == 1 and report.signed_size == SIZE
+
+
+def _truncate(conn: Connection, size: int) -> None:
+    """Leaves past ``size`` gone, and the subtree hashes that covered them."""
+    conn.execute(leaves.delete().where(leaves.c.leaf_index >= size))
+    for level, index in conn.execute(sa.select(nodes.c.level, nodes.c.node_index)).all():
+        if (index + 1) << level > size:
+            conn.execute(
+                nodes.delete().where((nodes.c.level == level) & (nodes.c.node_index == index))
+            )
+
+
+def _restore_old_backup(conn: Connection, size: int) -> None:
+    """The ledger as an old backup held it: leaves and checkpoints past ``size`` gone."""
+    _truncate(conn, size)
+    checkpoints = log_store.log_checkpoints
+    conn.execute(checkpoints.delete().where(checkpoints.c.tree_size > size))
+
+
+def test_a_ledger_older_than_the_checkpoint_file_fails_verify_and_audit(engine: Engine) -> None:
+    with engine.connect() as conn:
+        notes = [c.note for c in log_store.list_checkpoints(conn)]  # the plain file's copy
+    with engine.begin() as conn:
+        _restore_old_backup(conn, 13)
+    with engine.connect() as conn:
+        assert verify_log(conn, SIGNER.verifier).ok  # consistent in itself: 13 leaves, 2 heads
+        result = verify_log(conn, SIGNER.verifier, mirrored=notes)
+        report = audit_log(conn, SIGNER.verifier, mirrored=notes)
+    assert not result.ok
+    assert result.problems == (
+        "the latest checkpoint (size 13) is older than the checkpoint file, which recorded "
+        "size 20: the log was rolled back or this is a stale view",
+    )
+    assert [(f.index, f.end) for f in report.findings if f.kind == "rollback"] == [(13, 20)]
+
+
+def test_a_latest_checkpoint_smaller_than_an_earlier_one_is_a_rollback(engine: Engine) -> None:
+    with engine.begin() as conn:  # an old signed head served again as the latest one
+        old = log_store.list_checkpoints(conn)[1]
+        conn.execute(
+            log_store.log_checkpoints.insert().values(
+                tree_size=old.size,
+                root_hash=old.root,
+                note=old.note,
+                key_name=old.key_name,
+                issued_at=NOW,
+            )
+        )
+    with engine.connect() as conn:
+        result = verify_log(conn, SIGNER.verifier)
+        report = audit_log(conn, SIGNER.verifier)
+    assert any("older than checkpoint 3, which recorded size 20" in p for p in result.problems)
+    rollbacks = [f for f in report.findings if f.kind == "rollback"]
+    assert [(f.index, f.end) for f in rollbacks] == [(13, 20)]
+
+
+def test_the_checkpoint_file_of_the_same_log_is_no_finding(engine: Engine) -> None:
+    with engine.connect() as conn:
+        notes = [c.note for c in log_store.list_checkpoints(conn)]
+        assert verify_log(conn, SIGNER.verifier, mirrored=notes).ok
+        assert audit_log(conn, SIGNER.verifier, mirrored=notes).ok

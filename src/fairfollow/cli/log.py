@@ -239,18 +239,23 @@ def verify_receipt_command(
 def verify_command(
     ctx: typer.Context, as_json: JsonFlag = False, allow_empty: AllowEmpty = False
 ) -> None:
-    """Recompute every checkpoint from the leaves; check consecutive ones are consistent."""
+    """Recompute every checkpoint from the leaves; check consecutive ones are consistent and
+    that the latest is not older than one the checkpoint file already holds (rollback)."""
     from fairfollow.ledger.transaction import reading
     from fairfollow.tlog import store as log_store
     from fairfollow.tlog.audit import verify_log
+    from fairfollow.tlog.checkpoint_file import read_notes
 
     nothing_to_check(workspace_of(ctx))
-    with _ledger(ctx) as (_, engine, signer), reading(engine, "verify") as conn:
+    with _ledger(ctx) as (workspace, engine, signer), reading(engine, "verify") as conn:
         total = log_store.tree_size(conn)
         nothing_to_check(workspace_of(ctx), total, allow_empty)
+        mirrored = read_notes(workspace.checkpoint_file)  # sizes the log already recorded
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
-            result = verify_log(conn, _log_key(signer), lambda n: bar.update(task, completed=n))
+            result = verify_log(
+                conn, _log_key(signer), lambda n: bar.update(task, completed=n), mirrored=mirrored
+            )
             bar.update(task, completed=total)
     if as_json:
         print_json(

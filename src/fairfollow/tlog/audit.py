@@ -10,6 +10,11 @@ What makes tampering visible, from strongest to weakest:
 3. **Stored hashes**: a leaf's stored hash against the hash of its content, and every
    stored subtree hash against the subtree recomputed from the contents.
 
+A checkpoint older than the log's own record of its size is a failure (``rollback``): the
+newest stored checkpoint may not be smaller than an earlier one, than a checkpoint kept in
+the plain checkpoint file, or than the size a witness cosigned — a ledger restored from an
+old backup, or a stale view served to this auditor, shows up here.
+
 Leaves appended after the newest checkpoint are vouched for by no signature yet; the report
 counts them (``unsigned_leaves``), and a checkpoint per release keeps that number at zero.
 """
@@ -39,6 +44,7 @@ FINDING_KINDS = (
     "truncated",
     "key",
     "split",
+    "rollback",
 )
 MAX_FINDINGS_PER_KIND = 1000
 Progress = Callable[[int], None]
@@ -107,6 +113,36 @@ def _signed_heads(
     return heads
 
 
+def rollback_findings(
+    heads: Sequence[SignedHead], recorded: Sequence[tuple[str, int]]
+) -> list[Finding]:
+    """The newest checkpoint against every size the log already recorded: its earlier
+    checkpoints and ``recorded`` (where, size) — the plain file's notes, a witness."""
+    latest = heads[-1].size if heads else 0
+    label = f"the latest checkpoint (size {latest})" if heads else "the ledger (no checkpoint)"
+    earlier = [(f"checkpoint {h.checkpoint_id}", h.size) for h in heads[:-1]]
+    findings = []
+    for where, size in [*earlier, *recorded]:
+        if size > latest:
+            detail = (
+                f"{label} is older than {where}, which recorded size {size}: "
+                "the log was rolled back or this is a stale view"
+            )
+            findings.append(Finding("rollback", latest, size, detail))
+    return findings
+
+
+def _mirrored_sizes(notes: Sequence[str], verifier: NoteVerifier) -> list[tuple[str, int]]:
+    """(where, size) of the checkpoints in the plain file that the log key signed."""
+    sizes = []
+    for note in notes:
+        try:
+            sizes.append(("the checkpoint file", open_checkpoint(note, verifier).size))
+        except TransparencyLogError:
+            continue  # audit reports a note that does not verify (_mirror_findings)
+    return sizes
+
+
 def _leaves(conn: Connection, on_progress: Progress | None) -> Iterator[log_store.StoredLeaf]:
     for count, leaf in enumerate(log_store.iter_leaves(conn), 1):
         yield leaf
@@ -115,12 +151,18 @@ def _leaves(conn: Connection, on_progress: Progress | None) -> Iterator[log_stor
 
 
 def verify_log(
-    conn: Connection, verifier: NoteVerifier, on_progress: Progress | None = None
+    conn: Connection,
+    verifier: NoteVerifier,
+    on_progress: Progress | None = None,
+    *,
+    mirrored: Sequence[str] = (),
 ) -> LogVerification:
-    """Recompute every signed checkpoint from the leaf contents in one streaming pass, and
-    check the store's consistency proofs between consecutive checkpoints."""
+    """Recompute every signed checkpoint from the leaf contents in one streaming pass, check
+    the store's consistency proofs between consecutive checkpoints, and fail when the newest
+    checkpoint is older than a size already recorded (earlier checkpoints, ``mirrored``)."""
     findings: list[Finding] = []
     heads = _signed_heads(conn, verifier, findings)
+    findings += rollback_findings(heads, _mirrored_sizes(mirrored, verifier))
     problems = [finding.detail for finding in findings]
     wanted = {head.size for head in heads}
     signed_size = max(wanted, default=0)
@@ -149,8 +191,7 @@ def verify_log(
     for old, new in pairwise(heads):
         label = f"checkpoints {old.checkpoint_id} → {new.checkpoint_id}"
         if new.size < old.size:
-            problems.append(f"{label}: the later one is smaller; the log was truncated")
-            continue
+            continue  # reported above as a rollback
         try:
             proof = log_store.consistency_proof(conn, old.size, new.size)
         except TransparencyLogError as exc:
@@ -203,6 +244,10 @@ def audit_log(
     if witnessed is not None:
         findings += _witness_findings(conn, witnessed, verifier, levels)
     findings += _mirror_findings(conn, mirrored, verifier)
+    recorded = _mirrored_sizes(mirrored, verifier)
+    if witnessed is not None:
+        recorded.append(("the witness's cosigned checkpoint", witnessed.latest.size))
+    findings += rollback_findings(heads, recorded)
     return AuditReport(len(positions), len(heads), signed_size, _capped(findings))
 
 
