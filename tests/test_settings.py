@@ -55,3 +55,17 @@ def test_release_limits_come_from_the_settings() -> None:
     limits = PrivacyLimits.from_settings(custom)
     assert limits.epsilon_max == 0.5 and limits.member_cap == 3.0
     assert not limits.epsilon_allowed(1.0) and limits.epsilon_allowed(0.5)
+
+
+def test_the_display_zone_defaults_to_tokyo_and_refuses_an_unknown_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fairfollow.errors import ConfigError
+
+    monkeypatch.delenv("FAIRFOLLOW_DISPLAY_ZONE", raising=False)
+    assert Settings().display_zone == "Asia/Tokyo"
+    monkeypatch.setenv("FAIRFOLLOW_DISPLAY_ZONE", "Europe/Berlin")
+    assert Settings().display_zone == "Europe/Berlin"
+    monkeypatch.setenv("FAIRFOLLOW_DISPLAY_ZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError, match=r"display_zone.*FAIRFOLLOW_DISPLAY_ZONE.*Mars/Olympus"):
+        Settings()

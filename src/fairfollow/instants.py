@@ -6,9 +6,10 @@ never guessed, because its offset would be a guess (a 2019 JST evening is the ne
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fairfollow.errors import InputError
+from fairfollow.errors import ConfigError, InputError
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -35,4 +36,20 @@ def parse_instant(text: str, what: str = "time") -> datetime:
 
 def in_jst(at: datetime) -> str:
     """``at`` as people here read it: JST with the offset, to the second."""
-    return utc(at).astimezone(JST).isoformat(timespec="seconds")
+    return for_people(at, JST)
+
+
+def for_people(at: datetime, zone: tzinfo = JST) -> str:
+    """``at`` for a person, in the display zone (setting ``display_zone``) with its offset."""
+    return utc(at).astimezone(zone).isoformat(timespec="seconds")
+
+
+def zone_named(name: str, setting: str = "display_zone") -> tzinfo:
+    """The IANA time zone ``name``; ConfigError naming ``setting`` when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"{setting} (FAIRFOLLOW_{setting.upper()}): {name!r} is not an IANA time zone "
+            "name such as Asia/Tokyo or UTC"
+        ) from exc

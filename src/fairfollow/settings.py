@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fairfollow.instants import zone_named
 
 
 class Settings(BaseSettings):
@@ -85,3 +87,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Hours a web session lasts at most, however busy (the absolute timeout).",
     )
+    display_zone: str = Field(
+        default="Asia/Tokyo",
+        description="IANA time zone in which times are shown to people (CLI tables and "
+        "messages); machine output (--json) stays ISO 8601 with the offset.",
+    )
+
+    @field_validator("display_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone_named(value)  # ConfigError naming the setting, not a pydantic error
+        return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,13 +54,28 @@ def new_workspace_of(ctx: typer.Context) -> Workspace:
     return _chosen(ctx).ensure()
 
 
+def display_zone() -> tzinfo:
+    """The zone times are shown to people in (setting ``display_zone``, default JST)."""
+    from fairfollow.instants import zone_named
+    from fairfollow.settings import Settings
+
+    return zone_named(Settings().display_zone)
+
+
+def shown(at: datetime) -> str:
+    """``at`` for a person: in the display zone, ISO 8601 with the offset."""
+    from fairfollow.instants import for_people
+
+    return for_people(at, display_zone())
+
+
 def instant_of(
     ctx: typer.Context, given: str | None, *, season: int | None = None, option: str = "--at"
 ) -> datetime:
     """``given`` parsed (:func:`fairfollow.instants.parse_instant`: one parser, one message),
     else the season's forecast instant on a workspace built from a season (said on stderr),
     else now (live data)."""
-    from fairfollow.instants import in_jst, parse_instant
+    from fairfollow.instants import parse_instant
 
     if given is not None:
         return parse_instant(given, option)
@@ -69,7 +84,7 @@ def instant_of(
         return datetime.now(UTC)
     at = origin.instant(season)
     err_console.print(
-        f"{option} not given: the season's forecast instant, {in_jst(at)}", soft_wrap=True
+        f"{option} not given: the season's forecast instant, {shown(at)}", soft_wrap=True
     )
     return at
 

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli.context import workspace_of
+from fairfollow.cli.context import shown, workspace_of
 from fairfollow.cli.terminal import console, print_json, table
 from fairfollow.errors import InputError
 from fairfollow.instants import in_jst, parse_instant
@@ -122,13 +122,13 @@ def _render(request: RightsRequest, now: datetime, as_json: bool) -> None:
     console.print(
         f"請求 request [bold]{request.request_id}[/]: {law.label_ja} / {law.label_en} "
         f"({law.appi}; {law.gdpr}) — 状態 status [bold]{request.status.value}[/], "
-        f"期限 due {in_jst(request.due_at)}"
+        f"期限 due {shown(request.due_at)}"
     )
     console.print(
         table(
             "対応履歴 actions",
-            ["日時 at (JST)", "状態 status", "対応 action", "担当 actor"],
-            [[in_jst(a.at), a.status.value, a.action, a.actor] for a in request.actions],
+            ["日時 at", "状態 status", "対応 action", "担当 actor"],
+            [[shown(a.at), a.status.value, a.action, a.actor] for a in request.actions],
         )
     )
 
@@ -216,7 +216,7 @@ def due_command(ctx: typer.Context, at: At = None, as_json: JsonFlag = False) ->
                 str(r.request_id),
                 f"{r.law.label_ja} / {r.law.label_en}",
                 r.status.value,
-                in_jst(r.due_at),
+                shown(r.due_at),
                 f"[bold red]{left} 期限超過 overdue[/]" if r.overdue(when) else left,
             ]
         )
