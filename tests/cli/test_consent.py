@@ -25,19 +25,30 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "ws"
 
 
-def cli(workspace: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--workspace", str(workspace), *args])
+def cli(workspace: Path, *args: str, token: str | None = None) -> tuple[int, str]:
+    env = None if token is None else {"FAIRFOLLOW_TOKEN": token}
+    result = runner.invoke(app, ["--workspace", str(workspace), *args], env=env)
     return result.exit_code, result.output
 
 
-def _operator(workspace: Path) -> None:
-    """Bootstrap the administrator, who makes an operator; the operator's session stays."""
-    secret = cli(workspace, "account", "bootstrap", "-q")[1].strip()
-    run = runner.invoke
-    run(app, ["-w", str(workspace), "account", "login", "admin", "--password-stdin"], input=secret)
+def _login(workspace: Path, login: str, secret: str) -> str:
+    args = ["-w", str(workspace), "account", "login", login, "--password-stdin", "-q"]
+    result = runner.invoke(app, args, input=secret)
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def _operator(workspace: Path) -> str:
+    """Bootstrap the administrator, who makes an operator and an analyst; the operator's
+    session stays. Returns the analyst's token."""
+    _login(workspace, "admin", cli(workspace, "account", "bootstrap", "-q")[1].strip())
     ops = cli(workspace, "account", "create", "ops", "-q")[1].strip()
+    analyst = cli(workspace, "account", "create", "ana", "-q")[1].strip()
     assert cli(workspace, "account", "grant", "ops", "operator")[0] == 0
-    run(app, ["-w", str(workspace), "account", "login", "ops", "--password-stdin"], input=ops)
+    assert cli(workspace, "account", "grant", "ana", "analyst")[0] == 0
+    token = _login(workspace, "ana", analyst)
+    _login(workspace, "ops", ops)
+    return token
 
 
 def test_ingest_coverage_receipts_and_verification(workspace: Path, tmp_path: Path) -> None:
@@ -46,6 +57,12 @@ def test_ingest_coverage_receipts_and_verification(workspace: Path, tmp_path: Pa
     assert code == 0 and json.loads(out)["events"] == 7
     code, out = cli(workspace, "consent", "ingest", str(season))
     assert code == 0 and "bad_timestamp" in out
+    out_dir = tmp_path / "receipts"
+    code, out = cli(workspace, "consent", "receipt", "2", "--out", str(out_dir))
+    assert code != 0 and not out_dir.exists()  # finding: answered for any member, anyone
+    code, out = cli(workspace, "consent", "coverage", "--purpose", FORECAST)
+    assert code != 0  # a staff report: an account is needed
+    analyst = _operator(workspace)
 
     ids = tmp_path / "ids.csv"
     code, out = cli(
@@ -84,11 +101,19 @@ def test_ingest_coverage_receipts_and_verification(workspace: Path, tmp_path: Pa
         workspace, "consent", "coverage", "--purpose", FORECAST, "--as-of", as_of, "--json"
     )
     assert json.loads(out)["member_ids"]["stale_screen_version"] == [2]  # small: inline
+    code, out = cli(  # an analyst sees the counts, never the member ids
+        workspace, "consent", "coverage", "--purpose", FORECAST, "--as-of", as_of, "--json",
+        token=analyst,
+    )  # fmt: skip
+    report = json.loads(out)
+    assert code == 0 and report["counts"]["valid"] == 2 and "member_ids" not in report
+    assert "privacy officer or operator" in report["member_ids_omitted"]
+    code, out = cli(
+        workspace, "consent", "coverage", "--purpose", FORECAST, "--ids-out", str(tmp_path / "x"),
+        token=analyst,
+    )  # fmt: skip
+    assert code != 0 and "operator" in out and not (tmp_path / "x").exists()
 
-    out_dir = tmp_path / "receipts"
-    code, out = cli(workspace, "consent", "receipt", "2", "--out", str(out_dir))
-    assert code != 0 and not out_dir.exists()  # finding: answered for any member, anyone
-    _operator(workspace)
     code, out = cli(workspace, "consent", "receipt", "2", "--out", str(out_dir))
     assert code != 0 and not out_dir.exists()  # an operator needs a logged request
     code, out = cli(
@@ -155,6 +180,7 @@ def test_the_documented_cli_example_runs(
     monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     outputs: list[str] = []
+    coverage = ""
     for line in _block("consent", "sh").splitlines():
         command, _, comment = line.partition("#")
         words = shlex.split(command)
@@ -175,5 +201,7 @@ def test_the_documented_cli_example_runs(
         if target:
             Path(target).write_text(result.stdout, encoding="utf-8")
         outputs.append(result.output)
-    assert "Screens responsible" in outputs[2] and "entry_form" in outputs[2]
+        if words[3:5] == ["consent", "coverage"]:
+            coverage = result.output
+    assert "Screens responsible" in coverage and "entry_form" in coverage
     assert "valid receipt" in outputs[-2]

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
+from fairfollow.cli.context import clear_session
 from fairfollow.governance.examples import dmp_follow_2019, yield_forecast
 from fairfollow.workspace import Workspace
 
@@ -47,6 +48,7 @@ def people(ws: Path, **roles: str) -> dict[str, str]:
         if role:
             assert run(ws, "service", "role", person, role, token=tokens["admin"])[0] == 0
         tokens[person] = login(ws, person, out.strip())
+    clear_session(Workspace(ws))  # each command below names its token (FAIRFOLLOW_TOKEN)
     return tokens
 
 
@@ -62,14 +64,15 @@ def test_service_workflow_through_the_cli(ws: Path, tmp_path: Path) -> None:
     assert run(ws, "service", "approve", "yield-forecast", token=t["r1"])[0] == 0
     code, out = run(ws, "service", "approve", "yield-forecast", "--json", token=t["r2"])
     assert code == 0 and json.loads(out)["state"] == "approved"
-    code, out = run(ws, "service", "show", "yield-forecast", "--json")
+    assert run(ws, "service", "show", "yield-forecast")[0] == 2  # staff only: an account
+    code, out = run(ws, "service", "show", "yield-forecast", "--json", token=t["r1"])
     shown = json.loads(out)
     assert shown["current"] and [e["kind"] for e in shown["history"]][-1] == "service.approved"
     code, out = run(
         ws, "service", "veto", "yield-forecast", "--reason", "no", "--json", token=t["r1"]
     )
     assert json.loads(out)["vetoes"] == [{"actor": "r1", "reason": "no"}]
-    assert "approved" in run(ws, "service", "show", "yield-forecast")[1]  # history shown
+    assert "approved" in run(ws, "service", "show", "yield-forecast", token=t["po"])[1]
 
 
 def test_staff_commands_take_no_typed_name_and_need_a_token(ws: Path, tmp_path: Path) -> None:
@@ -128,6 +131,8 @@ def test_budget_records_and_rules_commands(ws: Path) -> None:
     )
     assert code == 0 and json.loads(out)[0]["epsilon_cap"] == 2.5
     code, out = run(ws, "budget", "show", "--json")
+    assert code == 2 and "account login" in out  # staff only
+    code, out = run(ws, "budget", "show", "--json", token=t["ana"])
     assert json.loads(out)[0]["employer"] == "E0007"
     assert run(ws, "records", "member", "42", "--json", token=t["po"])[0] != 0  # not theirs
     assert run(ws, "records", "member", "42", "--json", token=t["ops"])[0] != 0  # no request
@@ -145,13 +150,37 @@ def test_budget_records_and_rules_commands(ws: Path) -> None:
 def test_a_release_at_a_past_instant_is_refused(ws: Path) -> None:
     # Hardening finding: `release forecast --at 2019-…` was released after a withdrawal.
     # Fails on the code before this change (the past instant was taken as given).
+    t = people(ws, ana="analyst")
     for command in ("forecast", "individual"):
         result = runner.invoke(
             app,
             ["--workspace", str(ws), "release", command, "--employer", "E1", "--service",
              "yield-forecast", "--at", "2019-07-15T00:00+09:00"],
+            env={"FAIRFOLLOW_TOKEN": t["ana"]},
         )  # fmt: skip
         assert result.exit_code != 0 and "in the past" in result.output
+
+
+def test_intake_and_release_run_as_staff_acting_for_the_employer(ws: Path, tmp_path: Path) -> None:
+    """Issue 11: intake and `release forecast` ran with no account (and intake's --actor
+    was a typed name)."""
+    t = people(ws, ana="analyst", ops="operator", po="privacy_officer", r1="reviewer", own="")
+    upload = tmp_path / "E0001.csv"
+    upload.write_text("applicant_id\nA1\n", encoding="utf-8")
+    intake = ["intake", "E0001", str(upload), "--season", "2020", "--provider-name", "x",
+              "--provider-address", "x", "--representative", "x", "--obtained-how", "x",
+              "--consent-statement", "x"]  # fmt: skip
+    release = ["release", "forecast", "--employer", "E0001", "--service", "yield-forecast"]
+    for command in (intake, release):
+        code, out = run(ws, *command)
+        assert code == 2 and "account login" in out, command
+        for who in ("r1", "own", "admin"):  # a reviewer, a product owner, the administrator
+            code, out = run(ws, *command, token=t[who])
+            assert code == 2 and "does not hold" in out, (command, who)
+    assert run(ws, *intake, "--actor", "intake", token=t["ops"])[0] == 2  # no typed name
+    for who in ("ana", "ops", "po"):  # let through, to the next thing this workspace lacks
+        code, out = run(ws, *release, "--json", token=t[who])
+        assert code == 2 and "no trained model" in out, out
 
 
 def test_budget_set_raises_only_with_a_reason_and_never_past_the_ceiling(ws: Path) -> None:

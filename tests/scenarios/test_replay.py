@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
+from fairfollow.cli.context import clear_session
+from fairfollow.workspace import Workspace
 
 runner = CliRunner()
 # ibis 12 calls DuckDB's deprecated fetch_arrow_table() while building features.
@@ -20,23 +21,24 @@ pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWar
 
 
 def _analyst_token(ws: Path) -> str:
-    """An analyst and operator account on the replay's workspace, made by its administrator
-    (in-process, as the platform itself), logged in."""
-    from fairfollow.governance import authority
-    from fairfollow.governance.accounts import Role
-    from fairfollow.ledger.engine import open_ledger
-    from fairfollow.workspace import Workspace
+    """An analyst and operator account on the replay's workspace, made through the CLI by
+    its administrator, who logs in with the one-time secret the replay left in its keys."""
 
-    now = datetime.now(UTC)  # the CLI checks the token's expiry against the wall clock
-    engine = open_ledger(Workspace(ws).ledger_url)
-    try:
-        admin = authority.principal_for(engine, "admin")
-        new = authority.create_account(engine, admin, "ana", display_name="ana", now=now)
-        for role in (Role.ANALYST, Role.OPERATOR):
-            authority.change_role(engine, admin, "ana", role, grant=True, now=now)
-        return authority.login(engine, "ana", new.secret, now).token
-    finally:
-        engine.dispose()
+    def cli(*args: str, token: str = "", stdin: str | None = None) -> str:
+        result = runner.invoke(
+            app, ["-w", str(ws), *args], env={"FAIRFOLLOW_TOKEN": token}, input=stdin
+        )
+        assert result.exit_code == 0, result.output
+        return result.output.strip()
+
+    secret = (ws / "keys" / "admin.secret").read_text(encoding="ascii")
+    admin = cli("account", "login", "admin", "--password-stdin", "-q", stdin=secret)
+    new = cli("account", "create", "ana", "-q", token=admin)
+    for role in ("analyst", "operator"):
+        cli("account", "grant", "ana", role, token=admin)
+    token = cli("account", "login", "ana", "--password-stdin", "-q", stdin=new)
+    clear_session(Workspace(ws))  # the commands below name their token (FAIRFOLLOW_TOKEN)
+    return token
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +131,8 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
         "agreed",
     ]
     at = ["--at", "2019-07-15T00:00+09:00"]
+    token = _analyst_token(ws)
+    as_ana = {"FAIRFOLLOW_TOKEN": token}
     result = runner.invoke(
         app,
         [
@@ -144,6 +148,7 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
             "--json",
             "--internal",
         ],
+        env=as_ana,
     )
     assert result.exit_code == 0, result.output
     intake = json.loads(result.output)
@@ -162,13 +167,14 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
             "yield-forecast",
             "--json",
         ],
+        env=as_ana,
     )
     assert result.exit_code == 0, result.output
     released = json.loads(result.output)
     # dated now, by the ledger's clock: the replay's 2019 instant is refused for a release
     past = ["--workspace", str(ws), "release", "forecast", "--employer", employer,
             "--service", "yield-forecast", *at]  # fmt: skip
-    refused = runner.invoke(app, past)
+    refused = runner.invoke(app, past, env=as_ana)
     assert refused.exit_code == 2 and "in the past" in refused.output, refused.output
     # The default output is the employer's view: noised figures only.
     assert released["released"] and released["epsilon_spent"] == pytest.approx(1.0)
@@ -189,7 +195,6 @@ def test_cli_intake_and_release_on_the_replayed_workspace(
     # Finding: `--internal` printed the exact figures with no role check.
     result = runner.invoke(app, internal_args, env={"FAIRFOLLOW_TOKEN": ""})
     assert result.exit_code == 2 and "account login" in result.output
-    token = _analyst_token(ws)
     result = runner.invoke(app, internal_args, env={"FAIRFOLLOW_TOKEN": token})
     assert result.exit_code == 0, result.output
     internal = json.loads(result.output)

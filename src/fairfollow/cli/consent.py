@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli.context import account_of, instant_of, ledger_of, workspace_of
+from fairfollow.cli.context import account_of, authorized, instant_of, ledger_of, workspace_of
 from fairfollow.cli.policy import ledger_tx, render_decision
 from fairfollow.cli.terminal import console, err_console, print_json, progress, table
 from fairfollow.consent import receipt_book
@@ -22,6 +22,7 @@ from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.errors import InputError
 from fairfollow.governance import authority
+from fairfollow.governance.accounts import may
 from fairfollow.governance.intake import matching_key
 from fairfollow.scenarios.consent_demo import ConsentDemo, consent_demo
 from fairfollow.workspace import SeasonOrigin
@@ -137,21 +138,32 @@ def coverage_command(
     ] = None,
     ids_out: Annotated[
         Path | None,
-        typer.Option("--ids-out", help="Write member_id,reason of members lacking consent."),
+        typer.Option(
+            "--ids-out",
+            help="Write member_id,reason of members lacking consent (privacy officer, operator).",
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Who has valid consent for PURPOSE at an instant, who does not and why."""
+    """Who has valid consent for PURPOSE at an instant, who does not and why (staff). Member
+    ids — in a file (--ids-out) or inline in --json — only to the privacy officer or an
+    operator."""
+    me = authorized(ctx, "consent.coverage")
+    may_see_ids = may(me, "consent.member_ids")
+    if ids_out is not None:
+        me.require_for("consent.member_ids")
     when = instant_of(ctx, as_of, option="--as-of")
     with ledger_tx(ctx) as conn, progress(quiet=as_json) as bar:
         bar.add_task(f"evaluating {purpose}", total=None)
         report = coverage(conn, purpose, when)
     written = write_ids(report, ids_out) if ids_out else None
     if as_json:
-        inline = ids_out is None and len(report.lacking) <= INLINE_IDS
+        inline = may_see_ids and ids_out is None and len(report.lacking) <= INLINE_IDS
         payload = report.as_json(with_ids=inline)
         if ids_out:
             payload["ids_out"] = str(ids_out)
+        elif not may_see_ids:
+            payload["member_ids_omitted"] = "member ids go only to a privacy officer or operator"
         elif not inline:
             payload["member_ids_omitted"] = f"{len(report.lacking):,} ids: use --ids-out FILE"
         print_json(payload)

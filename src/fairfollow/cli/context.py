@@ -147,6 +147,23 @@ def account_of(ctx: typer.Context, engine: Engine) -> Principal:
     return authority.authenticate(engine, token_of(ctx), datetime.now(UTC))
 
 
+def authorized(ctx: typer.Context, action: str) -> Principal:
+    """The session's account if it may take ``action`` (a key of the ``ALLOWED`` table in
+    :mod:`fairfollow.governance.accounts`); refused otherwise (exit 2, one line)."""
+    engine = ledger_of(ctx)
+    try:
+        return account_of(ctx, engine).require_for(action)
+    finally:
+        engine.dispose()
+
+
+def acting_as(ctx: typer.Context, action: str) -> str:
+    """How a decision records the authorized account: its login and stable id."""
+    from fairfollow.governance.accounts import actor_label
+
+    return actor_label(authorized(ctx, action))
+
+
 AllowEmpty = Annotated[
     bool,
     typer.Option("--allow-empty", help="Pass on an empty log (by default an empty log fails)."),

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -38,6 +38,9 @@ from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer
 from fairfollow.tlog.receipt import LogReceiptCheck, Receipt, issue_receipt
 from fairfollow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from fairfollow.scenarios.replay import ReplayReport
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,25 @@ def render_store(workspace: Workspace) -> None:
     console.print(table("Analytics store", ["what", "rows"], rows))
 
 
+def replay_demo(workspace: Workspace, season_dir: Path) -> ReplayReport:
+    """The governance part of ``make demo``: the replay, in a fresh workspace under the
+    demo workspace's reports, rendered as tables."""
+    from fairfollow.cli import governance_tables as render
+    from fairfollow.scenarios.replay import replay
+
+    target = render.fresh_dir(workspace.reports_dir / "replays")
+    with progress() as bar:
+        task = bar.add_task("replay of the 2019 case", total=None)
+        report = replay(
+            season_dir, Workspace(target), on_step=lambda s: bar.update(task, description=s)
+        )
+    render.replay(report, False)
+    return report
+
+
 def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -> bool:
     """Simulate → ingest → consent coverage → model → replay with releases → log receipt.
     Returns whether the final release receipt verified."""
-    from fairfollow.cli.governance import replay_demo
     from fairfollow.cli.model import run_model_demo
 
     console.rule("[bold]1. Simulate two hiring seasons")

@@ -21,7 +21,7 @@ from fairfollow.cli.terminal import console, print_json, progress
 from fairfollow.errors import InputError
 from fairfollow.governance import authority
 from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Role
+from fairfollow.governance.accounts import Role, actor_label
 from fairfollow.governance.pool_store import parse_employer
 from fairfollow.governance.provision import Attestation
 from fairfollow.instants import parse_instant
@@ -32,7 +32,6 @@ from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.release.budget import PrivacyLimits
-    from fairfollow.scenarios.replay import ReplayReport
 
 _CLOCK_SLACK = timedelta(minutes=5)  # a typed "now" may lag the wall clock a little
 
@@ -169,8 +168,9 @@ def service_veto(
 
 @service_app.command("show")
 def service_show(ctx: typer.Context, service: str, as_json: JsonFlag = False) -> None:
-    """The declaration, its state, approvals, vetoes and full history."""
+    """The declaration, its state, approvals, vetoes and full history (staff)."""
     with _ledger(ctx) as (_, engine):
+        account_of(ctx, engine).require_for("service.show")
         view = wf.show_service(engine, service)
     render.service_view(view, as_json)
 
@@ -237,7 +237,6 @@ def intake_command(
     obtained_how: Annotated[str, typer.Option(help="Attestation: how it obtained the data.")],
     consent_statement: Annotated[str, typer.Option(help="Attestation: applicants' consent.")],
     links: Annotated[Path | None, typer.Option(help="Survey links for ID-only lists.")] = None,
-    actor: Annotated[str, typer.Option(help="Who uploads.")] = "intake",
     at: At = None,
     as_json: JsonFlag = False,
     internal: Annotated[
@@ -248,7 +247,8 @@ def intake_command(
         ),
     ] = False,
 ) -> None:
-    """Take in an employer's applicant/offer list (UTF-8 or Shift_JIS) with its attestation."""
+    """Take in an employer's applicant/offer list (UTF-8 or Shift_JIS) with its attestation.
+    An analyst, operator or privacy officer does it on the employer's behalf."""
     from fairfollow.employers.file import read_upload
     from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
     from fairfollow.governance.intake import intake_bytes, read_survey_links, workspace_inputs
@@ -258,8 +258,9 @@ def intake_command(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
     cap = Settings().intake_max_bytes
-    data = read_upload(file, cap)
     with _ledger(ctx) as (workspace, engine):
+        actor = actor_label(account_of(ctx, engine).require_for("intake.upload"))
+        data = read_upload(file, cap)
         survey = read_survey_links(links, int(name[1:])) if links else {}
         inputs = workspace_inputs(workspace, season, FORECAST_PURPOSE_KEY, survey, max_bytes=cap)
         when = instant_of(ctx, at, season=season)
@@ -287,15 +288,20 @@ def release_forecast_command(
         ),
     ] = False,
 ) -> None:
-    """Release a noised aggregate forecast of the employer's offer pool (or refuse)."""
+    """Release a noised aggregate forecast of the employer's offer pool (or refuse), as an
+    analyst, operator or privacy officer acting for the employer."""
     from fairfollow.model.scores import model_scores
     from fairfollow.release.door import ReleaseRequest, release_forecast
     from fairfollow.tlog.keys import load_or_create_log_signer
 
-    request = ReleaseRequest(parse_employer(employer), service, season, _release_now(at), epsilon)
     with _ledger(ctx) as (workspace, engine):
+        me = account_of(ctx, engine).require_for("release.forecast")
         if internal:  # the platform's record holds exact figures: analyst or privacy officer
-            account_of(ctx, engine).require_for("release.internal")
+            me.require_for("release.internal")
+        at_ = _release_now(at)
+        request = ReleaseRequest(
+            parse_employer(employer), service, season, at_, epsilon, actor_label(me)
+        )
         source = model_scores(workspace, season, training_season)
         outcome = release_forecast(
             engine,
@@ -334,11 +340,13 @@ def budget_show(
     employer: Annotated[str | None, typer.Option(help="One employer (E<id>).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Each employer's ε cap, ε spent and releases, per season."""
+    """Each employer's ε cap, ε spent and releases, per season (staff)."""
     from fairfollow.release.budget_store import budgets_of
 
-    with _ledger(ctx) as (_, engine), reading(engine, "budget show") as conn:
-        found = budgets_of(conn, None if employer is None else parse_employer(employer))
+    with _ledger(ctx) as (_, engine):
+        account_of(ctx, engine).require_for("budget.show")
+        with reading(engine, "budget show") as conn:
+            found = budgets_of(conn, None if employer is None else parse_employer(employer))
     render.budgets(found, as_json)
 
 
@@ -429,18 +437,3 @@ def replay_command(
     checks = report.checks
     if not (checks["service_2019_denied"] and checks["all_lacking_consent_excluded"]):
         raise typer.Exit(1)
-
-
-def replay_demo(workspace: Workspace, season_dir: Path) -> ReplayReport:
-    """The governance part of ``make demo``: the replay, in a fresh workspace under the
-    demo workspace's reports, rendered as tables."""
-    from fairfollow.scenarios.replay import replay
-
-    target = render.fresh_dir(workspace.reports_dir / "replays")
-    with progress() as bar:
-        task = bar.add_task("replay of the 2019 case", total=None)
-        report = replay(
-            season_dir, Workspace(target), on_step=lambda s: bar.update(task, description=s)
-        )
-    render.replay(report, False)
-    return report

@@ -250,6 +250,11 @@ def replay(report: ReplayReport, as_json: bool) -> None:
     )
     for refused in report.refused_lists:
         console.print(f"list refused: {refused.employer}: {refused.reason}", soft_wrap=True)
+    console.print(
+        f"its administrator's one-time secret: {report.as_json()['admin_secret_file']} "
+        f"(`fairfollow -w {report.workspace} account login admin --password-stdin < FILE`)",
+        soft_wrap=True,
+    )
     rows = []
     for f in report.forecasts:
         o, fig = f.outcome, f.outcome.figures

@@ -7,7 +7,7 @@ receipt file and the public key: it opens no workspace and no database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +22,10 @@ from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.ledger.transaction import Connection, Engine
+    from fairfollow.release.reconciliation import Reconciliation
     from fairfollow.tlog.audit import AuditReport
     from fairfollow.tlog.keys import NoteSigner, NoteVerifier
     from fairfollow.tlog.receipt import LogReceiptCheck
-    from fairfollow.tlog.spending import SpendingFinding
 
 log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
 
@@ -277,13 +277,27 @@ def verify_command(
         raise typer.Exit(1)
 
 
-def render_audit(
-    report: AuditReport, as_json: bool, spending: Sequence[SpendingFinding] = ()
-) -> None:
+def render_audit(report: AuditReport, as_json: bool, budgets: Reconciliation | None = None) -> None:
+    spending = () if budgets is None else budgets.employers
+    members = () if budgets is None else budgets.members
+    unrecounted = () if budgets is None else budgets.unrecounted
+    budgets_ok = budgets is None or budgets.ok
     if as_json:
         print_json(
             {
-                "ok": report.ok and not spending,
+                "ok": report.ok and budgets_ok,
+                "member_budget_findings": [
+                    {
+                        "member_id": f.member_id,
+                        "season": f.season,
+                        "log_epsilon": f.logged.epsilon,
+                        "log_releases": f.logged.releases,
+                        "ledger_epsilon": f.ledger.epsilon,
+                        "ledger_releases": f.ledger.releases,
+                    }
+                    for f in members
+                ],
+                "releases_not_recounted": list(unrecounted),
                 "budget_findings": [
                     {
                         "employer": f.employer,
@@ -312,7 +326,11 @@ def render_audit(
     )
     for finding in spending:
         console.print(f"[red]✗ budget[/]: {finding.detail}")
-    if report.ok and not spending:
+    for member in members:
+        console.print(f"[red]✗ member budget[/]: {member.detail}")
+    for problem in unrecounted:
+        console.print(f"[red]✗ member budget[/]: {problem}")
+    if report.ok and budgets_ok:
         console.print(f"[green]✓ no tampering found[/]: {summary}")
         return
     rows = [
@@ -339,6 +357,7 @@ def audit_command(
     the plain checkpoint file and (--witness DIR) a witness, also truncation, deleted
     checkpoints, a replaced key and a split view."""
     from fairfollow.ledger.transaction import reading
+    from fairfollow.release.reconciliation import reconcile_budgets
     from fairfollow.tlog import store as log_store
     from fairfollow.tlog.audit import audit_log
     from fairfollow.tlog.checkpoint_file import read_notes
@@ -365,21 +384,10 @@ def audit_command(
                 mirrored=mirrored,
             )
             bar.update(task, completed=total)
-        spending = _spending(conn)
-    render_audit(report, as_json, spending)
-    if not report.ok or spending:
+        budgets = reconcile_budgets(conn)
+    render_audit(report, as_json, budgets)
+    if not (report.ok and budgets.ok):
         raise typer.Exit(1)
-
-
-def _spending(conn: Connection) -> list[SpendingFinding]:
-    """The ledger's ε odometer against the ε the release leaves record."""
-    from fairfollow.release.budget_store import budgets_of
-    from fairfollow.tlog import store as log_store
-    from fairfollow.tlog.spending import Spent, spending_findings, spent_from_leaves
-
-    logged = spent_from_leaves(leaf.content for leaf in log_store.iter_leaves(conn))
-    ledger = {(b.employer, b.season): Spent(b.spent, b.releases) for b in budgets_of(conn)}
-    return spending_findings(logged, ledger)
 
 
 @log_app.command("prove")

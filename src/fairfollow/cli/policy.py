@@ -1,7 +1,11 @@
 """``fairfollow policy …``: policy versions, their rollout to screens, and the activation gate.
 
-Each command parses, makes one core call and renders. ``activate`` exits with status 3 when
-the gate refuses (lagging screens are named), so a deployment script stops there.
+Each command parses, makes one core call and renders. Drafting, approving and activating a
+version are the privacy officer's (``policy.*`` in the ``ALLOWED`` table), recording a
+deployment also an operator's; each runs as the session's account (``account login`` or
+``FAIRFOLLOW_TOKEN``) and the decision records its login and account id, never a typed
+name. ``activate`` exits with status 3 when the gate refuses (lagging screens are named), so
+a deployment script stops there.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli.context import ledger_of
+from fairfollow.cli.context import acting_as, ledger_of
 from fairfollow.cli.terminal import console, err_console, print_json, table
 from fairfollow.consent import activation_store, policy_store
 from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVersion, StatusEvent
@@ -158,9 +162,8 @@ def add_command(
             help="JSON: version_id, effective_at, purposes, text_ja, text_en, material_changes."
         ),
     ],
-    by: Annotated[str, typer.Option("--by", help="Who drafts it.")] = "privacy officer",
 ) -> None:
-    """Record a new policy version as a draft."""
+    """The privacy officer records a new policy version as a draft."""
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
         version = PolicyVersion(
@@ -173,6 +176,7 @@ def add_command(
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{file}: not a policy version document: {exc!r}") from exc
+    by = acting_as(ctx, "policy.add")
     with ledger_tx(ctx) as conn:
         added = policy_store.add_version(conn, version, at=datetime.now(UTC), actor=by)
     console.print(f"{version.version_id}: {'recorded as draft' if added else 'already recorded'}")
@@ -182,10 +186,10 @@ def add_command(
 def approve_command(
     ctx: typer.Context,
     version: str,
-    by: Annotated[str, typer.Option("--by", help="Who approves (named person).")],
     reason: Annotated[str, typer.Option("--reason")] = "",
 ) -> None:
-    """Approve a draft version (draft → approved)."""
+    """The privacy officer approves a draft version (draft → approved)."""
+    by = acting_as(ctx, "policy.approve")
     with ledger_tx(ctx) as conn:
         policy_store.set_status(
             conn, StatusEvent(version, PolicyStatus.APPROVED, datetime.now(UTC), by, reason)
@@ -195,7 +199,9 @@ def approve_command(
 
 @policy_app.command("deploy")
 def deploy_command(ctx: typer.Context, screen: str, version: str, at: AtOption = None) -> None:
-    """Record that SCREEN displays VERSION from now (or --at) on, as the deploy log says."""
+    """Record that SCREEN displays VERSION from now (or --at) on, as the deploy log says
+    (privacy officer or operator)."""
+    acting_as(ctx, "policy.deploy")
     with ledger_tx(ctx) as conn:
         deployment = policy_store.deploy(conn, screen, version, parse_at(at))
     console.print(
@@ -236,12 +242,13 @@ def activate_command(
     ctx: typer.Context,
     version: str,
     force: Annotated[bool, typer.Option("--force", help="Go live over lagging screens.")] = False,
-    by: Annotated[str, typer.Option("--by", help="Named person (required with --force).")] = "",
     reason: Annotated[str, typer.Option("--reason", help="Why (required with --force).")] = "",
     at: AtOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Make VERSION the live policy; refused while any active screen displays another."""
+    """The privacy officer makes VERSION the live policy; refused while any active screen
+    displays another (``--force`` with a reason records the officer's account as forcing it)."""
+    by = acting_as(ctx, "policy.activate")
     with ledger_tx(ctx) as conn:
         decision = activation_store.activate(
             conn, version, at=parse_at(at), actor=by, force=force, reason=reason

@@ -1,9 +1,12 @@
 """``fairfollow rights …``: data-subject requests, from receipt to completion (docs/rights.md).
 
-An operator acts on a request verified outside the system (in person, by post): the identity
-check is recorded as who verified it and what evidence they saw (``--verified-by``,
-``--evidence``); the web portal will supply the logged-in member instead. Each command parses,
-makes one core call and renders; times are shown in JST with the offset, labels in ja/en.
+Every command runs as the session's account (``fairfollow account login`` or
+``FAIRFOLLOW_TOKEN``), never a typed name. An operator or the privacy officer acts on a request
+verified outside the system (in person, by post): the identity check is recorded as their
+account and the evidence they saw (``--evidence``). A member's own account files and reads its
+own requests, and its log-in is the identity check (no operator needed). Each command parses,
+authenticates, makes one core call and renders; times are shown in JST with the offset,
+labels in ja/en.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli.context import shown, workspace_of
+from fairfollow.cli.context import account_of, shown, workspace_of
 from fairfollow.cli.terminal import console, print_json, table
 from fairfollow.errors import InputError
 from fairfollow.instants import in_jst, parse_instant
@@ -43,7 +46,6 @@ rights_app = typer.Typer(
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 At = Annotated[str | None, typer.Option(help="Instant with offset (default: now).")]
-Actor = Annotated[str, typer.Option(help="The operator acting.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -62,12 +64,6 @@ def _desk(ctx: typer.Context) -> Iterator[Desk]:
         yield Desk(workspace, engine, Settings(home=workspace.root))
     finally:
         engine.dispose()
-
-
-def _identity(verified_by: str | None, evidence: str | None) -> IdentityCheck | None:
-    if verified_by is None and evidence is None:
-        return None
-    return IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, verified_by or "", evidence or "")
 
 
 def _fields(items: list[str]) -> dict[str, str]:
@@ -138,11 +134,9 @@ def request_command(
     ctx: typer.Context,
     kind: Annotated[RightKind, typer.Argument(help="What the member asks for.")],
     member: Annotated[int, typer.Option("--member", help="The member's id.")],
-    verified_by: Annotated[
-        str | None, typer.Option(help="Operator who verified the requester's identity.")
-    ] = None,
     evidence: Annotated[
-        str | None, typer.Option(help="What was checked (document, channel).")
+        str | None,
+        typer.Option(help="What the operator checked (document, channel): verified at once."),
     ] = None,
     basis: Annotated[
         LegalBasis, typer.Option(help="The law the request is made under.")
@@ -154,11 +148,11 @@ def request_command(
         list[str] | None, typer.Option(help="Correction: NAME=VALUE (repeat).")
     ] = None,
     raw_events: Annotated[bool, typer.Option(help="Disclosure: include the raw events.")] = False,
-    actor: Actor = "operator",
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a request as received (and verified, with --verified-by and --evidence)."""
+    """Record a request as received: verified at once when the member's own account files
+    it, or when the operator filing it gives the --evidence they checked."""
     detail: dict[str, object] = {}
     if purpose:
         detail["purposes"] = list(purpose)
@@ -167,9 +161,11 @@ def request_command(
     if raw_events:
         detail["raw_events"] = True
     when = _at(at)
-    item = RequestInput(kind, member, when, basis, _identity(verified_by, evidence), detail)
     with _desk(ctx) as desk:
-        request = rights_desk.file_request(desk, item, actor=actor)
+        me = account_of(ctx, desk.engine)
+        identity = rights_desk.requester_identity(me, member, evidence)
+        item = RequestInput(kind, member, when, basis, identity, detail)
+        request = rights_desk.file_request(desk, item, actor=rights_desk.filed_by(me, identity))
     _render(request, when, as_json)
 
 
@@ -177,33 +173,35 @@ def request_command(
 def verify_command(
     ctx: typer.Context,
     request_id: int,
-    verified_by: Annotated[str, typer.Option(help="Operator who verified the identity.")],
-    evidence: Annotated[str, typer.Option(help="What was checked.")],
-    actor: Actor = "operator",
+    evidence: Annotated[str, typer.Option(help="What the operator checked.")],
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record the identity check of a request received without one."""
+    """An operator records the identity check of a request received without one."""
     when = _at(at)
-    identity = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, verified_by, evidence)
     with _desk(ctx) as desk:
+        actor = rights_desk.staff_actor(account_of(ctx, desk.engine))
+        identity = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor, evidence)
         request = rights_desk.verify_request(desk, request_id, identity, actor=actor, at=when)
     _render(request, when, as_json)
 
 
 @rights_app.command("show")
 def show_command(ctx: typer.Context, request_id: int, as_json: JsonFlag = False) -> None:
-    """One request with every action taken on it."""
+    """One request with every action taken on it (staff, or the member's own account)."""
     with _desk(ctx) as desk:
+        me = account_of(ctx, desk.engine)
         request = rights_desk.show_request(desk, request_id)
+        rights_desk.request_reader(desk, me, request)
     _render(request, datetime.now(UTC), as_json)
 
 
 @rights_app.command("due")
 def due_command(ctx: typer.Context, at: At = None, as_json: JsonFlag = False) -> None:
-    """Open requests with the days left; overdue ones in red."""
+    """Open requests with the days left; overdue ones in red (operator, privacy officer)."""
     when = _at(at)
     with _desk(ctx) as desk:
+        rights_desk.staff_actor(account_of(ctx, desk.engine))
         found = rights_desk.due_requests(desk)
     if as_json:
         print_json([_as_json(r, when) for r in found])
@@ -250,12 +248,13 @@ def complete_command(
     ctx: typer.Context,
     request_id: int,
     out: Annotated[Path | None, typer.Option(help="Disclosure: directory for the export.")] = None,
-    actor: Actor = "operator",
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Carry out a verified request (its effect: see `rights kinds`) and record it done."""
+    """An operator carries out a verified request (its effect: see `rights kinds`) and
+    records it done."""
     with _desk(ctx) as desk:
+        actor = rights_desk.staff_actor(account_of(ctx, desk.engine))
         done = complete_request(desk, request_id, actor=actor, at=_at(at), out=out)
     _render_completion(done, as_json)
 
@@ -265,13 +264,14 @@ def export_command(
     ctx: typer.Context,
     member: Annotated[int, typer.Option("--member", help="The member's id.")],
     out: Annotated[Path, typer.Option(help="Directory for the export.")],
-    actor: Actor = "operator",
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write the export of the member's verified disclosure or provision-records request."""
+    """Write the export of the member's verified disclosure or provision-records request
+    (an operator, or the member's own account)."""
     kinds = (RightKind.DISCLOSURE, RightKind.PROVISION_RECORDS)
     with _desk(ctx) as desk:
+        actor = rights_desk.member_or_staff(account_of(ctx, desk.engine), member)
         request = rights_desk.open_request_of(desk, member, kinds)
         done = complete_request(desk, request.request_id, actor=actor, at=_at(at), out=out)
     _render_completion(done, as_json)
@@ -282,13 +282,13 @@ def refuse_command(
     ctx: typer.Context,
     request_id: int,
     reason: Annotated[str, typer.Option(help="The reason the member is told.")],
-    actor: Actor = "operator",
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Close a request without acting on it, with the reason (APPI Art. 36)."""
+    """An operator closes a request without acting on it, with the reason (APPI Art. 36)."""
     when = _at(at)
     with _desk(ctx) as desk:
+        actor = rights_desk.staff_actor(account_of(ctx, desk.engine))
         request = rights_desk.refuse_request(desk, request_id, reason, actor=actor, at=when)
     _render(request, when, as_json)
 

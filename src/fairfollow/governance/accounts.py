@@ -81,6 +81,10 @@ class AuditKind(StrEnum):
     SESSION_CLOSED = "session.closed"
 
 
+# Every staff role (a member's account holds none); listed, so a role added later is not
+# staff until it is written here.
+STAFF = (Role.ADMINISTRATOR, Role.PRIVACY_OFFICER, Role.REVIEWER, Role.ANALYST, Role.OPERATOR)
+
 # Who may take each guarded action, declared once (the CLI and the web read this table).
 ALLOWED: dict[str, tuple[Role, ...]] = {
     "account.create": (Role.ADMINISTRATOR,),
@@ -91,6 +95,21 @@ ALLOWED: dict[str, tuple[Role, ...]] = {
     "release.internal": (Role.ANALYST, Role.PRIVACY_OFFICER),
     "records.purge": (Role.ADMINISTRATOR, Role.OPERATOR),
     "member.read_any": (Role.OPERATOR,),
+    # Policy versions and their rollout: the privacy officer owns policy changes on screens.
+    "policy.add": (Role.PRIVACY_OFFICER,),
+    "policy.approve": (Role.PRIVACY_OFFICER,),
+    "policy.deploy": (Role.PRIVACY_OFFICER, Role.OPERATOR),
+    "policy.activate": (Role.PRIVACY_OFFICER,),
+    # The platform acts on the employer's behalf: intake and releases are staff actions.
+    "intake.upload": (Role.ANALYST, Role.OPERATOR, Role.PRIVACY_OFFICER),
+    "release.forecast": (Role.ANALYST, Role.OPERATOR, Role.PRIVACY_OFFICER),
+    "budget.show": STAFF,
+    "service.show": STAFF,
+    "consent.coverage": STAFF,
+    "consent.member_ids": (Role.PRIVACY_OFFICER, Role.OPERATOR),  # member ids lacking consent
+    # Data-subject requests: an operator or the privacy officer acts on them; a member's own
+    # account files and reads its own (checked by fairfollow.governance.authority).
+    "rights.act": (Role.OPERATOR, Role.PRIVACY_OFFICER),
 }
 
 # Roles that may not sit on one account together (different people).
@@ -252,3 +271,13 @@ def check_quorum(setter: Principal, quorum: int) -> None:
     setter.require_for("quorum.set")
     if quorum < MIN_QUORUM:
         raise GovernanceError(f"the committee quorum must be at least {MIN_QUORUM}")
+
+
+def actor_label(principal: Principal) -> str:
+    """How a decision records who took it: the login and the stable account id."""
+    return f"{principal.login} ({principal.account_id})"
+
+
+def may(principal: Principal, action: str) -> bool:
+    """Whether ``principal`` may take ``action`` (a key of :data:`ALLOWED`), without raising."""
+    return any(principal.has(r) for r in ALLOWED[action])

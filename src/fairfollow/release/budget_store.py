@@ -222,3 +222,10 @@ def member_spent(conn: Connection, season: int, members: Sequence[int]) -> Mappi
         o.season == season, o.member_id.in_(sorted(set(members)))
     )
     return {int(m): float(v) for m, v in conn.execute(query)}
+
+
+def member_odometers(conn: Connection) -> dict[tuple[int, int], tuple[float, int]]:
+    """Every member odometer row: (member, season) → (ε spent, releases)."""
+    o = member_odometer.c
+    rows = conn.execute(sa.select(o.member_id, o.season, o.spent, o.releases))
+    return {(int(m), int(s)): (float(v), int(n)) for m, s, v, n in rows}

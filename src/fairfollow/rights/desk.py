@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from fairfollow.errors import RightsError
+from fairfollow.errors import RightsError, RoleError
+from fairfollow.governance.accounts import Principal, actor_label
 from fairfollow.governance.intake import matching_key
 from fairfollow.governance.keyed_index import keyed_hash
 from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.rights import store
 from fairfollow.rights.request import (
     IdentityCheck,
+    IdentityMethod,
     RequestInput,
     RightKind,
     RightsRequest,
@@ -153,6 +155,56 @@ def open_request_of(desk: Desk, member_id: int, kinds: tuple[RightKind, ...]) ->
     names = " or ".join(k.value for k in kinds)
     raise RightsError(
         f"member {member_id} has no verified {names} request: file one with "
-        f"`fairfollow rights request {kinds[0].value} --member {member_id} --verified-by … "
-        "--evidence …`"
+        f"`fairfollow rights request {kinds[0].value} --member {member_id} --evidence …` "
+        "as an operator (or as the member's own account)"
     )
+
+
+# Who acts at the desk is an authenticated account, never a typed name: an operator or the
+# privacy officer (``rights.act`` in fairfollow.governance.accounts.ALLOWED), or the member's
+# own account for its own requests. The actions record the account's login and id.
+MEMBER_SESSION = "the member's own authenticated account"
+
+
+def staff_actor(actor: Principal) -> str:
+    """The label an operator or the privacy officer acts under (refused for anyone else)."""
+    return actor_label(actor.require_for("rights.act"))
+
+
+def requester_identity(
+    actor: Principal, member_id: int, evidence: str | None
+) -> IdentityCheck | None:
+    """The identity check of a request being filed: the member's own account verifies
+    itself; an operator records the check they made (``evidence``), or none yet; any other
+    account is refused."""
+    if actor.member_id is not None and actor.member_id == member_id:
+        return IdentityCheck(IdentityMethod.LOGGED_IN_MEMBER, actor_label(actor), MEMBER_SESSION)
+    if actor.member_id is not None:
+        raise RoleError(f"{actor.login} may file requests only for their own data")
+    staff_actor(actor)
+    if evidence is None or not evidence.strip():
+        return None
+    return IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor_label(actor), evidence)
+
+
+def filed_by(actor: Principal, identity: IdentityCheck | None) -> str:
+    """Who filed a request, as its actions record it (the account's login and id)."""
+    return identity.verified_by if identity is not None else staff_actor(actor)
+
+
+def member_or_staff(actor: Principal, member_id: int) -> str:
+    """The label of a member acting on their own data, or of staff acting on anyone's."""
+    if actor.member_id is not None and actor.member_id == member_id:
+        return actor_label(actor)
+    if actor.member_id is not None:
+        raise RoleError(f"{actor.login} may act only on their own data")
+    return staff_actor(actor)
+
+
+def request_reader(desk: Desk, actor: Principal, request: RightsRequest) -> str:
+    """Staff read any request; a member's account only its own."""
+    if actor.member_id is not None and desk.member_ref(actor.member_id) == request.member_ref:
+        return actor_label(actor)
+    if actor.member_id is not None:
+        raise RoleError(f"{actor.login} may read only their own requests")
+    return staff_actor(actor)

@@ -31,7 +31,7 @@ from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.errors import InputError
 from fairfollow.governance import authority, examples
 from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Principal, Role
+from fairfollow.governance.accounts import Principal, Role, actor_label
 from fairfollow.governance.intake import (
     IntakeReport,
     intake_bytes,
@@ -41,6 +41,7 @@ from fairfollow.governance.intake import (
 )
 from fairfollow.governance.pool_store import employer_id
 from fairfollow.governance.provision import Attestation
+from fairfollow.keyfile import load_or_create_key
 from fairfollow.ledger.engine import create_ledger
 from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
@@ -51,6 +52,8 @@ from fairfollow.workspace import Workspace
 OWNER = "yield-forecast-owner"
 PRIVACY_OFFICER = "privacy-officer"
 REVIEWERS = ("reviewer-student-voice", "reviewer-legal")
+OPERATOR = "replay-operator"  # takes in the employers' lists and asks for their releases
+ADMIN_SECRET_FILE = "admin.secret"  # the bootstrap administrator's one-time secret
 Step = Callable[[str], None]
 
 
@@ -121,6 +124,7 @@ class ReplayReport:
         individual = self.individual_release
         return {
             "workspace": str(self.workspace),
+            "admin_secret_file": str(Workspace(self.workspace).keys_dir / ADMIN_SECRET_FILE),
             "service_2019": {
                 "state": self.service_2019.state.state.value,
                 "decision": self.service_2019.decision.outcome.value,
@@ -171,16 +175,24 @@ def _attestation(name: str) -> Attestation:
     )
 
 
-def _setup_roles(engine: Engine, now: datetime, owners: tuple[str, ...]) -> dict[str, Principal]:
+def _setup_roles(
+    engine: Engine, now: datetime, owners: tuple[str, ...], keys_dir: Path
+) -> dict[str, Principal]:
     """The replay's fresh workspace: its bootstrap administrator makes the staff accounts,
-    grants their roles and sets the quorum; returns each account's principal by login."""
-    admin = authority.principal_for(engine, authority.bootstrap(engine, now).account.login)
-    staff = {PRIVACY_OFFICER: Role.PRIVACY_OFFICER} | {r: Role.REVIEWER for r in REVIEWERS}
+    grants their roles and sets the quorum; returns each account's principal by login.
+    The administrator's one-time secret goes to :data:`ADMIN_SECRET_FILE` in the keys
+    directory (mode 0600), so a person can log in to the replay's workspace afterwards."""
+    made = authority.bootstrap(engine, now)
+    admin = authority.principal_for(engine, made.account.login)
+    staff = {PRIVACY_OFFICER: Role.PRIVACY_OFFICER, OPERATOR: Role.OPERATOR} | {
+        r: Role.REVIEWER for r in REVIEWERS
+    }
     for login in (*staff, *owners):
         authority.create_account(engine, admin, login, display_name=login, now=now)
     for login, role in staff.items():
         authority.change_role(engine, admin, login, role, grant=True, now=now)
     authority.set_quorum(engine, admin, len(REVIEWERS), now)
+    load_or_create_key(keys_dir / ADMIN_SECRET_FILE, lambda: (made.secret + "\n").encode())
     return {login: authority.principal_for(engine, login) for login in (*staff, *owners)}
 
 
@@ -243,7 +255,7 @@ def replay(
         if not loaded:
             ingest_consent_logs(engine, season_dir, key=matching_key(workspace.keys_dir), now=at)
         old = examples.dmp_follow_2019()
-        people = _setup_roles(engine, at, (OWNER, old.owner))
+        people = _setup_roles(engine, at, (OWNER, old.owner), workspace.keys_dir)
         clients = active_clients(season_dir)
         employers = [employer_id(c) for c, _ in clients]
         step("submit the 2019 service")
@@ -277,14 +289,18 @@ def replay(
             try:
                 taken = intake_bytes(
                     engine, employer, season, path.read_bytes(), path.name, _attestation(name),
-                    inputs, at=at, actor="replay",
+                    inputs, at=at, actor=actor_label(people[OPERATOR]),
                 )  # fmt: skip
             except InputError as exc:  # recorded as a refusal decision by intake itself
                 refused.append(RefusedList(employer, str(exc)))
                 continue
+            request = ReleaseRequest(
+                employer, examples.YIELD_FORECAST_ID, season, at, epsilon,
+                actor_label(people[OPERATOR]),
+            )  # fmt: skip
             outcome = release_forecast(
                 engine,
-                ReleaseRequest(employer, examples.YIELD_FORECAST_ID, season, at, epsilon),
+                request,
                 source,
                 signer=signer,
             )

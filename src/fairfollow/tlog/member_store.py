@@ -119,3 +119,9 @@ def shred(conn: Connection, member_ids: Sequence[int]) -> int:
         member_secrets.delete().where(member_secrets.c.member_id.in_(sorted(set(member_ids))))
     )
     return int(result.rowcount or 0)
+
+
+def all_secrets(conn: Connection) -> dict[int, bytes]:
+    """Every member secret still held (for the audit's recount of each member's ε)."""
+    rows = conn.execute(sa.select(member_secrets.c.member_id, member_secrets.c.secret))
+    return {int(m): bytes(s) for m, s in rows}

@@ -1,16 +1,26 @@
-"""The privacy budget according to the log: ε spent per employer and season, recomputed
-from the ``release`` leaves alone, and every ledger odometer row that disagrees (pure).
+"""The privacy budget according to the log: ε spent per employer and season, and per
+member and season, recomputed from the ``release`` leaves, and every ledger odometer row
+that disagrees (pure).
 
 The odometer rows in the ledger are what the release door checks; the leaves are what the
 log's signatures vouch for. An operator who deletes or edits spend rows to give an
-employer more budget leaves the leaves as they were, and the two no longer agree.
+employer (or a member's data) more budget leaves the leaves as they were, and the two no
+longer agree.
+
+A member's ε is recounted through the leaf's commitment to its contributing members
+(:mod:`fairfollow.tlog.commitment`): the member's token under the leaf's salt, made from the
+member's secret, is among the committed tokens exactly when the release used the member.
+The committed tokens are those the ledger stored under the root the leaf publishes, checked
+against that root first, so they cannot be edited either. Members whose secret erasure
+shredded cannot be recounted, and erasure deletes their odometer rows with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from fairfollow.tlog.commitment import Commitment, token
 from fairfollow.tlog.record import LeafFormatError, decode_leaf
 
 RELEASE_KIND = "release"
@@ -70,4 +80,110 @@ def spending_findings(
         mine, theirs = logged.get(key, Spent(0.0, 0)), ledger.get(key, Spent(0.0, 0))
         if mine.releases != theirs.releases or abs(mine.epsilon - theirs.epsilon) > TOLERANCE:
             findings.append(SpendingFinding(key[0], key[1], mine, theirs))
+    return findings
+
+
+@dataclass(frozen=True)
+class MemberFinding:
+    member_id: int
+    season: int
+    logged: Spent
+    ledger: Spent
+
+    @property
+    def detail(self) -> str:
+        return (
+            f"member {self.member_id} season {self.season}: the log's releases used the "
+            f"member's data for ε {self.logged.epsilon:g} in {self.logged.releases} releases; "
+            f"the ledger's member odometer says ε {self.ledger.epsilon:g} in "
+            f"{self.ledger.releases}"
+        )
+
+
+@dataclass(frozen=True)
+class ReleaseClaim:
+    """What one release leaf states about its spend and its contributing members."""
+
+    index: int
+    season: int
+    epsilon: float
+    members: Mapping[str, object] | None
+
+
+def release_claims(contents: Iterable[bytes]) -> list[ReleaseClaim]:
+    """Every well-formed release leaf's season, ε and member commitment, with its index."""
+    claims = []
+    for index, content in enumerate(contents):
+        try:
+            record = decode_leaf(content).record
+        except LeafFormatError:
+            continue
+        body = record.body
+        season, epsilon, members = body.get("season"), body.get("epsilon"), body.get("members")
+        if record.kind != RELEASE_KIND or not isinstance(season, int):
+            continue
+        if not isinstance(epsilon, int | float):
+            continue
+        claims.append(
+            ReleaseClaim(
+                index, season, float(epsilon), members if isinstance(members, dict) else None
+            )
+        )
+    return claims
+
+
+def _committed(
+    claim: ReleaseClaim, commitment_of: Callable[[bytes], Commitment | None]
+) -> tuple[bytes, frozenset[bytes]] | str:
+    """The salt and committed tokens of a claim, or why they cannot be trusted."""
+    members = claim.members
+    if members is None:
+        return f"release leaf {claim.index} carries no commitment to its members"
+    try:
+        salt = bytes.fromhex(str(members["salt"]))
+        root = bytes.fromhex(str(members["root"]))
+        size = members["size"]
+    except (KeyError, ValueError):
+        return f"release leaf {claim.index}: malformed member commitment"
+    stored = commitment_of(root)
+    if stored is None:
+        return f"release leaf {claim.index}: the ledger holds no commitment under its root"
+    if stored.root != root or stored.salt != salt or stored.size != size:
+        return f"release leaf {claim.index}: the ledger's commitment does not match the leaf"
+    return salt, frozenset(stored.tokens)
+
+
+def member_spent_from_leaves(
+    claims: Iterable[ReleaseClaim],
+    commitment_of: Callable[[bytes], Commitment | None],
+    secrets: Mapping[int, bytes],
+) -> tuple[dict[tuple[int, int], Spent], list[str]]:
+    """ε and release count per (member, season) from the release leaves, and the leaves
+    whose members cannot be recounted (no commitment, or one the ledger altered)."""
+    totals: dict[tuple[int, int], Spent] = {}
+    problems: list[str] = []
+    for claim in claims:
+        committed = _committed(claim, commitment_of)
+        if isinstance(committed, str):
+            problems.append(committed)
+            continue
+        salt, tokens = committed
+        for member, secret in secrets.items():
+            if token(secret, salt) in tokens:
+                key = (member, claim.season)
+                before = totals.get(key, Spent(0.0, 0))
+                totals[key] = Spent(before.epsilon + claim.epsilon, before.releases + 1)
+    return totals, problems
+
+
+def member_findings(
+    logged: Mapping[tuple[int, int], Spent], ledger: Mapping[tuple[int, int], Spent]
+) -> list[MemberFinding]:
+    """Every (member, season) where the ledger's member odometer and the log disagree (an
+    odometer row at zero for a member no release used agrees with the log)."""
+    findings: list[MemberFinding] = []
+    for key in sorted(set(logged) | set(ledger)):
+        mine, theirs = logged.get(key, Spent(0.0, 0)), ledger.get(key, Spent(0.0, 0))
+        if mine.releases != theirs.releases or abs(mine.epsilon - theirs.epsilon) > TOLERANCE:
+            findings.append(MemberFinding(key[0], key[1], mine, theirs))
     return findings
