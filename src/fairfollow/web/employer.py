@@ -1,0 +1,419 @@
+"""The employer's portal, ``/employer``: upload a list, ask for a forecast, see the budget and
+the past releases with their log receipts — always for the signed-in account's own employer
+(``principal.employer``), never an employer named in a form, a path or a query.
+
+Pages: ``GET /employer`` (the season at a glance), ``GET/POST /employer/lists`` (upload an
+applicant/offer list with the APPI Art. 30 attestation; the errors by line, column and rule),
+``GET/POST /employer/forecast`` (the release door: figures, intervals and accuracy in words,
+or why it refused), ``GET /employer/releases`` (every past release and its receipt, checked
+in the browser by ``static/receipt.js``), ``GET /employer/releases/{id}/receipt``. The same
+operations under ``/api/v1/employer``.
+
+Nothing about a person appears: the intake shows only the employer's own view of its file,
+releases only the noised aggregate the log holds (``tests/web/test_employer.py`` crawls it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from fairfollow.errors import AuthenticationError, InputError
+from fairfollow.governance.intake_report import IntakeReport
+from fairfollow.governance.provision import Attestation
+from fairfollow.governance.upload import Upload, file_name_of, take_upload
+from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.release import desk, history
+from fairfollow.release.budget import PrivacyLimits
+from fairfollow.release.view import ReleaseOutcome
+from fairfollow.tlog.keys import load_or_create_log_signer
+from fairfollow.web.access import Audience, check_access
+from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.i18n import N_
+from fairfollow.web.session import principal_of
+
+router = APIRouter(dependencies=[Depends(check_access)])
+Context = Annotated[AppContext, Depends(context_of)]
+EMPLOYER = frozenset({Audience.EMPLOYER})
+ACCESS = {
+    ("GET", "/employer"): EMPLOYER,
+    ("GET", "/employer/lists"): EMPLOYER,
+    ("POST", "/employer/lists"): EMPLOYER,
+    ("GET", "/employer/forecast"): EMPLOYER,
+    ("POST", "/employer/forecast"): EMPLOYER,
+    ("GET", "/employer/releases"): EMPLOYER,
+    ("GET", "/employer/releases/{decision_id}/receipt"): EMPLOYER,
+    ("GET", "/api/v1/employer"): EMPLOYER,
+    ("POST", "/api/v1/employer/lists"): EMPLOYER,
+    ("POST", "/api/v1/employer/forecasts"): EMPLOYER,
+    ("GET", "/api/v1/employer/releases"): EMPLOYER,
+    ("GET", "/api/v1/employer/releases/{decision_id}/receipt"): EMPLOYER,
+}
+
+# The intake's quarantine rules (employers/file.py, applicant_ids.py) in words.
+QUARANTINE_RULES = {
+    "missing_field": N_("a required field is empty"),
+    "bad_date": N_("not a date (use YYYY-MM-DD)"),
+    "date_in_future": N_("a date in the future"),
+    "date_before_1940": N_("a date before 1940"),
+    "field_too_long": N_("a field longer than 1,000 characters"),
+    "duplicate_row": N_("the same row twice"),
+    "bad_value": N_("a value the column does not allow"),
+    "extra_cells": N_("more cells than the header has columns"),
+}
+ATTESTATION_LABELS = {
+    "provider_name": N_("Your company's name"),
+    "provider_address": N_("Its address"),
+    "representative": N_("Its representative"),
+    "obtained_how": N_("How your company obtained the applicants' data"),
+    "consent_statement": N_("What the applicants agreed to"),
+}
+
+
+def _employer(request: Request) -> str:
+    """The signed-in account's employer: the only employer this portal ever speaks for."""
+    principal = principal_of(request)
+    if principal is None or principal.employer is None:  # check_access already refused
+        raise AuthenticationError("sign in with an employer user's account")
+    return principal.employer
+
+
+def _limits(ctx: AppContext) -> PrivacyLimits:
+    return PrivacyLimits.from_settings(ctx.settings)
+
+
+def _standing(request: Request, ctx: AppContext) -> desk.Standing:
+    with reading(ctx.reader, "employer standing") as conn:
+        return desk.standing(conn, ctx.workspace, _employer(request), ctx.clock())
+
+
+def _page(
+    request: Request, ctx: AppContext, template: str, facts: dict[str, object], status: int = 200
+) -> Response:
+    facts = {"standing": _standing(request, ctx), **facts}
+    return ctx.pages.render(request, template, facts, status_code=status)
+
+
+@router.get("/employer", include_in_schema=False)
+def home(request: Request, ctx: Context) -> Response:
+    with reading(ctx.reader, "employer releases") as conn:
+        latest = history.past_releases(conn, _employer(request))[:1]
+    return _page(request, ctx, "employer_home.html", {"latest": latest[0] if latest else None})
+
+
+def _lists_page(
+    request: Request, ctx: AppContext, *, report: IntakeReport | None = None, error: str = "",
+    status: int = 200, attestation: Attestation | None = None,
+) -> Response:  # fmt: skip
+    with reading(ctx.reader, "employer lists") as conn:
+        lists = desk.lists_of(conn, _employer(request))
+    facts: dict[str, object] = {
+        "lists": lists,
+        "report": None if report is None else report.employer_view(),
+        "error": error,
+        "rules": QUARANTINE_RULES,
+        "labels": ATTESTATION_LABELS,
+        "attestation": attestation,
+        "max_bytes": ctx.settings.intake_max_bytes,
+    }
+    return _page(request, ctx, "employer_lists.html", facts, status)
+
+
+@router.get("/employer/lists", include_in_schema=False)
+def lists_page(request: Request, ctx: Context) -> Response:
+    return _lists_page(request, ctx)
+
+
+async def _read(file: UploadFile, cap: int) -> bytes:
+    """The upload's bytes, read to one byte past the cap (the core refuses an oversize)."""
+    return await file.read(cap + 1)
+
+
+def _upload(request: Request, ctx: AppContext, data: bytes, name: str, att: Attestation) -> Upload:
+    employer = _employer(request)
+    return Upload(employer, desk.season_of(ctx.workspace, ctx.clock()), data, name, att)
+
+
+Text = Annotated[str, Form(max_length=500)]
+
+
+@router.post("/employer/lists", include_in_schema=False)
+async def upload_page(
+    request: Request,
+    ctx: Context,
+    file: Annotated[UploadFile, File()],
+    provider_name: Text = "",
+    provider_address: Text = "",
+    representative: Text = "",
+    obtained_how: Text = "",
+    consent_statement: Text = "",
+) -> Response:
+    attestation = Attestation(
+        provider_name, provider_address, representative, obtained_how, consent_statement
+    )
+    data = await _read(file, ctx.settings.intake_max_bytes)
+    upload = _upload(request, ctx, data, file_name_of(file.filename), attestation)
+    try:
+        report = take_upload(
+            ctx.ledger, ctx.workspace, upload, at=ctx.clock(), actor=_actor(request),
+            max_bytes=ctx.settings.intake_max_bytes,
+        )  # fmt: skip
+    except InputError as refused:
+        return _lists_page(request, ctx, error=str(refused), status=400, attestation=attestation)
+    return _lists_page(request, ctx, report=report, attestation=attestation)
+
+
+def _actor(request: Request) -> str:
+    principal = principal_of(request)
+    return "employer-portal" if principal is None else f"account:{principal.login}"
+
+
+def _forecast_page(
+    request: Request, ctx: AppContext, outcome: ReleaseOutcome | None = None, status: int = 200
+) -> Response:
+    limits = _limits(ctx)
+    facts: dict[str, object] = {
+        "outcome": outcome,
+        "words": None if outcome is None else history.outcome_words(outcome),
+        "epsilon_min": limits.epsilon_min,
+        "epsilon_max": limits.epsilon_max,
+    }
+    return _page(request, ctx, "employer_forecast.html", facts, status)
+
+
+@router.get("/employer/forecast", include_in_schema=False)
+def forecast_page(request: Request, ctx: Context) -> Response:
+    return _forecast_page(request, ctx)
+
+
+def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseOutcome:
+    return desk.request_forecast(
+        ctx.ledger, ctx.workspace, _employer(request), ctx.clock(), epsilon=epsilon,
+        signer=load_or_create_log_signer(ctx.workspace.keys_dir), limits=_limits(ctx),
+    )  # fmt: skip
+
+
+@router.post("/employer/forecast", include_in_schema=False)
+def forecast_submit(
+    request: Request, ctx: Context, epsilon: Annotated[float, Form(gt=0, le=100)] = 1.0
+) -> Response:
+    return _forecast_page(request, ctx, _release(request, ctx, epsilon))
+
+
+@router.get("/employer/releases", include_in_schema=False)
+def releases_page(request: Request, ctx: Context) -> Response:
+    with reading(ctx.reader, "employer releases") as conn:
+        found = history.past_releases(conn, _employer(request))
+    facts: dict[str, object] = {"releases": found, "key": ctx.verifier.encode()}
+    return _page(request, ctx, "employer_releases.html", facts)
+
+
+def _receipt(request: Request, ctx: AppContext, decision_id: int) -> Response:
+    signer = load_or_create_log_signer(ctx.workspace.keys_dir)
+    with transaction(ctx.ledger, "employer receipt") as conn:
+        receipt = history.release_receipt(
+            conn, _employer(request), decision_id, signer, ctx.clock()
+        )
+    name = f"dec-{decision_id}.tlog-proof"
+    return PlainTextResponse(
+        receipt.encode(),
+        media_type="text/plain; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/employer/releases/{decision_id}/receipt", include_in_schema=False)
+def receipt_page(request: Request, ctx: Context, decision_id: int) -> Response:
+    return _receipt(request, ctx, decision_id)
+
+
+# --- the JSON API -----------------------------------------------------------------------
+
+
+class BudgetAnswer(BaseModel):
+    season: int
+    epsilon_cap: float
+    epsilon_spent: float
+    epsilon_remaining: float
+    releases: int
+
+
+class ListAnswer(BaseModel):
+    intake_id: int
+    season: int
+    file: str
+    at: datetime
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+
+
+class StandingAnswer(BaseModel):
+    employer: str
+    season: int
+    service: str
+    service_approved: bool
+    budget: BudgetAnswer
+    latest_list: ListAnswer | None
+
+
+def _budget(standing: desk.Standing) -> BudgetAnswer:
+    held = standing.budget
+    return BudgetAnswer(
+        season=held.season, epsilon_cap=held.cap, epsilon_spent=held.spent,
+        epsilon_remaining=held.remaining, releases=held.releases,
+    )  # fmt: skip
+
+
+def _list(summary: desk.ListSummary) -> ListAnswer:
+    return ListAnswer(
+        intake_id=summary.intake_id, season=summary.season, file=summary.file_name,
+        at=summary.at, rows_read=summary.rows_read, rows_accepted=summary.rows_accepted,
+        rows_quarantined=summary.rows_quarantined,
+    )  # fmt: skip
+
+
+@router.get("/api/v1/employer", responses={401: {}, 403: {}})
+def standing_api(request: Request, ctx: Context) -> StandingAnswer:
+    """The signed-in employer's season: budget left, forecast service, latest list."""
+    found = _standing(request, ctx)
+    return StandingAnswer(
+        employer=found.employer, season=found.season, service=found.service_id,
+        service_approved=found.service_approved, budget=_budget(found),
+        latest_list=None if found.latest_list is None else _list(found.latest_list),
+    )  # fmt: skip
+
+
+class QuarantinedAnswer(BaseModel):
+    line: int
+    column: str
+    rule: str
+
+
+class RepairAnswer(BaseModel):
+    line: int
+    column: str
+    kind: str
+
+
+class IntakeAnswer(BaseModel):
+    """The employer's view of its own file: no match or consent figure."""
+
+    intake_id: int
+    confirmation_id: int
+    employer: str
+    season: int
+    file: str
+    encoding: str
+    keyed_by: str
+    rows_read: int
+    rows_accepted: int
+    rows_quarantined: int
+    quarantined_by_rule: dict[str, int]
+    quarantined: list[QuarantinedAnswer]
+    repairs_by_kind: dict[str, int]
+    repairs: list[RepairAnswer]
+    ignored_columns: list[str]
+
+
+@router.post("/api/v1/employer/lists", responses={400: {}, 401: {}, 403: {}})
+async def upload_api(
+    request: Request,
+    ctx: Context,
+    file: Annotated[UploadFile, File(description="The applicant/offer list (CSV).")],
+    provider_name: Annotated[str, Form(max_length=500, description="Your company's name.")],
+    provider_address: Annotated[str, Form(max_length=500)],
+    representative: Annotated[str, Form(max_length=500)],
+    obtained_how: Annotated[str, Form(max_length=500)],
+    consent_statement: Annotated[str, Form(max_length=500)],
+) -> IntakeAnswer:
+    """Upload a list with its APPI Art. 30 attestation, as `fairfollow intake`."""
+    attestation = Attestation(
+        provider_name, provider_address, representative, obtained_how, consent_statement
+    )
+    data = await _read(file, ctx.settings.intake_max_bytes)
+    report = take_upload(
+        ctx.ledger, ctx.workspace, _upload(request, ctx, data, file_name_of(file.filename),
+        attestation), at=ctx.clock(), actor=_actor(request),
+        max_bytes=ctx.settings.intake_max_bytes,
+    )  # fmt: skip
+    return IntakeAnswer.model_validate(report.employer_view())
+
+
+class ForecastAsk(BaseModel):
+    epsilon: float = Field(default=1.0, gt=0, le=100, description="ε this release spends.")
+
+
+class FiguresAnswer(BaseModel):
+    pool_offers: int
+    expected_acceptances: float
+    forecast_interval: list[int]
+    interval_80: list[int]
+    interval_level: float
+    typical_error: float
+    noise_scale: float
+    noise_bound: float
+    noise_confidence: float
+    epsilon: float
+
+
+class ReleaseAnswer(BaseModel):
+    """A release as the employer receives it: figures and accuracy in words, or why not."""
+
+    release_id: str
+    season: int
+    service: str
+    at: datetime
+    released: bool
+    reason: str
+    words: dict[str, str]
+    log_index: int | None
+    figures: FiguresAnswer | None
+    epsilon_spent: float
+
+
+def _figures(figures: object) -> FiguresAnswer | None:
+    as_json = getattr(figures, "as_json", None)
+    return None if as_json is None else FiguresAnswer.model_validate(as_json())
+
+
+@router.post("/api/v1/employer/forecasts", responses={400: {}, 401: {}, 403: {}})
+def forecast_api(request: Request, ctx: Context, body: ForecastAsk) -> ReleaseAnswer:
+    """Ask the release door for a forecast of your pool (a refusal is an answer too)."""
+    outcome = _release(request, ctx, body.epsilon)
+    return ReleaseAnswer(
+        release_id=outcome.release_id, season=outcome.season, service=outcome.service_id,
+        at=outcome.at, released=outcome.released, reason=outcome.reason,
+        words=history.outcome_words(outcome), log_index=outcome.log_index,
+        figures=_figures(outcome.figures), epsilon_spent=outcome.epsilon_spent,
+    )  # fmt: skip
+
+
+@router.get("/api/v1/employer/releases", responses={401: {}, 403: {}})
+def releases_api(request: Request, ctx: Context) -> list[ReleaseAnswer]:
+    """Every forecast you asked for, newest first, with its log index."""
+    with reading(ctx.reader, "employer releases") as conn:
+        found = history.past_releases(conn, _employer(request))
+    return [_past(r) for r in found]
+
+
+def _past(r: history.PastRelease) -> ReleaseAnswer:
+    return ReleaseAnswer(
+        release_id=r.release_id, season=r.season, service=r.service_id, at=r.at,
+        released=r.released, reason=r.reason, words=r.words, log_index=r.log_index,
+        figures=_figures(r.figures), epsilon_spent=r.epsilon_spent,
+    )  # fmt: skip
+
+
+@router.get(
+    "/api/v1/employer/releases/{decision_id}/receipt",
+    responses={200: {"content": {"text/plain": {}}}, 400: {}, 401: {}, 403: {}},
+    response_class=PlainTextResponse,
+)
+def receipt_api(request: Request, ctx: Context, decision_id: int) -> Response:
+    """The C2SP tlog-proof receipt of one of your releases (`fairfollow log verify-receipt`)."""
+    return _receipt(request, ctx, decision_id)
