@@ -48,6 +48,7 @@ ACCESS = {
     ("GET", "/employer/releases"): EMPLOYER,
     ("GET", "/employer/releases/{decision_id}/receipt"): EMPLOYER,
     ("GET", "/api/v1/employer"): EMPLOYER,
+    ("GET", "/api/v1/employer/lists"): EMPLOYER,
     ("POST", "/api/v1/employer/lists"): EMPLOYER,
     ("POST", "/api/v1/employer/forecasts"): EMPLOYER,
     ("GET", "/api/v1/employer/releases"): EMPLOYER,
@@ -286,6 +287,13 @@ def standing_api(request: Request, ctx: Context) -> StandingAnswer:
         service_approved=found.service_approved, budget=_budget(found),
         latest_list=None if found.latest_list is None else _list(found.latest_list),
     )  # fmt: skip
+
+
+@router.get("/api/v1/employer/lists", responses={401: {}, 403: {}})
+def lists_api(request: Request, ctx: Context) -> list[ListAnswer]:
+    """Every list you uploaded, newest first: rows read, accepted and quarantined."""
+    with reading(ctx.reader, "employer lists") as conn:
+        return [_list(summary) for summary in desk.lists_of(conn, _employer(request))]
 
 
 class QuarantinedAnswer(BaseModel):
