@@ -63,7 +63,9 @@ async function verifyInclusion(index, size, proof, hash, root) {
 }
 
 async function verifySignature(parsed, vkey) {
-  const [name, keyId, blob] = vkey.split("+");
+  // name+keyid+base64: the base64 part may itself hold "+"
+  const [name, keyId, ...rest] = vkey.split("+");
+  const blob = rest.join("+");
   const raw = fromBase64(blob);
   if (raw[0] !== 1 || raw.length !== 33) return false;
   const wanted = Uint8Array.from(keyId.match(/../g).map((h) => parseInt(h, 16)));
