@@ -31,3 +31,38 @@ def test_no_server_error_and_typed_errors(tmp_path: Path) -> None:
                 assert set(body) == {"error", "message"}, body
 
         fuzz()
+
+
+def test_the_employer_api_signed_in_has_no_server_error(
+    replayed_workspace: Path, tmp_path: Path
+) -> None:
+    """The employer portal's API fuzzed with an employer user's bearer token on a replayed
+    season (uploads reach the intake core, forecasts the release door)."""
+    from fastapi.testclient import TestClient
+
+    from tests.web.employer_site import employer_site
+    from tests.web.site import PASSWORD
+
+    site = employer_site(replayed_workspace, tmp_path / "ws")
+    app = create_app(site.settings)
+    login = {"login": site.accounts["a"].login, "password": PASSWORD}
+    token = TestClient(app).post("/api/v1/token", json=login).json()["token"]
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    operations = [
+        result.ok()
+        for result in schema.get_all_operations()
+        if result.ok().path.startswith("/api/v1/employer")
+    ]
+    assert len(operations) == 6
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+        def fuzz(case: schemathesis.Case) -> None:
+            response = case.call(headers={"authorization": f"Bearer {token}"})
+            assert response.status_code < 500, (case.path, case.body, response.text)
+            if response.status_code >= 400:
+                body = response.json()
+                assert set(body) == {"error", "message"}, body
+
+        fuzz()
