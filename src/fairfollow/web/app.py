@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from fairfollow.settings import Settings
-from fairfollow.web import log, problems, signin
+from fairfollow.web import analyst, audit, log, privacy, problems, review, signin
 from fairfollow.web.access import PUBLIC, check_access, join
 from fairfollow.web.context import AppContext, context_of
 
@@ -43,7 +43,15 @@ def health() -> dict[str, str]:
 
 
 # Every router of the application and its access table, in the order they are mounted.
-ROUTERS = ((site, SITE_ACCESS), (log.router, log.ACCESS), (signin.router, signin.ACCESS))
+ROUTERS = (
+    (site, SITE_ACCESS),
+    (log.router, log.ACCESS),
+    (signin.router, signin.ACCESS),
+    (review.router, review.ACCESS),
+    (privacy.router, privacy.ACCESS),
+    (audit.router, audit.ACCESS),
+    (analyst.router, analyst.ACCESS),
+)
 
 
 def create_app(
