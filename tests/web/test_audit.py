@@ -48,7 +48,19 @@ def tamper(settings: Settings, index: int) -> None:
             .where(leaves.c.leaf_index == index)
             .values(content=content.replace('"epsilon":1', '"epsilon":0.1'))
         )
+    assert '"epsilon":1' in content, "tamper with a release leaf"
     engine.dispose()
+
+
+def release_leaf(settings: Settings) -> int:
+    """The index of the first release leaf (it records the ε spent)."""
+    engine = ledger_of(settings)
+    with reading(engine, "test") as conn:
+        index = next(
+            leaf.index for leaf in log_store.iter_leaves(conn) if b'"epsilon":1' in leaf.content
+        )
+    engine.dispose()
+    return index
 
 
 def test_the_audit_passes_then_names_a_leaf_tampered_with_in_the_database(site: Site) -> None:
@@ -57,12 +69,7 @@ def test_the_audit_passes_then_names_a_leaf_tampered_with_in_the_database(site: 
     page = client.get("/audit", params={"lang": "en"}).text
     assert 'data-ok="yes"' in page and 'id="audit-verdict">passed' in page
     assert 'id="latest-note"' in page and "NO<" not in page
-    engine = ledger_of(settings)
-    with reading(engine, "test") as conn:
-        index = next(
-            leaf.index for leaf in log_store.iter_leaves(conn) if b'"epsilon":1' in leaf.content
-        )
-    engine.dispose()
+    index = release_leaf(settings)
     tamper(settings, index)
     page = client.get("/audit", params={"lang": "en"}).text
     assert 'data-ok="no"' in page and 'id="audit-verdict">FAILED' in page

@@ -19,9 +19,9 @@ class Bar:
     value: float
 
 
-def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 640) -> str:
+def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 760) -> str:
     """Horizontal bars, one per label, scaled to the largest value, each with its count."""
-    row, left, right = 28, 260, 70
+    row, left, right = 28, 380, 70
     height = row * len(bars) + 40
     top = max((b.value for b in bars), default=0) or 1
     span = width - left - right
