@@ -97,6 +97,9 @@ STAFF: Mapping[str, Role | None] = {
 
 # The log leaves the accounts of STAFF add (the administrator's grant and three more).
 STAFF_LEAVES = 1 + sum(1 for role in STAFF.values() if role is not None)
+# The log leaves the committee's decisions in :func:`approve_forecast` add (two reviewers'
+# approvals and the approval they make up).
+COMMITTEE_LEAVES = 3
 
 
 def staff(

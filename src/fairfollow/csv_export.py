@@ -12,6 +12,7 @@ written as numbers (a negative number is data, not a formula).
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -47,3 +48,13 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         os.fsync(out.fileno())
     tmp.replace(path)
     return count
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The same CSV as :func:`write_csv`, as text (for a download served from memory)."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()

@@ -25,6 +25,7 @@ from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LogRecord, decode_leaf
 from tests.governance_fixtures import (
     AT,
+    COMMITTEE_LEAVES,
     SOURCE,
     STAFF_LEAVES,
     T0,
@@ -112,7 +113,8 @@ def test_refusals_are_recorded_and_logged(engine: Engine) -> None:
         ]
         assert privacy_budget.budget(conn, "E0002", 2020).spent == 0
         kinds = [decode_leaf(leaf.content).record.kind for leaf in log_store.iter_leaves(conn)]
-        assert [k for k in kinds if not k.startswith("role.")] == ["release-refusal"] * 4
+        releases = [k for k in kinds if not k.startswith(("role.", "service."))]
+        assert releases == ["release-refusal"] * 4
 
 
 def test_material_change_stops_releases_until_approved_again(engine: Engine) -> None:
@@ -154,7 +156,7 @@ def test_failure_in_the_last_step_records_nothing_and_returns_nothing(engine: En
         assert _count(conn, privacy_budget.member_odometer) == 0
         assert _count(conn, provision_store.provisions) == 0
         assert _count(conn, provision_store.provision_subjects) == 0
-        assert log_store.tree_size(conn) == STAFF_LEAVES
+        assert log_store.tree_size(conn) == STAFF_LEAVES + COMMITTEE_LEAVES
     assert release_forecast(engine, _request(), SOURCE).released  # and the door still works
 
 
@@ -184,7 +186,7 @@ def test_twenty_simultaneous_releases_never_overspend(engine: Engine, ledger_url
         spent = privacy_budget.budget(conn, "E0001", 2020)
         assert spent.spent == pytest.approx(4.0) and spent.releases == 4
         assert len(store.load_decisions(conn, request="release_forecast")) == 20
-        assert log_store.tree_size(conn) == STAFF_LEAVES + 20
+        assert log_store.tree_size(conn) == STAFF_LEAVES + COMMITTEE_LEAVES + 20
 
 
 def test_minimum_pool_counts_uploaded_offers_only(engine: Engine) -> None:

@@ -15,13 +15,17 @@ from datetime import datetime
 from fairfollow.errors import GovernanceError
 from fairfollow.governance import account_store, approval, store
 from fairfollow.governance.accounts import Principal, Role
-from fairfollow.governance.approval import ServiceState, WorkflowEvent
+from fairfollow.governance.approval import EventKind, ServiceState, WorkflowEvent
 from fairfollow.governance.registry import ServiceSpec, material_changes
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import Decision, RuleContext, evaluate
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
+from fairfollow.tlog import store as log_store
+from fairfollow.tlog.record import LogRecord
 
 SERVICE_REVIEW = "service_review"
+# The committee's decisions are also log leaves, so anyone can see them taken and not undone.
+COMMITTEE_EVENTS = (EventKind.REVIEWER_APPROVED, EventKind.APPROVED, EventKind.VETOED)
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,9 @@ def approve_service(
         roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
         config = store.workflow_config(conn)
-        store.append_events(conn, approval.approve(state, actor.login, roles, now, config))
+        events = approval.approve(state, actor.login, roles, now, config)
+        store.append_events(conn, events)
+        _log_committee(conn, events)
         return store.service_state(conn, service_id)
 
 
@@ -194,8 +200,32 @@ def veto_service(
     with transaction(engine, "veto service") as conn:
         roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
-        store.append_events(conn, approval.veto(state, actor.login, roles, now, reason))
+        events = approval.veto(state, actor.login, roles, now, reason)
+        store.append_events(conn, events)
+        _log_committee(conn, events)
         return store.service_state(conn, service_id)
+
+
+def _log_committee(conn: Connection, events: list[WorkflowEvent]) -> None:
+    """One log leaf per committee decision (who, on which version, why), in the same
+    transaction as its ledger event: a failed log write aborts the decision."""
+    records = [
+        LogRecord(
+            e.kind.value,
+            f"{e.service_id}-v{e.version}",
+            {
+                "service": e.service_id,
+                "version": e.version,
+                "actor": e.actor,
+                "at": e.at.isoformat(),
+                "reason": e.reason,
+            },
+        )
+        for e in events
+        if e.kind in COMMITTEE_EVENTS
+    ]
+    if records:
+        log_store.append_many(conn, records)
 
 
 def show_service(engine: Engine, service_id: str) -> ServiceView:

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from fairfollow.settings import Settings
-from fairfollow.web import employer, log, problems, signin
+from fairfollow.web import analyst, audit, employer, log, privacy, problems, review, signin
 from fairfollow.web.access import PUBLIC, check_access, join
 from fairfollow.web.context import AppContext, context_of
 
@@ -48,6 +48,10 @@ ROUTERS = (
     (log.router, log.ACCESS),
     (signin.router, signin.ACCESS),
     (employer.router, employer.ACCESS),
+    (review.router, review.ACCESS),
+    (privacy.router, privacy.ACCESS),
+    (audit.router, audit.ACCESS),
+    (analyst.router, analyst.ACCESS),
 )
 
 

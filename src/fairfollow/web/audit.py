@@ -1,0 +1,116 @@
+"""The auditor's view (``/audit``, read-only): the latest signed checkpoint, the checkpoint
+history with every consistency proof verified, an audit run of the whole log, and the
+decision and provision records (APPI Art. 29/30) as CSV for a regulator.
+
+Everything reads through the reader engine (never the ledger's write lock). The audit run is
+:func:`fairfollow.tlog.audit.audit_log` over every leaf, with the plain copy of the
+checkpoints kept outside the database: a leaf changed, deleted or inserted directly in the
+database is found and named by index. An empty log is a failed audit, not a pass.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel
+
+from fairfollow.csv_export import csv_text
+from fairfollow.governance import records
+from fairfollow.ledger.transaction import reading
+from fairfollow.tlog import proofs
+from fairfollow.tlog.audit import AuditReport, audit_log
+from fairfollow.tlog.checkpoint_file import read_notes
+from fairfollow.web.access import Audience, check_access
+from fairfollow.web.context import AppContext, context_of
+
+router = APIRouter(dependencies=[Depends(check_access)])
+Context = Annotated[AppContext, Depends(context_of)]
+AUDITORS = frozenset({Audience.AUDITOR, Audience.PRIVACY_OFFICER})
+ACCESS = {
+    ("GET", "/audit"): AUDITORS,
+    ("GET", "/audit/decisions.csv"): AUDITORS,
+    ("GET", "/audit/provisions.csv"): AUDITORS,
+    ("GET", "/api/v1/audit"): AUDITORS,
+}
+
+
+def _audit(ctx: AppContext) -> tuple[AuditReport, list[proofs.HeadCheck]]:
+    mirrored = read_notes(ctx.workspace.checkpoint_file)
+    with reading(ctx.reader, "audit") as conn:
+        return audit_log(conn, ctx.verifier, mirrored=mirrored), proofs.check_heads(
+            conn, ctx.verifier
+        )
+
+
+@router.get("/audit", include_in_schema=False)
+def audit_page(request: Request, ctx: Context) -> Response:
+    report, heads = _audit(ctx)
+    facts = {
+        "report": report,
+        "heads": heads,
+        "latest": heads[-1] if heads else None,
+        "passed": report.ok and report.tree_size > 0 and all(h.ok for h in heads),
+        "key": ctx.verifier.encode(),
+    }
+    return ctx.pages.render(request, "audit_log.html", facts)
+
+
+def _csv(name: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> Response:
+    return PlainTextResponse(
+        csv_text(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/audit/decisions.csv", include_in_schema=False)
+def decisions_csv(ctx: Context) -> Response:
+    """Every decision record (service reviews, releases, intake) with its citations."""
+    with reading(ctx.reader, "decision records") as conn:
+        rows = records.decision_rows(records.all_decisions(conn))
+    return _csv("decisions.csv", records.DECISION_HEADER, rows)
+
+
+@router.get("/audit/provisions.csv", include_in_schema=False)
+def provisions_csv(ctx: Context) -> Response:
+    """Every third-party provision record (APPI Art. 29): recipient, items, persons, basis."""
+    with reading(ctx.reader, "provision records") as conn:
+        rows = records.provision_rows(conn)
+    return _csv("provisions.csv", records.PROVISION_HEADER, rows)
+
+
+class FindingAnswer(BaseModel):
+    kind: str
+    index: int | None
+    end: int | None
+    detail: str
+
+
+class AuditAnswer(BaseModel):
+    ok: bool
+    tree_size: int
+    checkpoints: int
+    signed_size: int
+    unsigned_leaves: int
+    heads_consistent: bool
+    findings: list[FindingAnswer]
+
+
+@router.get("/api/v1/audit")
+def audit_api(ctx: Context) -> AuditAnswer:
+    """An audit run of the whole log now (an empty log does not pass)."""
+    report, heads = _audit(ctx)
+    return AuditAnswer(
+        ok=report.ok and report.tree_size > 0 and all(h.ok for h in heads),
+        tree_size=report.tree_size,
+        checkpoints=report.checkpoints,
+        signed_size=report.signed_size,
+        unsigned_leaves=report.unsigned_leaves,
+        heads_consistent=all(h.ok for h in heads),
+        findings=[
+            FindingAnswer(kind=f.kind, index=f.index, end=f.end, detail=f.detail)
+            for f in report.findings
+        ],
+    )

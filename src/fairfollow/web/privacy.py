@@ -1,0 +1,443 @@
+"""The privacy officer's console (``/privacy``).
+
+- the policy rollout matrix (versions × screens, lagging screens in red) and the activation
+  gate: a refused activation shows the gate's reasons; a forced one needs a reason and stays
+  on the page for good (:mod:`fairfollow.consent.rollout`);
+- consent coverage per purpose at an instant (default now, shown in JST): counts by reason
+  and by screen, a bar chart drawn on the server, and the CSV of the members lacking consent
+  — the one page where member ids appear, for the operator's follow-up;
+- the data-subject requests queue, soonest due (so overdue) first; completing a request runs
+  the rights engine (:func:`fairfollow.rights.effects.complete_request`);
+- release decisions, released and refused, with each rule's outcome and citation and ε.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from fairfollow.consent import activation_store, policy_store, rollout
+from fairfollow.consent.coverage import CoverageReport, coverage
+from fairfollow.consent.policy import ActivationDecision
+from fairfollow.consent.validity import REASON_INFO, Reason
+from fairfollow.csv_export import csv_text
+from fairfollow.errors import InputError, RightsError
+from fairfollow.governance import records
+from fairfollow.instants import JST, parse_instant
+from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.rights import desk as rights_desk
+from fairfollow.rights.effects import complete_request
+from fairfollow.rights.request import IdentityCheck, IdentityMethod
+from fairfollow.web.access import Audience, check_access
+from fairfollow.web.charts import Bar, bar_chart
+from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.i18n import N_
+from fairfollow.web.review import signed_in
+
+router = APIRouter(dependencies=[Depends(check_access)])
+Context = Annotated[AppContext, Depends(context_of)]
+OFFICER = frozenset({Audience.PRIVACY_OFFICER})
+ACCESS = {
+    ("GET", "/privacy"): OFFICER,
+    ("POST", "/privacy/policy/activate"): OFFICER,
+    ("GET", "/privacy/coverage"): OFFICER,
+    ("GET", "/privacy/coverage.csv"): OFFICER,
+    ("GET", "/privacy/requests"): OFFICER,
+    ("POST", "/privacy/requests/{request_id}/verify"): OFFICER,
+    ("POST", "/privacy/requests/{request_id}/complete"): OFFICER,
+    ("GET", "/privacy/decisions"): OFFICER,
+    ("GET", "/api/v1/policy/matrix"): OFFICER,
+    ("POST", "/api/v1/policy/activate"): OFFICER,
+    ("GET", "/api/v1/rights/requests"): OFFICER,
+    ("POST", "/api/v1/rights/requests/{request_id}/complete"): OFFICER,
+    ("GET", "/api/v1/decisions"): OFFICER,
+}
+
+
+POLICY_STATUS_LABELS = {
+    "draft": N_("draft"),
+    "approved": N_("approved"),
+    "active": N_("active"),
+    "retired": N_("retired"),
+}
+
+
+def _desk(ctx: AppContext) -> rights_desk.Desk:
+    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings)
+
+
+def parse_at(text: str, ctx: AppContext) -> datetime:
+    """An instant from a query: empty is now; a time without an offset is read as JST (the
+    browser's date-time field sends none)."""
+    text = text.strip()
+    if not text:
+        return ctx.clock()
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"at {text!r} is not a date and time") from exc
+    if naive.tzinfo is None:
+        return naive.replace(tzinfo=JST).astimezone(UTC)
+    return parse_instant(text, "at")
+
+
+def _back(request: Request, path: str, **extra: str) -> RedirectResponse:
+    lang = request.query_params.get("lang", "")
+    query = "&".join(f"{k}={v}" for k, v in {**extra, "lang": lang}.items() if v)
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+
+
+# ---- the rollout matrix and the activation gate -------------------------------------------
+
+
+def _matrix_page(
+    request: Request, ctx: AppContext, *, outcome: object = None, status: int = 200
+) -> Response:
+    with reading(ctx.reader, "rollout matrix") as conn:
+        matrix = rollout.rollout_matrix(conn, ctx.clock())
+    facts = {"matrix": matrix, "outcome": outcome, "status_labels": POLICY_STATUS_LABELS}
+    return ctx.pages.render(request, "privacy_matrix.html", facts, status_code=status)
+
+
+@router.get("/privacy", include_in_schema=False)
+def matrix_page(request: Request, ctx: Context) -> Response:
+    return _matrix_page(request, ctx)
+
+
+@router.post("/privacy/policy/activate", include_in_schema=False)
+def activate_form(
+    request: Request,
+    ctx: Context,
+    version: Annotated[str, Form(max_length=64)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    force: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Run the gate as the signed-in privacy officer; the page shows its decision."""
+    asked = ActivateRequest(version=version, force=bool(force), reason=reason)
+    decision = _activate(ctx, signed_in(request).login, asked)
+    return _matrix_page(request, ctx, outcome=decision, status=200 if decision.allowed else 409)
+
+
+# ---- consent coverage --------------------------------------------------------------------
+
+
+def _coverage_of(
+    ctx: AppContext, purpose: str, at: str
+) -> tuple[CoverageReport, list[str], datetime]:
+    when = parse_at(at, ctx)
+    with reading(ctx.reader, "consent coverage") as conn:
+        purposes = sorted(policy_store.load_purposes(conn))
+        chosen = purpose or (purposes[0] if purposes else "")
+        if chosen not in purposes:
+            raise InputError(f"unknown purpose {chosen!r}; known: {', '.join(purposes)}")
+        return coverage(conn, chosen, when), purposes, when
+
+
+@router.get("/privacy/coverage", include_in_schema=False)
+def coverage_page(
+    request: Request,
+    ctx: Context,
+    purpose: Annotated[str, Query(max_length=64)] = "",
+    at: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    report, purposes, when = _coverage_of(ctx, purpose, at)
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or "ja"
+    counts = report.counts
+    bars = [
+        Bar(REASON_INFO[r].label_ja if lang == "ja" else REASON_INFO[r].label_en, counts.get(r, 0))
+        for r in Reason
+    ]
+    chart = bar_chart(bars, title=report.purpose_key)
+    facts = {
+        "report": report,
+        "purposes": purposes,
+        "chart": chart,
+        "reasons": list(Reason),
+        "info": REASON_INFO,
+        "at_field": when.astimezone(JST).strftime("%Y-%m-%dT%H:%M"),
+    }
+    return ctx.pages.render(request, "privacy_coverage.html", facts)
+
+
+@router.get("/privacy/coverage.csv", include_in_schema=False)
+def coverage_csv(
+    ctx: Context,
+    purpose: Annotated[str, Query(max_length=64)] = "",
+    at: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """``member_id,reason`` for every member lacking valid consent (the operator's list)."""
+    report, _, when = _coverage_of(ctx, purpose, at)
+    rows = sorted((m, r.value) for r, found in report.member_ids.items() for m in found)
+    name = f"lacking-{report.purpose_key}-{when:%Y%m%dT%H%M%SZ}.csv"
+    return PlainTextResponse(
+        csv_text(["member_id", "reason"], rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# ---- data-subject requests ---------------------------------------------------------------
+
+
+def _requests_page(
+    request: Request, ctx: AppContext, *, error: str = "", done: object = None, status: int = 200
+) -> Response:
+    now = ctx.clock()
+    due = rights_desk.due_requests(_desk(ctx))
+    facts = {"requests": due, "now": now, "error": error, "done": done}
+    return ctx.pages.render(request, "privacy_requests.html", facts, status_code=status)
+
+
+@router.get("/privacy/requests", include_in_schema=False)
+def requests_page(request: Request, ctx: Context) -> Response:
+    return _requests_page(request, ctx)
+
+
+@router.post("/privacy/requests/{request_id}/verify", include_in_schema=False)
+def verify_form(
+    request: Request,
+    ctx: Context,
+    request_id: int,
+    evidence: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    me = signed_in(request)
+    try:
+        check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, me.login, evidence)
+        rights_desk.verify_request(_desk(ctx), request_id, check, actor=me.login, at=ctx.clock())
+    except (InputError, RightsError) as refused:
+        return _requests_page(request, ctx, error=str(refused), status=409)
+    return _back(request, "/privacy/requests")
+
+
+@router.post("/privacy/requests/{request_id}/complete", include_in_schema=False)
+def complete_form(request: Request, ctx: Context, request_id: int) -> Response:
+    me = signed_in(request)
+    out = ctx.workspace.root / "exports" / f"request-{request_id}"
+    try:
+        done = complete_request(_desk(ctx), request_id, actor=me.login, at=ctx.clock(), out=out)
+    except RightsError as refused:
+        return _requests_page(request, ctx, error=str(refused), status=409)
+    return _requests_page(request, ctx, done=done)
+
+
+# ---- release decisions -------------------------------------------------------------------
+
+
+@router.get("/privacy/decisions", include_in_schema=False)
+def decisions_page(
+    request: Request,
+    ctx: Context,
+    employer: Annotated[str, Query(max_length=64)] = "",
+    season: Annotated[str, Query(max_length=4)] = "",
+) -> Response:
+    chosen = int(season) if season.isdigit() else None
+    with reading(ctx.reader, "release decisions") as conn:
+        everything = records.release_decisions(conn)
+        shown = records.release_decisions(conn, employer=employer or None, season=chosen)
+    facts = {
+        "decisions": shown,
+        "facets": records.facets(everything),
+        "employer": employer,
+        "season": chosen,
+    }
+    return ctx.pages.render(request, "privacy_decisions.html", facts)
+
+
+# ---- the JSON API ------------------------------------------------------------------------
+
+
+class CellAnswer(BaseModel):
+    version_id: str
+    shown_now: bool
+    since: list[datetime]
+
+
+class ScreenAnswer(BaseModel):
+    screen_id: str
+    displayed: str | None
+    displayed_since: datetime | None
+    lagging: bool
+    cells: list[CellAnswer]
+
+
+class ForcedAnswer(BaseModel):
+    version_id: str
+    at: datetime
+    actor: str
+    reason: str
+
+
+class MatrixAnswer(BaseModel):
+    at: datetime
+    active: list[str]
+    versions: list[str]
+    screens: list[ScreenAnswer]
+    forced: list[ForcedAnswer]
+
+
+@router.get("/api/v1/policy/matrix")
+def matrix_api(ctx: Context) -> MatrixAnswer:
+    """The rollout matrix now: which screen displays which version since when, the lagging
+    screens, and every forced activation."""
+    with reading(ctx.reader, "rollout matrix") as conn:
+        m = rollout.rollout_matrix(conn, ctx.clock())
+    return MatrixAnswer(
+        at=m.at,
+        active=list(m.active),
+        versions=[v.version.version_id for v in m.versions],
+        screens=[
+            ScreenAnswer(
+                screen_id=line.screen.screen_id,
+                displayed=line.displayed,
+                displayed_since=line.displayed_since,
+                lagging=line.lagging,
+                cells=[
+                    CellAnswer(
+                        version_id=c.version_id,
+                        shown_now=c.shown_now,
+                        since=[s.since for s in c.stints],
+                    )
+                    for c in line.cells
+                ],
+            )
+            for line in m.screens
+        ],
+        forced=[
+            ForcedAnswer(version_id=e.version_id, at=e.at, actor=e.actor, reason=e.reason)
+            for e in m.forced
+        ],
+    )
+
+
+class ActivateRequest(BaseModel):
+    version: str = Field(min_length=1, max_length=64)
+    force: bool = False
+    reason: str = Field(default="", max_length=2000)
+
+
+class ActivationAnswer(BaseModel):
+    version_id: str
+    outcome: str
+    at: datetime
+    actor: str
+    reasons: list[str]
+    lagging: list[str]
+    citation: str
+
+
+@router.post("/api/v1/policy/activate", responses={400: {}})
+def activate_api(request: Request, ctx: Context, body: ActivateRequest) -> ActivationAnswer:
+    """Run the activation gate as the calling privacy officer (a refusal is an answer)."""
+    d = _activate(ctx, signed_in(request).login, body)
+    return ActivationAnswer(
+        version_id=d.version_id,
+        outcome=d.outcome.value,
+        at=d.at,
+        actor=d.actor,
+        reasons=list(d.reasons),
+        lagging=[s.screen_id for s in d.lagging],
+        citation=d.citation,
+    )
+
+
+def _activate(ctx: AppContext, actor: str, body: ActivateRequest) -> ActivationDecision:
+    with transaction(ctx.ledger, "activate policy") as conn:
+        return activation_store.activate(
+            conn, body.version, at=ctx.clock(), actor=actor, force=body.force, reason=body.reason
+        )
+
+
+class RequestAnswer(BaseModel):
+    request_id: int
+    kind: str
+    status: str
+    received_at: datetime
+    due_at: datetime
+    days_left: float
+    overdue: bool
+
+
+@router.get("/api/v1/rights/requests")
+def requests_api(ctx: Context) -> list[RequestAnswer]:
+    """Open data-subject requests, soonest due first (the overdue ones lead)."""
+    now = ctx.clock()
+    return [
+        RequestAnswer(
+            request_id=r.request_id,
+            kind=r.kind.value,
+            status=r.status.value,
+            received_at=r.received_at,
+            due_at=r.due_at,
+            days_left=round(r.days_left(now), 2),
+            overdue=r.overdue(now),
+        )
+        for r in rights_desk.due_requests(_desk(ctx))
+    ]
+
+
+@router.post("/api/v1/rights/requests/{request_id}/complete", responses={409: {}})
+def complete_api(request: Request, ctx: Context, request_id: int) -> RequestAnswer:
+    """Carry out a verified request as the calling privacy officer and record it done."""
+    now = ctx.clock()
+    out = ctx.workspace.root / "exports" / f"request-{request_id}"
+    done = complete_request(
+        _desk(ctx), request_id, actor=signed_in(request).login, at=now, out=out
+    ).request
+    return RequestAnswer(
+        request_id=done.request_id,
+        kind=done.kind.value,
+        status=done.status.value,
+        received_at=done.received_at,
+        due_at=done.due_at,
+        days_left=round(done.days_left(now), 2),
+        overdue=done.overdue(now),
+    )
+
+
+class RuleAnswer(BaseModel):
+    rule: str
+    outcome: str
+    citation: str
+
+
+class DecisionAnswer(BaseModel):
+    decision_id: int
+    request: str
+    outcome: str
+    reason: str
+    employer: str | None
+    season: int | None
+    at: datetime
+    epsilon: float | None
+    rules: list[RuleAnswer]
+
+
+@router.get("/api/v1/decisions")
+def decisions_api(
+    ctx: Context,
+    employer: Annotated[str, Query(max_length=64)] = "",
+    season: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> list[DecisionAnswer]:
+    """Release decisions, newest first, released and refused, with rules and citations."""
+    with reading(ctx.reader, "release decisions") as conn:
+        found = records.release_decisions(conn, employer=employer or None, season=season)
+    return [
+        DecisionAnswer(
+            decision_id=d.decision_id,
+            request=d.request,
+            outcome=d.outcome,
+            reason=d.reason,
+            employer=d.employer,
+            season=d.season,
+            at=d.at,
+            epsilon=d.epsilon,
+            rules=[
+                RuleAnswer(rule=r.rule_id, outcome=r.outcome, citation=r.citation) for r in d.rules
+            ],
+        )
+        for d in found
+    ]

@@ -1,0 +1,205 @@
+"""The committee's review room (``/review``): services waiting for review, each with what a
+reviewer must read, and the approve / veto forms; the privacy officer's sign-off.
+
+Every action runs the workflow core (:mod:`fairfollow.governance.workflow`) as the
+*authenticated* account: the core refuses an owner reviewing their own service and a
+privacy officer approving what they signed off. A veto rejects the service for everyone: the
+service's page, open to all staff (its owner included), shows every veto with its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
+from fairfollow.governance import docket
+from fairfollow.governance import workflow as wf
+from fairfollow.governance.accounts import Principal
+from fairfollow.web.access import Audience, check_access
+from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.i18n import N_
+from fairfollow.web.session import principal_of
+
+router = APIRouter(dependencies=[Depends(check_access)])
+Context = Annotated[AppContext, Depends(context_of)]
+
+REVIEWERS = frozenset({Audience.REVIEWER})
+# Everyone on the staff sees a service's case and its vetoes (the owner is an analyst).
+STAFF = frozenset({Audience.REVIEWER, Audience.PRIVACY_OFFICER, Audience.ANALYST, Audience.AUDITOR})
+ACCESS = {
+    ("GET", "/review"): frozenset({Audience.REVIEWER, Audience.PRIVACY_OFFICER}),
+    ("GET", "/review/{service_id}"): STAFF,
+    ("POST", "/review/{service_id}/approve"): REVIEWERS,
+    ("POST", "/review/{service_id}/veto"): REVIEWERS,
+    ("POST", "/review/{service_id}/sign-off"): frozenset({Audience.PRIVACY_OFFICER}),
+    ("GET", "/api/v1/services"): STAFF,
+    ("GET", "/api/v1/services/{service_id}"): STAFF,
+    ("POST", "/api/v1/services/{service_id}/approve"): REVIEWERS,
+    ("POST", "/api/v1/services/{service_id}/veto"): REVIEWERS,
+}
+
+STATE_LABELS = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "privacy_review": N_("waiting for the privacy officer"),
+    "committee_review": N_("waiting for the committee"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
+OUTCOME_LABELS = {"allow": N_("allow"), "deny": N_("deny"), "gap": N_("gap"), "n/a": N_("n/a")}
+
+
+def signed_in(request: Request) -> Principal:
+    principal = principal_of(request)
+    if principal is None:  # check_access already refused; kept for the type checker
+        raise AuthenticationError("not signed in")
+    return principal
+
+
+def _labels() -> dict[str, object]:
+    return {"state_labels": STATE_LABELS, "outcome_labels": OUTCOME_LABELS}
+
+
+@router.get("/review", include_in_schema=False)
+def queue_page(request: Request, ctx: Context) -> Response:
+    cases = docket.docket(ctx.reader)
+    return ctx.pages.render(request, "review_queue.html", {"cases": cases, **_labels()})
+
+
+def _case_page(
+    request: Request, ctx: AppContext, service_id: str, *, error: str = "", status: int = 200
+) -> Response:
+    case = docket.service_case(ctx.reader, service_id)
+    me = signed_in(request)
+    facts = {"case": case, "error": error, "me": me, **_labels()}
+    return ctx.pages.render(request, "review_service.html", facts, status_code=status)
+
+
+@router.get("/review/{service_id}", include_in_schema=False)
+def case_page(request: Request, ctx: Context, service_id: str) -> Response:
+    return _case_page(request, ctx, service_id)
+
+
+def _act(request: Request, ctx: AppContext, service_id: str, action: str, reason: str) -> Response:
+    """Run one workflow command; a refusal is shown on the service's page."""
+    me = signed_in(request)
+    now = ctx.clock()
+    try:
+        if action == "approve":
+            wf.approve_service(ctx.ledger, service_id, actor=me, now=now)
+        elif action == "veto":
+            wf.veto_service(ctx.ledger, service_id, actor=me, reason=reason, now=now)
+        elif reason.strip():
+            wf.sign_off_service(ctx.ledger, service_id, actor=me, now=now, reject=reason)
+        else:
+            wf.sign_off_service(ctx.ledger, service_id, actor=me, now=now)
+    except GovernanceError as refused:
+        if isinstance(refused, AuthenticationError):
+            raise
+        status = 403 if isinstance(refused, RoleError) else 409
+        return _case_page(request, ctx, service_id, error=str(refused), status=status)
+    lang = request.query_params.get("lang", "")
+    suffix = f"?lang={lang}" if lang in ("ja", "en") else ""
+    return RedirectResponse(f"/review/{service_id}{suffix}", status_code=303)
+
+
+@router.post("/review/{service_id}/approve", include_in_schema=False)
+def approve_form(request: Request, ctx: Context, service_id: str) -> Response:
+    return _act(request, ctx, service_id, "approve", "")
+
+
+@router.post("/review/{service_id}/veto", include_in_schema=False)
+def veto_form(
+    request: Request,
+    ctx: Context,
+    service_id: str,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _act(request, ctx, service_id, "veto", reason)
+
+
+@router.post("/review/{service_id}/sign-off", include_in_schema=False)
+def sign_off_form(
+    request: Request,
+    ctx: Context,
+    service_id: str,
+    reject: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _act(request, ctx, service_id, "sign-off", reject)
+
+
+class VetoAnswer(BaseModel):
+    actor: str
+    reason: str
+    at: datetime
+    version: int
+
+
+class ServiceAnswer(BaseModel):
+    service_id: str
+    name: str
+    owner: str
+    version: int
+    state: str
+    approved_version: int | None
+    approvals: list[str]
+    vetoes: list[VetoAnswer]
+    rules_outcome: str | None
+    citations: list[str]
+    changed_fields: list[str]
+
+
+class VetoRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _answer(case: docket.ServiceCase) -> ServiceAnswer:
+    s = case.state
+    verdict = case.verdict
+    return ServiceAnswer(
+        service_id=s.service_id,
+        name=case.spec.name,
+        owner=s.owner,
+        version=s.version,
+        state=s.state.value,
+        approved_version=s.approved_version,
+        approvals=sorted(s.approvals),
+        vetoes=[
+            VetoAnswer(actor=v.actor, reason=v.reason, at=v.at, version=v.version) for v in s.vetoes
+        ],
+        rules_outcome=verdict.outcome if verdict else None,
+        citations=sorted({r.citation for r in verdict.rules}) if verdict else [],
+        changed_fields=[c.field for c in case.changes],
+    )
+
+
+@router.get("/api/v1/services")
+def list_services(ctx: Context) -> list[ServiceAnswer]:
+    """Every data service, those waiting for review first."""
+    return [_answer(case) for case in docket.docket(ctx.reader)]
+
+
+@router.get("/api/v1/services/{service_id}", responses={409: {}})
+def get_service(ctx: Context, service_id: str) -> ServiceAnswer:
+    """One service: its state, approvals, vetoes with their reasons, the rules' outcome."""
+    return _answer(docket.service_case(ctx.reader, service_id))
+
+
+@router.post("/api/v1/services/{service_id}/approve", responses={403: {}, 409: {}})
+def approve_api(request: Request, ctx: Context, service_id: str) -> ServiceAnswer:
+    """Approve as the calling reviewer (refused for the service's owner)."""
+    wf.approve_service(ctx.ledger, service_id, actor=signed_in(request), now=ctx.clock())
+    return _answer(docket.service_case(ctx.ledger, service_id))
+
+
+@router.post("/api/v1/services/{service_id}/veto", responses={403: {}, 409: {}})
+def veto_api(request: Request, ctx: Context, service_id: str, body: VetoRequest) -> ServiceAnswer:
+    """Veto as the calling reviewer, with a reason that stays visible to everyone."""
+    me = signed_in(request)
+    wf.veto_service(ctx.ledger, service_id, actor=me, reason=body.reason, now=ctx.clock())
+    return _answer(docket.service_case(ctx.ledger, service_id))
