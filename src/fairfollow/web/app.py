@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from fairfollow.settings import Settings
-from fairfollow.web import log, problems, signin
+from fairfollow.web import log, member, member_api, problems, signin
 from fairfollow.web.access import PUBLIC, check_access, join
 from fairfollow.web.context import AppContext, context_of
 
@@ -43,7 +43,13 @@ def health() -> dict[str, str]:
 
 
 # Every router of the application and its access table, in the order they are mounted.
-ROUTERS = ((site, SITE_ACCESS), (log.router, log.ACCESS), (signin.router, signin.ACCESS))
+ROUTERS = (
+    (site, SITE_ACCESS),
+    (log.router, log.ACCESS),
+    (signin.router, signin.ACCESS),
+    (member.router, member.ACCESS),
+    (member_api.router, member_api.ACCESS),
+)
 
 
 def create_app(
