@@ -50,7 +50,8 @@ async function verifyInclusion(hash, index, size, proof, root) {
 }
 
 async function checkSignature(note, logKey) {
-  const [name, keyHash, blob] = logKey.split("+");
+  const [name, keyHash, ...rest] = logKey.split("+");  // base64 may hold "+" too
+  const blob = rest.join("+");
   const raw = fromBase64(blob);
   if (raw[0] !== 1) return null;
   const split = note.lastIndexOf("\n\n");
