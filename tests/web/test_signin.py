@@ -213,6 +213,6 @@ def test_redirects_after_sign_in_stay_on_the_site(site) -> None:  # type: ignore
     settings, accounts = site
     client = _client(settings)
     answer = _post_login(client, accounts["member"], next="//evil.example/")
-    assert answer.headers["location"] == "/account"  # type: ignore[attr-defined]
+    assert answer.headers["location"] == "/me"  # type: ignore[attr-defined]  # the portal
     answer = _post_login(client, accounts["member"], next="/log")
     assert answer.headers["location"] == "/log"  # type: ignore[attr-defined]

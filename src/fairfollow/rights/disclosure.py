@@ -312,3 +312,11 @@ def export_provisions(
         encoding="utf-8",
     )
     return (summary, *files)
+
+
+def disclosure_document(
+    desk: Desk, member_id: int, at: datetime, *, raw_events: bool = False
+) -> str:
+    """The disclosure export's ``data.json`` as text, for a download that writes no file."""
+    payload = {"generated_at": in_jst(at), **member_data(desk, member_id, raw_events=raw_events)}
+    return json.dumps(_plain(payload), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

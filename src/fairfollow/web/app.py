@@ -16,7 +16,18 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from fairfollow.settings import Settings
-from fairfollow.web import analyst, audit, employer, log, privacy, problems, review, signin
+from fairfollow.web import (
+    analyst,
+    audit,
+    employer,
+    log,
+    member,
+    member_api,
+    privacy,
+    problems,
+    review,
+    signin,
+)
 from fairfollow.web.access import PUBLIC, check_access, join
 from fairfollow.web.context import AppContext, context_of
 
@@ -47,6 +58,8 @@ ROUTERS = (
     (site, SITE_ACCESS),
     (log.router, log.ACCESS),
     (signin.router, signin.ACCESS),
+    (member.router, member.ACCESS),
+    (member_api.router, member_api.ACCESS),
     (employer.router, employer.ACCESS),
     (review.router, review.ACCESS),
     (privacy.router, privacy.ACCESS),

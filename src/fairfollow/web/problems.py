@@ -36,6 +36,7 @@ STATUS: tuple[tuple[type[FairFollowError], int], ...] = (
     (AuthenticationError, 401),
     (RoleError, 403),
     (InputError, 400),
+    (RightsError, 409),
     (ForecastError, 400),
     (GovernanceError, 409),
     (RightsError, 409),

@@ -1,0 +1,270 @@
+"""The job seeker's own portal: what a signed-in member sees and does about themselves.
+
+Every call takes the authenticated :class:`~fairfollow.governance.accounts.Principal` and
+works on ``principal.member_id`` only — never on an id from a request — so a member cannot
+reach another member's data through any parameter: an id of a release, a receipt or a
+request that is not theirs is simply not found. One call per page of ``/me``:
+
+- :func:`holdings` — what is held about me, by category, with counts (the disclosure core);
+- :func:`consents` / :func:`choose` — my standing per purpose; withdraw or grant again
+  (:mod:`fairfollow.consent.choice`);
+- :func:`receipts` / :func:`receipt` — my signed consent receipts;
+- :func:`releases` / :func:`release_proof` — who received my data (APPI Art. 33(5)), and my
+  proof from the transparency log for one release (:mod:`fairfollow.rights.receipt`);
+- :func:`requests` / :func:`file_request` — my data-subject requests, filed as the logged-in member
+  (the session is the identity check, docs/rights.md);
+- :func:`export` — the disclosure export of everything held, as one JSON document.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from fairfollow.canonical_json import JsonValue
+from fairfollow.consent import choice
+from fairfollow.consent import store as consent_store
+from fairfollow.consent.choice import Choice, ChoiceResult, PurposeStanding
+from fairfollow.consent.receipt_book import IssuedReceipt, event_receipt, member_receipts
+from fairfollow.consent.receipt_key import load_or_create_receipt_signer
+from fairfollow.errors import InputError, RoleError
+from fairfollow.events.erasure import CORRECTABLE
+from fairfollow.governance import provision_store
+from fairfollow.governance.accounts import Principal
+from fairfollow.governance.provision import Provision
+from fairfollow.instants import in_jst, utc
+from fairfollow.ledger.transaction import Connection, reading, transaction
+from fairfollow.rights import desk as rights_desk
+from fairfollow.rights import store
+from fairfollow.rights.desk import Desk
+from fairfollow.rights.disclosure import disclosure_document, member_data
+from fairfollow.rights.receipt import MemberReceipt, member_receipt
+from fairfollow.rights.request import (
+    IdentityCheck,
+    IdentityMethod,
+    LegalBasis,
+    RequestInput,
+    RightKind,
+    RightsRequest,
+)
+
+# What a member files from the portal (withdrawal has its own buttons on the consent page;
+# provision records are on "who received my data").
+FILED_HERE = (RightKind.DISCLOSURE, RightKind.CORRECTION, RightKind.STOP, RightKind.ERASURE)
+
+
+def member_of(me: Principal) -> int:
+    """The member the account stands for; a staff or employer account has none."""
+    if me.member_id is None:
+        raise RoleError(f"{me.login} is not a job seeker's account")
+    return me.member_id
+
+
+@dataclass(frozen=True)
+class Category:
+    """One kind of data held about the member and how much of it."""
+
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Holdings:
+    member_id: int
+    categories: tuple[Category, ...]
+    first_event: datetime | None
+    last_event: datetime | None
+
+
+def _count(value: object) -> int:
+    if isinstance(value, Mapping):
+        return len(value)
+    if isinstance(value, list | tuple):
+        return len(value)
+    return 0
+
+
+def holdings(desk: Desk, me: Principal) -> Holdings:
+    """What is held about me, by category (the parts of the disclosure export), counted."""
+    member = member_of(me)
+    data = member_data(desk, member, raw_events=False)
+    summary = data.get("events_summary")
+    by_type = summary.get("by_type", {}) if isinstance(summary, Mapping) else {}
+    events = sum(int(n) for n in by_type.values()) if isinstance(by_type, Mapping) else 0
+    partner = summary.get("partner_site_events", 0) if isinstance(summary, Mapping) else 0
+    uses = data.get("model_uses")
+    feature_rows = uses.get("feature_rows", 0) if isinstance(uses, Mapping) else 0
+    categories = (
+        Category("profile", _count(data.get("profile"))),
+        Category("attributes", _count(data.get("attributes_for_fairness_audit_only"))),
+        Category("cookies", _count(data.get("cookies_linked"))),
+        Category("events", events),
+        Category("partner_events", int(str(partner))),
+        Category("consent_decisions", _count(data.get("consent_history"))),
+        Category("intake_matches", _count(data.get("intake_matches"))),
+        Category("provisions", _count(data.get("provisions"))),
+        Category("feature_rows", int(str(feature_rows))),
+        Category("requests", _count(data.get("requests"))),
+    )
+    first = summary.get("first") if isinstance(summary, Mapping) else None
+    last = summary.get("last") if isinstance(summary, Mapping) else None
+    return Holdings(
+        member,
+        categories,
+        first if isinstance(first, datetime) else None,
+        last if isinstance(last, datetime) else None,
+    )
+
+
+def consents(desk: Desk, me: Principal, at: datetime) -> list[PurposeStanding]:
+    """My standing for every purpose at ``at``: valid or not, why, where I decided."""
+    with reading(desk.engine, "member consents") as conn:
+        return choice.standings(conn, member_of(me), at)
+
+
+def choose(
+    desk: Desk, me: Principal, purpose_key: str, decision: Choice, at: datetime
+) -> ChoiceResult:
+    """Withdraw or grant again my consent for one purpose, on the settings page."""
+    with transaction(desk.engine, f"member {decision.value}") as conn:
+        return choice.choose(conn, member_of(me), purpose_key, decision, at)
+
+
+def receipts(desk: Desk, me: Principal) -> list[IssuedReceipt]:
+    """Signed receipts of every consent decision I made, oldest first."""
+    signer = load_or_create_receipt_signer(desk.workspace.keys_dir)
+    with reading(desk.engine, "member receipts") as conn:
+        return member_receipts(conn, member_of(me), signer)
+
+
+def receipt(desk: Desk, me: Principal, event_id: int) -> IssuedReceipt:
+    """The signed receipt of one of my decisions (another member's is not found)."""
+    signer = load_or_create_receipt_signer(desk.workspace.keys_dir)
+    with reading(desk.engine, "member receipt") as conn:
+        event = consent_store.load_event(conn, event_id)
+        if event is None or event.member_id != member_of(me):
+            raise InputError(f"consent decision {event_id}: not one of yours")
+        return event_receipt(conn, event_id, signer)
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release made from a list that named me, and its provision record if I was in it."""
+
+    decision_id: int
+    recipient: str
+    provided_at: datetime
+    record: Provision | None
+
+    def as_json(self) -> dict[str, JsonValue]:
+        found: dict[str, JsonValue] = {
+            "decision_id": self.decision_id,
+            "recipient": self.recipient,
+            "provided_at": in_jst(self.provided_at),
+        }
+        if self.record is not None:
+            found.update(
+                items=self.record.items,
+                consent_basis=self.record.consent_basis,
+                provision_id=self.record.provision_id,
+            )
+        return found
+
+
+def _releases(conn: Connection, member_id: int) -> list[Release]:
+    provided = {p.decision_id: p for p in provision_store.provisions_for_member(conn, member_id)}
+    intake_ids = {m.intake_id for m in store.intake_matches(conn, member_id)}
+    found = {d: (e, a) for d, e, a in store.releases_of_intakes(conn, intake_ids)}
+    for p in provided.values():
+        found.setdefault(p.decision_id, (p.recipient, p.provided_at))
+    return [
+        Release(decision_id, recipient, utc(at), provided.get(decision_id))
+        for decision_id, (recipient, at) in sorted(found.items())
+    ]
+
+
+def releases(desk: Desk, me: Principal) -> list[Release]:
+    """Every release from an employer's list that named me (APPI Art. 33(5)), oldest first;
+    a provision record where my data was among its contributors."""
+    with reading(desk.engine, "member releases") as conn:
+        return _releases(conn, member_of(me))
+
+
+def release_proof(desk: Desk, me: Principal, decision_id: int, at: datetime) -> MemberReceipt:
+    """My proof for one of those releases: inclusion or exclusion, with the log receipt."""
+    member = member_of(me)
+    with transaction(desk.engine, "member provision proof") as conn:
+        mine = {r.decision_id: r for r in _releases(conn, member)}
+        release = mine.get(decision_id)
+        if release is None:
+            raise InputError(f"release {decision_id}: no list that named you went into it")
+        return member_receipt(conn, member, decision_id, release.as_json(), desk.log_signer, at)
+
+
+def requests(desk: Desk, me: Principal) -> list[RightsRequest]:
+    """My data-subject requests, newest first."""
+    found = rights_desk.member_requests(desk, member_of(me))
+    return sorted(found, key=lambda r: r.request_id, reverse=True)
+
+
+def file_request(
+    desk: Desk,
+    me: Principal,
+    kind: RightKind,
+    at: datetime,
+    *,
+    basis: LegalBasis = LegalBasis.APPI,
+    session: str,
+    detail: Mapping[str, object] | None = None,
+) -> RightsRequest:
+    """File a request as the signed-in member: verified by the authenticated session."""
+    if kind not in FILED_HERE:
+        raise InputError(f"request kind {kind.value}: file it from its own page")
+    identity = IdentityCheck(
+        IdentityMethod.LOGGED_IN_MEMBER,
+        me.login,
+        f"signed-in web session of account {me.account_id} ({session})",
+    )
+    item = RequestInput(kind, member_of(me), utc(at), basis, identity, dict(detail or {}))
+    return rights_desk.file_request(desk, item, actor=me.login)
+
+
+def export(desk: Desk, me: Principal, at: datetime) -> str:
+    """Everything held about me (the disclosure export's ``data.json``), UTF-8 JSON text."""
+    return disclosure_document(desk, member_of(me), at)
+
+
+def export_name(me: Principal, at: datetime) -> str:
+    return f"fairfollow-my-data-{member_of(me)}-{utc(at):%Y%m%dT%H%M%SZ}.json"
+
+
+def receipts_bundle(found: list[IssuedReceipt]) -> str:
+    """Receipts as the CLI's verify-receipt reads them: one compact JWS per line."""
+    return "".join(f"{r.jws}\n" for r in found)
+
+
+def receipt_json(found: IssuedReceipt) -> str:
+    return json.dumps(found.document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def request_detail(kind: RightKind, fields: str) -> dict[str, object]:
+    """What a request needs besides its kind: a correction's ``NAME=VALUE`` lines."""
+    if kind is not RightKind.CORRECTION:
+        return {}
+    found: dict[str, str] = {}
+    for number, line in enumerate(fields.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or name not in CORRECTABLE:
+            raise InputError(
+                f"correction line {number}: write NAME=VALUE with NAME one of "
+                f"{', '.join(CORRECTABLE)}"
+            )
+        found[name] = value.strip()
+    if not found:
+        raise InputError(f"a correction names the fields to correct ({', '.join(CORRECTABLE)})")
+    return {"fields": found}
