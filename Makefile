@@ -37,8 +37,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	FAIRFOLLOW_TEST_BACKENDS=sqlite $(BIN)/pytest -n 2 -q -m "not slow"
 
+# Benchmarks that compare backends (consent, web) also run on a private PostgreSQL server.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@bash scripts/pg.sh start $(PG_DIR)-bench $(PG_PORT) || { echo "make bench needs PostgreSQL (apt-get install postgresql)"; exit 1; }
+	FAIRFOLLOW_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:$(PG_PORT)/postgres \
+		$(BIN)/python -m bench; rc=$$?; bash scripts/pg.sh stop $(PG_DIR)-bench $(PG_PORT); exit $$rc
 
 # The whole season at full scale (800,000 students), stage by stage: not part of test or CI.
 bench-full: $(STAMP)

@@ -90,7 +90,7 @@ def main() -> int:
     preset = os.environ.get("FAIRFOLLOW_BENCH_SEASON")
     if preset:
         console.print(f"season: {preset} (FAIRFOLLOW_BENCH_SEASON)")
-    elif not only or "simulate" in only or any(m not in ("log", "cli") for m in only):
+    elif not only or "simulate" in only or any(m not in ("log", "cli", "web") for m in only):
         season, simulated = simulate_season(students)
         figures += simulated
         os.environ["FAIRFOLLOW_BENCH_SEASON"] = str(season)
