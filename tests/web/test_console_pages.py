@@ -4,19 +4,18 @@ officer, a tampered leaf found by the auditor's page; screenshots of each consol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.request import IdentityCheck, IdentityMethod, RequestInput, RightKind, Status
 from fairfollow.scenarios.site_accounts import ANALYST, SiteAccount
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, serving
+from tests.web.browser import SCREENSHOTS, serving
 from tests.web.consoles import ledger_of, person, staff_site
 from tests.web.site import PASSWORD, totp_now
 from tests.web.test_audit import release_leaf, tamper
@@ -24,14 +23,6 @@ from tests.web.test_privacy import draft_v3_on_one_screen
 from tests.web.test_review import new_service, to_committee
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def signed_in(browser: Browser, base: str, account: SiteAccount, language: str = "en") -> Page:

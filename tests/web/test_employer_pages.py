@@ -4,26 +4,17 @@ receipt in the page with the shipped script; screenshots of every page in ja and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from fairfollow.web.app import create_app
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, serving
+from tests.web.browser import SCREENSHOTS, serving
 from tests.web.employer_site import ATTESTATION, EmployerSite, employer_site, list_with_bad_rows
 from tests.web.site import PASSWORD
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

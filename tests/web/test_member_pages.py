@@ -4,27 +4,18 @@ employer-forecast consent; the ledger's verdict for the next release then leaves
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from fairfollow.web.app import create_app
 from tests.conftest import copy_workspace
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, serving
+from tests.web.browser import SCREENSHOTS, serving
 from tests.web.member_site import FORECAST, Site
 from tests.web.site import PASSWORD
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _shot(page: Page, name: str, language: str) -> None:

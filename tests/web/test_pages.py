@@ -3,26 +3,17 @@ checkpoints verified again by the page's own script."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.web.app import create_app
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, serving
+from tests.web.browser import SCREENSHOTS, serving
 from tests.web.site import served_workspace
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])

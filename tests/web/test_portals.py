@@ -6,29 +6,20 @@ their data lists it as a release whose list named them but which did not use the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from fairfollow.governance import authority, provision_store
 from fairfollow.ledger.transaction import reading
 from fairfollow.web.app import create_app
 from tests.conftest import copy_workspace
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.web.browser import serving
 from tests.web.member_site import FORECAST, Site
 from tests.web.site import PASSWORD
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _employer_of(site: Site) -> str:

@@ -18,6 +18,7 @@ from fairfollow.consent import policy_store
 from fairfollow.consent.coverage import coverage
 from fairfollow.consent.policy import PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.governance import records
+from fairfollow.governance.examples import PRIVACY_OFFICER
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.request import (
@@ -27,7 +28,7 @@ from fairfollow.rights.request import (
     RightKind,
     Status,
 )
-from fairfollow.scenarios.site_accounts import PRIVACY_OFFICER, SiteAccount
+from fairfollow.scenarios.site_accounts import SiteAccount
 from fairfollow.settings import Settings
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from fairfollow.governance import authority
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.accounts import Principal
-from fairfollow.governance.examples import yield_forecast
+from fairfollow.governance.examples import PRIVACY_OFFICER, REVIEWERS, yield_forecast
 from fairfollow.governance.registry import ServiceSpec, validate_spec
 from fairfollow.ledger.transaction import Engine, reading
-from fairfollow.scenarios.site_accounts import ANALYST, PRIVACY_OFFICER, REVIEWERS, SiteAccount
+from fairfollow.scenarios.site_accounts import ANALYST, SiteAccount
 from fairfollow.settings import Settings
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import decode_leaf

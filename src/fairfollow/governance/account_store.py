@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fairfollow.governance.accounts import Account, AuditKind, Role
+from fairfollow.governance.accounts import Account, AuditKind, Principal, Role
 from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
@@ -168,6 +168,12 @@ def roles_of(conn: Connection, account_id: str) -> frozenset[Role]:
     for role, granted in rows:
         held[Role(role)] = bool(granted)
     return frozenset(r for r, on in held.items() if on)
+
+
+def principal_of(conn: Connection, account: Account) -> Principal:
+    """The account as the authority sees it now: its identity, bindings and current roles."""
+    roles = roles_of(conn, account.account_id)
+    return Principal(account.account_id, account.login, roles, account.member_id, account.employer)
 
 
 def holders_of(conn: Connection, role: Role) -> list[str]:

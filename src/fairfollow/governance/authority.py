@@ -75,11 +75,6 @@ def _leaf(conn: Connection, kind: str, ref: str, body: Mapping[str, object]) -> 
     log_store.append(conn, LogRecord(kind, ref, dict(body)))  # type: ignore[arg-type]
 
 
-def _principal(conn: Connection, account: Account) -> Principal:
-    roles = account_store.roles_of(conn, account.account_id)
-    return Principal(account.account_id, account.login, roles, account.member_id, account.employer)
-
-
 def _account(conn: Connection, login: str) -> Account:
     found = account_store.find_account(conn, login=normalise_login(login))
     if found is None:
@@ -92,7 +87,7 @@ def _fresh(conn: Connection, actor: Principal) -> Principal:
     found = account_store.find_account(conn, account_id=actor.account_id)
     if found is None or found.disabled:
         raise AuthenticationError(f"account {actor.login} no longer exists or is disabled")
-    return _principal(conn, found)
+    return account_store.principal_of(conn, found)
 
 
 def bootstrap(engine: Engine, now: datetime, *, login: str = BOOTSTRAP_LOGIN) -> NewAccount:
@@ -254,7 +249,7 @@ def authenticate(engine: Engine, token: str | None, now: datetime) -> Principal:
         account = account_store.find_account(conn, account_id=stored.account_id)
         if account is None or account.disabled:
             raise AuthenticationError("the token's account is disabled")
-        return _principal(conn, account)
+        return account_store.principal_of(conn, account)
 
 
 def logout(engine: Engine, token: str, now: datetime) -> Principal:
@@ -376,4 +371,4 @@ def principal_for(engine: Engine, login_name: str) -> Principal:
     """The principal of an account, for code that runs as the platform itself in a workspace
     it has just created (the replay, benchmarks); commands authenticate with a token."""
     with reading(engine, "principal") as conn:
-        return _principal(conn, _account(conn, login_name))
+        return account_store.principal_of(conn, _account(conn, login_name))

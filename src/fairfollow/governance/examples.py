@@ -19,6 +19,9 @@ from fairfollow.law.checks import EMPLOYER_LIST
 FORECAST_PURPOSE_KEY = "employer_forecast"
 YIELD_FORECAST_ID = "yield-forecast"
 DMP_FOLLOW_ID = "dmp-follow-2019"
+# The committee of the example workspaces (the replay, the demo's site accounts).
+PRIVACY_OFFICER = "privacy-officer"
+REVIEWERS = ("reviewer-student-voice", "reviewer-legal")
 
 
 def dmp_follow_2019(owner: str = "business-unit-2019") -> ServiceSpec:

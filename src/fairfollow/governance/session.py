@@ -66,16 +66,6 @@ def csrf_token(cookie: str) -> str:
     return hmac.new(cookie.encode("utf-8"), b"fairfollow csrf v1", hashlib.sha256).hexdigest()
 
 
-def _principal(conn: Connection, account: Account) -> Principal:
-    return Principal(
-        account.account_id,
-        account.login,
-        account_store.roles_of(conn, account.account_id),
-        account.member_id,
-        account.employer,
-    )
-
-
 def _audit(
     conn: Connection, kind: AuditKind, account: Account, at: datetime, **detail: object
 ) -> None:
@@ -111,7 +101,7 @@ def open_session(
     check_throttle(engine, login_name, now)
     account = authority.verify_login(engine, login_name, credential, now, totp=totp)
     with transaction(engine, "session open") as conn:
-        principal = _principal(conn, account)
+        principal = account_store.principal_of(conn, account)
         if principal.roles & NEEDS_SECOND_FACTOR and account.totp_secret is None:
             _audit(conn, AuditKind.LOGIN_FAILED, account, now, reason="no second factor")
             raise AuthenticationError(
@@ -153,7 +143,7 @@ def resume_session(
             if stored is None
             else account_store.find_account(conn, account_id=stored.account_id)
         )
-        principal = None if account is None else _principal(conn, account)
+        principal = None if account is None else account_store.principal_of(conn, account)
     if stored is None or account is None or principal is None:
         raise AuthenticationError("unknown session: sign in again")
     if stored.closed_at is not None:

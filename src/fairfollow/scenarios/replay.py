@@ -32,6 +32,7 @@ from fairfollow.errors import InputError
 from fairfollow.governance import authority, examples
 from fairfollow.governance import workflow as wf
 from fairfollow.governance.accounts import Principal, Role, actor_label
+from fairfollow.governance.examples import PRIVACY_OFFICER, REVIEWERS
 from fairfollow.governance.intake import (
     IntakeReport,
     intake_bytes,
@@ -50,8 +51,6 @@ from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.workspace import Workspace
 
 OWNER = "yield-forecast-owner"
-PRIVACY_OFFICER = "privacy-officer"
-REVIEWERS = ("reviewer-student-voice", "reviewer-legal")
 OPERATOR = "replay-operator"  # takes in the employers' lists and asks for their releases
 ADMIN_SECRET_FILE = "admin.secret"  # the bootstrap administrator's one-time secret
 Step = Callable[[str], None]

@@ -15,10 +15,9 @@ from urllib.parse import parse_qs, urlparse
 from fairfollow.errors import InputError
 from fairfollow.governance import authority, pool_store
 from fairfollow.governance.accounts import NEEDS_SECOND_FACTOR, Principal, Role
+from fairfollow.governance.examples import PRIVACY_OFFICER, REVIEWERS
 from fairfollow.ledger.transaction import Engine, reading
 
-PRIVACY_OFFICER = "privacy-officer"
-REVIEWERS = ("reviewer-student-voice", "reviewer-legal")
 ANALYST = "analyst"
 AUDITOR = "auditor"
 

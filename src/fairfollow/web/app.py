@@ -2,7 +2,7 @@
 
 ``fairfollow serve`` runs it with uvicorn (by import string, as a factory, so several
 workers each build their own); tests build it directly. Pages are rendered on the server and
-work without JavaScript; the one stylesheet and the one small script ship in the package.
+work without JavaScript; the stylesheet and the small verifying scripts ship in the package.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from fairfollow.ledger.transaction import Engine
 from fairfollow.settings import Settings
 from fairfollow.tlog.keys import (
     SIGNER_FILE,
+    NoteSigner,
     NoteVerifier,
     load_or_create_log_signer,
     parse_verifier_key,
@@ -36,6 +37,7 @@ class AppContext:
     ledger: Engine
     clock: Callable[[], datetime]
     session_policy: SessionPolicy
+    signer: NoteSigner  # signs the checkpoints releases and proofs add (read once)
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> AppContext:
@@ -50,10 +52,11 @@ class AppContext:
         ledger = open_ledger(workspace.ledger_url)  # refuses a missing or old ledger
         # The pinned key (FAIRFOLLOW_LOG_PUBLIC_KEY) wins, as in `log audit`: a replaced key
         # file that re-signed every checkpoint then fails on the page too.
+        signer = load_or_create_log_signer(workspace.keys_dir)
         verifier = (
             parse_verifier_key(settings.log_public_key)
             if settings.log_public_key
-            else load_or_create_log_signer(workspace.keys_dir).verifier
+            else signer.verifier
         )
         policy = SessionPolicy(
             idle=timedelta(minutes=settings.web_session_idle_minutes),
@@ -68,6 +71,7 @@ class AppContext:
             ledger,
             clock or _utc_now,
             policy,
+            signer,
         )
 
 

@@ -30,7 +30,6 @@ from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.view import ReleaseOutcome
-from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.web.access import Audience, check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import N_
@@ -194,7 +193,7 @@ def forecast_page(request: Request, ctx: Context) -> Response:
 def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseOutcome:
     return desk.request_forecast(
         ctx.ledger, ctx.workspace, _employer(request), ctx.clock(), epsilon=epsilon,
-        signer=load_or_create_log_signer(ctx.workspace.keys_dir), limits=_limits(ctx),
+        signer=ctx.signer, limits=_limits(ctx),
     )  # fmt: skip
 
 
@@ -214,10 +213,9 @@ def releases_page(request: Request, ctx: Context) -> Response:
 
 
 def _receipt(request: Request, ctx: AppContext, decision_id: int) -> Response:
-    signer = load_or_create_log_signer(ctx.workspace.keys_dir)
     with transaction(ctx.ledger, "employer receipt") as conn:
         receipt = history.release_receipt(
-            conn, _employer(request), decision_id, signer, ctx.clock()
+            conn, _employer(request), decision_id, ctx.signer, ctx.clock()
         )
     name = f"dec-{decision_id}.tlog-proof"
     return PlainTextResponse(

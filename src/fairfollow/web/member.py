@@ -80,7 +80,7 @@ def me_of(request: Request) -> Principal:
 
 
 def desk_of(ctx: AppContext) -> Desk:
-    return Desk(ctx.workspace, ctx.ledger, ctx.settings)
+    return Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.signer)
 
 
 def channel_of(request: Request) -> str:

@@ -67,7 +67,7 @@ POLICY_STATUS_LABELS = {
 
 
 def _desk(ctx: AppContext) -> rights_desk.Desk:
-    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings)
+    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.signer)
 
 
 def parse_at(text: str, ctx: AppContext) -> datetime:
