@@ -17,8 +17,9 @@ shredded cannot be recounted, and erasure deletes their odometer rows with it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fairfollow.tlog.commitment import Commitment, token
 from fairfollow.tlog.record import LeafFormatError, decode_leaf
@@ -31,6 +32,14 @@ TOLERANCE = 1e-9
 class Spent:
     epsilon: float
     releases: int
+
+    def plus(self, epsilon: float) -> Spent:
+        """These totals and one more release of ``epsilon``."""
+        return Spent(self.epsilon + epsilon, self.releases + 1)
+
+
+NOTHING = Spent(0.0, 0)
+K = TypeVar("K", tuple[str, int], tuple[int, int])
 
 
 @dataclass(frozen=True)
@@ -52,35 +61,30 @@ class SpendingFinding:
 def spent_from_leaves(contents: Iterable[bytes]) -> dict[tuple[str, int], Spent]:
     """ε and release count per (employer, season), from the leaf contents."""
     totals: dict[tuple[str, int], Spent] = {}
-    for content in contents:
-        try:
-            record = decode_leaf(content).record
-        except LeafFormatError:
-            continue  # the structural audit reports malformed leaves
-        if record.kind != RELEASE_KIND:
-            continue
-        body = record.body
-        employer, season, epsilon = body.get("employer"), body.get("season"), body.get("epsilon")
-        if not isinstance(employer, str) or not isinstance(season, int):
-            continue
-        if not isinstance(epsilon, int | float):
-            continue
-        key = (employer, season)
-        before = totals.get(key, Spent(0.0, 0))
-        totals[key] = Spent(before.epsilon + float(epsilon), before.releases + 1)
+    for claim in release_claims(contents):
+        if claim.employer is not None:
+            key = (claim.employer, claim.season)
+            totals[key] = totals.get(key, NOTHING).plus(claim.epsilon)
     return totals
+
+
+def _disagreeing(logged: Mapping[K, Spent], ledger: Mapping[K, Spent]) -> Iterator[K]:
+    """The keys where the log's total and the ledger's odometer differ (a key missing on
+    one side counts as nothing spent there)."""
+    for key in sorted(set(logged) | set(ledger)):
+        mine, theirs = logged.get(key, NOTHING), ledger.get(key, NOTHING)
+        if mine.releases != theirs.releases or abs(mine.epsilon - theirs.epsilon) > TOLERANCE:
+            yield key
 
 
 def spending_findings(
     logged: Mapping[tuple[str, int], Spent], ledger: Mapping[tuple[str, int], Spent]
 ) -> list[SpendingFinding]:
     """Every (employer, season) where the ledger's odometer and the log disagree."""
-    findings: list[SpendingFinding] = []
-    for key in sorted(set(logged) | set(ledger)):
-        mine, theirs = logged.get(key, Spent(0.0, 0)), ledger.get(key, Spent(0.0, 0))
-        if mine.releases != theirs.releases or abs(mine.epsilon - theirs.epsilon) > TOLERANCE:
-            findings.append(SpendingFinding(key[0], key[1], mine, theirs))
-    return findings
+    return [
+        SpendingFinding(k[0], k[1], logged.get(k, NOTHING), ledger.get(k, NOTHING))
+        for k in _disagreeing(logged, ledger)
+    ]
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class ReleaseClaim:
     season: int
     epsilon: float
     members: Mapping[str, object] | None
+    employer: str | None = None
 
 
 def release_claims(contents: Iterable[bytes]) -> list[ReleaseClaim]:
@@ -124,11 +129,13 @@ def release_claims(contents: Iterable[bytes]) -> list[ReleaseClaim]:
             continue
         if not isinstance(epsilon, int | float):
             continue
+        employer = body.get("employer")
         claims.append(
             ReleaseClaim(
-                index, season, float(epsilon), members if isinstance(members, dict) else None
+                index, season, float(epsilon), members if isinstance(members, dict) else None,
+                employer if isinstance(employer, str) else None,
             )
-        )
+        )  # fmt: skip
     return claims
 
 
@@ -171,8 +178,7 @@ def member_spent_from_leaves(
         for member, secret in secrets.items():
             if token(secret, salt) in tokens:
                 key = (member, claim.season)
-                before = totals.get(key, Spent(0.0, 0))
-                totals[key] = Spent(before.epsilon + claim.epsilon, before.releases + 1)
+                totals[key] = totals.get(key, NOTHING).plus(claim.epsilon)
     return totals, problems
 
 
@@ -181,9 +187,7 @@ def member_findings(
 ) -> list[MemberFinding]:
     """Every (member, season) where the ledger's member odometer and the log disagree (an
     odometer row at zero for a member no release used agrees with the log)."""
-    findings: list[MemberFinding] = []
-    for key in sorted(set(logged) | set(ledger)):
-        mine, theirs = logged.get(key, Spent(0.0, 0)), ledger.get(key, Spent(0.0, 0))
-        if mine.releases != theirs.releases or abs(mine.epsilon - theirs.epsilon) > TOLERANCE:
-            findings.append(MemberFinding(key[0], key[1], mine, theirs))
-    return findings
+    return [
+        MemberFinding(k[0], k[1], logged.get(k, NOTHING), ledger.get(k, NOTHING))
+        for k in _disagreeing(logged, ledger)
+    ]
