@@ -110,8 +110,9 @@ def _replayed(root: Path, season: Path, ledger_url: str | None) -> Path:
     return ws
 
 
-def _tokens(ws: Path, ledger_url: str | None) -> tuple[dict[str, str], int, str]:
-    """Bearer tokens of the site's member and employer user, their member id and employer;
+def _tokens(ws: Path, ledger_url: str | None) -> tuple[dict[str, str], str, str]:
+    """Bearer tokens of the site's member and employer user, the member's login and the
+    employer;
     the employer's season cap raised so the load never runs out of budget."""
     from fairfollow.governance import authority
     from fairfollow.ledger.engine import open_ledger
@@ -135,7 +136,7 @@ def _tokens(ws: Path, ledger_url: str | None) -> tuple[dict[str, str], int, str]
             set_cap(conn, employer, 2020, 1e6, actor="bench", at=now)
     finally:
         engine.dispose()
-    return tokens, member, employer
+    return tokens, opened["member"].login, employer
 
 
 def _serve(ws: Path, ledger_url: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -165,8 +166,9 @@ def _serve(ws: Path, ledger_url: str | None, workers: int) -> tuple[subprocess.P
 
 
 def _core_calls(
-    ws: Path, ledger_url: str | None, member: int, employer: str
+    ws: Path, ledger_url: str | None, member_login: str, employer: str
 ) -> tuple[Callable[[], object], Callable[[], object], Callable[[], None]]:
+    from fairfollow.governance import authority
     from fairfollow.ledger.engine import open_ledger
     from fairfollow.release import desk
     from fairfollow.release.budget import PrivacyLimits
@@ -181,6 +183,8 @@ def _core_calls(
     engine = open_ledger(workspace.ledger_url)
     rights_desk = Desk(workspace, engine, settings)
     limits = PrivacyLimits.from_settings(settings)
+    member = authority.principal_for(engine, member_login)
+    signer = load_or_create_log_signer(workspace.keys_dir)  # read once, as the web does
 
     def page() -> object:
         return portal.holdings(rights_desk, member)
@@ -192,7 +196,7 @@ def _core_calls(
             employer,
             datetime.now(UTC),
             epsilon=1.0,
-            signer=load_or_create_log_signer(workspace.keys_dir),
+            signer=signer,
             limits=limits,
         )
 
@@ -202,7 +206,7 @@ def _core_calls(
 def _measure(report: Report, backend: str, season: Path, ledger_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = _replayed(Path(tmp), season, ledger_url)
-        tokens, member, employer = _tokens(ws, ledger_url)
+        tokens, member_login, employer = _tokens(ws, ledger_url)
         workers = 2 if ledger_url else 1
         server, base = _serve(ws, ledger_url, workers)
         load = f"{CLIENTS} clients × {SECONDS:.0f} s, {workers} worker(s)"
@@ -233,7 +237,7 @@ def _measure(report: Report, backend: str, season: Path, ledger_url: str | None)
         finally:
             server.terminate()
             server.wait(30)
-        page, forecast, close = _core_calls(ws, ledger_url, member, employer)
+        page, forecast, close = _core_calls(ws, ledger_url, member_login, employer)
         try:
             member_core = _core(page, SECONDS / 3)
             forecast_core = _core(forecast, SECONDS / 3)

@@ -145,6 +145,7 @@ def test_screenshots_of_each_console(
             ("privacy-coverage", "/privacy/coverage"),
             ("privacy-requests", "/privacy/requests"),
             ("privacy-decisions", "/privacy/decisions"),
+            ("privacy-model", "/privacy/model"),
         ],
         "reviewer": [("review", "/review"), ("review-service", "/review/entry-trends")],
         "auditor": [("audit", "/audit")],

@@ -58,6 +58,8 @@ from fairfollow.model.feature_source import (
     write_features,
 )
 from fairfollow.model.features import ConsentedMembers
+from fairfollow.model.metrics import reliability_curve
+from fairfollow.model.oversight import write_holdout_audit
 from fairfollow.model.pool_forecast import OffersNeeded, acceptance_distribution, offers_needed
 from fairfollow.season.calendar import SEASONS
 from fairfollow.settings import Settings
@@ -186,6 +188,8 @@ def train_season_model(
     )
     folder = save_model(model, workspace.models_dir)
     (folder / "MODEL_CARD.md").write_text(render(model.metadata, fairness), encoding="utf-8")
+    curve = reliability_curve(held["accepted"].astype(int).to_numpy(), held["p_model"].to_numpy())
+    write_holdout_audit(folder, model.metadata.season, fairness, curve)
     return TrainResult(model, folder, fairness)
 
 

@@ -10,7 +10,7 @@ above the oracle's means leakage or a bug and is flagged. The fairness audit rea
 JSON keys (stable): season, model_id, count, truth_unmatched, observed_rate,
 mean_predicted, auc, brier, log_loss, ece, ece_adaptive, oracle_auc, oracle_brier,
 oracle_log_loss, oracle_ece, oracle_ece_adaptive, lift_ratio, model_above_oracle,
-reliability_png, fairness.
+reliability_png, fairness, reliability (the bins of each curve in the PNG).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ JSON_KEYS = (
     "season", "model_id", "count", "truth_unmatched", "observed_rate", "mean_predicted",
     "auc", "brier", "log_loss", "ece", "ece_adaptive", "oracle_auc", "oracle_brier",
     "oracle_log_loss", "oracle_ece", "oracle_ece_adaptive", "lift_ratio",
-    "model_above_oracle", "reliability_png", "fairness",
+    "model_above_oracle", "reliability_png", "fairness", "reliability",
 )  # fmt: skip
 
 
@@ -85,6 +85,7 @@ class EvaluationReport:
             "model_above_oracle": self.model_above_oracle,
             "reliability_png": self.reliability_png,
             "fairness": self.fairness.to_json(),
+            "reliability": {name: curve.to_json() for name, curve in self.curves.items()},
         }
         assert tuple(payload) == JSON_KEYS
         return payload

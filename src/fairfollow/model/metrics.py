@@ -44,6 +44,19 @@ class ReliabilityCurve:
     strategy: BinStrategy
     bins: tuple[ReliabilityBin, ...]
 
+    def to_json(self) -> list[dict[str, float | int]]:
+        """The bins as JSON rows (the web's reliability diagram reads them back)."""
+        return [
+            {
+                "lower": b.lower,
+                "upper": b.upper,
+                "count": b.count,
+                "mean_predicted": b.mean_predicted,
+                "observed_rate": b.observed_rate,
+            }
+            for b in self.bins
+        ]
+
     @property
     def ece(self) -> float:
         total = sum(b.count for b in self.bins)

@@ -23,6 +23,7 @@ from fairfollow.web import (
     log,
     member,
     member_api,
+    oversight,
     privacy,
     problems,
     review,
@@ -63,6 +64,7 @@ ROUTERS = (
     (employer.router, employer.ACCESS),
     (review.router, review.ACCESS),
     (privacy.router, privacy.ACCESS),
+    (oversight.router, oversight.ACCESS),
     (audit.router, audit.ACCESS),
     (analyst.router, analyst.ACCESS),
 )

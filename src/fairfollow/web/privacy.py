@@ -27,6 +27,7 @@ from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.csv_export import csv_text
 from fairfollow.errors import InputError, RightsError
 from fairfollow.governance import records
+from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
 from fairfollow.instants import JST, parse_instant
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.rights import desk as rights_desk
@@ -131,7 +132,9 @@ def _coverage_of(
     when = parse_at(at, ctx)
     with reading(ctx.reader, "consent coverage") as conn:
         purposes = sorted(policy_store.load_purposes(conn))
-        chosen = purpose or (purposes[0] if purposes else "")
+        # The purpose the release door checks comes first: it is the one employers see.
+        default = FORECAST_PURPOSE_KEY if FORECAST_PURPOSE_KEY in purposes else ""
+        chosen = purpose or default or (purposes[0] if purposes else "")
         if chosen not in purposes:
             raise InputError(f"unknown purpose {chosen!r}; known: {', '.join(purposes)}")
         return coverage(conn, chosen, when), purposes, when

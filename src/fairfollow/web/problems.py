@@ -39,7 +39,6 @@ STATUS: tuple[tuple[type[FairFollowError], int], ...] = (
     (RightsError, 409),
     (ForecastError, 400),
     (GovernanceError, 409),
-    (RightsError, 409),
     (LedgerError, 503),
     (TransparencyLogError, 500),
     (ConfigError, 500),
