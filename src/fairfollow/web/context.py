@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from fairfollow.errors import ConfigError
 from fairfollow.governance.session import SessionPolicy
@@ -25,6 +26,10 @@ from fairfollow.tlog.keys import (
 )
 from fairfollow.web.pages import Pages
 from fairfollow.workspace import Workspace
+
+# A row id in a route's path: the ledger's integer keys are 64-bit, so a larger number is a
+# 422 from the parser rather than an overflow inside the database driver.
+RowId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
 @dataclass(frozen=True)

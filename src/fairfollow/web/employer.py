@@ -31,7 +31,7 @@ from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.view import ReleaseOutcome
 from fairfollow.web.access import Audience, check_access
-from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
 from fairfollow.web.session import principal_of
 
@@ -212,7 +212,7 @@ def releases_page(request: Request, ctx: Context) -> Response:
     return _page(request, ctx, "employer_releases.html", facts)
 
 
-def _receipt(request: Request, ctx: AppContext, decision_id: int) -> Response:
+def _receipt(request: Request, ctx: AppContext, decision_id: RowId) -> Response:
     with transaction(ctx.ledger, "employer receipt") as conn:
         receipt = history.release_receipt(
             conn, _employer(request), decision_id, ctx.signer, ctx.clock()
@@ -226,7 +226,7 @@ def _receipt(request: Request, ctx: AppContext, decision_id: int) -> Response:
 
 
 @router.get("/employer/releases/{decision_id}/receipt", include_in_schema=False)
-def receipt_page(request: Request, ctx: Context, decision_id: int) -> Response:
+def receipt_page(request: Request, ctx: Context, decision_id: RowId) -> Response:
     return _receipt(request, ctx, decision_id)
 
 
@@ -420,6 +420,6 @@ def _past(r: history.PastRelease) -> ReleaseAnswer:
     responses={200: {"content": {"text/plain": {}}}, 400: {}, 401: {}, 403: {}},
     response_class=PlainTextResponse,
 )
-def receipt_api(request: Request, ctx: Context, decision_id: int) -> Response:
+def receipt_api(request: Request, ctx: Context, decision_id: RowId) -> Response:
     """The C2SP tlog-proof receipt of one of your releases (`fairfollow log verify-receipt`)."""
     return _receipt(request, ctx, decision_id)

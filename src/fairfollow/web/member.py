@@ -24,7 +24,7 @@ from fairfollow.rights.desk import Desk
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LAW, LegalBasis, RightKind
 from fairfollow.web.access import Audience, check_access
-from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
 from fairfollow.web.session import bearer_of, principal_of
 
@@ -152,7 +152,7 @@ def receipts_download(request: Request, ctx: Context) -> Response:
 
 
 @router.get("/me/receipts/{event_id}", include_in_schema=False)
-def receipt_download(request: Request, ctx: Context, event_id: int) -> Response:
+def receipt_download(request: Request, ctx: Context, event_id: RowId) -> Response:
     """One signed receipt (JWS); ``?format=json`` for the document it signs."""
     found = portal.receipt(desk_of(ctx), me_of(request), event_id)
     if request.query_params.get("format") == "json":
@@ -168,14 +168,14 @@ def releases_page(request: Request, ctx: Context) -> Response:
 
 
 @router.get("/me/releases/{decision_id}/proof", include_in_schema=False)
-def proof_download(request: Request, ctx: Context, decision_id: int) -> Response:
+def proof_download(request: Request, ctx: Context, decision_id: RowId) -> Response:
     """My proof for one release, for `fairfollow log verify-receipt FILE --key KEY`."""
     proof = portal.release_proof(desk_of(ctx), me_of(request), decision_id, ctx.clock())
     return _download(proof.text, proof.file_name, "application/json")
 
 
 @router.get("/me/releases/{decision_id}/verify", include_in_schema=False)
-def verify_page(request: Request, ctx: Context, decision_id: int) -> Response:
+def verify_page(request: Request, ctx: Context, decision_id: RowId) -> Response:
     """The proof checked on the server and again in the browser (``static/provision.js``)."""
     proof = portal.release_proof(desk_of(ctx), me_of(request), decision_id, ctx.clock())
     check = verify_member_receipt(proof.text, ctx.verifier)

@@ -17,7 +17,7 @@ from fairfollow.rights import portal
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LegalBasis, RightKind, RightsRequest
 from fairfollow.web.access import check_access
-from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.member import MEMBER, channel_of, desk_of, me_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
@@ -180,7 +180,7 @@ def releases(request: Request, ctx: Context) -> list[Release]:
 
 
 @router.get("/api/v1/me/releases/{decision_id}/proof", responses=ERRORS)
-def release_proof(decision_id: int, request: Request, ctx: Context) -> ReleaseProof:
+def release_proof(decision_id: RowId, request: Request, ctx: Context) -> ReleaseProof:
     """My proof for one release, and the server's check of it."""
     proof = portal.release_proof(desk_of(ctx), me_of(request), decision_id, ctx.clock())
     check = verify_member_receipt(proof.text, ctx.verifier)

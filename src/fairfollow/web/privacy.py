@@ -35,7 +35,7 @@ from fairfollow.rights.effects import complete_request
 from fairfollow.rights.request import IdentityCheck, IdentityMethod
 from fairfollow.web.access import Audience, check_access
 from fairfollow.web.charts import Bar, bar_chart
-from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
 from fairfollow.web.review import signed_in
 
@@ -204,7 +204,7 @@ def requests_page(request: Request, ctx: Context) -> Response:
 def verify_form(
     request: Request,
     ctx: Context,
-    request_id: int,
+    request_id: RowId,
     evidence: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     me = signed_in(request)
@@ -217,7 +217,7 @@ def verify_form(
 
 
 @router.post("/privacy/requests/{request_id}/complete", include_in_schema=False)
-def complete_form(request: Request, ctx: Context, request_id: int) -> Response:
+def complete_form(request: Request, ctx: Context, request_id: RowId) -> Response:
     me = signed_in(request)
     out = ctx.workspace.root / "exports" / f"request-{request_id}"
     try:
@@ -383,7 +383,7 @@ def requests_api(ctx: Context) -> list[RequestAnswer]:
 
 
 @router.post("/api/v1/rights/requests/{request_id}/complete", responses={409: {}})
-def complete_api(request: Request, ctx: Context, request_id: int) -> RequestAnswer:
+def complete_api(request: Request, ctx: Context, request_id: RowId) -> RequestAnswer:
     """Carry out a verified request as the calling privacy officer and record it done."""
     now = ctx.clock()
     out = ctx.workspace.root / "exports" / f"request-{request_id}"
