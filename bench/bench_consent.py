@@ -35,10 +35,10 @@ from fairfollow.consent.policy_store import (
     add_screens,
     add_version,
     set_status,
-    transaction,
 )
 from fairfollow.consent.store import bulk_insert_arrow, events, members
 from fairfollow.ledger.engine import create_ledger
+from fairfollow.ledger.transaction import transaction
 
 Report = Callable[..., None]
 MEMBERS = 800_000

@@ -64,6 +64,22 @@ def test_disclosure_exports_everything_held_as_json_and_csv(world: World, tmp_pa
     assert {p.name for p in done.files} >= {"data.json", "events.csv", "consent_history.csv"}
 
 
+def test_the_export_shows_its_times_in_the_display_zone(world: World) -> None:
+    from dataclasses import replace
+
+    from fairfollow.rights.disclosure import disclosure_document
+    from fairfollow.settings import Settings
+
+    member = world.people[0].member_id
+    utc_desk = replace(
+        world.desk, settings=Settings.model_construct(home=world.workspace.root, display_zone="UTC")
+    )
+    tokyo = json.loads(disclosure_document(world.desk, member, LATER))
+    utc = json.loads(disclosure_document(utc_desk, member, LATER))
+    assert tokyo["generated_at"].endswith("+09:00") and utc["generated_at"].endswith("+00:00")
+    assert utc["consent_history"][0]["occurred_at"].endswith("+00:00")
+
+
 def test_provision_proofs_verify_offline_and_fail_for_another_member(
     world: World, tmp_path: Path
 ) -> None:

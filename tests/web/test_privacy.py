@@ -211,3 +211,15 @@ def test_release_decisions_filter_by_employer_and_season(site: Site) -> None:
     api = client.get("/api/v1/decisions", params={"employer": refused.employer}).json()
     assert {d["employer"] for d in api} == {refused.employer}
     assert all(d.epsilon and d.epsilon > 0 for d in every if d.released)
+
+
+def test_pages_show_times_in_the_display_zone(site: Site) -> None:
+    settings, accounts = site
+    tokyo = officer(settings, accounts).get("/privacy/decisions", params={"lang": "en"}).text
+    utc_settings = settings.model_copy(update={"display_zone": "UTC"})
+    utc = officer(utc_settings, accounts).get("/privacy/decisions", params={"lang": "en"}).text
+    assert 'id="display-zone">Asia/Tokyo, UTC+09:00<' in tokyo
+    assert 'id="display-zone">UTC, UTC+00:00<' in utc
+    when = re.compile(r"<td>(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d)</td>")
+    assert when.findall(tokyo) and all(t.endswith("+09:00") for t in when.findall(tokyo))
+    assert when.findall(utc) and all(t.endswith("+00:00") for t in when.findall(utc))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from fairfollow.canonical_json import JsonValue
@@ -26,7 +26,7 @@ from fairfollow.consent.policy import Deployment
 from fairfollow.errors import ModelError, StoreError
 from fairfollow.events.disclosure import member_rows
 from fairfollow.governance import provision_store
-from fairfollow.instants import in_jst
+from fairfollow.instants import for_people, in_jst, zone_named
 from fairfollow.ledger.transaction import Connection, transaction
 from fairfollow.rights import store
 from fairfollow.rights.desk import Desk
@@ -36,24 +36,31 @@ from fairfollow.rights.receipt import member_receipt
 VERIFY_HINT = 'fairfollow log verify-receipt FILE --key "$(fairfollow log export-key)"'
 
 
-def _plain(value: object) -> object:
+def _zone(desk: Desk) -> tzinfo:
+    """The zone an export shows its times in (setting ``display_zone``, default JST)."""
+    return zone_named(desk.settings.display_zone)
+
+
+def _plain(value: object, zone: tzinfo) -> object:
     if isinstance(value, datetime):
-        return in_jst(value)
+        return for_people(value, zone)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, zone) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, zone) for v in value]
     return value
 
 
-def _write_csv(path: Path, rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> Path:
+def _write_csv(
+    path: Path, rows: Sequence[Mapping[str, object]], columns: Sequence[str], zone: tzinfo
+) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _plain(v) for k, v in row.items()})
+            writer.writerow({k: _plain(v, zone) for k, v in row.items()})
     return path
 
 
@@ -184,10 +191,11 @@ def export_disclosure(
     """Write the disclosure export (see the module docstring); returns the files."""
     data = member_data(desk, member_id, raw_events=raw_events)
     folder = _folder(out, request_id)
-    payload = {"generated_at": in_jst(at), **data}
+    zone = _zone(desk)
+    payload = {"generated_at": for_people(at, zone), **data}
     files = [folder / "data.json"]
     files[0].write_text(
-        json.dumps(_plain(payload), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+        json.dumps(_plain(payload, zone), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
         encoding="utf-8",
     )
     profile = {**dict(data["profile"]), **dict(data.get("attributes_for_fairness_audit_only", {}))}  # type: ignore[call-overload]
@@ -196,6 +204,7 @@ def export_disclosure(
             folder / "profile.csv",
             [{"field": k, "value": v} for k, v in profile.items()],
             ["field", "value"],
+            zone,
         )
     )
     history: list[dict[str, object]] = data["consent_history"]  # type: ignore[assignment]
@@ -204,6 +213,7 @@ def export_disclosure(
             folder / "consent_history.csv",
             history,
             list(history[0]) if history else ["occurred_at"],
+            zone,
         )
     )
     summary = data.get("events_summary", {})
@@ -213,12 +223,15 @@ def export_disclosure(
             folder / "events_summary.csv",
             [{"event_type": k, "events": v} for k, v in by_type.items()],
             ["event_type", "events"],
+            zone,
         )
     )
     if raw_events:
         events: list[dict[str, object]] = data.get("events", [])  # type: ignore[assignment]
         files.append(
-            _write_csv(folder / "events.csv", events, list(events[0]) if events else ["event_id"])
+            _write_csv(
+                folder / "events.csv", events, list(events[0]) if events else ["event_id"], zone
+            )
         )
     matches: list[dict[str, object]] = data["intake_matches"]  # type: ignore[assignment]
     files.append(
@@ -235,6 +248,7 @@ def export_disclosure(
                 "status",
                 "reason",
             ],
+            zone,
         )
     )
     provisions: list[dict[str, object]] = data["provisions"]  # type: ignore[assignment]
@@ -251,6 +265,7 @@ def export_disclosure(
                 "provided_at",
                 "retain_until",
             ],
+            zone,
         )
     )
     return tuple(files)
@@ -276,6 +291,7 @@ def export_provisions(
             release: dict[str, JsonValue] = {
                 "decision_id": decision_id,
                 "recipient": employer,
+                # Signed into the member's receipt: JST, whatever the display zone.
                 "provided_at": in_jst(released_at),
             }
             if record is not None:
@@ -318,5 +334,7 @@ def disclosure_document(
     desk: Desk, member_id: int, at: datetime, *, raw_events: bool = False
 ) -> str:
     """The disclosure export's ``data.json`` as text, for a download that writes no file."""
-    payload = {"generated_at": in_jst(at), **member_data(desk, member_id, raw_events=raw_events)}
-    return json.dumps(_plain(payload), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    zone = _zone(desk)
+    held = member_data(desk, member_id, raw_events=raw_events)
+    payload = {"generated_at": for_people(at, zone), **held}
+    return json.dumps(_plain(payload, zone), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

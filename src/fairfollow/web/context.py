@@ -14,6 +14,7 @@ from fastapi import Path, Request
 
 from fairfollow.errors import ConfigError
 from fairfollow.governance.session import SessionPolicy
+from fairfollow.instants import zone_named
 from fairfollow.ledger.engine import make_reader, open_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.settings import Settings
@@ -72,7 +73,7 @@ class AppContext:
             workspace,
             make_reader(workspace.ledger_url),
             verifier,
-            Pages(),
+            Pages(zone_named(settings.display_zone)),
             ledger,
             clock or _utc_now,
             policy,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import io
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from fastapi import Request
 
-from fairfollow.instants import in_jst
+from fairfollow.instants import JST, for_people
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("ja", "en")
@@ -94,9 +94,15 @@ class Localiser:
     """What templates need for one language: the language and how to show an instant."""
 
     language: str
+    zone: tzinfo = field(default=JST)
 
     def instant(self, at: datetime) -> str:
-        return in_jst(at)
+        return for_people(at, self.zone)
+
+    def zone_label(self) -> str:
+        """The display zone as the footer names it: its name and its offset now."""
+        offset = datetime.now(self.zone).strftime("%z")
+        return f"{self.zone}, UTC{offset[:3]}:{offset[3:]}"
 
     def other_language(self) -> str:
         return "en" if self.language == "ja" else "ja"

@@ -7,12 +7,14 @@ free of shared mutable state under concurrent requests. Autoescaping is on for e
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from fairfollow.instants import JST
 from fairfollow.tlog.proofs import b64
 from fairfollow.web.i18n import LANGUAGES, Localiser, load_translations, negotiate
 
@@ -22,7 +24,8 @@ TEMPLATE_DIR = Path(__file__).with_name("templates")
 class Pages:
     """Renders a template in the request's language."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: tzinfo = JST) -> None:
+        self._zone = zone  # the display zone (setting ``display_zone``) of every instant
         self._environments: dict[str, Environment] = {}
         for language in LANGUAGES:
             environment = Environment(
@@ -52,7 +55,7 @@ class Pages:
                 "csrf": getattr(request.state, "csrf", ""),
                 **context,
                 "request": request,
-                "l10n": Localiser(language),
+                "l10n": Localiser(language, self._zone),
                 "lang": language,
             }
         )
