@@ -120,7 +120,7 @@ o AS (
 ev AS NOT MATERIALIZED (
   SELECT member_id, ts, event_type, company_id, industry_id, device, dwell_s
   FROM read_parquet({f["events"]}) WHERE season = {SEASON} AND ts < {cut}),
-cells AS (
+member_cells AS (
   SELECT company_id, event_type, least(count(*), CASE event_type {cap} ELSE 0 END) AS n
   FROM ev WHERE company_id IS NOT NULL
     AND member_id IN (SELECT member_id FROM read_parquet('{members}'))
@@ -129,7 +129,7 @@ comp AS (
   SELECT company_id, coalesce(sum(n) FILTER (event_type = 'page_view'), 0) AS v,
          coalesce(sum(n) FILTER (event_type = 'entry'), 0) AS en,
          coalesce(sum(n) FILTER (event_type = 'seminar_booking'), 0) AS se
-  FROM cells GROUP BY company_id),
+  FROM member_cells GROUP BY company_id),
 shares AS (
   SELECT company_id, (v + 1) / (sum(v) OVER () + 1) AS vs, (en + 1) / (sum(en) OVER () + 1) AS es,
          CASE WHEN en > 0 THEN se::DOUBLE / en ELSE 0.0 END AS sr FROM comp),
