@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from scipy.stats import binom
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
 from fairfollow.cli.context import clear_session
+from fairfollow.release.figures import INTERVAL_LEVEL
 from fairfollow.workspace import Workspace
 
 runner = CliRunner()
@@ -108,7 +110,11 @@ def test_released_figures_stay_within_their_stated_intervals(
         assert f["epsilon_spent"] == pytest.approx(1.0)
         low, high = f["figures"]["forecast_interval"]
         assert low <= high
-    assert checks["realised_in_forecast_interval"] >= 0.8 * len(released)
+    # The noise is drawn by OpenDP's own (unseeded, by design) sampler, so how many realised
+    # counts land in their 90% interval is random: Binomial(n, 0.9) if the intervals hold.
+    # Fewer than its 1e-4 quantile means they do not (0.8 × n failed by chance 1 run in 20).
+    floor = int(binom.ppf(1e-4, len(released), INTERVAL_LEVEL))
+    assert checks["realised_in_forecast_interval"] >= floor
 
 
 @pytest.mark.slow
