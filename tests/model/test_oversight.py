@@ -106,3 +106,12 @@ def test_an_unreadable_audit_is_refused_not_shown_empty(tmp_path: Path) -> None:
     (folder / HOLDOUT_AUDIT).write_text("{not json")
     with pytest.raises(ModelError, match="cannot read"):
         oversight(Workspace(tmp_path))
+
+
+def test_evaluating_a_workspace_without_a_season_is_refused(tmp_path: Path) -> None:
+    from fairfollow.errors import InputError
+    from fairfollow.model.analysis import evaluate_against_origin
+
+    a_model_folder(tmp_path)
+    with pytest.raises(InputError, match="no simulated season's truth"):
+        evaluate_against_origin(Workspace(tmp_path))

@@ -223,3 +223,19 @@ def test_pages_show_times_in_the_display_zone(site: Site) -> None:
     when = re.compile(r"<td>(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d)</td>")
     assert when.findall(tokyo) and all(t.endswith("+09:00") for t in when.findall(tokyo))
     assert when.findall(utc) and all(t.endswith("+00:00") for t in when.findall(utc))
+
+
+def test_coverage_opens_on_the_purpose_the_release_door_checks(site: Site) -> None:
+    settings, accounts = site
+    page = officer(settings, accounts).get("/privacy/coverage", params={"lang": "en"}).text
+    assert 'id="coverage-purpose-key">employer_forecast<' in page
+
+
+def test_a_request_id_past_64_bits_is_a_422_not_a_server_error(site: Site) -> None:
+    settings, accounts = site
+    client = officer(settings, accounts)
+    token = csrf_of(client, "/privacy/requests")
+    answer = client.post(
+        f"/api/v1/rights/requests/{2**63}/complete", headers={"x-csrf-token": token}
+    )
+    assert answer.status_code == 422 and set(answer.json()) == {"error", "message"}

@@ -24,7 +24,7 @@ from fairfollow.employers.offers import (
     survey_members,
     write_offer_table,
 )
-from fairfollow.errors import ModelError
+from fairfollow.errors import InputError, ModelError
 from fairfollow.model.backtest import BacktestReport, backtest
 from fairfollow.model.booster import (
     SENSITIVE_ATTRIBUTES,
@@ -207,6 +207,15 @@ def evaluate_season(
     card = workspace.models_dir / model.metadata.model_id / "MODEL_CARD.md"
     card.write_text(render(model.metadata, evaluation=report), encoding="utf-8")
     return report
+
+
+def evaluate_against_origin(workspace: Workspace) -> EvaluationReport:
+    """Evaluate the current model on the truth of the season the workspace was built from;
+    InputError where it was not built from a simulated season (live data has no truth)."""
+    origin = workspace.origin()
+    if origin is None or not origin.truth_offers.is_file():
+        raise InputError("this workspace holds no simulated season's truth to evaluate against")
+    return evaluate_season(workspace, origin.truth_offers)
 
 
 def backtest_season(

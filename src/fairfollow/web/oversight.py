@@ -18,7 +18,6 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from fairfollow.errors import InputError
 from fairfollow.model.oversight import Audit, oversight
 from fairfollow.web.access import Audience, check_access
 from fairfollow.web.charts import ReliabilityBin, reliability_diagram
@@ -76,13 +75,10 @@ def model_page(request: Request, ctx: Context) -> Response:
 @router.post("/privacy/model/evaluate", include_in_schema=False)
 def evaluate_form(request: Request, ctx: Context) -> Response:
     """Evaluate the current model on the season's truth; the page then shows the result."""
-    origin = ctx.workspace.origin()
-    if origin is None or not origin.truth_offers.is_file():
-        raise InputError("this workspace holds no simulated season's truth to evaluate against")
     # The analysis stack loads only for this action, not with the web application.
-    from fairfollow.model.analysis import evaluate_season
+    from fairfollow.model.analysis import evaluate_against_origin
 
-    evaluate_season(ctx.workspace, origin.truth_offers)
+    evaluate_against_origin(ctx.workspace)
     lang = request.query_params.get("lang", "")
     return RedirectResponse(f"/privacy/model?lang={lang}" if lang else "/privacy/model", 303)
 
