@@ -5,7 +5,7 @@ A 2,000-student season is replayed (pools, consents, a trained model, releases, 
 into a workspace per backend — SQLite (the embedded default) and PostgreSQL when
 ``FAIRFOLLOW_TEST_PG_URL`` is set (``make bench`` starts one). ``fairfollow serve`` runs in
 its own process (1 worker on SQLite, 2 on PostgreSQL); :data:`CLIENTS` concurrent clients
-(httpx, keep-alive, bearer tokens) call one route for :data:`SECONDS` seconds each. The
+(httpx2, keep-alive, bearer tokens) call one route for :data:`SECONDS` seconds each. The
 baseline is the route's core call in this process, one at a time, for the same time.
 Figures: p50/p95 of each, the HTTP/core ratios, requests per second, and errors (must be 0).
 Goals (serviceability, stated here; the issue sets none): with 20 concurrent clients the
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import numpy as np
 
 Report = Callable[..., None]
@@ -72,7 +72,7 @@ async def _load(
     errors = 0
     deadline = time.perf_counter() + seconds
 
-    async def caller(client: httpx.AsyncClient) -> None:
+    async def caller(client: httpx2.AsyncClient) -> None:
         nonlocal errors
         while time.perf_counter() < deadline:
             started = time.perf_counter()
@@ -83,9 +83,9 @@ async def _load(
             else:
                 done.append(elapsed)
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx2.Limits(max_connections=clients, max_keepalive_connections=clients)
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         await asyncio.gather(*(caller(client) for _ in range(clients)))
     return Latencies(done, errors, time.perf_counter() - started)
 
@@ -156,9 +156,9 @@ def _serve(ws: Path, ledger_url: str | None, workers: int) -> tuple[subprocess.P
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+            if httpx2.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return server, base
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.2)
     server.kill()
     said = server.stderr.read().decode()[-800:] if server.stderr else ""
