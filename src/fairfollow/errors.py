@@ -17,6 +17,7 @@ classes below are for input that cannot be processed and for broken invariants.
     ├── TransparencyLogError        the Merkle log failed or does not verify
     │   └── LogAppendError          an append failed; whatever it belonged to is rolled back
     ├── ModelError                  features, training or evaluation cannot proceed
+    │   └── NotReadyError           a step needs a model or features not made yet
     ├── ForecastError               a forecast is asked with impossible arguments
     ├── GovernanceError             the service registry or workflow refused an action
     │   ├── RoleError               an actor lacks the role for a transition
@@ -92,6 +93,11 @@ class LogAppendError(TransparencyLogError):
 
 class ModelError(FairFollowError):
     """Features, training or evaluation cannot proceed."""
+
+
+class NotReadyError(ModelError):
+    """A step needs what an earlier step makes (the store's tables, features, a trained
+    model) and it is not there yet: nothing is wrong with the request, only the order."""
 
 
 class ForecastError(FairFollowError):

@@ -75,6 +75,24 @@ def test_signing_in_again_closes_the_session_presented(engine: Engine) -> None:
     assert session.resume_session(engine, second.cookie, NOW).login == "hanako"
 
 
+def test_a_new_password_ends_every_other_session_and_token(engine: Engine) -> None:
+    here = session.open_session(engine, "hanako", PASSWORD, NOW)
+    elsewhere = session.open_session(engine, "hanako", PASSWORD, NOW)
+    token = authority.login(engine, "hanako", PASSWORD, NOW).token
+    me = session.resume_session(engine, here.cookie, NOW)
+    ended = authority.set_password(engine, me, "a newer long password", NOW, keep=here.cookie)
+    assert ended == 2
+    assert session.resume_session(engine, here.cookie, NOW).login == "hanako"
+    with pytest.raises(AuthenticationError, match="closed"):
+        session.resume_session(engine, elsewhere.cookie, NOW)
+    with pytest.raises(AuthenticationError, match="revoked"):
+        authority.authenticate(engine, token, NOW)
+    with pytest.raises(AuthenticationError):
+        session.open_session(engine, "hanako", PASSWORD, NOW)  # the old password is gone
+    trail = authority.own_trail(engine, me, limit=5)
+    assert any(e.kind is AuditKind.PASSWORD_SET and e.detail["ended"] == 2 for e in trail)
+
+
 def test_the_throttle_waits_longer_after_each_failure(engine: Engine) -> None:
     assert [throttle_wait(n).total_seconds() for n in range(6)] == [0, 0, 0, 2, 4, 8]
     for _ in range(3):

@@ -380,3 +380,31 @@ def test_no_page_or_answer_of_the_portal_holds_anything_about_a_person(
     for page in pages:
         unexplained = sorted((_numbers(page) & ids) - public)
         assert not unexplained, unexplained[:10]
+
+
+def test_a_forecast_before_any_model_is_trained_is_not_ready_and_spends_nothing(
+    replayed_workspace: Path, tmp_path: Path
+) -> None:
+    from fairfollow.model.booster import CURRENT_POINTER
+    from fairfollow.tlog import store as log_store
+
+    site = employer_site(replayed_workspace, tmp_path / "ws")
+    (site.workspace.models_dir / CURRENT_POINTER).unlink()  # as before `model train`
+    engine = open_ledger(site.workspace.ledger_url)
+    with reading(engine, "before") as conn:
+        spent, leaves = budget(conn, site.employer, 2020).spent, log_store.tree_size(conn)
+    with _client(create_app(site.settings), site.accounts["a"]) as client:
+        page = _forecast(client)
+        html = page.text  # type: ignore[attr-defined]
+        assert page.status_code == 503 and 'id="not-ready"' in html  # type: ignore[attr-defined]
+        assert "Nothing was used up" in html and str(site.workspace.root) not in html
+        answer = client.post(
+            "/api/v1/employer/forecasts", json={"epsilon": 1.0},
+            headers={"x-csrf-token": csrf_of(client, "/employer/forecast")},
+        )  # fmt: skip
+        assert answer.status_code == 503 and answer.json()["error"] == "NotReadyError"
+        assert "model train" not in answer.json()["message"]  # an operator's step, not theirs
+    with reading(engine, "after") as conn:
+        assert budget(conn, site.employer, 2020).spent == spent
+        assert log_store.tree_size(conn) == leaves
+    engine.dispose()

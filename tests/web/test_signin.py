@@ -126,6 +126,24 @@ def test_state_changes_need_the_sessions_token(site) -> None:  # type: ignore[no
     assert client.get("/api/v1/me").status_code == 401
 
 
+def test_a_new_password_signs_out_every_other_browser_and_token(site) -> None:  # type: ignore[no-untyped-def]
+    settings, accounts = site
+    here = sign_in(_client(settings), accounts["member"])
+    there = sign_in(_client(settings), accounts["member"])
+    script = _client(settings)
+    body = {"login": accounts["member"].login, "password": PASSWORD}
+    token = script.post("/api/v1/token", json=body).json()["token"]
+    bearer = {"authorization": f"Bearer {token}"}
+    assert script.get("/api/v1/me", headers=bearer).status_code == 200
+    new = {"password": "another long password", "csrf_token": csrf_of(here)}
+    page = here.post("/account/password", data=new)
+    assert page.status_code == 200 and 'id="password-saved"' in page.text
+    assert "2" in page.text.split('id="password-saved"')[1].split("</p>")[0]
+    assert here.get("/api/v1/me").status_code == 200  # the browser it was set in stays in
+    assert there.get("/api/v1/me").status_code == 401
+    assert script.get("/api/v1/me", headers=bearer).status_code == 401
+
+
 def test_failed_sign_ins_are_throttled_then_lock(site) -> None:  # type: ignore[no-untyped-def]
     settings, accounts = site
     clock = Clock()

@@ -187,10 +187,11 @@ def password_command(ctx: typer.Context, password_stdin: PasswordStdin = False) 
     engine = ledger_of(ctx)
     try:
         me = account_of(ctx, engine)
-        authority.set_password(engine, me, password, _now())
+        ended = authority.set_password(engine, me, password, _now(), keep=token_of(ctx))
     finally:
         engine.dispose()
-    console.print(f"password set for {me.login}")
+    others = f"; {ended} other session(s) and token(s) ended" if ended else ""
+    console.print(f"password set for {me.login}{others}")
 
 
 @account_app.command("totp")

@@ -204,13 +204,21 @@ def find_token(conn: Connection, digest: str) -> StoredToken | None:
 
 
 def revoke_tokens(
-    conn: Connection, at: datetime, *, digest: str | None = None, account_id: str | None = None
+    conn: Connection,
+    at: datetime,
+    *,
+    digest: str | None = None,
+    account_id: str | None = None,
+    sparing: str | None = None,
 ) -> int:
+    """Revoke one token (by digest) or every live token of an account but ``sparing``."""
     query = tokens.update().where(tokens.c.revoked_at.is_(None)).values(revoked_at=at)
     if digest is not None:
         query = query.where(tokens.c.token_sha256 == digest)
     if account_id is not None:
         query = query.where(tokens.c.account_id == account_id)
+    if sparing is not None:
+        query = query.where(tokens.c.token_sha256 != sparing)
     return int(conn.execute(query).rowcount or 0)
 
 

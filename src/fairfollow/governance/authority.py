@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
-from fairfollow.governance import account_store, store
+from fairfollow.governance import account_store, session_store, store
 from fairfollow.governance.account_store import AuditEvent
 from fairfollow.governance.accounts import (
     ALLOWED,
@@ -262,14 +262,24 @@ def logout(engine: Engine, token: str, now: datetime) -> Principal:
     return principal
 
 
-def set_password(engine: Engine, actor: Principal, password: str, now: datetime) -> None:
+def set_password(
+    engine: Engine, actor: Principal, password: str, now: datetime, *, keep: str | None = None
+) -> int:
+    """Set the actor's own password and end every other way into the account: each open
+    browser session and unrevoked API token stops working at once, but ``keep`` (the cookie
+    or token the change was made with), so whoever held the old password is shut out.
+    Returns how many sessions and tokens were ended (also in the audit event)."""
+    kept = None if keep is None else token_digest(keep)
     with transaction(engine, "account password") as conn:
         me = _fresh(conn, actor)
         account_store.update_credentials(
             conn, me.account_id, password_hash=hash_password(password), setup_secret_hash=None
         )
+        ended = account_store.revoke_tokens(conn, now, account_id=me.account_id, sparing=kept)
+        ended += session_store.close_sessions(conn, now, account_id=me.account_id, sparing=kept)
         account = account_store.find_account(conn, account_id=me.account_id)
-        _audit(conn, AuditKind.PASSWORD_SET, account, me.login, now)
+        _audit(conn, AuditKind.PASSWORD_SET, account, me.login, now, ended=ended)
+        return ended
 
 
 def enroll_totp(engine: Engine, actor: Principal, now: datetime) -> str:

@@ -73,9 +73,14 @@ def touch_session(conn: Connection, digest: str, at: datetime) -> None:
 
 
 def close_sessions(
-    conn: Connection, at: datetime, *, digest: str | None = None, account_id: str | None = None
+    conn: Connection,
+    at: datetime,
+    *,
+    digest: str | None = None,
+    account_id: str | None = None,
+    sparing: str | None = None,
 ) -> int:
-    """Close one session (by digest) or every open session of an account."""
+    """Close one session (by digest) or every open session of an account but ``sparing``."""
     if digest is None and account_id is None:
         raise ValueError("close a session by its digest or an account's sessions by its id")
     query = sessions.update().where(sessions.c.closed_at.is_(None)).values(closed_at=at)
@@ -83,6 +88,8 @@ def close_sessions(
         query = query.where(sessions.c.session_sha256 == digest)
     if account_id is not None:
         query = query.where(sessions.c.account_id == account_id)
+    if sparing is not None:
+        query = query.where(sessions.c.session_sha256 != sparing)
     return int(conn.execute(query).rowcount or 0)
 
 

@@ -24,7 +24,7 @@ from fairfollow.employers.offers import (
     survey_members,
     write_offer_table,
 )
-from fairfollow.errors import InputError, ModelError
+from fairfollow.errors import InputError, ModelError, NotReadyError
 from fairfollow.model.backtest import BacktestReport, backtest
 from fairfollow.model.booster import (
     SENSITIVE_ATTRIBUTES,
@@ -175,7 +175,7 @@ def train_season_model(
     features = read_features(workspace, season)
     path = offers_path(workspace, season)
     if not path.exists():
-        raise ModelError(f"no offers table for season {season}: run `fairfollow features build`")
+        raise NotReadyError(f"no offers table for season {season}: run `fairfollow features build`")
     data = training_data(
         features.table, features.feature_names, pq.read_table(path), features.as_of
     )

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 
-from fairfollow.errors import ModelError
+from fairfollow.errors import ModelError, NotReadyError
 from fairfollow.model.backtest import Widening, estimate_widening
 from fairfollow.model.features import CATEGORICAL, KEY_COLUMNS
 from fairfollow.model.metrics import ScoreMetrics, score
@@ -253,11 +253,11 @@ def load_model(models_dir: Path, model_id: str | None = None) -> TrainedModel:
     pointer = models_dir / CURRENT_POINTER
     if model_id is None:
         if not pointer.exists():
-            raise ModelError(f"no trained model in {models_dir}: run `fairfollow model train`")
+            raise NotReadyError(f"no trained model in {models_dir}: run `fairfollow model train`")
         model_id = pointer.read_text(encoding="utf-8").strip()
     path = models_dir / model_id / "model.pkl"
     if not path.exists():
-        raise ModelError(f"model {model_id} not found in {models_dir}")
+        raise NotReadyError(f"model {model_id} not found in {models_dir}")
     with path.open("rb") as handle:
         model = pickle.load(handle)
     if not isinstance(model, TrainedModel):

@@ -21,7 +21,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fairfollow.errors import ModelError
+from fairfollow.errors import ModelError, NotReadyError
 from fairfollow.events.catalog import read_state
 from fairfollow.events.suppression import without_restricted
 from fairfollow.model.engines import Engine
@@ -57,10 +57,12 @@ class FeatureInputs:
         }
         for table in ("events", "companies"):
             if not files[table]:
-                raise ModelError(f"the analytics store holds no {table}: run `fairfollow ingest`")
+                raise NotReadyError(
+                    f"the analytics store holds no {table}: run `fairfollow ingest`"
+                )
         offers = offers_path(workspace, season)
         if not offers.exists():
-            raise ModelError(f"no offers table for season {season}: build it first")
+            raise NotReadyError(f"no offers table for season {season}: build it first")
         return cls({**files, "offers": (offers,)})
 
     def paths(self, table: str) -> tuple[Path, ...]:
@@ -89,7 +91,7 @@ def read_store_table(workspace: Workspace, table: str) -> pa.Table:
     """One table of the analytics store, read from its committed Parquet files."""
     paths = [workspace.parquet_dir / path for path, _ in read_state(workspace).files.get(table, ())]
     if not paths:
-        raise ModelError(f"the analytics store holds no {table}: run `fairfollow ingest`")
+        raise NotReadyError(f"the analytics store holds no {table}: run `fairfollow ingest`")
     return pa.concat_tables([pq.read_table(p) for p in paths])
 
 
@@ -310,7 +312,7 @@ class FeatureSet:
 def read_features(workspace: Workspace, season: int) -> FeatureSet:
     path = features_path(workspace, season)
     if not path.exists():
-        raise ModelError(f"no features for season {season}: run `fairfollow features build`")
+        raise NotReadyError(f"no features for season {season}: run `fairfollow features build`")
     table = without_restricted(workspace, pq.read_table(path))
     raw = (table.schema.metadata or {}).get(b"fairfollow")
     if raw is None:

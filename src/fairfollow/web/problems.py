@@ -23,16 +23,19 @@ from fairfollow.errors import (
     GovernanceError,
     InputError,
     LedgerError,
+    NotReadyError,
     RightsError,
     RoleError,
     ThrottledError,
     TransparencyLogError,
 )
 from fairfollow.web.pages import Pages
+from fairfollow.web.session import principal_of
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS: tuple[tuple[type[FairFollowError], int], ...] = (
     (ThrottledError, 429),
+    (NotReadyError, 503),
     (AuthenticationError, 401),
     (RoleError, 403),
     (InputError, 400),
@@ -56,9 +59,17 @@ class Problem:
         return {"error": self.error, "message": self.message}
 
 
-def problem_of(exc: FairFollowError) -> Problem:
+# What a member or an employer user reads when a step the operator owes has not run (their
+# request is fine); the operator's own wording names workspace paths and CLI commands.
+NOT_READY = (
+    "this service is not ready yet (the platform has not prepared what it needs): try again later"
+)
+
+
+def problem_of(exc: FairFollowError, *, for_staff: bool = True) -> Problem:
     status = next(code for kind, code in STATUS if isinstance(exc, kind))
-    return Problem(status, type(exc).__name__, str(exc))
+    message = str(exc) if for_staff or not isinstance(exc, NotReadyError) else NOT_READY
+    return Problem(status, type(exc).__name__, message)
 
 
 def _wants_json(request: Request) -> bool:
@@ -80,7 +91,8 @@ def install(app: FastAPI, pages: Pages) -> None:
 
     async def core_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FairFollowError)
-        response = respond(request, problem_of(exc))
+        caller = principal_of(request)
+        response = respond(request, problem_of(exc, for_staff=bool(caller and caller.roles)))
         if isinstance(exc, ThrottledError):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -24,6 +24,7 @@ from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.session import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    bearer_of,
     clear_session,
     login_csrf_matches,
     new_login_csrf,
@@ -152,11 +153,20 @@ def _signed_in(request: Request) -> Principal:
 
 
 def _account_page(
-    request: Request, ctx: AppContext, *, saved: bool = False, error: str = "", status: int = 200
+    request: Request,
+    ctx: AppContext,
+    *,
+    saved: bool = False,
+    ended: int = 0,
+    error: str = "",
+    status: int = 200,
 ) -> Response:
     principal = _signed_in(request)
     history = authority.own_trail(ctx.reader, principal, limit=20)
-    facts = {"principal": principal, "history": history, "saved": saved, "error": error}
+    facts = {
+        "principal": principal, "history": history, "saved": saved, "ended": ended,
+        "error": error,
+    }  # fmt: skip
     return ctx.pages.render(request, "account.html", facts, status_code=status)
 
 
@@ -170,10 +180,16 @@ def set_password(
     request: Request, ctx: Context, password: Annotated[str, Form(max_length=256)]
 ) -> Response:
     try:
-        authority.set_password(ctx.ledger, _signed_in(request), password, ctx.clock())
+        ended = authority.set_password(
+            ctx.ledger,
+            _signed_in(request),
+            password,
+            ctx.clock(),
+            keep=session_cookie(request) or bearer_of(request),
+        )
     except GovernanceError as refused:
         return _account_page(request, ctx, error=str(refused), status=400)
-    return _account_page(request, ctx, saved=True)
+    return _account_page(request, ctx, saved=True, ended=ended)
 
 
 class TokenRequest(BaseModel):
