@@ -34,9 +34,9 @@ def test_per_group_figures_match_direct_computation() -> None:
 
 def test_four_fifths_flags_a_skewed_threshold_flag() -> None:
     # Group "a" gets low predictions (flagged 90%), group "b" high ones (flagged 10%).
-    groups = np.array(["a"] * 10 + ["b"] * 10)
-    p = np.array([0.2] * 9 + [0.8] + [0.8] * 9 + [0.2])
-    y = np.array([0, 1] * 10)
+    groups = np.array(["a"] * 40 + ["b"] * 40)
+    p = np.array(([0.2] * 9 + [0.8]) * 4 + ([0.8] * 9 + [0.2]) * 4)
+    y = np.array([0, 1] * 40)
     result = audit_attribute("tier", y, p, groups, flag_threshold=0.5)
     flagged = {g.group: g.flag_rate for g in result.groups}
     assert flagged == {"a": pytest.approx(0.9), "b": pytest.approx(0.1)}
@@ -68,3 +68,31 @@ def test_missing_group_and_single_class_group_serialise_to_json() -> None:
 def test_length_mismatch_raises() -> None:
     with pytest.raises(ModelError):
         audit_attribute("region", [1, 0], [0.5, 0.5], ["x"])
+
+
+def test_a_small_group_is_shown_but_does_not_decide_the_ratio() -> None:
+    # Two large groups flagged alike; three people in "X", all flagged.
+    groups = np.array(["F"] * 50 + ["M"] * 50 + ["X"] * 3)
+    p = np.array([0.3, 0.7] * 50 + [0.1] * 3)
+    y = np.array([0, 1] * 50 + [0] * 3)
+    result = audit_attribute("gender", y, p, groups)
+    assert [g.group for g in result.groups] == ["F", "M", "X"]  # X is still reported
+    assert result.small_groups == ("X",) and result.assessable
+    assert result.impact_ratio == pytest.approx(1.0) and result.passes_four_fifths
+    counted = audit_attribute("gender", y, p, groups, min_group=1)
+    assert counted.impact_ratio == 0.0 and not counted.passes_four_fifths  # nobody in X unflagged
+
+
+def test_an_attribute_without_two_large_groups_is_not_assessable_and_never_passes() -> None:
+    groups = np.array(["1"] * 60 + ["2"] * 5)
+    p = np.array([0.3, 0.7] * 30 + [0.6] * 5)
+    y = np.array([0, 1] * 30 + [1] * 5)
+    result = audit(y, p, {"university_tier": groups})
+    tier = result.attribute("university_tier")
+    assert not tier.assessable and not tier.passes_four_fifths
+    assert tier.impact_ratio != tier.impact_ratio  # NaN
+    payload = result.to_json()["university_tier"]
+    assert isinstance(payload, dict)
+    assert payload["assessable"] is False and payload["impact_ratio"] is None
+    assert payload["small_groups"] == ["2"] and payload["min_group"] == 30
+    json.dumps(result.to_json(), allow_nan=False)

@@ -44,11 +44,16 @@ def test_the_page_shows_the_card_the_fairness_table_and_the_diagram(site: Site) 
     assert found.model is not None and found.audit is not None
     assert f'id="model-id">{found.model.model_id}<' in page
     assert "held-out calibration set of season 2019" in page
-    rows = re.findall(r'<tr class="(bad)?" data-attribute="([a-z_]+)" data-passes="(yes|no)"', page)
+    rows = re.findall(
+        r'<tr class="(bad)?" data-attribute="([a-z_]+)" data-passes="(yes|no|unassessed)"', page
+    )
     groups = sum(len(a.groups) for a in found.audit.fairness)
     assert len(rows) == groups and {r[1] for r in rows} == {"gender", "university_tier", "region"}
     for css, attribute, passes in rows:  # a failing attribute's rows are red, the others not
         assert (css == "bad") == (passes == "no") == (attribute in found.audit.failing)
+        assert (passes == "unassessed") == (attribute in found.audit.unassessed)
+    small = sum(len(a.small_groups) for a in found.audit.fairness)
+    assert page.count('data-small="yes"') == small  # each small group is marked as such
     diagram = re.search(r'<figure id="reliability">(.*?)</figure>', page, re.S)
     assert diagram and diagram.group(1).count("<circle") == len(found.audit.reliability) > 0
     assert '<article class="card" id="model-card"><h3>Model card:' in page

@@ -54,11 +54,17 @@ def fairness_table(fairness: FairnessAudit) -> list[str]:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for attribute in fairness.attributes:
-        verdict = "passes" if attribute.passes_four_fifths else "FAILS"
-        ratio = f"{attribute.impact_ratio:.3f} ({verdict} 4/5)"
+        if attribute.assessable:
+            verdict = "passes" if attribute.passes_four_fifths else "FAILS"
+            ratio = f"{attribute.impact_ratio:.3f} ({verdict} 4/5)"
+        else:
+            ratio = f"not assessable (fewer than two groups of {attribute.min_group}+ offers)"
+        small = set(attribute.small_groups)
         for group in attribute.groups:
             lines.append(
-                f"| {attribute.attribute} | {group.group} | {group.count:,} | {_f(group.auc)} | "
+                f"| {attribute.attribute} | {group.group}"
+                f"{' (too few to count)' if group.group in small else ''} | "
+                f"{group.count:,} | {_f(group.auc)} | "
                 f"{_f(group.brier)} | {_f(group.mean_predicted)} | {_f(group.observed_rate)} | "
                 f"{_f(group.flag_rate)} | {ratio} |"
             )

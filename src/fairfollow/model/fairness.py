@@ -9,6 +9,12 @@ Four-fifths rule (US EEOC Uniform Guidelines, 29 CFR 1607.4(D)): a selection rat
 group below four fifths of the highest group's rate is evidence of adverse impact. A flag
 can act in either direction (follow-up for the flagged, or for the others), so the impact
 ratio is the smaller of the ratios for the flagged and the unflagged rates.
+
+Small groups (29 CFR 1607.4(D): "greater differences in selection rate may not constitute
+adverse impact where the differences are based on small numbers"): a group with fewer than
+:data:`MIN_GROUP_FOR_RATIO` offers is reported with its figures but left out of the impact
+ratio, where a handful of people would decide it. An attribute with fewer than two groups
+that large is *not assessable*: neither a pass nor a fail, and said so.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from fairfollow.errors import ModelError
 from fairfollow.model.metrics import auc, brier
 
 FOUR_FIFTHS = 0.8
+MIN_GROUP_FOR_RATIO = 30  # offers in a group before its flag rate counts (see above)
 DEFAULT_FLAG_THRESHOLD = 0.5
 UNKNOWN_GROUP = "unknown"
 
@@ -45,11 +52,23 @@ class AttributeAudit:
     attribute: str
     flag_threshold: float
     groups: tuple[GroupAudit, ...]
-    impact_ratio: float
+    impact_ratio: float  # NaN when not assessable
+    min_group: int = MIN_GROUP_FOR_RATIO
+
+    @property
+    def small_groups(self) -> tuple[str, ...]:
+        """The groups too small to count in the impact ratio."""
+        return tuple(g.group for g in self.groups if g.count < self.min_group)
+
+    @property
+    def assessable(self) -> bool:
+        """Two or more groups large enough to compare."""
+        return len(self.groups) - len(self.small_groups) >= 2
 
     @property
     def passes_four_fifths(self) -> bool:
-        return self.impact_ratio >= FOUR_FIFTHS
+        """Assessable and at or above four fifths (an unassessable attribute never passes)."""
+        return self.assessable and self.impact_ratio >= FOUR_FIFTHS
 
     @property
     def max_calibration_gap(self) -> float:
@@ -74,6 +93,9 @@ class FairnessAudit:
                 "flag_threshold": a.flag_threshold,
                 "impact_ratio": _finite_or_none(a.impact_ratio),
                 "passes_four_fifths": a.passes_four_fifths,
+                "assessable": a.assessable,
+                "min_group": a.min_group,
+                "small_groups": list(a.small_groups),
                 "max_calibration_gap": _finite_or_none(a.max_calibration_gap),
                 "groups": {
                     g.group: {k: _finite_or_none(v) for k, v in asdict(g).items() if k != "group"}
@@ -116,8 +138,10 @@ def audit_attribute(
     p: ArrayLike,
     groups: ArrayLike,
     flag_threshold: float = DEFAULT_FLAG_THRESHOLD,
+    min_group: int = MIN_GROUP_FOR_RATIO,
 ) -> AttributeAudit:
-    """Per-group scores of predictions ``p`` for one sensitive attribute."""
+    """Per-group scores of predictions ``p`` for one sensitive attribute; the impact ratio
+    over the groups of at least ``min_group`` offers (NaN when fewer than two are)."""
     y = np.asarray(y_true, dtype=np.float64).ravel()
     q = np.asarray(p, dtype=np.float64).ravel()
     labels = pd.Series(np.asarray(groups, dtype=object).ravel()).fillna(UNKNOWN_GROUP).astype(str)
@@ -150,9 +174,13 @@ def audit_attribute(
         )
         for group, row in by_group.iterrows()
     )
-    rates = [g.flag_rate for g in audits]
-    ratio = min(impact_ratio(rates), impact_ratio([1.0 - r for r in rates]))
-    return AttributeAudit(name, flag_threshold, audits, ratio)
+    rates = [g.flag_rate for g in audits if g.count >= min_group]
+    ratio = (
+        min(impact_ratio(rates), impact_ratio([1.0 - r for r in rates]))
+        if len(rates) >= 2
+        else float("nan")
+    )
+    return AttributeAudit(name, flag_threshold, audits, ratio, min_group)
 
 
 def audit(

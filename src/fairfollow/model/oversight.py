@@ -6,7 +6,8 @@ out by member, and its reliability bins); ``fairfollow model evaluate`` leaves
 ``reports/evaluation-<season>-<id>.json`` (the audit on the current season against the
 simulator's truth). The privacy officer's console shows the evaluation where there is one
 and the held-out audit otherwise, and says which. A fairness row that fails the four-fifths
-rule (29 CFR 1607.4(D)) carries ``passes_four_fifths = False`` from the audit itself.
+rule (29 CFR 1607.4(D)) carries ``passes_four_fifths = False`` from the audit itself; one
+without two groups large enough to compare carries ``assessable = False`` (neither).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class AttributeRow:
     passes_four_fifths: bool
     max_calibration_gap: float | None
     groups: tuple[GroupRow, ...]
+    assessable: bool = True  # audits stored before small groups were set aside say nothing
+    small_groups: tuple[str, ...] = ()
+    min_group: int | None = None  # offers a group needs to count in the ratio
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,14 @@ class Audit:
     @property
     def failing(self) -> tuple[str, ...]:
         """The attributes whose impact ratio fails the four-fifths rule."""
-        return tuple(a.attribute for a in self.fairness if not a.passes_four_fifths)
+        return tuple(
+            a.attribute for a in self.fairness if a.assessable and not a.passes_four_fifths
+        )
+
+    @property
+    def unassessed(self) -> tuple[str, ...]:
+        """The attributes without two groups large enough to compare."""
+        return tuple(a.attribute for a in self.fairness if not a.assessable)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,14 @@ class Oversight:
 
 def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:
@@ -106,6 +125,9 @@ def _fairness(data: object, where: str) -> tuple[AttributeRow, ...]:
                 impact_ratio=_float(entry.get("impact_ratio")),
                 passes_four_fifths=entry.get("passes_four_fifths") is True,
                 max_calibration_gap=_float(entry.get("max_calibration_gap")),
+                assessable=entry.get("assessable", True) is not False,
+                small_groups=tuple(str(g) for g in _list(entry.get("small_groups"))),
+                min_group=_whole(entry.get("min_group")),
                 groups=tuple(
                     GroupRow(
                         group=str(name),

@@ -100,6 +100,8 @@ class AttributeAnswer(BaseModel):
     attribute: str
     impact_ratio: float | None
     passes_four_fifths: bool
+    assessable: bool
+    small_groups: list[str]
     groups: list[GroupAnswer]
 
 
@@ -116,6 +118,7 @@ class AuditAnswer(BaseModel):
     oracle: dict[str, float | None]
     lift_ratio: float | None
     failing_four_fifths: list[str]
+    unassessed_four_fifths: list[str]
     fairness: list[AttributeAnswer]
     reliability: list[BinAnswer]
 
@@ -145,11 +148,14 @@ def oversight_api(ctx: Context) -> OversightAnswer:
             oracle=dict(audit.oracle),
             lift_ratio=audit.lift_ratio,
             failing_four_fifths=list(audit.failing),
+            unassessed_four_fifths=list(audit.unassessed),
             fairness=[
                 AttributeAnswer(
                     attribute=a.attribute,
                     impact_ratio=a.impact_ratio,
                     passes_four_fifths=a.passes_four_fifths,
+                    assessable=a.assessable,
+                    small_groups=list(a.small_groups),
                     groups=[GroupAnswer(**vars(g)) for g in a.groups],
                 )
                 for a in audit.fairness
