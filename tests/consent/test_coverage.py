@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 
-from fairfollow.consent import policy_store
+from fairfollow.consent import coverage_store, policy_store
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.coverage import (
     consented_members,
@@ -42,7 +42,7 @@ def test_the_tiny_history_is_classified_as_expected(engine: Engine) -> None:
         found = verdicts(conn, FORECAST, AS_OF)
         valid = valid_members(conn, FORECAST, AS_OF)
         one = verdicts(conn, FORECAST, AS_OF, [2])
-        many = verdicts(conn, FORECAST, AS_OF, range(2, 20_000))  # filtered, not bound
+        many = verdicts(conn, FORECAST, AS_OF, range(2, 20_000))  # chunked or filtered
     assert {m: v.reason.value for m, v in found.items()} == EXPECTED
     assert valid == {1, 6}
     assert one == {2: found[2]}
@@ -52,6 +52,20 @@ def test_the_tiny_history_is_classified_as_expected(engine: Engine) -> None:
         "v1",
         2,
     )
+
+
+def test_a_long_member_list_gives_everyone_s_verdicts_filtered(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bound-id limit the list is bound in chunks (SQLite) or filtered after one
+    evaluation of everyone (PostgreSQL): the verdicts are those of the plain query."""
+    monkeypatch.setattr(coverage_store, "MAX_BOUND_IDS", 2)
+    with transaction(engine) as conn:
+        load_ledger(conn)
+        found = verdicts(conn, FORECAST, AS_OF)
+        for wanted in ([1, 2, 3], [6, 5, 4, 3, 1, 99], list(range(10)), [2, 2, 4]):
+            got = verdicts(conn, FORECAST, AS_OF, wanted)
+            assert got == {m: v for m, v in found.items() if m in wanted}
 
 
 def test_consented_members_is_the_ledger_verdict_the_feature_build_asks_for(

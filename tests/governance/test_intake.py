@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -9,7 +10,7 @@ from sqlalchemy.engine import Engine
 from fairfollow.errors import EncodingError, InputError, ProhibitedItemError, SchemaError
 from fairfollow.governance import pool_store, provision_store, store
 from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
-from fairfollow.governance.intake import IntakeInputs, intake_bytes
+from fairfollow.governance.intake import IntakeInputs, IntakeReport, intake_bytes
 from fairfollow.governance.keyed_index import keyed_hash, keyed_index
 from fairfollow.governance.provision import Attestation
 from fairfollow.ledger.engine import open_ledger
@@ -147,6 +148,41 @@ def test_id_only_list_matches_through_survey_links(engine: Engine) -> None:
     assert report.matched == 1 and report.refused_by_reason == {"no_combination_consent": 1}
     assert report.unmatched_by_reason == {"no_survey_link": 1}
     assert report.quarantined_by_rule == {"bad_date:offer_date": 1}
+
+
+def _stored_pool(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        pool = pool_store.load_pool(conn, "E0001", 2020)
+    assert pool is not None
+    return [(o.line, o.applicant_key, o.member_id, o.status, o.reason) for o in pool.offers]
+
+
+def test_indexed_inputs_take_in_a_list_as_the_plain_ones(engine: Engine) -> None:
+    """The replay's index built once (``indexed``) gives the report and the pool that a
+    fresh index per list gives; links replaced per list keep it, new members drop it."""
+    data = employer_csv([*MEMBERS, 99])
+    plain = inputs(MEMBERS)
+    indexed = plain.indexed()
+    assert replace(indexed, survey_links={"A1": "c1"}).matching_index() is (
+        indexed.matching_index()
+    )
+    reports: list[IntakeReport] = []
+    pools = []
+    for given in (plain, replace(indexed, survey_links={})):
+        reports.append(
+            intake_bytes(engine, "E0001", 2020, data, "E0001.csv", ATTESTATION, given,
+                         at=AT, actor="t")
+        )  # fmt: skip
+        pools.append(_stored_pool(engine))
+    first, second = (replace(r, intake_id=0, confirmation_id=0) for r in reports)
+    assert first == second and pools[0] == pools[1]
+    assert first.matched == 6 and first.unmatched_by_reason == {"no_member": 1}
+    fewer = replace(indexed, members=[identity(1)])  # another member list: a fresh index
+    assert fewer.matching_index() is not indexed.matching_index()
+    only_one = intake_bytes(
+        engine, "E0001", 2020, data, "E0001.csv", ATTESTATION, fewer, at=AT, actor="t"
+    )
+    assert only_one.matched == 1
 
 
 def test_keyed_hashes_depend_on_the_secret() -> None:

@@ -239,3 +239,28 @@ def test_replay_with_every_defect_runs_to_the_end(
     assert all(f["reason"] in ("released", "pool_too_small") for f in report["forecasts"])
     assert checks["all_lacking_consent_excluded"] is True
     assert sum(f["intake"]["matched"] for f in report["forecasts"]) > 0
+
+
+def test_the_truth_is_read_in_arrow_as_row_by_row(
+    simulated_season: Callable[..., Path],
+) -> None:
+    """The replay's check reads the truth filtered in Arrow; a row-by-row reading of the
+    same files gives the same lacking members and outcomes."""
+    from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
+    from fairfollow.scenarios.replay import _truth
+
+    season = simulated_season(students=2000, seed=1, defects="a,b")
+    consent = pq.read_table(season / "truth" / "consent.parquet").to_pylist()
+    lacking = {
+        int(r["member_id"])
+        for r in consent
+        if r["purpose_key"] == FORECAST_PURPOSE_KEY and int(r["season"]) == 2020 and not r["valid"]
+    }
+    offers = pq.read_table(season / "truth" / "offers.parquet").to_pylist()
+    outcomes = {
+        (int(r["company_id"]), int(r["member_id"])): bool(r["accepted"])
+        for r in offers
+        if int(r["season"]) == 2020
+    }
+    assert lacking and outcomes
+    assert _truth(season, 2020) == (lacking, outcomes)

@@ -178,26 +178,42 @@ def verdicts(
 ) -> dict[int, Verdict]:
     """Every member's verdict (or those of ``member_ids``), evaluated in SQL.
 
-    Long id lists are filtered here rather than bound into SQL (SQLite caps the number of
-    bound parameters); evaluating everyone costs about as much as a long IN list.
+    A member's verdict depends on their own decisions only, so a long id list may be split.
+    On SQLite it is bound in chunks of :data:`MAX_BOUND_IDS` (SQLite caps the number of
+    bound parameters): each member is one index probe there, so the cost follows the list,
+    not the whole population. On PostgreSQL the window over every decision is computed
+    whatever the list, so a long one is filtered here after evaluating everyone once.
     """
     check_purpose(conn, purpose_key)
     wanted = None if member_ids is None else set(member_ids)
-    bind = wanted if wanted is not None and len(wanted) <= MAX_BOUND_IDS else None
+    batches: list[list[int] | None]
+    if wanted is None:
+        batches = [None]
+    elif len(wanted) <= MAX_BOUND_IDS:
+        batches = [sorted(wanted)]
+    elif conn.dialect.name == "sqlite":
+        ordered = sorted(wanted)
+        batches = [
+            ordered[start : start + MAX_BOUND_IDS]
+            for start in range(0, len(ordered), MAX_BOUND_IDS)
+        ]
+    else:
+        batches = [None]
     found: dict[int, Verdict] = {}
-    for member_id, reason, screen_id, shown, event_id in conn.execute(
-        verdict_query(purpose_key, at, dialect=conn.dialect.name, member_ids=bind)
-    ):
-        if wanted is not None and member_id not in wanted:
-            continue
-        found[int(member_id)] = Verdict(
-            int(member_id),
-            purpose_key,
-            Reason(reason),
-            screen_id,
-            shown,
-            None if event_id is None else int(event_id),
-        )
+    for bind in batches:
+        for member_id, reason, screen_id, shown, event_id in conn.execute(
+            verdict_query(purpose_key, at, dialect=conn.dialect.name, member_ids=bind)
+        ):
+            if wanted is not None and member_id not in wanted:
+                continue
+            found[int(member_id)] = Verdict(
+                int(member_id),
+                purpose_key,
+                Reason(reason),
+                screen_id,
+                shown,
+                None if event_id is None else int(event_id),
+            )
     return found
 
 

@@ -67,6 +67,8 @@ def suppress(
 
 def suppressed(conn: Connection, key: bytes, member_ids: Iterable[int]) -> set[int]:
     """The members of ``member_ids`` that are on the list."""
+    if not any_suppressed(conn):  # an empty list (read in the caller's transaction) holds none
+        return set()
     by_hash = {member_hash(key, m): int(m) for m in member_ids}
     found: set[int] = set()
     hashes = sorted(by_hash)

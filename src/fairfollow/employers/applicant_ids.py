@@ -14,6 +14,7 @@ columns and row rules) for the columns such a list has: ``applicant_id``, ``entr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,7 @@ from fairfollow.employers.encoding import DEFAULT_MAX_BYTES
 from fairfollow.employers.file import (
     MAX_FIELD_CHARS,
     OUTCOMES,
+    Opened,
     RejectedRow,
     date_rule,
     normalise_cell,
@@ -55,15 +57,26 @@ class IdOnlyFile:
 
 def is_id_only(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
     """A header with the employer's applicant IDs and none of the identifying columns."""
-    header = open_list(data, name, max_bytes).header
+    return header_is_id_only(open_list(data, name, max_bytes).header)
+
+
+def header_is_id_only(header: Sequence[str]) -> bool:
+    """:func:`is_id_only` of a header already read (:func:`open_list`)."""
     return "applicant_id" in header and not any(c in header for c in IDENTIFYING)
 
 
 def parse_id_only(
-    data: bytes, name: str, *, today: date | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes,
+    name: str,
+    *,
+    today: date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    opened: Opened | None = None,
 ) -> IdOnlyFile:
-    """Parse an ID-only list (pure); whole-file problems raise as for any employer list."""
-    opened = open_list(data, name, max_bytes)
+    """Parse an ID-only list (pure); whole-file problems raise as for any employer list.
+    ``opened``: ``data`` already opened by :func:`open_list` and not yet read from (saves
+    decoding the file a second time)."""
+    opened = opened or open_list(data, name, max_bytes)
     header = list(opened.header)
     for column in REQUIRED:
         if column not in header:

@@ -225,10 +225,12 @@ def parse_employer_bytes(
     season: int | None = None,
     today: date | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    opened: Opened | None = None,
 ) -> EmployerFile:
     """Parse the bytes of an employer CSV named ``name`` (pure); dates after ``today`` (the
-    intake's day, when given) are quarantined."""
-    opened = open_list(data, name, max_bytes)
+    intake's day, when given) are quarantined. ``opened``: ``data`` already opened by
+    :func:`open_list` and not yet read from (saves decoding the file a second time)."""
+    opened = opened or open_list(data, name, max_bytes)
     header = list(opened.header)
     for column in REQUIRED_COLUMNS:
         if column not in header:

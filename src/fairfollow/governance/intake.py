@@ -39,20 +39,37 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from fairfollow.consent import coverage
-from fairfollow.employers.applicant_ids import IdOnlyFile, IdOnlyRow, is_id_only, parse_id_only
+from fairfollow.employers.applicant_ids import (
+    IdOnlyFile,
+    IdOnlyRow,
+    header_is_id_only,
+    parse_id_only,
+)
 from fairfollow.employers.encoding import DEFAULT_MAX_BYTES
-from fairfollow.employers.file import EmployerFile, EmployerRow, Repair, parse_employer_bytes
+from fairfollow.employers.file import (
+    EmployerFile,
+    EmployerRow,
+    Repair,
+    open_list,
+    parse_employer_bytes,
+)
 from fairfollow.employers.matching import MemberIdentity
 from fairfollow.errors import InputError, ProhibitedItemError
 from fairfollow.governance import provision_store, store
 from fairfollow.governance.classification import Classification, MatchedRow, Status, classify
 from fairfollow.governance.intake_report import IntakeReport as IntakeReport
-from fairfollow.governance.keyed_index import RowMatch, keyed_hash, keyed_index, match_row
+from fairfollow.governance.keyed_index import (
+    KeyedIndex,
+    RowMatch,
+    keyed_hash,
+    keyed_index,
+    match_row,
+)
 from fairfollow.governance.pool_store import (
     MATCHED,
     REFUSED,
@@ -97,6 +114,34 @@ class IntakeInputs:
     clients: frozenset[str] | None = None  # employers who may send lists (None: unchecked)
     seasons: frozenset[int] | None = None  # seasons the workspace holds (None: unchecked)
     max_bytes: int = DEFAULT_MAX_BYTES  # the intake size cap
+    # The members' keyed index, built once by :meth:`indexed` for a caller that takes in many
+    # lists (the replay); ``_indexed_from`` says from which key, members and cookies.
+    _index: KeyedIndex | None = field(default=None, repr=False, compare=False)
+    _indexed_from: tuple[bytes, int, int] | None = field(default=None, repr=False, compare=False)
+
+    def indexed(self) -> IntakeInputs:
+        """These inputs with the keyed index of their members built now, once: it depends
+        on the key, the members and the cookie sync only (not on the list or the survey
+        links), and building it hashes every member — the bulk of a list's intake. The
+        members and cookies are copied into a tuple and a dict nothing else holds, so they
+        cannot change under the index."""
+        frozen = replace(self, members=tuple(self.members), cookies=dict(self.cookies))
+        return replace(frozen, _index=frozen._build_index(), _indexed_from=frozen._source())
+
+    def matching_index(self) -> KeyedIndex:
+        """The keyed index to match against: the one :meth:`indexed` built if it was built
+        from these very key, members and cookies (a ``replace`` of any of them drops it),
+        else a fresh one."""
+        if self._index is not None and self._indexed_from == self._source():
+            return self._index
+        return self._build_index()
+
+    def _source(self) -> tuple[bytes, int, int]:
+        # Identity, not equality: comparing all members would cost what the index saves.
+        return (self.key, id(self.members), id(self.cookies))
+
+    def _build_index(self) -> KeyedIndex:
+        return keyed_index(self.key, self.members, self.cookies)
 
     def check(self, employer: str, season: int) -> None:
         """Refuse a list for an employer or a season this workspace does not know."""
@@ -158,11 +203,14 @@ def read_list(
 ) -> EmployerList:
     """Parse either kind of list; ``InputError`` refuses the whole file. Quarantined lines
     keep their cells redacted under ``key`` (:func:`redact`)."""
-    id_only = is_id_only(data, name, max_bytes)
+    opened = open_list(data, name, max_bytes)  # decoded once, for the kind and the parse
+    id_only = header_is_id_only(opened.header)
     parsed: IdOnlyFile | EmployerFile = (
-        parse_id_only(data, name, today=today, max_bytes=max_bytes)
+        parse_id_only(data, name, today=today, max_bytes=max_bytes, opened=opened)
         if id_only
-        else parse_employer_bytes(data, name, season=season, today=today, max_bytes=max_bytes)
+        else parse_employer_bytes(
+            data, name, season=season, today=today, max_bytes=max_bytes, opened=opened
+        )
     )
     rows: tuple[EmployerRow | IdOnlyRow, ...] = parsed.rows
     return EmployerList(
@@ -224,7 +272,7 @@ def intake_bytes(
     except InputError as exc:
         _refusal(engine, employer, season, name, exc, at)
         raise
-    index = keyed_index(inputs.key, inputs.members, inputs.cookies)
+    index = inputs.matching_index()
     rows = [_matched(row, match_row(index, row, inputs.survey_links)) for row in listed.rows]
     found = sorted({r.member_id for r in rows if r.member_id is not None})
     with transaction(engine, "intake bytes") as conn:

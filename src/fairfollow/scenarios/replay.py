@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fairfollow.consent.coverage import consented_members
@@ -207,20 +209,33 @@ def _approve_forecast(
 
 
 def _truth(season_dir: Path, season: int) -> tuple[set[int], dict[tuple[int, int], bool]]:
-    """Members lacking valid consent for the forecast purpose; offer outcomes."""
-    consent = pq.read_table(season_dir / "truth" / "consent.parquet").to_pylist()
-    lacking = {
-        int(r["member_id"])
-        for r in consent
-        if r["purpose_key"] == examples.FORECAST_PURPOSE_KEY
-        and int(r["season"]) == season
-        and not r["valid"]
-    }
-    offers = pq.read_table(season_dir / "truth" / "offers.parquet").to_pylist()
+    """Members lacking valid consent for the forecast purpose; offer outcomes. Filtered in
+    Arrow before any row becomes Python (the truth has a row per member and purpose); a
+    null ``valid`` or ``accepted`` counts as false, as ``not``/``bool`` of None did."""
+    consent = pq.read_table(
+        season_dir / "truth" / "consent.parquet",
+        columns=["member_id", "purpose_key", "season", "valid"],
+    )
+    wanted = pc.and_(
+        pc.equal(consent["purpose_key"], examples.FORECAST_PURPOSE_KEY).fill_null(False),
+        pc.equal(consent["season"].cast(pa.int64()), season),
+    )
+    invalid = pc.invert(consent["valid"].fill_null(False))
+    kept = consent.filter(pc.and_(wanted, invalid))
+    lacking = {int(m) for m in kept["member_id"].to_pylist()}
+    offers = pq.read_table(
+        season_dir / "truth" / "offers.parquet",
+        columns=["company_id", "member_id", "season", "accepted"],
+    )
+    offers = offers.filter(pc.equal(offers["season"].cast(pa.int64()), season))
     outcomes = {
-        (int(r["company_id"]), int(r["member_id"])): bool(r["accepted"])
-        for r in offers
-        if int(r["season"]) == season
+        (int(c), int(m)): bool(a)
+        for c, m, a in zip(
+            offers["company_id"].to_pylist(),
+            offers["member_id"].to_pylist(),
+            offers["accepted"].fill_null(False).to_pylist(),
+            strict=True,
+        )
     }
     return lacking, outcomes
 
@@ -276,7 +291,8 @@ def replay(
         _approve_forecast(engine, employers, at, people)
         lacking, outcomes = _truth(season_dir, season)
         links_path = season_dir / "employers" / "survey_links.csv"
-        members = workspace_inputs(workspace, season, examples.FORECAST_PURPOSE_KEY)
+        # Indexed once for every list: the replay changes no member or cookie sync.
+        members = workspace_inputs(workspace, season, examples.FORECAST_PURPOSE_KEY).indexed()
         forecasts = []
         refused: list[RefusedList] = []
         for company, name in clients:
