@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +20,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from fairfollow.errors import IngestError, ProhibitedItemError, SchemaError, StoreError
+from fairfollow.events.disclosure import MemberCounts, member_counts, member_rows
 from fairfollow.events.schema import RAW_TABLES
 from fairfollow.events.store import (
     IngestProgress,
     ingest,
     open_store,
+    reading_store,
     store_summary,
 )
 from fairfollow.season.browsing import EVENT_SCHEMA, PARTNER_SCHEMA
@@ -231,18 +234,25 @@ def snapshot(workspace: Workspace) -> dict[str, object]:
         return {}
     con = open_store(workspace)
     try:
-        tables = [spec.name for spec in RAW_TABLES]
-        return {
-            **{
-                t: con.execute(f"SELECT count(*), sum(hash(t)) FROM {t} t").fetchall()
-                for t in tables
-            },
-            "manifest": con.execute("SELECT * FROM ingest_manifest ORDER BY ALL").fetchall(),
-            "files": con.execute("SELECT * FROM store_files ORDER BY ALL").fetchall(),
-            "quarantine": con.execute("SELECT * FROM quarantine ORDER BY ALL").fetchall(),
-        }
+        return seen(con)
     finally:
         con.close()
+
+
+def seen(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    tables = [spec.name for spec in RAW_TABLES]
+    return {
+        **{t: con.execute(f"SELECT count(*), sum(hash(t)) FROM {t} t").fetchall() for t in tables},
+        "manifest": con.execute("SELECT * FROM ingest_manifest ORDER BY ALL").fetchall(),
+        "files": con.execute("SELECT * FROM store_files ORDER BY ALL").fetchall(),
+        "quarantine": con.execute("SELECT * FROM quarantine ORDER BY ALL").fetchall(),
+        "first_event": con.execute("SELECT min(ts) FROM events").fetchall(),
+    }
+
+
+def read_shared(workspace: Workspace) -> dict[str, object]:
+    with reading_store(workspace) as con:
+        return seen(con)
 
 
 def quarantined(workspace: Workspace) -> list[tuple[str, int, str]]:
@@ -501,6 +511,77 @@ def test_concurrent_ingest_is_refused(season: Path, workspace: Workspace) -> Non
         fcntl.flock(handle, fcntl.LOCK_EX)
         with pytest.raises(IngestError, match="another ingest"):
             ingest(workspace, season, now=NOW)
+
+
+_WRITE = """
+import sys, duckdb
+duckdb.connect(sys.argv[1]).close()
+"""
+
+
+def can_write(workspace: Workspace) -> bool:
+    """Whether another process can open the store for writing (as an ingest does)."""
+    child = subprocess.run(
+        [sys.executable, "-c", _WRITE, str(workspace.duckdb_path)], capture_output=True
+    )
+    return child.returncode == 0
+
+
+def test_reading_store_reads_the_store_as_committed_at_each_block(
+    season: Path, workspace: Workspace
+) -> None:
+    with pytest.raises(StoreError):
+        read_shared(workspace)
+    events = season / "raw/events"
+    events.rename(season / "held_back")
+    ingest(workspace, season, now=NOW)
+    assert read_shared(workspace) == snapshot(workspace)
+    # The process's DuckDB keeps nothing of the store between blocks: a later ingest is
+    # seen by the next block, and another process may write once a block has ended.
+    with reading_store(workspace) as con:
+        assert not can_write(workspace)  # held like open_store's connection, for the block
+        with pytest.raises(duckdb.Error):
+            con.execute("DELETE FROM quarantine")
+    assert can_write(workspace)
+    (season / "held_back").rename(events)
+    ingest(workspace, season, now=NOW.replace(hour=11))
+    assert read_shared(workspace) == snapshot(workspace)
+    with reading_store(workspace) as con:
+        row = con.execute("SELECT count(*) FROM events").fetchone()
+        assert row is not None and row[0] > 0
+        zone = con.execute("SELECT current_setting('TimeZone')").fetchone()
+        assert zone == ("UTC",)
+    # Many threads at once, as the web server's, each see the whole store.
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda _: read_shared(workspace), range(16)))
+    assert all(f == snapshot(workspace) for f in found)
+    assert can_write(workspace)
+
+
+def test_member_counts_are_the_sizes_of_the_member_rows(season: Path, workspace: Workspace) -> None:
+    with pytest.raises(StoreError):
+        member_counts(workspace, 1)
+    ingest(workspace, season, now=NOW)
+    con = open_store(workspace)
+    try:
+        members = [int(m) for (m,) in con.execute("SELECT member_id FROM members").fetchall()]
+    finally:
+        con.close()
+    for member in [*members, max(members) + 1000]:  # and one the store does not know
+        rows = member_rows(workspace, member, raw_events=True)
+        assert member_counts(workspace, member) == MemberCounts(
+            len(rows.profile),
+            len(rows.attributes),
+            len(rows.cookies),
+            len(rows.events),
+            rows.first_event,
+            rows.last_event,
+            rows.partner_events,
+        )
+        assert sum(rows.events_by_type.values()) == len(rows.events)
+    busy = [member_counts(workspace, m) for m in members]
+    assert any(c.events and c.cookies and c.partner_events and c.attribute_fields for c in busy)
+    assert member_counts(workspace, max(members) + 1000) == MemberCounts(0, 0, 0, 0, None, None, 0)
 
 
 def test_views_reject_writes(season: Path, workspace: Workspace) -> None:

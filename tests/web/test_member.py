@@ -133,6 +133,16 @@ def test_the_forms_refuse_a_post_without_the_anti_forgery_token(site: Site) -> N
 def test_withdrawing_the_forecast_consent_ends_it_for_the_next_release(site: Site) -> None:
     client = site.client
     assert site.valid_for_forecast()
+
+    def decisions() -> tuple[int, int]:
+        """The consent decisions counted on the page and in the API, read on the reader."""
+        page = client.get("/me", headers=HTML).text
+        shown = re.search(r'data-category="consent_decisions"><td>[^<]*</td><td[^>]*>(\d+)', page)
+        held = client.get("/api/v1/me/holdings").json()["categories"]
+        assert shown is not None
+        return int(shown.group(1)), {c["category"]: c["count"] for c in held}["consent_decisions"]
+
+    before, _ = decisions()
     form = {"purpose": FORECAST, "choice": "withdraw", "csrf_token": site.csrf()}
     done = client.post("/me/consents?lang=en", data=form, headers=HTML, follow_redirects=False)
     assert done.status_code == 303
@@ -149,6 +159,7 @@ def test_withdrawing_the_forecast_consent_ends_it_for_the_next_release(site: Sit
     )
     standing = {s["purpose"]: s for s in client.get("/api/v1/me/consents").json()}
     assert standing[FORECAST]["reason"] == "withdrawn" and standing[FORECAST]["can_grant"]
+    assert decisions() == (before + 1, before + 1)  # the portal's counts follow at once
     # Granted again through the API, on the settings page's current policy text.
     again = client.post(
         "/api/v1/me/consents",

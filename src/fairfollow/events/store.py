@@ -40,6 +40,7 @@ from fairfollow.events.batch import (
 )
 from fairfollow.events.catalog import (
     ActiveSource,
+    attached_store,
     commit_batch,
     connect_store,
     connect_work,
@@ -65,6 +66,7 @@ __all__ = [
     "TableCounts",
     "ingest",
     "open_store",
+    "reading_store",
     "store_summary",
 ]
 
@@ -243,6 +245,18 @@ def open_store(
     """
     require_store(workspace)
     return connect_store(workspace, settings or Settings.model_construct(), read_only=True)
+
+
+@contextmanager
+def reading_store(
+    workspace: Workspace, *, settings: Settings | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Like :func:`open_store` for the span of a ``with`` block, cheaper for a short read (a
+    web request): the store is attached to a DuckDB kept by the process, not opened anew,
+    and detached at the end of the block, so the block sees the store as committed then."""
+    require_store(workspace)
+    with attached_store(workspace, settings or Settings.model_construct()) as con:
+        yield con
 
 
 def store_summary(workspace: Workspace, *, settings: Settings | None = None) -> StoreSummary:

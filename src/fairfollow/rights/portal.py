@@ -39,7 +39,7 @@ from fairfollow.ledger.transaction import Connection, reading, transaction
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights import store
 from fairfollow.rights.desk import Desk
-from fairfollow.rights.disclosure import disclosure_document, member_data
+from fairfollow.rights.disclosure import disclosure_document, held_counts
 from fairfollow.rights.receipt import MemberReceipt, member_receipt
 from fairfollow.rights.request import (
     IdentityCheck,
@@ -78,43 +78,28 @@ class Holdings:
     last_event: datetime | None
 
 
-def _count(value: object) -> int:
-    if isinstance(value, Mapping):
-        return len(value)
-    if isinstance(value, list | tuple):
-        return len(value)
-    return 0
-
-
 def holdings(desk: Desk, me: Principal) -> Holdings:
     """What is held about me, by category (the parts of the disclosure export), counted."""
     member = member_of(me)
-    data = member_data(desk, member, raw_events=False)
-    summary = data.get("events_summary")
-    by_type = summary.get("by_type", {}) if isinstance(summary, Mapping) else {}
-    events = sum(int(n) for n in by_type.values()) if isinstance(by_type, Mapping) else 0
-    partner = summary.get("partner_site_events", 0) if isinstance(summary, Mapping) else 0
-    uses = data.get("model_uses")
-    feature_rows = uses.get("feature_rows", 0) if isinstance(uses, Mapping) else 0
+    held = held_counts(desk, member)
+    rows = held.analytics
     categories = (
-        Category("profile", _count(data.get("profile"))),
-        Category("attributes", _count(data.get("attributes_for_fairness_audit_only"))),
-        Category("cookies", _count(data.get("cookies_linked"))),
-        Category("events", events),
-        Category("partner_events", int(str(partner))),
-        Category("consent_decisions", _count(data.get("consent_history"))),
-        Category("intake_matches", _count(data.get("intake_matches"))),
-        Category("provisions", _count(data.get("provisions"))),
-        Category("feature_rows", int(str(feature_rows))),
-        Category("requests", _count(data.get("requests"))),
+        Category("profile", rows.profile_fields if rows else 0),
+        Category("attributes", rows.attribute_fields if rows else 0),
+        Category("cookies", rows.cookies if rows else 0),
+        Category("events", rows.events if rows else 0),
+        Category("partner_events", rows.partner_events if rows else 0),
+        Category("consent_decisions", held.ledger.consent_decisions),
+        Category("intake_matches", held.ledger.intake_matches),
+        Category("provisions", held.ledger.provisions),
+        Category("feature_rows", held.feature_rows),
+        Category("requests", held.ledger.requests),
     )
-    first = summary.get("first") if isinstance(summary, Mapping) else None
-    last = summary.get("last") if isinstance(summary, Mapping) else None
     return Holdings(
         member,
         categories,
-        first if isinstance(first, datetime) else None,
-        last if isinstance(last, datetime) else None,
+        rows.first_event if rows else None,
+        rows.last_event if rows else None,
     )
 
 

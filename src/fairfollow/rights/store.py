@@ -16,8 +16,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fairfollow.consent.store import events as consent_events
 from fairfollow.errors import InputError
 from fairfollow.governance.pool_store import intakes, pool_offers
+from fairfollow.governance.provision_store import provision_subjects, provisions
 from fairfollow.governance.store import decisions
 from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
@@ -228,6 +230,41 @@ def intake_matches(conn: Connection, member_id: int) -> list[IntakeMatch]:
         IntakeMatch(int(r[0]), str(r[1]), int(r[2]), r[3], int(r[4]), r[5], str(r[6]), str(r[7]))
         for r in conn.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class LedgerCounts:
+    """How many of each kind of ledger row name the member (the portal's holdings)."""
+
+    consent_decisions: int
+    intake_matches: int
+    provisions: int
+    requests: int
+
+
+def member_counts(conn: Connection, member_id: int, member_ref: str) -> LedgerCounts:
+    """The lengths of the member's consent history, :func:`intake_matches`, provision
+    records and :func:`load_requests` (by ``member_ref``), in one round trip."""
+
+    def count(query: sa.Select[tuple[object, ...]]) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery()
+
+    consents = sa.select(consent_events.c.consent_event_id).where(
+        consent_events.c.member_id == member_id
+    )
+    matches = (
+        sa.select(pool_offers.c.line)
+        .join(intakes, intakes.c.intake_id == pool_offers.c.intake_id)
+        .where(pool_offers.c.member_id == member_id)
+    )
+    records = (
+        sa.select(provisions.c.provision_id)
+        .join(provision_subjects)
+        .where(provision_subjects.c.member_id == member_id)
+    )
+    filed = sa.select(requests.c.request_id).where(requests.c.member_ref == member_ref)
+    row = conn.execute(sa.select(*(count(q) for q in (consents, matches, records, filed)))).one()
+    return LedgerCounts(*(int(n) for n in row))
 
 
 def releases_of_intakes(conn: Connection, intake_ids: set[int]) -> list[tuple[int, str, datetime]]:

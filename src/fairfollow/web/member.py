@@ -83,6 +83,12 @@ def desk_of(ctx: AppContext) -> Desk:
     return Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.signer)
 
 
+def reading_desk_of(ctx: AppContext) -> Desk:
+    """The desk for a call that only reads: on SQLite, a read on the writer engine takes the
+    ledger's write lock (BEGIN IMMEDIATE), which concurrent page views would queue for."""
+    return Desk(ctx.workspace, ctx.reader, ctx.settings, ctx.signer)
+
+
 def channel_of(request: Request) -> str:
     """How the caller signed in, for the identity check of a request they file."""
     return "bearer token" if bearer_of(request) is not None else "session cookie"
@@ -96,7 +102,7 @@ def _lang(request: Request) -> str:
 @router.get("/me", include_in_schema=False)
 def home(request: Request, ctx: Context) -> Response:
     """What is held about me, by category, with counts."""
-    held = portal.holdings(desk_of(ctx), me_of(request))
+    held = portal.holdings(reading_desk_of(ctx), me_of(request))
     return ctx.pages.render(
         request, "member_home.html", {"held": held, "labels": CATEGORY_LABELS, "tab": "home"}
     )

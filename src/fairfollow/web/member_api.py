@@ -18,7 +18,7 @@ from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LegalBasis, RightKind, RightsRequest
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
-from fairfollow.web.member import MEMBER, channel_of, desk_of, me_of
+from fairfollow.web.member import MEMBER, channel_of, desk_of, me_of, reading_desk_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
@@ -133,7 +133,7 @@ def _request(found: RightsRequest, now: datetime) -> RightsRequestOut:
 @router.get("/api/v1/me/holdings", responses=ERRORS)
 def holdings(request: Request, ctx: Context) -> Holdings:
     """What is held about me, by category, with counts."""
-    held = portal.holdings(desk_of(ctx), me_of(request))
+    held = portal.holdings(reading_desk_of(ctx), me_of(request))
     return Holdings(
         member_id=held.member_id,
         categories=[HeldCategory(category=c.key, count=c.count) for c in held.categories],
