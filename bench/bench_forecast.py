@@ -84,7 +84,7 @@ def scored_season(season_dir: Path, root: Path) -> Scored:
     from fairfollow.consent.coverage import consented_members
     from fairfollow.consent.ingest import ingest_consent_logs
     from fairfollow.events import store as event_store
-    from fairfollow.governance.intake import matching_key
+    from fairfollow.intake.desk import matching_key
     from fairfollow.ledger.engine import create_ledger
     from fairfollow.model import analysis
     from fairfollow.model.booster import load_model

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.events.store import ingest
-from fairfollow.governance.intake import matching_key
+from fairfollow.intake.desk import matching_key
 from fairfollow.ledger.engine import create_ledger
 from fairfollow.model.analysis import (
     backtest_season,

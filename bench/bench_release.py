@@ -18,23 +18,24 @@ from pathlib import Path
 
 import numpy as np
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Role
 from fairfollow.consent.policy import PolicyVersion, Purpose, Screen
 from fairfollow.consent.policy_store import add_purposes, add_screens, add_version, deploy
 from fairfollow.consent.store import Member, add_events, add_members
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.employers.matching import MemberIdentity
-from fairfollow.governance import authority
-from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Role
-from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, YIELD_FORECAST_ID, yield_forecast
-from fairfollow.governance.intake import IntakeInputs, intake_bytes
-from fairfollow.governance.provision import Attestation
+from fairfollow.intake.desk import IntakeInputs, intake_bytes
+from fairfollow.law.purposes import PurposeKey
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.model.scores import ScoreTable
+from fairfollow.records.provision import Attestation
 from fairfollow.release.budget_store import set_cap
 from fairfollow.release.door import ReleaseRequest, release_forecast
 from fairfollow.release.figures import exact_figures, release_figures
 from fairfollow.season.policy_history import PURPOSES, V2_PURPOSES
+from fairfollow.services import workflow as wf
+from fairfollow.services.examples import YIELD_FORECAST_ID, yield_forecast
 
 Report = Callable[..., None]
 OFFERS = 1_000
@@ -62,7 +63,7 @@ def _seed(engine_url: str, rng: np.random.Generator) -> tuple[ScoreTable, list[f
                 ConsentEvent(
                     i + 1,
                     m,
-                    FORECAST_PURPOSE_KEY,
+                    PurposeKey.EMPLOYER_FORECAST,
                     ConsentAction.GRANT,
                     "pc_registration",
                     "v2",
@@ -92,7 +93,7 @@ def _seed(engine_url: str, rng: np.random.Generator) -> tuple[ScoreTable, list[f
     ]
     identities = [MemberIdentity(m, f"s{m}@u.ac.jp", f"カナ {m}", T0.date()) for m in members]
     attestation = Attestation("社", "東京", "代表", "entry form", "agreed")
-    inputs = IntakeInputs(b"b" * 32, identities, {}, {}, FORECAST_PURPOSE_KEY)
+    inputs = IntakeInputs(b"b" * 32, identities, {}, {}, PurposeKey.EMPLOYER_FORECAST)
     data = ("\n".join([header, *rows]) + "\n").encode()
     intake_bytes(engine, EMPLOYER, 2020, data, "E0001.csv", attestation, inputs, at=AT, actor="b")
     engine.dispose()

@@ -114,7 +114,7 @@ def _tokens(ws: Path, ledger_url: str | None) -> tuple[dict[str, str], str, str]
     """Bearer tokens of the site's member and employer user, the member's login and the
     employer;
     the employer's season cap raised so the load never runs out of budget."""
-    from fairfollow.governance import authority
+    from fairfollow.accounts import authority
     from fairfollow.ledger.engine import open_ledger
     from fairfollow.ledger.transaction import transaction
     from fairfollow.release.budget_store import set_cap
@@ -168,7 +168,7 @@ def _serve(ws: Path, ledger_url: str | None, workers: int) -> tuple[subprocess.P
 def _core_calls(
     ws: Path, ledger_url: str | None, member_login: str, employer: str
 ) -> tuple[Callable[[], object], Callable[[], object], Callable[[], None]]:
-    from fairfollow.governance import authority
+    from fairfollow.accounts import authority
     from fairfollow.ledger.engine import open_ledger
     from fairfollow.release import desk
     from fairfollow.release.budget import PrivacyLimits

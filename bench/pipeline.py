@@ -139,7 +139,7 @@ class Pipeline:
 
     def consent_log(self) -> str:
         from fairfollow.consent.ingest import ingest_consent_logs
-        from fairfollow.governance.intake import matching_key
+        from fairfollow.intake.desk import matching_key
         from fairfollow.ledger.engine import create_ledger
 
         engine = create_ledger(self.workspace.ensure().ledger_url)

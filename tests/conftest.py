@@ -13,6 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 PG_URL = os.environ.get("FAIRFOLLOW_TEST_PG_URL", "")
+# The command line speaks Japanese by default; the suite reads its messages in English
+# unless a test asks for Japanese (FAIRFOLLOW_LANGUAGE=ja in that test's environment).
+os.environ.setdefault("FAIRFOLLOW_LANGUAGE", "en")
 # `make test` runs every ledger test on both backends; `make test-fast` on SQLite alone.
 BACKENDS = os.environ.get("FAIRFOLLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 

@@ -9,19 +9,20 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Principal, Role
 from fairfollow.consent.policy import PolicyVersion, Purpose, Screen
 from fairfollow.consent.policy_store import add_purposes, add_screens, add_version, deploy
 from fairfollow.consent.store import Member, add_events, add_members
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.employers.matching import MemberIdentity
-from fairfollow.governance import authority
-from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Principal, Role
-from fairfollow.governance.examples import FORECAST_PURPOSE_KEY, yield_forecast
-from fairfollow.governance.intake import IntakeInputs, intake_bytes
-from fairfollow.governance.provision import Attestation
+from fairfollow.intake.desk import IntakeInputs, intake_bytes
+from fairfollow.law.purposes import PurposeKey
 from fairfollow.model.scores import ScoreTable
+from fairfollow.records.provision import Attestation
 from fairfollow.season.policy_history import PURPOSES, V1_PURPOSES, V2_PURPOSES
+from fairfollow.services import workflow as wf
+from fairfollow.services.examples import yield_forecast
 
 T0 = datetime(2019, 3, 1, tzinfo=UTC)
 AT = datetime(2019, 7, 15, tzinfo=UTC)
@@ -61,7 +62,7 @@ def seed_consent(engine: Engine, members: Iterable[int], consenting: Iterable[in
                 frozenset(V2_PURPOSES),
                 "新",
                 "new",
-                frozenset({FORECAST_PURPOSE_KEY}),
+                frozenset({PurposeKey.EMPLOYER_FORECAST}),
             ),
             at=T0,
             actor="po",
@@ -76,7 +77,7 @@ def seed_consent(engine: Engine, members: Iterable[int], consenting: Iterable[in
                 ConsentEvent(
                     i + 1,
                     m,
-                    FORECAST_PURPOSE_KEY,
+                    PurposeKey.EMPLOYER_FORECAST,
                     ConsentAction.GRANT,
                     "pc_registration",
                     "v2",
@@ -135,7 +136,7 @@ def seed_more_consent(engine: Engine, consenting: Sequence[int], silent: Sequenc
                 ConsentEvent(
                     10_000 + m,
                     m,
-                    FORECAST_PURPOSE_KEY,
+                    PurposeKey.EMPLOYER_FORECAST,
                     ConsentAction.GRANT,
                     "pc_registration",
                     "v2",
@@ -159,7 +160,7 @@ def employer_csv(members: Iterable[int], *, offers: bool = True) -> bytes:
 
 
 def inputs(members: Iterable[int]) -> IntakeInputs:
-    return IntakeInputs(KEY, [identity(m) for m in members], {}, {}, FORECAST_PURPOSE_KEY)
+    return IntakeInputs(KEY, [identity(m) for m in members], {}, {}, PurposeKey.EMPLOYER_FORECAST)
 
 
 def take_in(engine: Engine, employer: str, members: Sequence[int], known: Iterable[int]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.events.store import ingest
-from fairfollow.governance.intake import matching_key
+from fairfollow.intake.desk import matching_key
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.season.config import SimulationConfig
 from fairfollow.season.simulator import simulate

@@ -42,12 +42,19 @@ TIERS: dict[str, int] = {
     "consent": 4,
     "tlog": 4,
     "model": 4,
-    "governance": 5,
-    "release": 6,
-    "rights": 6,
-    "scenarios": 7,
-    "cli": 8,
-    "web": 8,
+    "accounts": 5,
+    "records": 6,
+    "services": 7,
+    "intake": 7,
+    "release": 8,
+    "rights": 8,
+    "scenarios": 9,
+    # The application layer: each use case once, for both adapters.
+    "usecases": 10,
+    # Sentences for people: only the adapters may import the catalogue.
+    "messages": 10,
+    "cli": 11,
+    "web": 11,
 }
 # Entry points that may import their adapter package.
 ENTRY_POINTS = {"__main__": {"cli"}}
@@ -74,7 +81,7 @@ LIBRARY_SEAMS = {
     "fastapi": lambda layer, module: layer == "web",
     "starlette": lambda layer, module: layer == "web",
     "jinja2": lambda layer, module: layer == "web",
-    "babel": lambda layer, module: layer == "web",
+    "babel": lambda layer, module: layer in {"web", "messages"},
     "uvicorn": lambda layer, module: layer == "web" or (layer, module) == ("cli", "serve"),
 }
 # The analysis stack is imported only inside the commands that need it (start-up time).
@@ -251,8 +258,8 @@ def test_every_module_is_one_noun_of_modest_size() -> None:
 @pytest.mark.parametrize(
     ("layer", "target", "allowed"),
     [
-        ("release", "governance", True),
-        ("governance", "release", False),
+        ("release", "services", True),
+        ("services", "release", False),
         ("season", "employers", False),
         ("cli", "web", False),
         ("foundation", "law", False),

@@ -14,8 +14,8 @@ import pytest
 
 from fairfollow.consent.receipt_key import KEY_FILE, load_or_create_receipt_signer
 from fairfollow.errors import ConfigError
-from fairfollow.governance.intake import KEY_FILE as MATCHING_KEY_FILE
-from fairfollow.governance.intake import matching_key
+from fairfollow.intake.desk import KEY_FILE as MATCHING_KEY_FILE
+from fairfollow.intake.desk import matching_key
 from fairfollow.keyfile import (
     SECRET_FILE_SIZE,
     load_key,

@@ -3,6 +3,11 @@
 Refusals by rules (consent missing, release denied) are *values*, not exceptions; the
 classes below are for input that cannot be processed and for broken invariants.
 
+Every error carries a stable ``code`` (``consent.member_unknown``) and its ``params``; the
+core writes no sentence for a person. The adapters render the sentence from the message
+catalogue (:mod:`fairfollow.messages`), Japanese first, English second. ``str()`` of an
+error is the code and its parameters, for logs and tracebacks.
+
     FairFollowError
     ├── ConfigError                 settings or workspace unusable
     ├── InputError                  bad input from a file or a person
@@ -28,9 +33,38 @@ classes below are for input that cannot be processed and for broken invariants.
 
 from __future__ import annotations
 
+import re
+from enum import Enum
+
+
+def _plain(value: object) -> object:
+    """A parameter as logs show it: an enum by its value."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+# A code: dotted, lowercase words (``intake.prohibited_item``).
+CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+
 
 class FairFollowError(Exception):
-    """Base of every error FairFollow raises on purpose."""
+    """Base of every error FairFollow raises on purpose: a code and its parameters."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params: dict[str, object] = params
+
+    def __str__(self) -> str:
+        if not self.params:
+            return self.code
+        shown = ", ".join(
+            f"{name}={_plain(value)!r}" for name, value in sorted(self.params.items())
+        )
+        return f"{self.code} ({shown})"
 
 
 class ConfigError(FairFollowError):
@@ -54,8 +88,7 @@ class ProhibitedItemError(InputError):
         self.rule_id = rule_id
         self.citation = citation
         super().__init__(
-            f"{file}: column {column!r} is a prohibited item (rule {rule_id}: {citation}); "
-            "the file was refused and nothing from it was stored"
+            "intake.prohibited_item", file=file, column=column, rule=rule_id, citation=citation
         )
 
 
@@ -119,8 +152,8 @@ class AuthenticationError(GovernanceError):
 class ThrottledError(AuthenticationError):
     """Too many failed sign-ins in a row: the next attempt waits ``retry_after`` seconds."""
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, /, *, retry_after: int, **params: object) -> None:
+        super().__init__(code, retry_after=retry_after, **params)
         self.retry_after = retry_after
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,6 +87,11 @@ class Settings(BaseSettings):
         default=12,
         ge=1,
         description="Hours a web session lasts at most, however busy (the absolute timeout).",
+    )
+    language: Literal["ja", "en"] = Field(
+        default="ja",
+        description="Language of the command line's messages and errors (ja or en); the web "
+        "pages follow each visitor's choice instead.",
     )
     display_zone: str = Field(
         default="Asia/Tokyo",

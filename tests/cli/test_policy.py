@@ -13,7 +13,7 @@ from fairfollow.cli.context import clear_session
 from fairfollow.cli.policy import REFUSED_EXIT
 from fairfollow.consent import policy_store
 from fairfollow.consent.ingest import ingest_consent_logs
-from fairfollow.governance.intake import matching_key
+from fairfollow.intake.desk import matching_key
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
@@ -138,11 +138,11 @@ def test_policy_commands_run_as_the_privacy_officers_account_never_a_typed_name(
     assert code == 2 and "--by" in out  # the typed name is gone
     for who in ("admin", "ops", "ana"):
         code, out = cli(workspace, "policy", "add", v3, token=tokens[who])
-        assert code == 2 and "privacy_officer" in out, who
+        assert code == 2 and "privacy officer" in out, who
     assert cli(workspace, "policy", "add", v3, token=tokens["sato"])[0] == 0
     for command in (["approve", "v3"], ["activate", "v3"]):
         code, out = cli(workspace, "policy", *command, token=tokens["ops"])
-        assert code == 2 and "privacy_officer" in out, command
+        assert code == 2 and "privacy officer" in out, command
     code, out = cli(workspace, "policy", "deploy", "entry_form", "v3", token=tokens["ana"])
     assert code == 2 and "operator" in out
     assert cli(workspace, "policy", "approve", "v3", token=tokens["sato"])[0] == 0

@@ -102,7 +102,7 @@ def test_rights_run_as_an_account_a_members_own_needing_no_operator(tmp_path: Pa
     assert code == 2 and "account login" in out
     for who in ("ana", "m8"):  # an analyst, another member
         code, out = _run(ws, *request, "--evidence", "passport", token=t[who])
-        assert code == 2 and ("does not hold" in out or "own" in out), who
+        assert code == 2 and ("may not" in out or "own" in out), who
     code, out = _run(ws, *request, "--json", token=t["m7"])  # the member's own account
     mine = json.loads(out)
     assert code == 0 and mine["status"] == "verified"  # its log-in is the identity check
@@ -115,7 +115,7 @@ def test_rights_run_as_an_account_a_members_own_needing_no_operator(tmp_path: Pa
     assert _run(ws, "rights", "show", rid, token=t["po"])[0] == 0
     for command in (["due"], ["refuse", rid, "--reason", "x"], ["complete", rid]):
         code, out = _run(ws, "rights", *command, token=t["m7"])
-        assert code == 2 and "does not hold" in out, command  # staff work
+        assert code == 2 and "may not" in out, command  # staff work
     code, out = _run(ws, "rights", "request", "stop", "--member", "8", "--json", token=t["po"])
     filed = json.loads(out)  # staff filing without evidence: received, not verified
     assert code == 0 and filed["status"] == "received" and filed["identity"] is None

@@ -16,7 +16,7 @@ from fairfollow.consent import store as consent_store
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.consent.quarantine import keyed_cell
 from fairfollow.consent.suppression_store import member_hash
-from fairfollow.governance.keyed_index import keyed_hash
+from fairfollow.intake.keyed_index import keyed_hash
 from fairfollow.ledger.engine import open_ledger
 from tests.consent_season import write_season
 

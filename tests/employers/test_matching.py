@@ -19,7 +19,7 @@ from fairfollow.employers.matching import (
     normalise_kana,
 )
 from fairfollow.employers.offers import build_offer_table
-from fairfollow.governance.keyed_index import keyed_index, match_row
+from fairfollow.intake.keyed_index import keyed_index, match_row
 
 MEMBERS = [
     MemberIdentity(1, "hanako@example.jp", "ヤマダ ハナコ", date(1997, 4, 1)),

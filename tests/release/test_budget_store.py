@@ -100,7 +100,7 @@ def test_member_odometer_holds_under_twenty_concurrent_releases(
     transactions that wrote the releases; each employer's own applicants once."""
     import multiprocessing
 
-    from fairfollow.governance import provision_store
+    from fairfollow.records import provision_store
     from fairfollow.release.budget_store import member_odometer
     from tests.governance_fixtures import approve_forecast, seed_consent, take_in
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fairfollow.governance.examples import YIELD_FORECAST_ID
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.ledger.transaction import reading
 from fairfollow.release.budget import DEFAULT_LIMITS
 from fairfollow.release.desk import forecast_service, request_forecast, season_of, standing
+from fairfollow.services.examples import YIELD_FORECAST_ID
 from fairfollow.settings import Settings
 from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.workspace import Workspace

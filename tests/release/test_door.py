@@ -11,16 +11,17 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from fairfollow.accounts import authority
 from fairfollow.errors import LogAppendError
-from fairfollow.governance import authority, provision_store, store
-from fairfollow.governance import workflow as wf
-from fairfollow.governance.examples import yield_forecast
-from fairfollow.governance.registry import validate_spec
 from fairfollow.law.rules import Outcome
 from fairfollow.ledger.engine import open_ledger
+from fairfollow.records import decision_store, provision_store
 from fairfollow.release import budget_store as privacy_budget
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
+from fairfollow.services import workflow as wf
+from fairfollow.services.examples import yield_forecast
+from fairfollow.services.registry import validate_spec
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LogRecord, decode_leaf
 from tests.governance_fixtures import (
@@ -63,7 +64,7 @@ def test_release_excludes_members_without_consent_and_records_everything(engine:
     view = outcome.employer_view()
     assert "excluded_member_ids" not in json.dumps(view) and view["released"] is True
     with engine.connect() as conn:
-        (decision,) = store.load_decisions(conn, request="release_forecast")
+        (decision,) = decision_store.load_decisions(conn, request="release_forecast")
         assert (
             decision.outcome == "allow"
             and json.loads(decision.detail)["excluded_for_consent"] == 10
@@ -104,7 +105,7 @@ def test_refusals_are_recorded_and_logged(engine: Engine) -> None:
     unknown = release_forecast(engine, ReleaseRequest("E0001", "nope", 2020, AT), SOURCE)
     assert unknown.reason == "unknown_service"
     with engine.connect() as conn:
-        refusals = store.load_decisions(conn, request="release_forecast")
+        refusals = decision_store.load_decisions(conn, request="release_forecast")
         assert [d.reason for d in refusals] == [
             "no_pool",
             "pool_too_small",
@@ -151,7 +152,7 @@ def test_failure_in_the_last_step_records_nothing_and_returns_nothing(engine: En
     with pytest.raises(LogAppendError, match="injected"):
         release_forecast(engine, _request(), SOURCE, appender=broken)
     with engine.connect() as conn:
-        assert store.load_decisions(conn, request="release_forecast") == []
+        assert decision_store.load_decisions(conn, request="release_forecast") == []
         assert privacy_budget.budget(conn, "E0001", 2020).spent == 0
         assert _count(conn, privacy_budget.member_odometer) == 0
         assert _count(conn, provision_store.provisions) == 0
@@ -185,7 +186,7 @@ def test_twenty_simultaneous_releases_never_overspend(engine: Engine, ledger_url
     with engine.connect() as conn:
         spent = privacy_budget.budget(conn, "E0001", 2020)
         assert spent.spent == pytest.approx(4.0) and spent.releases == 4
-        assert len(store.load_decisions(conn, request="release_forecast")) == 20
+        assert len(decision_store.load_decisions(conn, request="release_forecast")) == 20
         assert log_store.tree_size(conn) == STAFF_LEAVES + COMMITTEE_LEAVES + 20
 
 
@@ -199,7 +200,9 @@ def test_minimum_pool_counts_uploaded_offers_only(engine: Engine) -> None:
     assert outcome.released and outcome.figures is not None
     assert outcome.figures.pool_offers == 12
     with engine.connect() as conn:
-        detail = json.loads(store.load_decisions(conn, request="release_forecast")[0].detail)
+        detail = json.loads(
+            decision_store.load_decisions(conn, request="release_forecast")[0].detail
+        )
     assert detail["excluded_for_consent"] == 6
 
 
@@ -283,7 +286,7 @@ def test_no_or_several_purposes_for_the_employer_is_a_gap(
     assert outcome.decision is not None and outcome.decision.outcome is Outcome.GAP
     assert any("APPI Art. 17(1)" in c for c in outcome.citations)
     with engine.connect() as conn:
-        (decision,) = store.load_decisions(conn, request="release_forecast")
+        (decision,) = decision_store.load_decisions(conn, request="release_forecast")
         assert decision.outcome == "gap" and "17(1)" in decision.rules
 
 

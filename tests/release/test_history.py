@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from fairfollow.errors import InputError
-from fairfollow.governance import store
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.history import past_releases, release_receipt
 from fairfollow.settings import Settings
@@ -31,7 +31,7 @@ def test_the_replays_releases_read_back_with_their_figures_and_receipts(
     engine = open_ledger(workspace.ledger_url)
     signer = load_or_create_log_signer(workspace.keys_dir)
     with reading(engine, "decisions") as conn:
-        decisions = store.load_decisions(conn, request=RELEASE_FORECAST)
+        decisions = decision_store.load_decisions(conn, request=RELEASE_FORECAST)
     released = next(d for d in decisions if d.outcome == "allow")
     refused = next(d for d in decisions if d.outcome != "allow")
     with reading(engine, "history") as conn:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from fairfollow.errors import RightsError
-from fairfollow.governance import provision_store
-from fairfollow.governance.pool_store import load_pool
+from fairfollow.intake.pool_store import load_pool
+from fairfollow.records import provision_store
 from fairfollow.rights.desk import show_request
 from fairfollow.rights.effects import complete_request
 from fairfollow.rights.receipt import verify_member_receipt

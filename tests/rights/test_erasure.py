@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.consent.quarantine import keyed_cell
 from fairfollow.events.store import ingest, open_store
-from fairfollow.governance.intake import matching_key
-from fairfollow.governance.pool_store import load_pool
+from fairfollow.intake.desk import matching_key
+from fairfollow.intake.pool_store import load_pool
 from fairfollow.rights.effects import complete_request
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import RightKind

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from fairfollow.accounts.account import Principal
 from fairfollow.events.store import open_store
-from fairfollow.governance.accounts import Principal
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.disclosure import member_data
 from fairfollow.rights.effects import complete_request

@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from fairfollow.events.store import ingest, open_store
-from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
-from fairfollow.governance.intake import IntakeInputs, intake_bytes, workspace_inputs
+from fairfollow.intake.desk import IntakeInputs, intake_bytes, workspace_inputs
+from fairfollow.law.purposes import PurposeKey
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.release.door import ReleaseRequest, release_forecast
 from fairfollow.release.view import ReleaseOutcome
@@ -59,7 +59,7 @@ class World:
         return tuple(p.member_id for p in self.people)
 
     def inputs(self) -> IntakeInputs:
-        found = workspace_inputs(self.workspace, SEASON, FORECAST_PURPOSE_KEY)
+        found = workspace_inputs(self.workspace, SEASON, PurposeKey.EMPLOYER_FORECAST)
         # The small world's employers are clients whatever the simulated company table says.
         return replace(found, clients=(found.clients or frozenset()) | {"E0001", "E0002"})
 

@@ -246,7 +246,7 @@ def test_the_truth_is_read_in_arrow_as_row_by_row(
 ) -> None:
     """The replay's check reads the truth filtered in Arrow; a row-by-row reading of the
     same files gives the same lacking members and outcomes."""
-    from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
+    from fairfollow.law.purposes import PurposeKey
     from fairfollow.scenarios.replay import _truth
 
     season = simulated_season(students=2000, seed=1, defects="a,b")
@@ -254,7 +254,9 @@ def test_the_truth_is_read_in_arrow_as_row_by_row(
     lacking = {
         int(r["member_id"])
         for r in consent
-        if r["purpose_key"] == FORECAST_PURPOSE_KEY and int(r["season"]) == 2020 and not r["valid"]
+        if r["purpose_key"] == PurposeKey.EMPLOYER_FORECAST
+        and int(r["season"]) == 2020
+        and not r["valid"]
     }
     offers = pq.read_table(season / "truth" / "offers.parquet").to_pylist()
     outcomes = {

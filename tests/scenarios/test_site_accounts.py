@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Role
 from fairfollow.errors import AuthenticationError
-from fairfollow.governance import authority
-from fairfollow.governance.accounts import Role
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.scenarios.site_accounts import demo_subjects, open_site_accounts
 from fairfollow.workspace import Workspace

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fairfollow.governance import authority
-from fairfollow.governance.accounts import Principal
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Principal
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.scenarios.site_accounts import SiteAccount, demo_subjects, open_site_accounts

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fairfollow.governance import authority
-from fairfollow.governance.pool_store import intakes_of, load_pool
+from fairfollow.accounts import authority
+from fairfollow.intake.pool_store import intakes_of, load_pool
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import reading
 from fairfollow.release.figures import MIN_POOL

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from fairfollow.accounts import authority
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.coverage_store import valid_members
-from fairfollow.governance import authority, provision_store
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import reading
+from fairfollow.records import provision_store
 from fairfollow.scenarios.site_accounts import SiteAccount, demo_subjects, open_site_accounts
 from fairfollow.settings import Settings
 from fairfollow.web.app import create_app

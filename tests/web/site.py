@@ -9,7 +9,7 @@ from pathlib import Path
 import pyotp
 from fastapi.testclient import TestClient
 
-from fairfollow.governance import authority
+from fairfollow.accounts import authority
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.ledger.transaction import transaction
 from fairfollow.scenarios.site_accounts import SiteAccount, open_site_accounts

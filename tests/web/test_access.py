@@ -11,11 +11,12 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 
-from fairfollow.governance import authority
+from fairfollow.accounts import authority
+from fairfollow.accounts.actions import ALLOWED, Audience
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.scenarios.site_accounts import SiteAccount
 from fairfollow.settings import Settings
-from fairfollow.web.access import PUBLIC, Audience, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace
 from tests.web.site import PASSWORD, T0, Clock, served_workspace, totp_now, with_accounts
@@ -71,8 +72,13 @@ def test_an_undeclared_route_is_refused(app: FastAPI) -> None:
 
 def test_public_routes_need_no_account(app: FastAPI) -> None:
     client = TestClient(app)
-    for (method, path), audiences in app.state.access.items():
-        if audiences == PUBLIC and method == "GET" and "{" not in path and "proof" not in path:
+    for (method, path), action in app.state.access.items():
+        if (
+            ALLOWED[action] == {Audience.PUBLIC}
+            and method == "GET"
+            and "{" not in path
+            and "proof" not in path
+        ):
             if path == "/static":
                 path = "/static/fairfollow.css"
             assert client.get(path).status_code == 200, path
@@ -112,18 +118,20 @@ def test_every_route_answers_every_role_as_the_table_says(tmp_path: Path) -> Non
     tokens = _tokens(settings, accounts)
     app = create_app(settings, clock=Clock())
     client = TestClient(app)
-    refusals = {"sign in with an account that may see this", "this account may not see this page"}
-    callers: list[tuple[str, frozenset[Audience], dict[str, str]]] = [("public", PUBLIC, {})]
+    refusals = {"accounts.sign_in_required", "accounts.action_refused"}
+    public = frozenset({Audience.PUBLIC})
+    callers: list[tuple[str, frozenset[Audience], dict[str, str]]] = [("public", public, {})]
     for kind, token in tokens.items():
         held = frozenset({Audience.PUBLIC, Audience.SIGNED_IN, KIND_AUDIENCE[kind]})
         callers.append((kind, held, {"authorization": f"Bearer {token}"}))
     walked = 0
-    for (method, path), allowed in app.state.access.items():
+    for (method, path), action in app.state.access.items():
         if path == "/static":
             continue
         for kind, held, headers in callers:
             answer = client.request(method, _concrete(path), headers=headers)
-            refused = answer.status_code in (401, 403) and any(r in answer.text for r in refusals)
-            assert refused == (not allowed & held), (method, path, kind, answer.status_code)
+            code = answer.json().get("code") if answer.status_code in (401, 403) else None
+            refused = code in refusals
+            assert refused == (not ALLOWED[action] & held), (method, path, kind, answer.status_code)
             walked += 1
     assert walked == len(callers) * (len(app.state.access) - 1)

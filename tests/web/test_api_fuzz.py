@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from fairfollow.governance import authority
+from fairfollow.accounts import authority
 from fairfollow.web.access import Audience
 from fairfollow.web.app import ROUTERS, create_app
 from tests.conftest import copy_workspace
@@ -35,7 +35,7 @@ def fuzz_operations(
             response = case.call(headers=dict(headers or {}))
             assert response.status_code < 500, (case.path, case.query, case.body, response.text)
             if response.status_code >= 400:
-                assert set(response.json()) == {"error", "message"}, response.text
+                assert set(response.json()) == {"error", "code", "message"}, response.text
 
         fuzz()
 

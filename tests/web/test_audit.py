@@ -13,8 +13,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from fairfollow.governance import provision_store, records
 from fairfollow.ledger.transaction import reading
+from fairfollow.records import provision_store
+from fairfollow.records import report as records
 from fairfollow.scenarios.site_accounts import SiteAccount
 from fairfollow.settings import Settings
 from fairfollow.tlog import store as log_store

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app as cli
-from fairfollow.governance.pool_store import intakes_of, load_pool, quarantine_of
+from fairfollow.intake.pool_store import intakes_of, load_pool, quarantine_of
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import reading
 from fairfollow.model.feature_source import read_store_table

@@ -81,7 +81,7 @@ def test_bad_requests_get_a_typed_json_error(
     answer = client.get(path, params=params)
     assert answer.status_code == status
     body = answer.json()
-    assert set(body) == {"error", "message"} and body["message"]
+    assert set(body) == {"error", "code", "message"} and body["message"]
 
 
 def test_a_log_without_checkpoints_answers_404(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from fairfollow.consent import receipt_book
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
-from fairfollow.governance import provision_store
 from fairfollow.ledger.transaction import reading
+from fairfollow.records import provision_store
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.web.app import create_app

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from fairfollow.governance import authority, provision_store
+from fairfollow.accounts import authority
 from fairfollow.ledger.transaction import reading
+from fairfollow.records import provision_store
 from fairfollow.web.app import create_app
 from tests.conftest import copy_workspace
 from tests.web.browser import serving

@@ -17,9 +17,8 @@ from markupsafe import escape
 from fairfollow.consent import policy_store
 from fairfollow.consent.coverage import coverage
 from fairfollow.consent.policy import PolicyStatus, PolicyVersion, StatusEvent
-from fairfollow.governance import records
-from fairfollow.governance.examples import PRIVACY_OFFICER
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.records import report as records
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.request import (
     IdentityCheck,
@@ -29,6 +28,7 @@ from fairfollow.rights.request import (
     Status,
 )
 from fairfollow.scenarios.site_accounts import SiteAccount
+from fairfollow.services.examples import PRIVACY_OFFICER
 from fairfollow.settings import Settings
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace
@@ -160,7 +160,7 @@ def test_requests_overdue_first_and_completing_an_erasure_runs_the_engine(site: 
     settings, accounts = site
     member = accounts["member"]
     engine = ledger_of(settings)
-    from fairfollow.governance import authority
+    from fairfollow.accounts import authority
 
     member_id = authority.principal_for(engine, member.login).member_id
     assert member_id is not None
@@ -238,4 +238,4 @@ def test_a_request_id_past_64_bits_is_a_422_not_a_server_error(site: Site) -> No
     answer = client.post(
         f"/api/v1/rights/requests/{2**63}/complete", headers={"x-csrf-token": token}
     )
-    assert answer.status_code == 422 and set(answer.json()) == {"error", "message"}
+    assert answer.status_code == 422 and set(answer.json()) == {"error", "code", "message"}

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from fairfollow.governance import authority
-from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Principal
-from fairfollow.governance.examples import PRIVACY_OFFICER, REVIEWERS, yield_forecast
-from fairfollow.governance.registry import ServiceSpec, validate_spec
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Principal
 from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.scenarios.site_accounts import ANALYST, SiteAccount
+from fairfollow.services import workflow as wf
+from fairfollow.services.examples import PRIVACY_OFFICER, REVIEWERS, yield_forecast
+from fairfollow.services.registry import ServiceSpec, validate_spec
 from fairfollow.settings import Settings
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import decode_leaf
@@ -186,7 +186,7 @@ def test_the_api_vetoes_with_a_bearer_token_and_reports_the_reason(
     client = TestClient(create_app(settings))
     bearer = {"authorization": f"Bearer {token.token}"}
     empty = client.post("/api/v1/services/entry-trends/veto", json={"reason": ""}, headers=bearer)
-    assert empty.status_code == 422 and set(empty.json()) == {"error", "message"}
+    assert empty.status_code == 422 and set(empty.json()) == {"error", "code", "message"}
     answer = client.post(
         "/api/v1/services/entry-trends/veto", json={"reason": "no"}, headers=bearer
     ).json()

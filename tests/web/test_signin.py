@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from fairfollow.governance import authority
+from fairfollow.accounts import authority
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.scenarios.site_accounts import SiteAccount
 from fairfollow.settings import Settings
@@ -202,7 +202,7 @@ def test_the_privacy_officer_signs_in_only_with_a_second_factor(site) -> None:  
 def test_a_reviewer_without_an_enrolled_factor_is_refused(site) -> None:  # type: ignore[no-untyped-def]
     settings, accounts = site
     engine = open_ledger(Workspace.from_settings(settings).ledger_url)
-    from fairfollow.governance import account_store
+    from fairfollow.accounts import store as account_store
 
     with engine.begin() as conn:
         found = account_store.find_account(conn, login=accounts["reviewer"].login)

@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Role
 from fairfollow.cli.context import (
     account_of,
     clear_session,
@@ -24,8 +26,6 @@ from fairfollow.cli.context import (
     workspace_of,
 )
 from fairfollow.cli.terminal import console, print_json, table
-from fairfollow.governance import authority
-from fairfollow.governance.accounts import Role
 
 account_app = typer.Typer(help="Accounts: log in, roles granted by an administrator.")
 

@@ -107,6 +107,19 @@ def one_line(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {text}", soft_wrap=True, highlight=False, markup=True)
 
 
+def error_sentence(exc: FairFollowError) -> str:
+    """The error in the language of the command line (``FAIRFOLLOW_LANGUAGE``, ja by default)."""
+    from fairfollow.instants import JST, zone_named
+    from fairfollow.messages.sentence import of_error
+    from fairfollow.settings import Settings
+
+    try:
+        settings = Settings()
+    except (FairFollowError, ValueError):  # the settings themselves are what failed
+        return of_error(exc, "ja", JST)
+    return of_error(exc, settings.language, zone_named(settings.display_zone))
+
+
 class OneLineErrors(TyperGroup):
     """The root group: commands loaded on use, ``-w`` anywhere, and every error one line
     with exit status 2."""
@@ -154,7 +167,7 @@ class OneLineErrors(TyperGroup):
         except typer.Abort:
             sys.exit(1)
         except FairFollowError as exc:
-            one_line(str(exc))
+            one_line(error_sentence(exc))
             sys.exit(2)
         except OSError as exc:  # a path that is missing, a directory, unreadable
             where = f" {exc.filename}" if exc.filename else ""

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.actions import Action, permits, require
 from fairfollow.cli.context import account_of, authorized, instant_of, ledger_of, workspace_of
 from fairfollow.cli.policy import ledger_tx, render_decision
 from fairfollow.cli.terminal import console, err_console, print_json, progress, table
@@ -21,9 +23,7 @@ from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.errors import InputError
-from fairfollow.governance import authority
-from fairfollow.governance.accounts import may
-from fairfollow.governance.intake import matching_key
+from fairfollow.intake.desk import matching_key
 from fairfollow.scenarios.consent_demo import ConsentDemo, consent_demo
 from fairfollow.workspace import SeasonOrigin
 
@@ -148,10 +148,10 @@ def coverage_command(
     """Who has valid consent for PURPOSE at an instant, who does not and why (staff). Member
     ids — in a file (--ids-out) or inline in --json — only to the privacy officer or an
     operator."""
-    me = authorized(ctx, "consent.coverage")
-    may_see_ids = may(me, "consent.member_ids")
+    me = authorized(ctx, Action.CONSENT_COVERAGE)
+    may_see_ids = permits(me, Action.CONSENT_MEMBER_IDS)
     if ids_out is not None:
-        me.require_for("consent.member_ids")
+        require(me, Action.CONSENT_MEMBER_IDS)
     when = instant_of(ctx, as_of, option="--as-of")
     with ledger_tx(ctx) as conn, progress(quiet=as_json) as bar:
         bar.add_task(f"evaluating {purpose}", total=None)

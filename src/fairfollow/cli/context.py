@@ -21,7 +21,8 @@ from fairfollow.errors import InputError
 from fairfollow.workspace import SeasonOrigin, Workspace
 
 if TYPE_CHECKING:
-    from fairfollow.governance.accounts import Principal
+    from fairfollow.accounts.account import Principal
+    from fairfollow.accounts.actions import Action
     from fairfollow.ledger.transaction import Engine
 
 
@@ -142,24 +143,26 @@ def token_of(ctx: typer.Context) -> str | None:
 def account_of(ctx: typer.Context, engine: Engine) -> Principal:
     """The account of the session's token (refused when missing, unknown, expired or
     revoked). Staff commands act as this account, never as a typed name."""
-    from fairfollow.governance import authority
+    from fairfollow.accounts import authority
 
     return authority.authenticate(engine, token_of(ctx), datetime.now(UTC))
 
 
-def authorized(ctx: typer.Context, action: str) -> Principal:
-    """The session's account if it may take ``action`` (a key of the ``ALLOWED`` table in
-    :mod:`fairfollow.governance.accounts`); refused otherwise (exit 2, one line)."""
+def authorized(ctx: typer.Context, action: Action) -> Principal:
+    """The session's account if it may take ``action`` (the action table,
+    :mod:`fairfollow.accounts.account`); refused otherwise (exit 2, one line)."""
+    from fairfollow.accounts.actions import require
+
     engine = ledger_of(ctx)
     try:
-        return account_of(ctx, engine).require_for(action)
+        return require(account_of(ctx, engine), action)
     finally:
         engine.dispose()
 
 
-def acting_as(ctx: typer.Context, action: str) -> str:
+def acting_as(ctx: typer.Context, action: Action) -> str:
     """How a decision records the authorized account: its login and stable id."""
-    from fairfollow.governance.accounts import actor_label
+    from fairfollow.accounts.account import actor_label
 
     return actor_label(authorized(ctx, action))
 

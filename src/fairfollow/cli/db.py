@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.accounts import authority
 from fairfollow.cli.account import new_account
 from fairfollow.cli.context import new_workspace_of, workspace_of
 from fairfollow.cli.terminal import console, print_json
-from fairfollow.governance import authority
 from fairfollow.ledger.engine import applied_heads, create_ledger, schema_heads
 
 db_app = typer.Typer(help="The ledger database: schema migrations.")

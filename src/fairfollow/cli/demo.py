@@ -22,7 +22,7 @@ from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.errors import InputError
 from fairfollow.events import store as event_store
 from fairfollow.events.engines import SparkValidation, ValidationEngine
-from fairfollow.governance.intake import matching_key
+from fairfollow.intake.desk import matching_key
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.model.engines import Engine

@@ -15,18 +15,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Role, actor_label
+from fairfollow.accounts.actions import Action, require
 from fairfollow.cli import governance_tables as render
 from fairfollow.cli.context import account_of, instant_of, new_workspace_of, workspace_of
 from fairfollow.cli.terminal import console, print_json, progress
 from fairfollow.errors import InputError
-from fairfollow.governance import authority
-from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Role, actor_label
-from fairfollow.governance.pool_store import parse_employer
-from fairfollow.governance.provision import Attestation
 from fairfollow.instants import parse_instant
+from fairfollow.intake.pool_store import parse_employer
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import Engine, reading
+from fairfollow.records.provision import Attestation
+from fairfollow.services import workflow as wf
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 
@@ -106,7 +107,7 @@ def service_register(
     ctx: typer.Context, file: Path, at: At = None, as_json: JsonFlag = False
 ) -> None:
     """Register a declaration (TOML or JSON) as a new version of its service."""
-    from fairfollow.governance.registry import load_spec
+    from fairfollow.services.registry import load_spec
 
     spec = load_spec(file)
     with _ledger(ctx) as (_, engine):
@@ -170,7 +171,7 @@ def service_veto(
 def service_show(ctx: typer.Context, service: str, as_json: JsonFlag = False) -> None:
     """The declaration, its state, approvals, vetoes and full history (staff)."""
     with _ledger(ctx) as (_, engine):
-        account_of(ctx, engine).require_for("service.show")
+        require(account_of(ctx, engine), Action.SERVICE_SHOW)
         view = wf.show_service(engine, service)
     render.service_view(view, as_json)
 
@@ -197,7 +198,7 @@ def service_quorum(
 ) -> None:
     """An administrator sets how many reviewer approvals the committee needs (at least 2)."""
     with _ledger(ctx) as (_, engine):
-        authority.set_quorum(engine, account_of(ctx, engine), quorum, datetime.now(UTC))
+        wf.set_quorum(engine, account_of(ctx, engine), quorum, datetime.now(UTC))
     console.print(f"committee quorum: {quorum}")
 
 
@@ -208,7 +209,7 @@ def service_example(
     owner: Annotated[str, typer.Option(help="The named product owner.")] = "product-owner",
 ) -> None:
     """Print an example declaration (JSON) to start from."""
-    from fairfollow.governance import examples
+    from fairfollow.services import examples
 
     if which == examples.YIELD_FORECAST_ID:
         named = [parse_employer(e) for e in employers.split(",") if e.strip()]
@@ -250,8 +251,8 @@ def intake_command(
     """Take in an employer's applicant/offer list (UTF-8 or Shift_JIS) with its attestation.
     An analyst, operator or privacy officer does it on the employer's behalf."""
     from fairfollow.employers.file import read_upload
-    from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
-    from fairfollow.governance.intake import intake_bytes, read_survey_links, workspace_inputs
+    from fairfollow.intake.desk import intake_bytes, read_survey_links, workspace_inputs
+    from fairfollow.law.purposes import PurposeKey
 
     name = parse_employer(employer)
     attestation = Attestation(
@@ -259,10 +260,12 @@ def intake_command(
     )
     cap = Settings().intake_max_bytes
     with _ledger(ctx) as (workspace, engine):
-        actor = actor_label(account_of(ctx, engine).require_for("intake.upload"))
+        actor = actor_label(require(account_of(ctx, engine), Action.INTAKE_UPLOAD))
         data = read_upload(file, cap)
         survey = read_survey_links(links, int(name[1:])) if links else {}
-        inputs = workspace_inputs(workspace, season, FORECAST_PURPOSE_KEY, survey, max_bytes=cap)
+        inputs = workspace_inputs(
+            workspace, season, PurposeKey.EMPLOYER_FORECAST, survey, max_bytes=cap
+        )
         when = instant_of(ctx, at, season=season)
         report = intake_bytes(
             engine, name, season, data, file.name, attestation, inputs, at=when, actor=actor
@@ -295,9 +298,9 @@ def release_forecast_command(
     from fairfollow.tlog.keys import load_or_create_log_signer
 
     with _ledger(ctx) as (workspace, engine):
-        me = account_of(ctx, engine).require_for("release.forecast")
+        me = require(account_of(ctx, engine), Action.RELEASE_FORECAST)
         if internal:  # the platform's record holds exact figures: analyst or privacy officer
-            me.require_for("release.internal")
+            require(me, Action.RELEASE_INTERNAL)
         at_ = _release_now(at)
         request = ReleaseRequest(
             parse_employer(employer), service, season, at_, epsilon, actor_label(me)
@@ -344,7 +347,7 @@ def budget_show(
     from fairfollow.release.budget_store import budgets_of
 
     with _ledger(ctx) as (_, engine):
-        account_of(ctx, engine).require_for("budget.show")
+        require(account_of(ctx, engine), Action.BUDGET_SHOW)
         with reading(engine, "budget show") as conn:
             found = budgets_of(conn, None if employer is None else parse_employer(employer))
     render.budgets(found, as_json)
@@ -367,7 +370,7 @@ def budget_set(
 
     change = CapChange(parse_employer(employer), season, cap, reason, _now(at))
     with _ledger(ctx) as (_, engine):
-        officer = account_of(ctx, engine).require_for("budget.set")
+        officer = require(account_of(ctx, engine), Action.BUDGET_SET)
         found = change_cap(engine, change, actor=AccountId(officer.login), limits=_limits())
     render.budgets([found.budget], as_json)
 
@@ -378,7 +381,7 @@ def records_member(
 ) -> None:
     """Who received data about this member (APPI Art. 33(5)): to the member's own account,
     or to an operator acting on a logged request (--request)."""
-    from fairfollow.governance.provision_store import provisions_for_member
+    from fairfollow.records.provision_store import provisions_for_member
 
     with _ledger(ctx) as (_, engine):
         authority.authorize_member_read(
@@ -393,7 +396,7 @@ def records_member(
 def records_purge(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Delete provision and confirmation records past their legal retention period at the
     ledger's clock; the purge is a decision and a log leaf naming the counts."""
-    from fairfollow.governance.retention import purge_records
+    from fairfollow.records.retention import purge_records
 
     with _ledger(ctx) as (_, engine):
         purged = purge_records(engine, account_of(ctx, engine))

@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fairfollow.cli.terminal import console, print_json, table
-from fairfollow.governance.workflow import event_json
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import Decision, render_markdown
+from fairfollow.services.workflow import event_json
 
 if TYPE_CHECKING:  # types only: keeps `fairfollow --help` from importing OpenDP and Arrow
-    from fairfollow.governance.approval import ServiceState
-    from fairfollow.governance.intake import IntakeReport
-    from fairfollow.governance.provision import Provision
-    from fairfollow.governance.workflow import Registration, ServiceView, Submission
+    from fairfollow.intake.desk import IntakeReport
+    from fairfollow.records.provision import Provision
     from fairfollow.release.budget import Budget
     from fairfollow.release.view import ReleaseOutcome
     from fairfollow.scenarios.replay import ReplayReport
+    from fairfollow.services.approval import ServiceState
+    from fairfollow.services.workflow import Registration, ServiceView, Submission
 
 
 def fresh_dir(parent: Path) -> Path:

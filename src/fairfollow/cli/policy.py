@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.accounts.actions import Action
 from fairfollow.cli.context import acting_as, ledger_of
 from fairfollow.cli.terminal import console, err_console, print_json, table
 from fairfollow.consent import activation_store, policy_store
@@ -176,7 +177,7 @@ def add_command(
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{file}: not a policy version document: {exc!r}") from exc
-    by = acting_as(ctx, "policy.add")
+    by = acting_as(ctx, Action.POLICY_ADD)
     with ledger_tx(ctx) as conn:
         added = policy_store.add_version(conn, version, at=datetime.now(UTC), actor=by)
     console.print(f"{version.version_id}: {'recorded as draft' if added else 'already recorded'}")
@@ -189,7 +190,7 @@ def approve_command(
     reason: Annotated[str, typer.Option("--reason")] = "",
 ) -> None:
     """The privacy officer approves a draft version (draft → approved)."""
-    by = acting_as(ctx, "policy.approve")
+    by = acting_as(ctx, Action.POLICY_APPROVE)
     with ledger_tx(ctx) as conn:
         policy_store.set_status(
             conn, StatusEvent(version, PolicyStatus.APPROVED, datetime.now(UTC), by, reason)
@@ -201,7 +202,7 @@ def approve_command(
 def deploy_command(ctx: typer.Context, screen: str, version: str, at: AtOption = None) -> None:
     """Record that SCREEN displays VERSION from now (or --at) on, as the deploy log says
     (privacy officer or operator)."""
-    acting_as(ctx, "policy.deploy")
+    acting_as(ctx, Action.POLICY_DEPLOY)
     with ledger_tx(ctx) as conn:
         deployment = policy_store.deploy(conn, screen, version, parse_at(at))
     console.print(
@@ -248,7 +249,7 @@ def activate_command(
 ) -> None:
     """The privacy officer makes VERSION the live policy; refused while any active screen
     displays another (``--force`` with a reason records the officer's account as forcing it)."""
-    by = acting_as(ctx, "policy.activate")
+    by = acting_as(ctx, Action.POLICY_ACTIVATE)
     with ledger_tx(ctx) as conn:
         decision = activation_store.activate(
             conn, version, at=parse_at(at), actor=by, force=force, reason=reason

@@ -2,7 +2,7 @@
 
 Erasure and stop-of-use requests (``fairfollow rights``) add the HMAC-SHA256, under the
 workspace's matching key, of the member's id. Every later intake leaves such a member out of
-the employer's pool (:func:`fairfollow.governance.suppression.unsuppressed`: the offer
+the employer's pool (:func:`fairfollow.intake.suppression.unsuppressed`: the offer
 stays, unmatched, reason ``suppressed``) and every later consent ingest leaves out their
 registration and consent rows (:func:`fairfollow.consent.ingest.ingest_consent_logs`). The
 table holds no id in clear.

@@ -7,7 +7,7 @@ Rows are never matched on a guess: a match is exactly one member.
 
 Both users of the rule share this module: the analysts' offers table
 (:mod:`fairfollow.employers.offers`) indexes plain normalised identifiers, governed intake
-(:mod:`fairfollow.governance.intake`) indexes keyed hashes of them. Which of the two is
+(:mod:`fairfollow.intake.desk`) indexes keyed hashes of them. Which of the two is
 decided by the ``key_of`` function the index is built with; the rule is the same.
 """
 

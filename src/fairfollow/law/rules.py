@@ -73,7 +73,7 @@ class PurposeFacts:
 
 @dataclass(frozen=True)
 class ServiceFacts:
-    """The design of a data service, as registered (see :mod:`fairfollow.governance.registry`).
+    """The design of a data service, as registered (see :mod:`fairfollow.services.registry`).
 
     ``answers`` are the yes/no answers of the DPIA questionnaire (a missing key is an
     unanswered question); ``necessity`` says why each input data category is needed.

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from fairfollow.governance import examples, store
-from fairfollow.governance.pool_store import intakes_of
 from fairfollow.instants import JST
+from fairfollow.intake.pool_store import intakes_of
+from fairfollow.law.purposes import PurposeKey
 from fairfollow.law.rules import Granularity
 from fairfollow.ledger.transaction import Connection, Engine, reading
 from fairfollow.model.scores import ForecastSource
@@ -29,6 +29,7 @@ from fairfollow.release.budget import Budget, PrivacyLimits
 from fairfollow.release.budget_store import budget
 from fairfollow.release.door import ReleaseRequest, release_forecast
 from fairfollow.release.view import ReleaseOutcome
+from fairfollow.services import examples, store
 from fairfollow.tlog.keys import NoteSigner
 from fairfollow.workspace import Workspace
 
@@ -55,7 +56,7 @@ def forecast_service(conn: Connection, employer: str) -> tuple[str, bool]:
         if (
             spec.names(employer)
             and spec.granularity is Granularity.AGGREGATE
-            and examples.FORECAST_PURPOSE_KEY in spec.purpose_keys()
+            and PurposeKey.EMPLOYER_FORECAST in spec.purpose_keys()
         ):
             return service_id, True
     return examples.YIELD_FORECAST_ID, False

@@ -37,9 +37,7 @@ from datetime import datetime
 from fairfollow.canonical_json import JsonValue
 from fairfollow.consent import coverage
 from fairfollow.errors import GovernanceError, InputError
-from fairfollow.governance import provision, provision_store, store
-from fairfollow.governance.pool_store import Pool, load_pool
-from fairfollow.governance.registry import ServiceSpec
+from fairfollow.intake.pool_store import Pool, load_pool
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import (
     Decision,
@@ -52,6 +50,7 @@ from fairfollow.law.rules import (
 )
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.model.scores import ForecastSource
+from fairfollow.records import decision_store, provision, provision_store
 from fairfollow.release.budget import DEFAULT_LIMITS, Budget, PrivacyLimits
 from fairfollow.release.budget_store import (
     budget,
@@ -66,6 +65,8 @@ from fairfollow.release.leaf import LeafFacts, leaf_body, ledger_clock
 from fairfollow.release.purpose import EMPLOYER_CLASS, release_purpose
 from fairfollow.release.statistic import pool_statistic
 from fairfollow.release.view import ReleaseOutcome
+from fairfollow.services import store
+from fairfollow.services.registry import ServiceSpec
 from fairfollow.tlog import member_store
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner
@@ -145,9 +146,9 @@ def _write(
     req = rec.request
     gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
     outcome = "allow" if released is not None else ("gap" if gap else "deny")
-    decision_id = store.record_decision(
+    decision_id = decision_store.record_decision(
         conn,
-        store.DecisionRecord(
+        decision_store.DecisionRecord(
             request=rec.kind,
             outcome=outcome,
             reason=reason,

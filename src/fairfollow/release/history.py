@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fairfollow.errors import InputError
-from fairfollow.governance import store
 from fairfollow.ledger.transaction import Connection
+from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.figures import ReleasedFigures
 from fairfollow.release.refusal import BlockingRule, blocking_rules, refusal_words
@@ -106,7 +106,9 @@ def _leaf_of(conn: Connection, decision_id: int) -> log_store.StoredLeaf | None:
 def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
     """The employer's forecast requests, newest first, as the employer may see them."""
     found: list[PastRelease] = []
-    for decision in store.load_decisions(conn, employer=employer, request=RELEASE_FORECAST):
+    for decision in decision_store.load_decisions(
+        conn, employer=employer, request=RELEASE_FORECAST
+    ):
         leaf = _leaf_of(conn, decision.decision_id)
         body = None if leaf is None else decode_leaf(leaf.content).record.body
         figures = figures_of(dict(body) if body is not None else None)
@@ -145,7 +147,7 @@ def release_receipt(
     """The receipt of one of the employer's own releases (another's is unknown to it)."""
     owned = {
         d.decision_id
-        for d in store.load_decisions(conn, employer=employer, request=RELEASE_FORECAST)
+        for d in decision_store.load_decisions(conn, employer=employer, request=RELEASE_FORECAST)
     }
     leaf = _leaf_of(conn, decision_id) if decision_id in owned else None
     if leaf is None:

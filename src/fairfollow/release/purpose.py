@@ -10,8 +10,8 @@ release is refused.
 
 from __future__ import annotations
 
-from fairfollow.governance.registry import ServiceSpec
 from fairfollow.law.rules import Decision, Outcome, RuleResult
+from fairfollow.services.registry import ServiceSpec
 
 EMPLOYER_CLASS = "client_employer"
 PURPOSE_RULE = "door.purpose_for_recipient"

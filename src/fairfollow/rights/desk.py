@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.actions import Action, require
 from fairfollow.errors import RightsError, RoleError
-from fairfollow.governance.accounts import Principal, actor_label
-from fairfollow.governance.intake import matching_key
-from fairfollow.governance.keyed_index import keyed_hash
+from fairfollow.intake.desk import matching_key
+from fairfollow.intake.keyed_index import keyed_hash
 from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.rights import store
 from fairfollow.rights.request import (
@@ -161,14 +162,14 @@ def open_request_of(desk: Desk, member_id: int, kinds: tuple[RightKind, ...]) ->
 
 
 # Who acts at the desk is an authenticated account, never a typed name: an operator or the
-# privacy officer (``rights.act`` in fairfollow.governance.accounts.ALLOWED), or the member's
+# privacy officer (``rights.act`` in :mod:`fairfollow.accounts.actions`), or the member's
 # own account for its own requests. The actions record the account's login and id.
 MEMBER_SESSION = "the member's own authenticated account"
 
 
 def staff_actor(actor: Principal) -> str:
     """The label an operator or the privacy officer acts under (refused for anyone else)."""
-    return actor_label(actor.require_for("rights.act"))
+    return actor_label(require(actor, Action.RIGHTS_ACT))
 
 
 def requester_identity(

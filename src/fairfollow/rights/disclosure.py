@@ -26,9 +26,9 @@ from fairfollow.consent import store as consent_store
 from fairfollow.consent.policy import Deployment
 from fairfollow.errors import ModelError, StoreError
 from fairfollow.events.disclosure import MemberCounts, member_counts, member_rows
-from fairfollow.governance import provision_store
 from fairfollow.instants import for_people, in_jst, zone_named
 from fairfollow.ledger.transaction import Connection, reading, transaction
+from fairfollow.records import provision_store
 from fairfollow.rights import store
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.erasure import EXPORT_PREFIX, training_files

@@ -32,9 +32,9 @@ import pyarrow.parquet as pq
 
 from fairfollow.consent import suppression_store
 from fairfollow.events.erasure import StoreRewrite, rewrite_members
-from fairfollow.governance import provision_store
 from fairfollow.ledger.transaction import transaction
 from fairfollow.model.retrain import mark_retrain_due
+from fairfollow.records import provision_store
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.erasure_store import compact, erase_in_ledger
 

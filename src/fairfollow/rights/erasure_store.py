@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.quarantine import keyed_cell
-from fairfollow.governance.pool_store import UNMATCHED, pool_offers
+from fairfollow.intake.pool_store import UNMATCHED, pool_offers
 from fairfollow.rights.store import forget_member
 from fairfollow.tlog import member_store
 

@@ -1,6 +1,6 @@
 """The job seeker's own portal: what a signed-in member sees and does about themselves.
 
-Every call takes the authenticated :class:`~fairfollow.governance.accounts.Principal` and
+Every call takes the authenticated :class:`~fairfollow.accounts.account.Principal` and
 works on ``principal.member_id`` only — never on an id from a request — so a member cannot
 reach another member's data through any parameter: an id of a release, a receipt or a
 request that is not theirs is simply not found. One call per page of ``/me``:
@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from fairfollow.accounts.account import Principal
 from fairfollow.canonical_json import JsonValue
 from fairfollow.consent import choice
 from fairfollow.consent import store as consent_store
@@ -31,11 +32,10 @@ from fairfollow.consent.receipt_book import IssuedReceipt, event_receipt, member
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.errors import InputError, RoleError
 from fairfollow.events.erasure import CORRECTABLE
-from fairfollow.governance import provision_store
-from fairfollow.governance.accounts import Principal
-from fairfollow.governance.provision import Provision
 from fairfollow.instants import in_jst, utc
 from fairfollow.ledger.transaction import Connection, reading, transaction
+from fairfollow.records import provision_store
+from fairfollow.records.provision import Provision
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights import store
 from fairfollow.rights.desk import Desk

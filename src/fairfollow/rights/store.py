@@ -18,11 +18,11 @@ from sqlalchemy.engine import Connection
 
 from fairfollow.consent.store import events as consent_events
 from fairfollow.errors import InputError
-from fairfollow.governance.pool_store import intakes, pool_offers
-from fairfollow.governance.provision_store import provision_subjects, provisions
-from fairfollow.governance.store import decisions
+from fairfollow.intake.pool_store import intakes, pool_offers
 from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
+from fairfollow.records.decision_store import decisions
+from fairfollow.records.provision_store import provision_subjects, provisions
 from fairfollow.rights.request import (
     Action,
     IdentityCheck,

@@ -28,27 +28,29 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import Principal, Role, actor_label
 from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.errors import InputError
-from fairfollow.governance import authority, examples
-from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Principal, Role, actor_label
-from fairfollow.governance.examples import PRIVACY_OFFICER, REVIEWERS
-from fairfollow.governance.intake import (
+from fairfollow.intake.desk import (
     IntakeReport,
     intake_bytes,
     matching_key,
     read_survey_links,
     workspace_inputs,
 )
-from fairfollow.governance.pool_store import employer_id
-from fairfollow.governance.provision import Attestation
+from fairfollow.intake.pool_store import employer_id
 from fairfollow.keyfile import load_or_create_key
+from fairfollow.law.purposes import PurposeKey
 from fairfollow.ledger.engine import create_ledger
 from fairfollow.ledger.transaction import Engine, reading
+from fairfollow.records.provision import Attestation
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
 from fairfollow.release.view import ReleaseOutcome
+from fairfollow.services import examples
+from fairfollow.services import workflow as wf
+from fairfollow.services.examples import PRIVACY_OFFICER, REVIEWERS
 from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.workspace import Workspace
 
@@ -192,7 +194,7 @@ def _setup_roles(
         authority.create_account(engine, admin, login, display_name=login, now=now)
     for login, role in staff.items():
         authority.change_role(engine, admin, login, role, grant=True, now=now)
-    authority.set_quorum(engine, admin, len(REVIEWERS), now)
+    wf.set_quorum(engine, admin, len(REVIEWERS), now)
     load_or_create_key(keys_dir / ADMIN_SECRET_FILE, lambda: (made.secret + "\n").encode())
     return {login: authority.principal_for(engine, login) for login in (*staff, *owners)}
 
@@ -217,7 +219,7 @@ def _truth(season_dir: Path, season: int) -> tuple[set[int], dict[tuple[int, int
         columns=["member_id", "purpose_key", "season", "valid"],
     )
     wanted = pc.and_(
-        pc.equal(consent["purpose_key"], examples.FORECAST_PURPOSE_KEY).fill_null(False),
+        pc.equal(consent["purpose_key"], PurposeKey.EMPLOYER_FORECAST).fill_null(False),
         pc.equal(consent["season"].cast(pa.int64()), season),
     )
     invalid = pc.invert(consent["valid"].fill_null(False))
@@ -292,7 +294,7 @@ def replay(
         lacking, outcomes = _truth(season_dir, season)
         links_path = season_dir / "employers" / "survey_links.csv"
         # Indexed once for every list: the replay changes no member or cookie sync.
-        members = workspace_inputs(workspace, season, examples.FORECAST_PURPOSE_KEY).indexed()
+        members = workspace_inputs(workspace, season, PurposeKey.EMPLOYER_FORECAST).indexed()
         forecasts = []
         refused: list[RefusedList] = []
         for company, name in clients:
@@ -333,7 +335,7 @@ def replay(
 
 
 def _pool_members(engine: Engine, employer: str, season: int) -> set[int]:
-    from fairfollow.governance.pool_store import load_pool
+    from fairfollow.intake.pool_store import load_pool
 
     with reading(engine, "pool members") as conn:
         pool = load_pool(conn, employer, season)

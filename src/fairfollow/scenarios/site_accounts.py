@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlparse
 
+from fairfollow.accounts import authority
+from fairfollow.accounts.account import NEEDS_SECOND_FACTOR, Principal, Role
 from fairfollow.errors import InputError
-from fairfollow.governance import authority, pool_store
-from fairfollow.governance.accounts import NEEDS_SECOND_FACTOR, Principal, Role
-from fairfollow.governance.examples import PRIVACY_OFFICER, REVIEWERS
+from fairfollow.intake import pool_store
 from fairfollow.ledger.transaction import Engine, reading
+from fairfollow.services.examples import PRIVACY_OFFICER, REVIEWERS
 
 ANALYST = "analyst"
 AUDITOR = "auditor"

@@ -1,10 +1,11 @@
-"""Who may call which route, declared as data (STYLE 13), checked on every request.
+"""Which action each route performs, declared as data beside it, checked on every request.
 
-Each router module declares its own ``ACCESS`` table, (method, route path) → audiences, and
-the application joins them (:func:`join`) into the one table it checks. Deny by default: a
-route that is not in the table answers 403 whatever the caller, and
-``tests/web/test_access.py`` walks every route against the table and every role against
-every route, so a new route cannot go live without saying who may see it.
+Each router module declares its ``ACCESS`` table, (method, route path) → the
+:class:`~fairfollow.accounts.actions.Action` the route performs, and the application joins
+them (:func:`join`) into the one table it checks. Who may take each action is the one action
+table of the core (:mod:`fairfollow.accounts.actions`), which the command line reads too.
+Deny by default: a route that is not in the table answers 403 whatever the caller, and
+``tests/web/test_access.py`` walks every route against every kind of account.
 
 The check also enforces the anti-forgery token on every state-changing request a signed-in
 browser makes (:func:`fairfollow.web.session.check_csrf`).
@@ -13,60 +14,19 @@ browser makes (:func:`fairfollow.web.session.check_csrf`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
-from fairfollow.governance.accounts import Principal, Role
+from fairfollow.accounts.actions import Action, check
+from fairfollow.errors import RoleError
 from fairfollow.web.session import check_csrf, csrf_of, principal_of
 
-
-class Audience(StrEnum):
-    """The callers a route can be opened to: anyone, or a signed-in account of a kind."""
-
-    PUBLIC = "public"
-    SIGNED_IN = "signed_in"
-    MEMBER = "member"
-    EMPLOYER = "employer"
-    ANALYST = "analyst"
-    PRIVACY_OFFICER = "privacy_officer"
-    REVIEWER = "reviewer"
-    AUDITOR = "auditor"
-    OPERATOR = "operator"
-    ADMINISTRATOR = "administrator"
+AccessTable = Mapping[tuple[str, str], Action]
 
 
-PUBLIC = frozenset({Audience.PUBLIC})
-SIGNED_IN = frozenset({Audience.SIGNED_IN})
-AccessTable = Mapping[tuple[str, str], frozenset[Audience]]
-
-_ROLE_AUDIENCE = {
-    Role.ANALYST: Audience.ANALYST,
-    Role.PRIVACY_OFFICER: Audience.PRIVACY_OFFICER,
-    Role.REVIEWER: Audience.REVIEWER,
-    Role.AUDITOR: Audience.AUDITOR,
-    Role.OPERATOR: Audience.OPERATOR,
-    Role.ADMINISTRATOR: Audience.ADMINISTRATOR,
-}
-
-
-def audiences_for(principal: Principal | None) -> frozenset[Audience]:
-    """Every audience a caller belongs to: the public always; a signed-in account also
-    its kind (member, employer user) and each staff role it holds now."""
-    if principal is None:
-        return PUBLIC
-    found = {Audience.PUBLIC, Audience.SIGNED_IN}
-    if principal.member_id is not None:
-        found.add(Audience.MEMBER)
-    if principal.employer is not None:
-        found.add(Audience.EMPLOYER)
-    found |= {_ROLE_AUDIENCE[r] for r in principal.roles if r in _ROLE_AUDIENCE}
-    return frozenset(found)
-
-
-def join(*tables: AccessTable) -> dict[tuple[str, str], frozenset[Audience]]:
+def join(*tables: AccessTable) -> dict[tuple[str, str], Action]:
     """One table from the routers' tables; a route declared twice is a mistake."""
-    joined: dict[tuple[str, str], frozenset[Audience]] = {}
+    joined: dict[tuple[str, str], Action] = {}
     for table in tables:
         twice = set(joined) & set(table)
         if twice:
@@ -86,17 +46,18 @@ def route_key(request: Request) -> tuple[str, str]:
     return request.method, path
 
 
+def action_of(request: Request) -> Action | None:
+    """The action the requested route performs (None: an undeclared route)."""
+    return table_of(request).get(route_key(request))
+
+
 async def check_access(request: Request) -> None:
-    """The dependency every router carries: the caller must be among the route's audiences,
+    """The dependency every router carries: the caller must be allowed the route's action,
     and a signed-in browser's state-changing request must carry its anti-forgery token."""
-    allowed = table_of(request).get(route_key(request))
-    if allowed is None:
-        raise HTTPException(status_code=403, detail="route not declared in the access table")
-    principal = principal_of(request)
-    if not allowed & audiences_for(principal):
-        if principal is None:
-            raise HTTPException(status_code=401, detail="sign in with an account that may see this")
-        raise HTTPException(status_code=403, detail="this account may not see this page")
+    action = action_of(request)
+    if action is None:
+        raise RoleError("web.route_undeclared")
+    check(principal_of(request), action)
     if not await check_csrf(request):
-        raise HTTPException(status_code=403, detail="missing or wrong anti-forgery token")
+        raise RoleError("web.csrf_refused")
     request.state.csrf = csrf_of(request)

@@ -11,19 +11,19 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from fairfollow.accounts.actions import Action
 from fairfollow.events.history import ingest_history
-from fairfollow.governance import docket
 from fairfollow.model.runs import model_runs, reports
-from fairfollow.web.access import Audience, check_access
+from fairfollow.services import docket
+from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.review import OUTCOME_LABELS, STATE_LABELS
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
-ANALYSTS = frozenset({Audience.ANALYST})
 ACCESS = {
-    ("GET", "/analyst"): ANALYSTS,
-    ("GET", "/api/v1/ingest"): ANALYSTS,
+    ("GET", "/analyst"): Action.INGEST_REPORT,
+    ("GET", "/api/v1/ingest"): Action.INGEST_REPORT,
 }
 
 

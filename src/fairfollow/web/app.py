@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from fairfollow.accounts.actions import Action
 from fairfollow.settings import Settings
 from fairfollow.web import (
     analyst,
@@ -29,17 +30,17 @@ from fairfollow.web import (
     review,
     signin,
 )
-from fairfollow.web.access import PUBLIC, check_access, join
+from fairfollow.web.access import check_access, join
 from fairfollow.web.context import AppContext, context_of
 
 STATIC_DIR = Path(__file__).with_name("static")
 
 site = APIRouter(dependencies=[Depends(check_access)])
 SITE_ACCESS = {
-    ("GET", "/"): PUBLIC,
-    ("GET", "/healthz"): PUBLIC,
-    ("GET", "/api/v1/openapi.json"): PUBLIC,
-    ("GET", "/static"): PUBLIC,  # the stylesheet and the verifying script
+    ("GET", "/"): Action.SITE_READ,
+    ("GET", "/healthz"): Action.SITE_READ,
+    ("GET", "/api/v1/openapi.json"): Action.SITE_READ,
+    ("GET", "/static"): Action.SITE_READ,  # the stylesheet and the verifying script
 }
 
 

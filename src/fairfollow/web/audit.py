@@ -16,23 +16,23 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 
+from fairfollow.accounts.actions import Action
 from fairfollow.csv_export import csv_text
-from fairfollow.governance import records
 from fairfollow.ledger.transaction import reading
+from fairfollow.records import report as records
 from fairfollow.tlog import proofs
 from fairfollow.tlog.audit import AuditReport, audit_log
 from fairfollow.tlog.checkpoint_file import read_notes
-from fairfollow.web.access import Audience, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
-AUDITORS = frozenset({Audience.AUDITOR, Audience.PRIVACY_OFFICER})
 ACCESS = {
-    ("GET", "/audit"): AUDITORS,
-    ("GET", "/audit/decisions.csv"): AUDITORS,
-    ("GET", "/audit/provisions.csv"): AUDITORS,
-    ("GET", "/api/v1/audit"): AUDITORS,
+    ("GET", "/audit"): Action.LOG_AUDIT,
+    ("GET", "/audit/decisions.csv"): Action.RECORDS_READ,
+    ("GET", "/audit/provisions.csv"): Action.RECORDS_READ,
+    ("GET", "/api/v1/audit"): Action.LOG_AUDIT,
 }
 
 

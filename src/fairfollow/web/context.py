@@ -12,8 +12,8 @@ from typing import Annotated
 
 from fastapi import Path, Request
 
+from fairfollow.accounts.session import SessionPolicy
 from fairfollow.errors import ConfigError
-from fairfollow.governance.session import SessionPolicy
 from fairfollow.instants import zone_named
 from fairfollow.ledger.engine import make_reader, open_ledger
 from fairfollow.ledger.transaction import Engine

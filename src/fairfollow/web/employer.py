@@ -22,36 +22,36 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.actions import Action
 from fairfollow.errors import AuthenticationError, InputError
-from fairfollow.governance.intake_report import IntakeReport
-from fairfollow.governance.provision import Attestation
-from fairfollow.governance.upload import Upload, file_name_of, take_upload
+from fairfollow.intake.report import IntakeReport
+from fairfollow.intake.upload import Upload, file_name_of, take_upload
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.records.provision import Attestation
 from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.view import ReleaseOutcome
-from fairfollow.web.access import Audience, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
 from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
-EMPLOYER = frozenset({Audience.EMPLOYER})
 ACCESS = {
-    ("GET", "/employer"): EMPLOYER,
-    ("GET", "/employer/lists"): EMPLOYER,
-    ("POST", "/employer/lists"): EMPLOYER,
-    ("GET", "/employer/forecast"): EMPLOYER,
-    ("POST", "/employer/forecast"): EMPLOYER,
-    ("GET", "/employer/releases"): EMPLOYER,
-    ("GET", "/employer/releases/{decision_id}/receipt"): EMPLOYER,
-    ("GET", "/api/v1/employer"): EMPLOYER,
-    ("GET", "/api/v1/employer/lists"): EMPLOYER,
-    ("POST", "/api/v1/employer/lists"): EMPLOYER,
-    ("POST", "/api/v1/employer/forecasts"): EMPLOYER,
-    ("GET", "/api/v1/employer/releases"): EMPLOYER,
-    ("GET", "/api/v1/employer/releases/{decision_id}/receipt"): EMPLOYER,
+    ("GET", "/employer"): Action.EMPLOYER_READ,
+    ("GET", "/employer/lists"): Action.EMPLOYER_READ,
+    ("POST", "/employer/lists"): Action.EMPLOYER_UPLOAD,
+    ("GET", "/employer/forecast"): Action.EMPLOYER_READ,
+    ("POST", "/employer/forecast"): Action.EMPLOYER_FORECAST,
+    ("GET", "/employer/releases"): Action.EMPLOYER_READ,
+    ("GET", "/employer/releases/{decision_id}/receipt"): Action.EMPLOYER_READ,
+    ("GET", "/api/v1/employer"): Action.EMPLOYER_READ,
+    ("GET", "/api/v1/employer/lists"): Action.EMPLOYER_READ,
+    ("POST", "/api/v1/employer/lists"): Action.EMPLOYER_UPLOAD,
+    ("POST", "/api/v1/employer/forecasts"): Action.EMPLOYER_FORECAST,
+    ("GET", "/api/v1/employer/releases"): Action.EMPLOYER_READ,
+    ("GET", "/api/v1/employer/releases/{decision_id}/receipt"): Action.EMPLOYER_READ,
 }
 
 # The intake's quarantine rules (employers/file.py, applicant_ids.py) in words.

@@ -11,24 +11,25 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from fairfollow.accounts.actions import Action
 from fairfollow.ledger.transaction import reading
 from fairfollow.tlog import proofs
-from fairfollow.web.access import PUBLIC, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 # Public: any witness or auditor follows the log without an account (C2SP tlog-witness);
 # nothing in these answers is personal data.
 ACCESS = {
-    ("GET", "/log"): PUBLIC,
-    ("GET", "/log/checkpoint"): PUBLIC,
-    ("GET", "/log/proof/inclusion"): PUBLIC,
-    ("GET", "/log/proof/consistency"): PUBLIC,
-    ("GET", "/log/leaves"): PUBLIC,
-    ("GET", "/api/v1/log/checkpoint"): PUBLIC,
-    ("GET", "/api/v1/log/proof/inclusion"): PUBLIC,
-    ("GET", "/api/v1/log/proof/consistency"): PUBLIC,
-    ("GET", "/api/v1/log/leaves"): PUBLIC,
+    ("GET", "/log"): Action.LOG_READ,
+    ("GET", "/log/checkpoint"): Action.LOG_READ,
+    ("GET", "/log/proof/inclusion"): Action.LOG_READ,
+    ("GET", "/log/proof/consistency"): Action.LOG_READ,
+    ("GET", "/log/leaves"): Action.LOG_READ,
+    ("GET", "/api/v1/log/checkpoint"): Action.LOG_READ,
+    ("GET", "/api/v1/log/proof/inclusion"): Action.LOG_READ,
+    ("GET", "/api/v1/log/proof/consistency"): Action.LOG_READ,
+    ("GET", "/api/v1/log/leaves"): Action.LOG_READ,
 }
 Context = Annotated[AppContext, Depends(context_of)]
 

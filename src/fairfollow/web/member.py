@@ -16,34 +16,34 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from fairfollow.accounts.account import Principal
+from fairfollow.accounts.actions import Action
 from fairfollow.consent.choice import Choice
 from fairfollow.errors import AuthenticationError, InputError, RightsError
-from fairfollow.governance.accounts import Principal
 from fairfollow.rights import portal
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LAW, LegalBasis, RightKind
-from fairfollow.web.access import Audience, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
 from fairfollow.web.session import bearer_of, principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
-MEMBER = frozenset({Audience.MEMBER})
 
 ACCESS = {
-    ("GET", "/me"): MEMBER,
-    ("GET", "/me/consents"): MEMBER,
-    ("POST", "/me/consents"): MEMBER,
-    ("GET", "/me/receipts"): MEMBER,
-    ("GET", "/me/receipts/{event_id}"): MEMBER,
-    ("GET", "/me/releases"): MEMBER,
-    ("GET", "/me/releases/{decision_id}/proof"): MEMBER,
-    ("GET", "/me/releases/{decision_id}/verify"): MEMBER,
-    ("GET", "/me/requests"): MEMBER,
-    ("POST", "/me/requests"): MEMBER,
-    ("GET", "/me/data"): MEMBER,
+    ("GET", "/me"): Action.MEMBER_READ,
+    ("GET", "/me/consents"): Action.MEMBER_READ,
+    ("POST", "/me/consents"): Action.MEMBER_CONSENT,
+    ("GET", "/me/receipts"): Action.MEMBER_READ,
+    ("GET", "/me/receipts/{event_id}"): Action.MEMBER_READ,
+    ("GET", "/me/releases"): Action.MEMBER_READ,
+    ("GET", "/me/releases/{decision_id}/proof"): Action.MEMBER_READ,
+    ("GET", "/me/releases/{decision_id}/verify"): Action.MEMBER_READ,
+    ("GET", "/me/requests"): Action.MEMBER_READ,
+    ("POST", "/me/requests"): Action.MEMBER_REQUEST,
+    ("GET", "/me/data"): Action.MEMBER_READ,
 }
 
 # Words for the values the core keeps (categories of data, request statuses).

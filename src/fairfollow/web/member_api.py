@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.actions import Action
 from fairfollow.consent.choice import Choice, PurposeStanding
 from fairfollow.instants import in_jst
 from fairfollow.rights import portal
@@ -18,22 +19,22 @@ from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LegalBasis, RightKind, RightsRequest
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
-from fairfollow.web.member import MEMBER, channel_of, desk_of, me_of, reading_desk_of
+from fairfollow.web.member import channel_of, desk_of, me_of, reading_desk_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
 ERRORS: dict[int | str, dict[str, object]] = {400: {}, 401: {}, 403: {}, 409: {}}
 
 ACCESS = {
-    ("GET", "/api/v1/me/holdings"): MEMBER,
-    ("GET", "/api/v1/me/consents"): MEMBER,
-    ("POST", "/api/v1/me/consents"): MEMBER,
-    ("GET", "/api/v1/me/receipts"): MEMBER,
-    ("GET", "/api/v1/me/releases"): MEMBER,
-    ("GET", "/api/v1/me/releases/{decision_id}/proof"): MEMBER,
-    ("GET", "/api/v1/me/requests"): MEMBER,
-    ("POST", "/api/v1/me/requests"): MEMBER,
-    ("GET", "/api/v1/me/data"): MEMBER,
+    ("GET", "/api/v1/me/holdings"): Action.MEMBER_READ,
+    ("GET", "/api/v1/me/consents"): Action.MEMBER_READ,
+    ("POST", "/api/v1/me/consents"): Action.MEMBER_CONSENT,
+    ("GET", "/api/v1/me/receipts"): Action.MEMBER_READ,
+    ("GET", "/api/v1/me/releases"): Action.MEMBER_READ,
+    ("GET", "/api/v1/me/releases/{decision_id}/proof"): Action.MEMBER_READ,
+    ("GET", "/api/v1/me/requests"): Action.MEMBER_READ,
+    ("POST", "/api/v1/me/requests"): Action.MEMBER_REQUEST,
+    ("GET", "/api/v1/me/data"): Action.MEMBER_READ,
 }
 
 

@@ -18,20 +18,19 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from pydantic import BaseModel
 
+from fairfollow.accounts.actions import Action
 from fairfollow.model.oversight import Audit, oversight
-from fairfollow.web.access import Audience, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.charts import ReliabilityBin, reliability_diagram
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import N_
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
-READERS = frozenset({Audience.PRIVACY_OFFICER, Audience.AUDITOR})
-OFFICER = frozenset({Audience.PRIVACY_OFFICER})
 ACCESS = {
-    ("GET", "/privacy/model"): READERS,
-    ("POST", "/privacy/model/evaluate"): OFFICER,
-    ("GET", "/api/v1/model/oversight"): READERS,
+    ("GET", "/privacy/model"): Action.MODEL_OVERSIGHT,
+    ("POST", "/privacy/model/evaluate"): Action.MODEL_EVALUATE,
+    ("GET", "/api/v1/model/oversight"): Action.MODEL_OVERSIGHT,
 }
 
 ATTRIBUTE_LABELS = {

@@ -24,6 +24,11 @@ TEMPLATE_DIR = Path(__file__).with_name("templates")
 class Pages:
     """Renders a template in the request's language."""
 
+    @property
+    def zone(self) -> tzinfo:
+        """The display zone of every instant on a page."""
+        return self._zone
+
     def __init__(self, zone: tzinfo = JST) -> None:
         self._zone = zone  # the display zone (setting ``display_zone``) of every instant
         self._environments: dict[str, Environment] = {}

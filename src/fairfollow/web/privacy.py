@@ -20,20 +20,21 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.actions import Action
 from fairfollow.consent import activation_store, policy_store, rollout
 from fairfollow.consent.coverage import CoverageReport, coverage
 from fairfollow.consent.policy import ActivationDecision
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.csv_export import csv_text
 from fairfollow.errors import InputError, RightsError
-from fairfollow.governance import records
-from fairfollow.governance.examples import FORECAST_PURPOSE_KEY
 from fairfollow.instants import JST, parse_instant
+from fairfollow.law.purposes import PurposeKey
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.records import report as records
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.effects import complete_request
 from fairfollow.rights.request import IdentityCheck, IdentityMethod
-from fairfollow.web.access import Audience, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.charts import Bar, bar_chart
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
@@ -41,21 +42,20 @@ from fairfollow.web.review import signed_in
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
-OFFICER = frozenset({Audience.PRIVACY_OFFICER})
 ACCESS = {
-    ("GET", "/privacy"): OFFICER,
-    ("POST", "/privacy/policy/activate"): OFFICER,
-    ("GET", "/privacy/coverage"): OFFICER,
-    ("GET", "/privacy/coverage.csv"): OFFICER,
-    ("GET", "/privacy/requests"): OFFICER,
-    ("POST", "/privacy/requests/{request_id}/verify"): OFFICER,
-    ("POST", "/privacy/requests/{request_id}/complete"): OFFICER,
-    ("GET", "/privacy/decisions"): OFFICER,
-    ("GET", "/api/v1/policy/matrix"): OFFICER,
-    ("POST", "/api/v1/policy/activate"): OFFICER,
-    ("GET", "/api/v1/rights/requests"): OFFICER,
-    ("POST", "/api/v1/rights/requests/{request_id}/complete"): OFFICER,
-    ("GET", "/api/v1/decisions"): OFFICER,
+    ("GET", "/privacy"): Action.POLICY_LIST,
+    ("POST", "/privacy/policy/activate"): Action.POLICY_ACTIVATE,
+    ("GET", "/privacy/coverage"): Action.CONSENT_MEMBER_IDS,
+    ("GET", "/privacy/coverage.csv"): Action.CONSENT_MEMBER_IDS,
+    ("GET", "/privacy/requests"): Action.RIGHTS_ACT,
+    ("POST", "/privacy/requests/{request_id}/verify"): Action.RIGHTS_ACT,
+    ("POST", "/privacy/requests/{request_id}/complete"): Action.RIGHTS_ACT,
+    ("GET", "/privacy/decisions"): Action.RECORDS_READ,
+    ("GET", "/api/v1/policy/matrix"): Action.POLICY_LIST,
+    ("POST", "/api/v1/policy/activate"): Action.POLICY_ACTIVATE,
+    ("GET", "/api/v1/rights/requests"): Action.RIGHTS_ACT,
+    ("POST", "/api/v1/rights/requests/{request_id}/complete"): Action.RIGHTS_ACT,
+    ("GET", "/api/v1/decisions"): Action.RECORDS_READ,
 }
 
 
@@ -133,7 +133,7 @@ def _coverage_of(
     with reading(ctx.reader, "consent coverage") as conn:
         purposes = sorted(policy_store.load_purposes(conn))
         # The purpose the release door checks comes first: it is the one employers see.
-        default = FORECAST_PURPOSE_KEY if FORECAST_PURPOSE_KEY in purposes else ""
+        default = PurposeKey.EMPLOYER_FORECAST if PurposeKey.EMPLOYER_FORECAST in purposes else ""
         chosen = purpose or default or (purposes[0] if purposes else "")
         if chosen not in purposes:
             raise InputError(f"unknown purpose {chosen!r}; known: {', '.join(purposes)}")

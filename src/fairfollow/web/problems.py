@@ -1,13 +1,16 @@
 """The one place the core's error tree becomes HTTP (STYLE 6): a status and a typed body.
 
 The core never imports FastAPI; routes raise nothing of their own beyond what the core
-raises. API callers get ``{"error": <class>, "message": <text>}``; page visitors get the same
-message on an error page in their language.
+raises. API callers get ``{"error": <class>, "code": <stable code>, "message": <sentence>}``
+with the sentence in their language (Accept-Language, ``?lang=``); page visitors get the same
+sentence on an error page. The core supplies the code and its parameters, the catalogue the
+words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -29,6 +32,10 @@ from fairfollow.errors import (
     ThrottledError,
     TransparencyLogError,
 )
+from fairfollow.instants import JST
+from fairfollow.messages import catalogue
+from fairfollow.messages.sentence import of_error
+from fairfollow.web.i18n import negotiate
 from fairfollow.web.pages import Pages
 from fairfollow.web.session import principal_of
 
@@ -54,22 +61,24 @@ class Problem:
     status: int
     error: str
     message: str
+    code: str = "web.http_error"
 
     def as_json(self) -> dict[str, object]:
-        return {"error": self.error, "message": self.message}
+        return {"error": self.error, "code": self.code, "message": self.message}
 
 
 # What a member or an employer user reads when a step the operator owes has not run (their
 # request is fine); the operator's own wording names workspace paths and CLI commands.
-NOT_READY = (
-    "this service is not ready yet (the platform has not prepared what it needs): try again later"
-)
+NOT_READY = "web.not_ready"
 
 
-def problem_of(exc: FairFollowError, *, for_staff: bool = True) -> Problem:
+def problem_of(
+    exc: FairFollowError, language: str, zone: tzinfo = JST, *, for_staff: bool = True
+) -> Problem:
     status = next(code for kind, code in STATUS if isinstance(exc, kind))
-    message = str(exc) if for_staff or not isinstance(exc, NotReadyError) else NOT_READY
-    return Problem(status, type(exc).__name__, message)
+    if for_staff or not isinstance(exc, NotReadyError):
+        return Problem(status, type(exc).__name__, of_error(exc, language, zone), exc.code)
+    return Problem(status, type(exc).__name__, catalogue.text(NOT_READY, language), NOT_READY)
 
 
 def _wants_json(request: Request) -> bool:
@@ -92,7 +101,10 @@ def install(app: FastAPI, pages: Pages) -> None:
     async def core_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FairFollowError)
         caller = principal_of(request)
-        response = respond(request, problem_of(exc, for_staff=bool(caller and caller.roles)))
+        found = problem_of(
+            exc, negotiate(request), pages.zone, for_staff=bool(caller and caller.roles)
+        )
+        response = respond(request, found)
         if isinstance(exc, ThrottledError):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

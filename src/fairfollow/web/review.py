@@ -1,7 +1,7 @@
 """The committee's review room (``/review``): services waiting for review, each with what a
 reviewer must read, and the approve / veto forms; the privacy officer's sign-off.
 
-Every action runs the workflow core (:mod:`fairfollow.governance.workflow`) as the
+Every action runs the workflow core (:mod:`fairfollow.services.workflow`) as the
 *authenticated* account: the core refuses an owner reviewing their own service and a
 privacy officer approving what they signed off. A veto rejects the service for everyone: the
 service's page, open to all staff (its owner included), shows every veto with its reason.
@@ -16,11 +16,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.account import Principal
+from fairfollow.accounts.actions import Action
 from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
-from fairfollow.governance import docket
-from fairfollow.governance import workflow as wf
-from fairfollow.governance.accounts import Principal
-from fairfollow.web.access import Audience, check_access
+from fairfollow.services import docket
+from fairfollow.services import workflow as wf
+from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import N_
 from fairfollow.web.session import principal_of
@@ -28,19 +29,17 @@ from fairfollow.web.session import principal_of
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
 
-REVIEWERS = frozenset({Audience.REVIEWER})
 # Everyone on the staff sees a service's case and its vetoes (the owner is an analyst).
-STAFF = frozenset({Audience.REVIEWER, Audience.PRIVACY_OFFICER, Audience.ANALYST, Audience.AUDITOR})
 ACCESS = {
-    ("GET", "/review"): frozenset({Audience.REVIEWER, Audience.PRIVACY_OFFICER}),
-    ("GET", "/review/{service_id}"): STAFF,
-    ("POST", "/review/{service_id}/approve"): REVIEWERS,
-    ("POST", "/review/{service_id}/veto"): REVIEWERS,
-    ("POST", "/review/{service_id}/sign-off"): frozenset({Audience.PRIVACY_OFFICER}),
-    ("GET", "/api/v1/services"): STAFF,
-    ("GET", "/api/v1/services/{service_id}"): STAFF,
-    ("POST", "/api/v1/services/{service_id}/approve"): REVIEWERS,
-    ("POST", "/api/v1/services/{service_id}/veto"): REVIEWERS,
+    ("GET", "/review"): Action.REVIEW_QUEUE,
+    ("GET", "/review/{service_id}"): Action.SERVICE_SHOW,
+    ("POST", "/review/{service_id}/approve"): Action.SERVICE_APPROVE,
+    ("POST", "/review/{service_id}/veto"): Action.SERVICE_VETO,
+    ("POST", "/review/{service_id}/sign-off"): Action.SERVICE_SIGN_OFF,
+    ("GET", "/api/v1/services"): Action.SERVICE_SHOW,
+    ("GET", "/api/v1/services/{service_id}"): Action.SERVICE_SHOW,
+    ("POST", "/api/v1/services/{service_id}/approve"): Action.SERVICE_APPROVE,
+    ("POST", "/api/v1/services/{service_id}/veto"): Action.SERVICE_VETO,
 }
 
 STATE_LABELS = {

@@ -15,10 +15,10 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import Response
 
+from fairfollow.accounts import authority
+from fairfollow.accounts import session as sessions
+from fairfollow.accounts.account import TOKEN_PREFIX, Principal
 from fairfollow.errors import AuthenticationError
-from fairfollow.governance import authority
-from fairfollow.governance import session as sessions
-from fairfollow.governance.accounts import TOKEN_PREFIX, Principal
 from fairfollow.web.context import context_of
 
 SESSION_COOKIE = "ff_session"

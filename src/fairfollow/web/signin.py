@@ -15,11 +15,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts import authority
+from fairfollow.accounts import session as sessions
+from fairfollow.accounts.account import Principal
+from fairfollow.accounts.actions import Action, Audience, audiences_of
 from fairfollow.errors import AuthenticationError, GovernanceError, ThrottledError
-from fairfollow.governance import authority
-from fairfollow.governance import session as sessions
-from fairfollow.governance.accounts import Principal
-from fairfollow.web.access import PUBLIC, SIGNED_IN, Audience, audiences_for, check_access
+from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.session import (
     LOGIN_CSRF_COOKIE,
@@ -38,13 +39,13 @@ router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
 
 ACCESS = {
-    ("GET", "/login"): PUBLIC,
-    ("POST", "/login"): PUBLIC,
-    ("POST", "/logout"): SIGNED_IN,
-    ("GET", "/account"): SIGNED_IN,
-    ("POST", "/account/password"): SIGNED_IN,
-    ("POST", "/api/v1/token"): PUBLIC,
-    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", "/login"): Action.SIGN_IN,
+    ("POST", "/login"): Action.SIGN_IN,
+    ("POST", "/logout"): Action.ACCOUNT_SELF,
+    ("GET", "/account"): Action.ACCOUNT_SELF,
+    ("POST", "/account/password"): Action.ACCOUNT_SELF,
+    ("POST", "/api/v1/token"): Action.SIGN_IN,
+    ("GET", "/api/v1/me"): Action.ACCOUNT_SELF,
 }
 
 # Where each kind of account lands after signing in, most specific first.
@@ -61,7 +62,7 @@ HOMES = (
 def home_of(request: Request, principal: Principal) -> str:
     """The landing page of an account: its portal where the application has one."""
     declared = {path for method, path in request.app.state.access if method == "GET"}
-    held = audiences_for(principal)
+    held = audiences_of(principal)
     for audience, path in HOMES:
         if audience in held and path in declared:
             return path

@@ -1,1 +1,0 @@
-"""Data services: registry, review with veto, employer intake, provision records."""

@@ -1,0 +1,99 @@
+"""Numbers, days, dates, instants and legal citations as people read them, per language.
+
+Japanese: 12,345 · 2026年12月8日(火) · 2026年12月8日(火) 01:31 · 個人情報保護法第27条第1項.
+English:  12,345 · 8 Dec 2026 · 8 Dec 2026, 01:31 JST · APPI Art. 27(1).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+from fairfollow.instants import JST
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+
+_WEEKDAYS_JA = "月火水木金土日"
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# The laws cited by the rule packs, under the names each language's readers know them by.
+LAW_NAMES: dict[str, tuple[str, str]] = {
+    "APPI": ("個人情報保護法", "APPI"),
+    "ESA": ("職業安定法", "ESA"),
+    "GDPR": ("GDPR", "GDPR"),
+    "EU AI Act": ("EU AI法", "EU AI Act"),
+    "PPC Rules": ("個人情報保護法施行規則", "PPC Rules"),
+}
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+}
+
+
+def number(value: int | float, language: str) -> str:
+    """A count with thousands separators (both languages group by three with a comma)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return f"{int(value):,}"
+
+
+def people(value: float, language: str) -> str:
+    """A number of people: whole, with separators (a forecast of 121.5 people is 122)."""
+    return f"{round(value):,}"
+
+
+def days(value: float, language: str) -> str:
+    whole = round(value)
+    if language == "ja":
+        return f"{whole:,}日"
+    return f"{whole:,} day" if whole == 1 else f"{whole:,} days"
+
+
+def day(value: date, language: str) -> str:
+    if language == "ja":
+        return f"{value.year}年{value.month}月{value.day}日({_WEEKDAYS_JA[value.weekday()]})"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def instant(value: datetime, language: str, zone: tzinfo = JST) -> str:
+    """An instant in ``zone`` (JST unless the deployment says otherwise), to the minute."""
+    local = value.astimezone(zone)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    if language == "ja":
+        return f"{day(local.date(), language)} {clock}"
+    return f"{day(local.date(), language)}, {clock} {local.tzname() or ''}".rstrip()
+
+
+def citation(law: str, article: str, paragraph: str, language: str) -> str:
+    """One article as each language cites it.
+
+    ``APPI Art. 27(5)(i)`` / ``個人情報保護法第27条第5項第1号``.
+
+        ``paragraph`` is written as the packs keep it: ``1``, ``5(i)`` (paragraph 5, item i), or
+        empty for the whole article.
+    """
+    ja_name, en_name = LAW_NAMES.get(law, (law, law))
+    head, _, item = paragraph.partition("(")
+    item = item.rstrip(")")
+    if language == "ja":
+        main, _, branch = article.partition("-")  # Art. 5-5 is 第5条の5
+        text = f"{ja_name}第{main}条" + (f"の{branch}" if branch else "")
+        if head:
+            text += f"第{head}項"
+        if item:
+            text += f"第{_ROMAN.get(item, item)}号"
+        return text
+    text = f"{en_name} Art. {article}"
+    if head:
+        text += f"({head})"
+    if item:
+        text += f"({item})"
+    return text

@@ -1,0 +1,70 @@
+"""The message catalogue: every code the core raises has a sentence in Japanese and English."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from fairfollow.errors import CODE, FairFollowError, ProhibitedItemError
+from fairfollow.messages import catalogue, formats
+from fairfollow.messages.sentence import of_error
+
+SRC = Path(__file__).parents[2] / "src" / "fairfollow"
+ERROR_NAMES = {
+    name
+    for name, value in vars(__import__("fairfollow.errors", fromlist=["*"])).items()
+    if isinstance(value, type) and issubclass(value, FairFollowError)
+}
+
+
+def raised_codes() -> dict[str, str]:
+    """Every literal code passed to an error of the tree anywhere in the source, with where."""
+    found: dict[str, str] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id not in ERROR_NAMES or not node.args:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found[first.value] = f"{path.relative_to(SRC)}:{node.lineno}"
+    return found
+
+
+def test_the_two_languages_hold_the_same_codes() -> None:
+    assert set(catalogue.entries("ja")) == set(catalogue.entries("en"))
+    assert all(catalogue.entries(language).values() for language in formats.LANGUAGES)
+
+
+@pytest.mark.parametrize("language", formats.LANGUAGES)
+def test_every_raised_code_has_a_sentence(language: str) -> None:
+    known = catalogue.entries(language)
+    codes = {code: where for code, where in raised_codes().items() if CODE.fullmatch(code)}
+    missing = sorted(f"{where}: {code}" for code, where in codes.items() if code not in known)
+    assert not missing, "\n".join(missing)
+
+
+def test_a_prohibited_column_is_worded_in_each_language() -> None:
+    error = ProhibitedItemError("list.csv", "本籍地", "esa_guideline_items", "ESA Art. 5-4")
+    assert error.code == "intake.prohibited_item"
+    japanese, english = of_error(error, "ja"), of_error(error, "en")
+    assert "本籍地" in japanese and "収集" in japanese
+    assert "本籍地" in english and "refused" in english
+
+
+def test_parameters_are_formatted_for_people() -> None:
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 12, 7, 16, 31, tzinfo=UTC)
+    assert catalogue.shown(at, "ja") == "2026年12月8日(火) 01:31"
+    assert catalogue.shown(at, "en") == "8 Dec 2026, 01:31 JST"
+    assert catalogue.shown(12345, "ja") == "12,345"
+    assert catalogue.shown(True, "ja") == "はい"
+
+
+def test_a_missing_code_shows_itself_rather_than_fail() -> None:
+    assert catalogue.text("no.such_code", "ja") == "no.such_code"
