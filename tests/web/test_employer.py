@@ -256,7 +256,7 @@ def test_the_api_needs_the_anti_forgery_token_with_a_session_and_none_with_a_bea
 ) -> None:
     with _client(application, site.accounts["a"]) as session:
         forged = session.post("/api/v1/employer/forecasts", json={"epsilon": 1.0})
-        assert forged.status_code == 403 and forged.json()["error"] == "HTTPError"
+        assert forged.status_code == 403 and forged.json()["code"] == "web.csrf_refused"
     scripts = TestClient(application)  # type: ignore[arg-type]
     token = scripts.post(
         "/api/v1/token", json={"login": site.accounts["a"].login, "password": PASSWORD}

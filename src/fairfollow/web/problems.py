@@ -110,15 +110,24 @@ def install(app: FastAPI, pages: Pages) -> None:
         return response
 
     async def http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own refusals (no such page, method not allowed …): their detail is
+        # English, so the sentence comes from the catalogue by status.
         assert isinstance(exc, StarletteHTTPException)
-        return respond(request, Problem(exc.status_code, "HTTPError", str(exc.detail)))
+        code = f"web.http_{exc.status_code}"
+        if code not in catalogue.entries("en"):
+            code = "web.http_error"
+        message = catalogue.text(code, negotiate(request))
+        return respond(request, Problem(exc.status_code, "HTTPError", message, code))
 
     async def invalid_request(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        fields = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-        )
-        return respond(request, Problem(422, "RequestValidationError", fields))
+        fields = sorted(
+            {".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path"))
+             for error in exc.errors()}
+        )  # fmt: skip
+        code = "web.invalid_request"
+        message = catalogue.text(code, negotiate(request), fields=fields)
+        return respond(request, Problem(422, "RequestValidationError", message, code))
 
     app.add_exception_handler(FairFollowError, core_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
