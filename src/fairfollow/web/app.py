@@ -32,6 +32,7 @@ from fairfollow.web import (
 )
 from fairfollow.web.access import check_access, join
 from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.shield import Shield
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -88,6 +89,7 @@ def create_app(
     app.state.context = context
     app.state.access = join(*(table for _, table in ROUTERS))
     problems.install(app, context.pages)
+    app.add_middleware(Shield, upload_bytes=context.settings.intake_max_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router, _ in ROUTERS:
         app.include_router(router)
