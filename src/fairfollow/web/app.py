@@ -24,6 +24,7 @@ from fairfollow.web import (
     log,
     member,
     member_api,
+    ops,
     oversight,
     privacy,
     problems,
@@ -68,6 +69,7 @@ ROUTERS = (
     (oversight.router, oversight.ACCESS),
     (audit.router, audit.ACCESS),
     (analyst.router, analyst.ACCESS),
+    (ops.router, ops.ACCESS),
 )
 
 
@@ -88,6 +90,7 @@ def create_app(
     app.state.context = context
     app.state.access = join(*(table for _, table in ROUTERS))
     problems.install(app, context.pages)
+    ops.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router, _ in ROUTERS:
         app.include_router(router)
