@@ -103,6 +103,7 @@ class Action(StrEnum):
     # The pipeline, from the workspace's own shell.
     PIPELINE_RUN = "pipeline.run"
     LOG_PUBLISH = "log.publish"
+    METRICS_READ = "metrics.read"
 
 
 A = Audience
@@ -159,6 +160,7 @@ ALLOWED: Mapping[Action, frozenset[Audience]] = {
     Action.INGEST_REPORT: frozenset({A.ANALYST, A.OPERATOR}),
     Action.PIPELINE_RUN: frozenset({A.LOCAL}),
     Action.LOG_PUBLISH: frozenset({A.LOCAL, A.OPERATOR}),
+    Action.METRICS_READ: frozenset({A.OPERATOR, A.ADMINISTRATOR}),
 }
 
 _ROLE_AUDIENCE = {role: Audience(role.value) for role in Role}

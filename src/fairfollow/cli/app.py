@@ -67,6 +67,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Data-subject rights: disclosure, provision records, withdrawal, stop, correction, "
         "erasure.",
     ),
+    "backup": ("backup", "A consistent, verifiable snapshot of the live workspace."),
+    "restore": ("backup", "Restore a backup into a new directory, verified and audited."),
 }
 
 

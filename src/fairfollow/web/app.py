@@ -24,6 +24,7 @@ from fairfollow.web import (
     log,
     member,
     member_api,
+    ops,
     oversight,
     privacy,
     problems,
@@ -69,6 +70,7 @@ ROUTERS = (
     (oversight.router, oversight.ACCESS),
     (audit.router, audit.ACCESS),
     (analyst.router, analyst.ACCESS),
+    (ops.router, ops.ACCESS),
 )
 
 
@@ -89,6 +91,8 @@ def create_app(
     app.state.context = context
     app.state.access = join(*(table for _, table in ROUTERS))
     problems.install(app, context.pages)
+    ops.install(app)
+    # Added last, so outermost: every answer, the request log's included, is shielded.
     app.add_middleware(Shield, upload_bytes=context.settings.intake_max_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router, _ in ROUTERS:
