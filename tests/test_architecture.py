@@ -30,6 +30,7 @@ FOUNDATION = {
     "instants",
     "canonical_json",
     "keyfile",
+    "keys",
     "csv_export",
 }
 
