@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ FOUNDATION = {
     "instants",
     "canonical_json",
     "keyfile",
+    "keys",
     "csv_export",
 }
 
@@ -248,11 +251,54 @@ def test_every_layer_is_a_package_that_exists() -> None:
     assert present <= set(TIERS) | {"migrations"}, present - set(TIERS)
 
 
-def test_every_module_is_one_noun_of_modest_size() -> None:
+REVIEW_LINES = 400
+
+
+class ModuleSizeWarning(UserWarning):
+    """A module past :data:`REVIEW_LINES`: for a reviewer to judge, never a failure."""
+
+
+def test_every_module_is_one_noun() -> None:
+    for module in modules():
+        assert "util" not in module.name and "helper" not in module.name, module.dotted
+
+
+def long_modules() -> list[tuple[str, int]]:
+    found = []
     for module in modules():
         lines = len(module.path.read_text(encoding="utf-8").splitlines())
-        assert lines <= 450, (module.dotted, lines)
-        assert "util" not in module.name and "helper" not in module.name, module.dotted
+        if lines > REVIEW_LINES:
+            found.append((module.dotted, lines))
+    return found
+
+
+def test_modules_over_400_lines_are_reported() -> None:
+    # A warning, not a failure: a hard cap pushed code into the wrong module to meet a number.
+    # "always" here keeps the suite's `filterwarnings = error` from turning it into a failure.
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ModuleSizeWarning)
+        for dotted, lines in long_modules():
+            warnings.warn(
+                f"{dotted} has {lines} lines (review past {REVIEW_LINES}): one noun?",
+                ModuleSizeWarning,
+                stacklevel=1,
+            )
+
+
+def test_a_long_module_is_warned_about_and_does_not_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "law").mkdir()
+    (tmp_path / "law" / "__init__.py").write_text("")
+    (tmp_path / "law" / "long.py").write_text("x = 1\n" * (REVIEW_LINES + 1))
+    (tmp_path / "law" / "short.py").write_text("x = 1\n" * REVIEW_LINES)
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("error")  # as the suite's filterwarnings = error does
+        test_modules_over_400_lines_are_reported()
+    assert [str(w.message) for w in caught] == [
+        f"law.long has {REVIEW_LINES + 1} lines (review past {REVIEW_LINES}): one noun?"
+    ]
 
 
 @pytest.mark.parametrize(

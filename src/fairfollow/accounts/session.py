@@ -12,8 +12,6 @@ reviewers sign in only with a TOTP code (:data:`NEEDS_SECOND_FACTOR`). After
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,9 +29,11 @@ from fairfollow.accounts.account import (
 )
 from fairfollow.accounts.store import AuditEvent
 from fairfollow.errors import AuthenticationError, ThrottledError
+from fairfollow.keys import keyed_hash
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 
 SESSION_PREFIX = "ffw_"
+CSRF_DOMAIN = "csrf"  # the keyed-hash domain of anti-forgery tokens (keyed by the cookie)
 THROTTLE_AFTER = 3
 # A session's last-use time is written at most this often (a page view is not a write).
 TOUCH_EVERY = timedelta(seconds=60)
@@ -64,7 +64,7 @@ def throttle_wait(failures: int) -> timedelta:
 def csrf_token(cookie: str) -> str:
     """The anti-forgery token of a session: derived from its cookie, which another site's
     page cannot read (HttpOnly), so it cannot compute the token either."""
-    return hmac.new(cookie.encode("utf-8"), b"fairfollow csrf v1", hashlib.sha256).hexdigest()
+    return keyed_hash(cookie.encode("utf-8"), CSRF_DOMAIN, "v1")
 
 
 def _audit(

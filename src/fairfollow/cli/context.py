@@ -18,6 +18,7 @@ import typer
 
 from fairfollow.cli.terminal import err_console
 from fairfollow.errors import InputError
+from fairfollow.keys import KeyFile
 from fairfollow.workspace import SeasonOrigin, Workspace
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def ledger_of(ctx: typer.Context, *, create: bool = False) -> Engine:
     return workspace_ledger(new_workspace_of(ctx) if create else workspace_of(ctx))
 
 
-SESSION_FILE = "account.token"
+SESSION_FILE = KeyFile.CLI_SESSION.value
 
 
 def session_path(workspace: Workspace) -> Path:

@@ -11,7 +11,7 @@ A member id that is an integer is hashed as the suppression list hashes it
 (:func:`fairfollow.consent.suppression_store.member_hash`): a later ingest leaves out the
 quarantined rows of an erased member, and an erasure finds and deletes them, by the hash
 alone. Any other text is hashed as the intake's quarantine hashes a cell
-(``governance.keyed_index.keyed_hash(key, "quarantine", text)``). Either way an operator
+(:func:`fairfollow.keys.keyed_hash` in the domain ``quarantine``). Either way an operator
 holding the key can recognise a row that is sent again; without it nobody can test guesses.
 
 Rows kept before identifiers were hashed (no field recorded) are rewritten by the next
@@ -20,8 +20,6 @@ ingest (:func:`redact_legacy`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Sequence
@@ -29,6 +27,7 @@ from collections.abc import Sequence
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.store import QuarantinedRow
 from fairfollow.consent.suppression_store import HASH_PREFIX, member_hash
+from fairfollow.keys import keyed_hash
 from fairfollow.ledger.transaction import Connection
 
 COLUMNS = (
@@ -63,8 +62,7 @@ def keyed_cell(key: bytes, text: str | None) -> str | None:
         return text
     if _INTEGER.match(text):
         return HASH_PREFIX + member_hash(key, int(text))
-    digest = hmac.new(key, f"{TEXT_KIND}\x1f{text}".encode(), hashlib.sha256).hexdigest()
-    return HASH_PREFIX + digest
+    return HASH_PREFIX + keyed_hash(key, TEXT_KIND, text)
 
 
 def quarantined_row(

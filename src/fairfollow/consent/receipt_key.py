@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from fairfollow.errors import ConfigError, ReceiptError
 from fairfollow.keyfile import load_or_create_key
+from fairfollow.keys import KeyFile
 
-KEY_FILE = "consent-receipt-ed25519.pem"
+KEY_FILE = KeyFile.CONSENT_RECEIPT.value
 PEM_SIZE = 119  # PKCS#8 PEM of an Ed25519 key: header, 64 base64 characters, footer
 
 

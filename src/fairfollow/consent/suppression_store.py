@@ -10,8 +10,6 @@ table holds no id in clear.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -22,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fairfollow.consent.store import QuarantinedRow
+from fairfollow.keys import keyed_hash
 from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
@@ -39,8 +38,8 @@ suppressions = sa.Table(
 
 
 def member_hash(key: bytes, member_id: int) -> str:
-    """HMAC-SHA256 under the matching key, as ``governance.keyed_index.keyed_hash`` makes it."""
-    return hmac.new(key, f"{KIND}\x1f{int(member_id)}".encode(), hashlib.sha256).hexdigest()
+    """The member's :func:`~fairfollow.keys.keyed_hash` under the pseudonym key."""
+    return keyed_hash(key, KIND, int(member_id))
 
 
 def any_suppressed(conn: Connection) -> bool:

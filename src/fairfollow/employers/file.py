@@ -16,7 +16,7 @@ is accepted, with the repair listed: ``full_width_digits``, ``full_width_symbols
 ``field_too_long:<column>`` (over :data:`MAX_FIELD_CHARS`), ``duplicate_row`` (the same
 cells, after normalisation, as an earlier line), ``bad_value`` and ``extra_cells``. Cells
 starting with ``=``, ``+``, ``-``, ``@``, a tab or CR are kept as data; every CSV export
-neutralises them (:mod:`fairfollow.employers.csv_export`). Line numbers are 1-based with
+neutralises them (:mod:`fairfollow.csv_export`). Line numbers are 1-based with
 the header on line 1. Pure apart from reading the file (:func:`parse_employer_file`).
 """
 

@@ -193,9 +193,10 @@ def _plain(value: object) -> object:
 
 def quarantine_rows(source: SourceFile, check: FileCheck, key: bytes) -> pa.Table:
     """The rejected rows as quarantine rows: row number, reason, the field it is about, and
-    the raw values as JSON — identifiers (:attr:`TableSpec.identifiers`) only as keyed hashes
-    under the store's key (:func:`keyed_cell`), so that no identifier is kept in clear and an
-    operator holding the key can still recognise a row sent again."""
+    the raw values as JSON — identifiers
+    (:attr:`~fairfollow.events.schema.TableSpec.identifiers`) only as keyed hashes under the
+    store's key (:func:`keyed_cell`), so that no identifier is kept in clear and an operator
+    holding the key can still recognise a row sent again."""
     spec, rejected = source.table, check.rejected
     columns = {
         column.name: rejected.column(

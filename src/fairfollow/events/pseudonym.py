@@ -1,13 +1,13 @@
 """The analytics store's keyed hashes: how an identifier is kept where it must not be clear.
 
-One secret per workspace (``keys/suppression.key``, created once, mode 0600) keys every hash
-the store keeps instead of an identifier: the suppression list of erased members and cookies
-(:mod:`fairfollow.events.suppression`) and the identifiers of quarantined rows
-(:mod:`fairfollow.events.batch`). A hash is HMAC-SHA256 over the column's name and the
-trimmed value (:func:`value_hash`), so the same member id gives the same hash in both places:
-an erasure finds the member's quarantined rows by it, and an operator holding the key can
-recognise a row that is sent again. Keyed hashes are pseudonyms and remain personal data;
-without the key nobody can test guesses against them.
+The workspace's pseudonym key (:class:`fairfollow.keys.KeyFile`, created once, mode 0600) keys
+every hash the store keeps instead of an identifier: the suppression list of erased members and
+cookies (:mod:`fairfollow.events.suppression`) and the identifiers of quarantined rows
+(:mod:`fairfollow.events.batch`). A hash is :func:`fairfollow.keys.keyed_hash` of the trimmed
+value with the column's name as its domain (:func:`value_hash`), so the same member id gives
+the same hash in both places: an erasure finds the member's quarantined rows by it, and an
+operator holding the key can recognise a row that is sent again. Keyed hashes are pseudonyms
+and remain personal data; without the key nobody can test guesses against them.
 
 A quarantine row written before identifiers were hashed (no ``field`` recorded) is rewritten
 by the next ingest (:func:`redact_row`), so an upgraded store keeps no identifier in clear.
@@ -15,29 +15,33 @@ by the next ingest (:func:`redact_row`), so an upgraded store keeps no identifie
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 
+from fairfollow.events.hash_migration import migrate_store_hashes
 from fairfollow.events.schema import TableSpec
 from fairfollow.keyfile import load_or_create_secret
+from fairfollow.keys import KeyFile, keyed_hash
 from fairfollow.workspace import Workspace
 
-KEY_FILE = "suppression.key"
+KEY_FILE = KeyFile.PSEUDONYM.value
 HASH_PREFIX = "hmac:"  # marks a quarantined cell kept as its keyed hash
 
 
 def store_key(workspace: Workspace) -> bytes:
-    """The workspace's secret for the store's keyed hashes (created once, mode 0600)."""
+    """The workspace's secret for the store's keyed hashes (created once, mode 0600).
+
+    A store still hashed under its former key is migrated first
+    (:mod:`fairfollow.events.hash_migration`)."""
     workspace.keys_dir.mkdir(parents=True, exist_ok=True)
-    return load_or_create_secret(workspace.keys_dir / KEY_FILE)
+    migrate_store_hashes(workspace)
+    return load_or_create_secret(KeyFile.PSEUDONYM.at(workspace.keys_dir))
 
 
 def value_hash(key: bytes, column: str, value: object) -> str:
     """The keyed hash of one value of ``column`` (a suppressed ``member_id`` or ``cookie_id``,
     or any identifier of a quarantined row)."""
     text = str(value).strip()
-    return hmac.new(key, f"{column}:{text}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(key, column, text)
 
 
 def keyed_cell(key: bytes, column: str, value: object) -> object:

@@ -1,7 +1,7 @@
 """The suppression list of the analytics store: keyed hashes of erased members and cookies.
 
 Erasure (:mod:`fairfollow.events.erasure`) adds the HMAC-SHA256, under the store's key
-(``keys/suppression.key``, :mod:`fairfollow.events.pseudonym`), of each erased member id and
+(the pseudonym key, :mod:`fairfollow.events.pseudonym`), of each erased member id and
 of each cookie id linked to them, to the ``suppressed`` table of ``store.duckdb``. Every
 later ingest reads the list and keeps those rows out — neither stored nor quarantined — and
 counts them per table, so re-ingesting the same season cannot bring an erased member back
@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fairfollow.events.hash_migration import RESTRICTED as RESTRICTED
 from fairfollow.events.pseudonym import KEY_FILE as KEY_FILE
 from fairfollow.events.pseudonym import store_key
 from fairfollow.events.pseudonym import value_hash as value_hash
@@ -104,9 +105,6 @@ def without_suppressed(
     ((count,),) = con.execute(f"SELECT count(*) FROM {relation} WHERE {condition}").fetchall()
     kept = f"SELECT * FROM ({query}) WHERE NOT coalesce({condition}, false)"
     return kept, int(count)
-
-
-RESTRICTED = "restricted_member_id"  # the hash domain of members who stopped the use
 
 
 def restricted_members(workspace: Workspace, member_ids: Iterable[int]) -> set[int]:

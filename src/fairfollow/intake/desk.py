@@ -82,13 +82,14 @@ from fairfollow.intake.pool_store import (
 from fairfollow.intake.report import IntakeReport as IntakeReport
 from fairfollow.intake.suppression import unsuppressed
 from fairfollow.keyfile import load_or_create_secret
+from fairfollow.keys import KeyFile
 from fairfollow.ledger.transaction import Connection, Engine, transaction
 from fairfollow.records import decision_store, provision_store
 from fairfollow.records.provision import Attestation, Confirmation
 from fairfollow.workspace import Workspace
 
 INTAKE = "intake"
-KEY_FILE = "intake-match.key"
+KEY_FILE = KeyFile.PSEUDONYM.value
 COMBINATION_CITATION = "APPI Art. 27(5)(i); PPC FAQ Q7-42"
 POOL_STATUS = {Status.MATCHED: MATCHED, Status.REFUSED: REFUSED, Status.UNMATCHED: UNMATCHED}
 # Columns whose offending value an operator may see in the quarantine; every other cell is

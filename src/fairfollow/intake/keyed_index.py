@@ -18,8 +18,6 @@ The reasons returned here are the intake's vocabulary and are stored in match re
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -35,16 +33,12 @@ from fairfollow.employers.matching import (
     index_members,
     why_not,
 )
+from fairfollow.keys import keyed_hash as keyed_hash
 
 COOKIE_KIND = "cookie"
 NO_SURVEY_LINK = "no_survey_link"
 COOKIE_HMAC = "cookie_hmac"
 HOW_MATCHED = {MatchRule.EMAIL: "email_hmac", MatchRule.KANA_BIRTH: "kana_birth_hmac"}
-
-
-def keyed_hash(key: bytes, kind: str, value: str) -> str:
-    """HMAC-SHA256 of a normalised identifier: a pseudonym, personal data, never anonymous."""
-    return hmac.new(key, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def keyed(key: bytes) -> KeyOf:

@@ -8,7 +8,7 @@ the door computes one statistic, the expected number of acceptances
 where an offer of a member whose data the release may use counts with the model's
 probability and every other offer (no valid consent, no score, the member's season
 odometer full, a second offer of the same member) with the public base rate. One member
-changes S by at most 1 (:mod:`fairfollow.release.sensitivity` states the argument), so
+changes S by at most 1 (:mod:`fairfollow.release.statistic` states the argument), so
 ``S̃ = S + Laplace(1/ε)`` (OpenDP, :mod:`fairfollow.release.noise`) is ε-differentially
 private. Nothing else is noised and nothing else about the pool is released.
 

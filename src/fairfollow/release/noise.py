@@ -1,7 +1,7 @@
 """Differential-privacy noise, through OpenDP's Laplace mechanism.
 
 A release publishes one statistic, the pool's expected number of acceptances S, whose
-sensitivity to one member is 1 (:mod:`fairfollow.release.sensitivity`). OpenDP's Laplace
+sensitivity to one member is 1 (:mod:`fairfollow.release.statistic`). OpenDP's Laplace
 mechanism with scale ``sensitivity / ε`` then satisfies ε-differential privacy; the ε
 charged is what OpenDP's privacy map reports, never a hand-computed number.
 :func:`add_noise` keeps the general vector form (L1 sensitivity given or the length).

@@ -3,8 +3,8 @@
 One call per CLI command (``fairfollow rights …``) and, later, per web page. A request is
 stored with the member as a keyed hash (``member_ref``, HMAC under the workspace's matching
 key) beside the id, which erasure clears. Completing a request runs its effect
-(:data:`EFFECTS`) and appends what was done; an unverified or closed request is refused with
-a :class:`~fairfollow.errors.RightsError`, never acted on.
+(:data:`~fairfollow.rights.effects.EFFECTS`) and appends what was done; an unverified or
+closed request is refused with a :class:`~fairfollow.errors.RightsError`, never acted on.
 """
 
 from __future__ import annotations

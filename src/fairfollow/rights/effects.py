@@ -1,4 +1,6 @@
-"""What completing each kind of request does (the effect column of :data:`~.request.KINDS`).
+"""What completing each kind of request does.
+
+The effect column of :data:`~fairfollow.rights.request.KINDS`:
 
 - **withdrawal** (GDPR Art. 7(3)): a ``withdraw`` consent event per purpose, recorded on the
   ``rights_desk`` screen; the release door evaluates consent at each release, so the next

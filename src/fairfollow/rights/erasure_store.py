@@ -4,8 +4,9 @@ Deleted: the member's consent registration and events, their quarantined consent
 their per-member secret (crypto-shredding of their log references). Cleared: the member's
 link in employers' offer pools (the offer stays, unmatched, reason ``erased``) and the id on
 their rights requests. Kept: the provision records naming them (APPI Art. 29(2),
-Enforcement Rules Art. 21: one or three years) — :func:`retained_records` lists them, with
-why. :func:`compact` then rewrites the database file so no freed page keeps a deleted value.
+Enforcement Rules Art. 21: one or three years) —
+:func:`~fairfollow.records.provision_store.provisions_for_member` lists them, with why.
+:func:`compact` then rewrites the database file so no freed page keeps a deleted value.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from fairfollow.intake.desk import (
 )
 from fairfollow.intake.pool_store import employer_id
 from fairfollow.keyfile import load_or_create_key
+from fairfollow.keys import KeyFile
 from fairfollow.law.purposes import PurposeKey
 from fairfollow.ledger.engine import create_ledger
 from fairfollow.ledger.transaction import Engine, reading
@@ -56,7 +57,7 @@ from fairfollow.workspace import Workspace
 
 OWNER = "yield-forecast-owner"
 OPERATOR = "replay-operator"  # takes in the employers' lists and asks for their releases
-ADMIN_SECRET_FILE = "admin.secret"  # the bootstrap administrator's one-time secret
+ADMIN_SECRET_FILE = KeyFile.ADMIN_SECRET.value  # the bootstrap administrator's one-time secret
 Step = Callable[[str], None]
 
 

@@ -25,10 +25,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from fairfollow.errors import ConfigError, TransparencyLogError
 from fairfollow.keyfile import load_or_create_key, load_or_create_secret
+from fairfollow.keys import KeyFile
 
 ALG_ED25519 = 0x01
-SIGNER_FILE = "transparency-log.key"
-MEMBER_KEY_FILE = "member-ref.key"
+SIGNER_FILE = KeyFile.LOG_SIGNER.value
+MEMBER_KEY_FILE = KeyFile.LOG_MEMBER.value
 _NAME_PREFIX = "fairfollow.local/log-"
 
 

@@ -18,8 +18,6 @@ can show a member the entries that name them; without the key nobody can link th
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -27,9 +25,11 @@ from dataclasses import dataclass, field
 
 from fairfollow import canonical_json
 from fairfollow.canonical_json import JsonValue
+from fairfollow.keys import keyed_hash
 
 LEAF_VERSION = 1
 MEMBER_REF_PREFIX = "hmac-sha256:"
+MEMBER_REF_DOMAIN = "log_member"  # the keyed-hash domain of member references
 MIN_MEMBER_KEY_BYTES = 32
 _KIND = re.compile(r"[a-z][a-z0-9._-]{0,63}")
 _MAX_REF = 200
@@ -118,5 +118,4 @@ def member_ref(key: bytes, member_id: str | int) -> str:
     """
     if len(key) < MIN_MEMBER_KEY_BYTES:
         raise ValueError(f"member-reference key must be at least {MIN_MEMBER_KEY_BYTES} bytes")
-    digest = hmac.new(key, str(member_id).encode("utf-8"), hashlib.sha256).hexdigest()
-    return MEMBER_REF_PREFIX + digest
+    return MEMBER_REF_PREFIX + keyed_hash(key, MEMBER_REF_DOMAIN, member_id)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from fairfollow.errors import TransparencyLogError
 from fairfollow.keyfile import load_or_create_key
+from fairfollow.keys import KeyFile
 from fairfollow.ledger.transaction import Connection
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
@@ -34,7 +35,7 @@ from fairfollow.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkp
 from fairfollow.tlog.cosignature import CosignerSigner, cosign, cosigner_from_seed
 from fairfollow.tlog.keys import NoteVerifier, parse_verifier_key
 
-KEY_FILE = "witness.key"
+KEY_FILE = KeyFile.WITNESS.value
 SEED_BYTES = 32
 NAME_PREFIX = "fairfollow.local/witness-"
 
