@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fairfollow.errors import CODE, FairFollowError, ProhibitedItemError
+from fairfollow.law.prohibited import find_prohibited
 from fairfollow.messages import catalogue, formats
 from fairfollow.messages.sentence import of_error
 
@@ -49,11 +50,14 @@ def test_every_raised_code_has_a_sentence(language: str) -> None:
 
 
 def test_a_prohibited_column_is_worded_in_each_language() -> None:
-    error = ProhibitedItemError("list.csv", "本籍地", "esa_guideline_items", "ESA Art. 5-4")
+    hit = find_prohibited(["氏名", "本籍地"])
+    assert hit is not None
+    error = ProhibitedItemError("list.csv", hit.column, hit.rule_id, hit.citation, hit.basis)
     assert error.code == "intake.prohibited_item"
     japanese, english = of_error(error, "ja"), of_error(error, "en")
     assert "本籍地" in japanese and "収集" in japanese
-    assert "本籍地" in english and "refused" in english
+    assert "職業安定法第5条の5" in japanese and "ESA" not in japanese
+    assert "本籍地" in english and "refused" in english and "ESA Art. 5-5" in english
 
 
 def test_parameters_are_formatted_for_people() -> None:

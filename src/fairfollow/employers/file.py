@@ -183,7 +183,7 @@ def open_list(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Ope
         raise SchemaError(f"{name}: empty file, no header line")
     hit = find_prohibited(header_cells)
     if hit is not None:
-        raise ProhibitedItemError(name, hit.column, hit.rule_id, hit.citation)
+        raise ProhibitedItemError(name, hit.column, hit.rule_id, hit.citation, hit.basis)
     header = tuple(normalise_column(cell) for cell in header_cells)
     twice = sorted({column for column in header if header.count(column) > 1})
     if twice:

@@ -53,7 +53,9 @@ def discover_sources(season_dir: Path) -> list[SourceFile]:
             rel = path.relative_to(raw).as_posix()
             hit = find_prohibited(header_of(path, rel))
             if hit is not None:
-                raise ProhibitedItemError(f"raw/{rel}", hit.column, hit.rule_id, hit.citation)
+                raise ProhibitedItemError(
+                    f"raw/{rel}", hit.column, hit.rule_id, hit.citation, hit.basis
+                )
     sources: list[SourceFile] = []
     for spec in RAW_TABLES:
         for path in sorted(raw.glob(spec.pattern)):
