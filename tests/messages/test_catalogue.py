@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,23 @@ def test_a_rule_note_and_citation_read_in_each_language() -> None:
     assert japanese != result.note_code and english != result.note_code
     cited = formats.citation(result.law, result.article, result.paragraph, "ja")
     assert cited == "個人情報保護法第27条第1項"
+
+
+@pytest.mark.parametrize(
+    "name", ["foundation", "law", "season", "employers", "events", "ledger", "consent", "model"]
+)
+def test_both_languages_fill_the_same_parameters(name: str) -> None:
+    """A sentence that names a parameter in one language names it in the other."""
+    from babel.messages.pofile import read_po
+
+    placeholder = re.compile(r"%\((\w+)\)s")
+    found: dict[str, dict[str, set[str]]] = {}
+    for language in formats.LANGUAGES:
+        with (catalogue.LOCALE_DIR / language / f"{name}.po").open("rb") as source:
+            for message in read_po(source, locale=language):
+                if message.id and isinstance(message.id, str):
+                    used = set(placeholder.findall(str(message.string)))
+                    found.setdefault(str(message.id), {})[language] = used
+    assert found
+    differ = sorted(code for code, used in found.items() if used["ja"] != used["en"])
+    assert not differ, differ
