@@ -118,11 +118,11 @@ def test_truncated_or_foreign_key_files_are_refused(tmp_path: Path) -> None:
     with path.open("r+b") as handle:
         handle.truncate(10)
     with pytest.raises(
-        ConfigError, match=re.escape(f"{path} holds 10 bytes, not {SECRET_FILE_SIZE}")
+        ConfigError, match=rf"foundation\.key_truncated \(expected={SECRET_FILE_SIZE}, .*size=10\)"
     ):
         load_or_create_secret(path)
     path.write_bytes(b"z" * SECRET_FILE_SIZE)
-    with pytest.raises(ConfigError, match=re.escape(f"{path} does not hold a hex secret")):
+    with pytest.raises(ConfigError, match=re.escape(f"foundation.key_not_hex (path='{path}')")):
         load_or_create_secret(path)
 
 
@@ -131,17 +131,17 @@ def test_key_files_others_may_read_are_refused(tmp_path: Path, mode: int) -> Non
     path = tmp_path / "keys" / "s.key"
     secret = load_or_create_secret(path)
     path.chmod(mode)
-    with pytest.raises(ConfigError, match=re.escape(f"key file {path} has mode {mode:04o}")):
+    with pytest.raises(ConfigError, match=rf"foundation\.key_mode \(mode='{mode:04o}'"):
         load_or_create_secret(path)
     path.chmod(0o400)  # narrower than 0600 is fine
     assert load_or_create_secret(path) == secret
 
 
 def test_missing_and_non_regular_key_files_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match=r"foundation\.key_missing"):
         load_key(tmp_path / "absent.key")
     (tmp_path / "dir.key").mkdir(mode=0o700)
-    with pytest.raises(ConfigError, match="not a regular file"):
+    with pytest.raises(ConfigError, match=r"foundation\.key_not_file"):
         load_or_create_secret(tmp_path / "dir.key")
 
 

@@ -67,5 +67,8 @@ def test_the_display_zone_defaults_to_tokyo_and_refuses_an_unknown_name(
     monkeypatch.setenv("FAIRFOLLOW_DISPLAY_ZONE", "Europe/Berlin")
     assert Settings().display_zone == "Europe/Berlin"
     monkeypatch.setenv("FAIRFOLLOW_DISPLAY_ZONE", "Mars/Olympus")
-    with pytest.raises(ConfigError, match=r"display_zone.*FAIRFOLLOW_DISPLAY_ZONE.*Mars/Olympus"):
+    with pytest.raises(
+        ConfigError,
+        match=r"foundation\.zone_unknown .*'display_zone'.*'Mars/Olympus'.*FAIRFOLLOW_DISPLAY_ZONE",
+    ):
         Settings()

@@ -30,12 +30,12 @@ def test_ledger_url_setting_overrides_the_default(tmp_path: Path) -> None:
 def test_unusable_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(ConfigError, match="cannot create workspace"):
+    with pytest.raises(ConfigError, match=r"foundation\.workspace_not_created"):
         Workspace(root=blocker).ensure()
 
 
 def test_a_workspace_is_opened_never_invented(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no workspace at"):
+    with pytest.raises(ConfigError, match=r"foundation\.no_workspace"):
         Workspace(tmp_path / "typo").open()
     assert not (tmp_path / "typo").exists()
     made = Workspace(tmp_path / "ws").ensure()

@@ -34,6 +34,7 @@ error is the code and its parameters, for logs and tracebacks.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import Enum
 
 
@@ -82,13 +83,22 @@ class SchemaError(InputError):
 class ProhibitedItemError(InputError):
     """A file carries an item that the law bars from collection; nothing was stored."""
 
-    def __init__(self, file: str, column: str, rule_id: str, citation: str) -> None:
+    def __init__(
+        self, file: str, column: str, rule_id: str, citation: str, basis: Sequence[object] = ()
+    ) -> None:
+        """``citation`` is the English citation kept in records; ``basis`` the articles as
+        structured values (``fairfollow.law.citation.Citation``), which the catalogue cites
+        in the reader's language (the English string stands in when there are none)."""
         self.file = file
         self.column = column
         self.rule_id = rule_id
         self.citation = citation
         super().__init__(
-            "intake.prohibited_item", file=file, column=column, rule=rule_id, citation=citation
+            "intake.prohibited_item",
+            file=file,
+            column=column,
+            rule=rule_id,
+            citation=list(basis) or citation,
         )
 
 

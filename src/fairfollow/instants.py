@@ -17,7 +17,7 @@ JST = timezone(timedelta(hours=9), "JST")
 def utc(at: datetime) -> datetime:
     """``at`` in UTC; a naive time is refused because its offset would be a guess."""
     if at.tzinfo is None or at.utcoffset() is None:
-        raise InputError(f"timestamp {at.isoformat()} has no UTC offset")
+        raise InputError("foundation.instant_naive", value=at.isoformat())
     return at.astimezone(UTC)
 
 
@@ -26,11 +26,9 @@ def parse_instant(text: str, what: str = "time") -> datetime:
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise InputError(
-            f"{what} {text!r} is not an ISO 8601 instant (like 2019-06-01T10:00:00+09:00)"
-        ) from exc
+        raise InputError("foundation.instant_malformed", what=what, value=text) from exc
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise InputError(f"{what} {text!r} has no UTC offset (add +09:00 for JST, or Z)")
+        raise InputError("foundation.instant_no_offset", what=what, value=text)
     return parsed.astimezone(UTC)
 
 
@@ -50,6 +48,8 @@ def zone_named(name: str, setting: str = "display_zone") -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(
-            f"{setting} (FAIRFOLLOW_{setting.upper()}): {name!r} is not an IANA time zone "
-            "name such as Asia/Tokyo or UTC"
+            "foundation.zone_unknown",
+            setting=setting,
+            variable=f"FAIRFOLLOW_{setting.upper()}",
+            value=name,
         ) from exc

@@ -42,7 +42,7 @@ def load_key(path: Path, *, size: int | None = None) -> bytes:
     """
     content = _read(path, size)
     if content is None:
-        raise ConfigError(f"key file {path} does not exist")
+        raise ConfigError("foundation.key_missing", path=str(path))
     return content
 
 
@@ -58,12 +58,14 @@ def load_or_create_key(
         return existing
     content = generate()
     if size is not None and len(content) != size:
-        raise ConfigError(f"key for {path} is {len(content)} bytes, not {size}")
+        raise ConfigError(
+            "foundation.key_wrong_size", path=str(path), size=len(content), expected=size
+        )
     _publish(path, content)
     # Read back even when this process won: every caller trusts the file, not its memory.
     published = _read(path, size)
     if published is None:
-        raise ConfigError(f"key file {path} disappeared right after it was created")
+        raise ConfigError("foundation.key_vanished", path=str(path))
     return published
 
 
@@ -77,7 +79,7 @@ def load_or_create_secret(path: Path) -> bytes:
     try:
         return bytes.fromhex(text.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"key file {path} does not hold a hex secret: {exc}") from exc
+        raise ConfigError("foundation.key_not_hex", path=str(path)) from exc
 
 
 def _read(path: Path, size: int | None) -> bytes | None:
@@ -88,29 +90,24 @@ def _read(path: Path, size: int | None) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConfigError(f"cannot read key file {path}: {exc}") from exc
+        raise ConfigError("foundation.key_unreadable", path=str(path), reason=str(exc)) from exc
     try:
         # fstat the open file, not the name: what is checked is what is read.
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"key file {path} is not a regular file")
+            raise ConfigError("foundation.key_not_file", path=str(path))
         mode = stat.S_IMODE(info.st_mode)
         if mode & ~MODE:
-            raise ConfigError(
-                f"key file {path} has mode {mode:04o}; a key must be readable by its "
-                f"owner only (run: chmod 600 {path})"
-            )
+            raise ConfigError("foundation.key_mode", path=str(path), mode=f"{mode:04o}")
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
             content = handle.read()
     except OSError as exc:
-        raise ConfigError(f"cannot read key file {path}: {exc}") from exc
+        raise ConfigError("foundation.key_unreadable", path=str(path), reason=str(exc)) from exc
     finally:
         os.close(descriptor)
     if size is not None and len(content) != size:
         raise ConfigError(
-            f"key file {path} holds {len(content)} bytes, not {size}: it is truncated or "
-            "not a FairFollow key; restore it from a backup (deleting it makes a new key, "
-            "and whatever the old one signed or keyed no longer verifies)"
+            "foundation.key_truncated", path=str(path), size=len(content), expected=size
         )
     return content
 
@@ -136,7 +133,7 @@ def _publish(path: Path, content: bytes) -> None:
         temporary.unlink()
         _sync_directory(directory)
     except OSError as exc:
-        raise ConfigError(f"cannot create key file {path}: {exc}") from exc
+        raise ConfigError("foundation.key_not_created", path=str(path), reason=str(exc)) from exc
     finally:
         temporary.unlink(missing_ok=True)
 

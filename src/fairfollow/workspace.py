@@ -149,10 +149,7 @@ class Workspace:
         """This workspace, which must exist: a mistyped path is an error, never a new
         empty workspace that then passes every audit."""
         if not self.exists():
-            raise ConfigError(
-                f"no workspace at {self.root} (make one with `fairfollow ingest`, `demo`, "
-                "`replay --out` or `db upgrade`)"
-            )
+            raise ConfigError("foundation.no_workspace", path=str(self.root))
         return self
 
     def ensure(self) -> Workspace:
@@ -167,5 +164,7 @@ class Workspace:
             ):
                 path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create workspace at {self.root}: {exc}") from exc
+            raise ConfigError(
+                "foundation.workspace_not_created", path=str(self.root), reason=str(exc)
+            ) from exc
         return self

@@ -76,7 +76,7 @@ def test_consented_members_is_the_ledger_verdict_the_feature_build_asks_for(
     asked = consented_members(engine)
     assert asked(FORECAST, AS_OF) == {1, 6}  # as valid_members, each call its own read
     assert asked(FORECAST, AS_OF - timedelta(days=3650)) == frozenset()  # nobody yet
-    with pytest.raises(InputError, match="unknown purpose"):
+    with pytest.raises(InputError, match=r"consent\.purpose_unknown"):
         asked("no_such_purpose", AS_OF)  # fail closed with a clear error
 
 

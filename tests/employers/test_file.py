@@ -85,7 +85,7 @@ def test_extra_columns_are_not_kept(tmp_path: Path) -> None:
 
 def test_list_without_identifying_columns_is_refused() -> None:
     data = b"applicant_id,entry_date,offer_date\nA1,2018-03-05,\n"
-    with pytest.raises(SchemaError, match="name_kanji"):
+    with pytest.raises(SchemaError, match=r"employers\.applicant_column_missing .*'name_kanji'"):
         parse_employer_bytes(data, "E3.csv")
 
 
@@ -181,7 +181,7 @@ def test_simulated_uploads_agree_with_truth(tmp_path: Path) -> None:
 def test_simulated_scheme_a_lists_are_refused(tmp_path: Path) -> None:
     season = _simulate(tmp_path / "season", frozenset({"e"}))
     for path in sorted((season / "employers").rglob("E*.csv"))[:3]:
-        with pytest.raises(SchemaError, match="identify"):
+        with pytest.raises(SchemaError, match=r"employers\.applicant_column_missing"):
             parse_employer_file(path)
 
 
@@ -190,14 +190,14 @@ def _bytes(lines: list[str], header: str = HEADER) -> bytes:
 
 
 def test_header_only_and_duplicated_headers_refuse_the_file() -> None:
-    with pytest.raises(SchemaError, match="header only"):
+    with pytest.raises(SchemaError, match=r"employers\.no_rows"):
         parse_employer_bytes(_bytes([]), "E1.csv")
-    with pytest.raises(SchemaError, match="'email' more than once"):
+    with pytest.raises(SchemaError, match=r"employers\.columns_repeated .*\['email'\]"):
         parse_employer_bytes(_bytes([CLEAN + ",x@y"], HEADER + ",Email"), "E1.csv")
 
 
 def test_tab_separated_file_is_named_not_blamed_on_a_column() -> None:
-    with pytest.raises(SchemaError, match="tab-separated"):
+    with pytest.raises(SchemaError, match=r"employers\.not_comma_separated .*'tab'"):
         parse_employer_bytes(_bytes([CLEAN.replace(",", "\t")], HEADER.replace(",", "\t")), "E.csv")
 
 
@@ -219,7 +219,7 @@ def test_dates_out_of_range_and_long_fields_are_quarantined() -> None:
 
 def test_a_field_beyond_what_csv_reads_refuses_the_file_in_one_line() -> None:
     lines = [CLEAN.replace("東京大学", '"' + "x" * 200_000 + '"')]
-    with pytest.raises(SchemaError, match=r"line 2: not readable as CSV"):
+    with pytest.raises(SchemaError, match=r"employers\.csv_unreadable .*line=2"):
         parse_employer_bytes(_bytes(lines), "E1.csv")
 
 

@@ -118,5 +118,5 @@ def test_season_files_and_writing(tmp_path: Path) -> None:
     offers = build_offer_table(files, MEMBERS, 2019)
     path = write_offer_table(offers, tmp_path / "out" / "offers.parquet")
     assert pq.read_table(path).equals(offers.table)
-    with pytest.raises(InputError, match="no employer files"):
+    with pytest.raises(InputError, match=r"employers\.no_files"):
         parse_season_files(tmp_path / "employers", 2020)

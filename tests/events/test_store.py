@@ -389,7 +389,7 @@ def test_prohibited_column_refuses_whole_ingest(
 def test_prohibited_column_in_a_parquet_part_is_refused(season: Path, workspace: Workspace) -> None:
     table = _events(2020, 2, 3, {}).append_column("disability", pa.array(["none"] * 3))
     pq.write_table(table, season / "raw/events/season=2020/part-00002.parquet")
-    with pytest.raises(ProhibitedItemError, match="disability"):
+    with pytest.raises(ProhibitedItemError, match=r"intake\.prohibited_item .*'disability'"):
         ingest(workspace, season, now=NOW)
     assert not workspace.duckdb_path.exists()
     assert list(workspace.parquet_dir.rglob("*.parquet")) == []
@@ -397,14 +397,16 @@ def test_prohibited_column_in_a_parquet_part_is_refused(season: Path, workspace:
 
 def test_missing_column_is_a_schema_error(season: Path, workspace: Workspace) -> None:
     _csv(season / "raw/companies.csv", ["company_id", "name", "is_client"], [[10, "A", 1]])
-    with pytest.raises(SchemaError, match=r"raw/companies.csv.*'industry_id'"):
+    with pytest.raises(
+        SchemaError, match=r"events\.column_missing .*'industry_id'.*raw/companies.csv"
+    ):
         ingest(workspace, season, now=NOW)
     assert not workspace.duckdb_path.exists()
 
 
 def test_season_without_window_is_a_schema_error(season: Path, workspace: Workspace) -> None:
     (season / "manifest.json").write_text(json.dumps({"seasons": SEASONS[1:]}))
-    with pytest.raises(SchemaError, match="season 2019"):
+    with pytest.raises(SchemaError, match=r"events\.no_events_window .*season=2019"):
         ingest(workspace, season, now=NOW)
 
 
@@ -509,7 +511,7 @@ def test_concurrent_ingest_is_refused(season: Path, workspace: Workspace) -> Non
     workspace.ensure()
     with (workspace.analytics_dir / ".ingest.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        with pytest.raises(IngestError, match="another ingest"):
+        with pytest.raises(IngestError, match=r"events\.ingest_running"):
             ingest(workspace, season, now=NOW)
 
 

@@ -62,7 +62,11 @@ def test_release_facts_are_checked_beyond_the_design() -> None:
     assert rule_checks.use_limitation(unconsented).outcome is Outcome.DENY
     assert rule_checks.third_party_consent(unconsented).outcome is Outcome.DENY
     unnamed = replace(release, release=replace(release.release, recipient_named=False))
-    assert "named recipient" in rule_checks.use_limitation(unnamed).note
+    named = rule_checks.use_limitation(unnamed)
+    assert named.note == "law.note.recipient_not_named"
+    assert named.params == {"recipient": release.release.recipient}
+    counted = rule_checks.third_party_consent(unconsented)
+    assert counted.note == "law.note.unconsented_subjects" and counted.params == {"count": 3}
 
 
 def test_vague_or_unforeseeable_purposes_are_denied() -> None:
@@ -70,7 +74,9 @@ def test_vague_or_unforeseeable_purposes_are_denied() -> None:
     short = _svc(purposes=(replace(purpose, description_en="Forecasts."),))
     assert rule_checks.purpose_specified(short).outcome is Outcome.DENY
     hidden = _svc(purposes=(replace(purpose, recipient_class="member"),))
-    assert "client_employer" in rule_checks.purpose_specified(hidden).note
+    unforeseen = rule_checks.purpose_specified(hidden)
+    assert unforeseen.note == "law.note.recipient_not_foreseen"
+    assert unforeseen.params == {"recipient_class": "client_employer"}
     no = _svc(answers={**EXAMPLE_SERVICE.answers, dpia.PURPOSE_FORESEEABLE: False})
     assert rule_checks.purpose_specified(no).outcome is Outcome.DENY
     assert rule_checks.purpose_specified(example_review()).outcome is Outcome.ALLOW

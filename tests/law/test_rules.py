@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from fairfollow.errors import ConfigError
+from fairfollow.errors import CODE, ConfigError
 from fairfollow.law.packs import RULES, example_release, example_review, rule
 from fairfollow.law.rules import (
     Outcome,
@@ -49,8 +49,10 @@ def test_gap_when_configuration_is_incomplete() -> None:
 
 
 def test_mandatory_rule_cannot_be_switched_off() -> None:
-    with pytest.raises(ConfigError, match="mandatory"):
+    with pytest.raises(ConfigError) as caught:
         select(RULES, RuleConfig(disabled=frozenset({"jp.no_individual_evaluation"})))
+    assert caught.value.code == "law.mandatory_rule"
+    assert caught.value.params["rule"] == "jp.no_individual_evaluation"
 
 
 def test_mandatory_rule_runs_whatever_packs_are_chosen() -> None:
@@ -69,10 +71,12 @@ def test_other_rules_can_be_disabled() -> None:
 
 
 def test_unknown_pack_or_rule_is_a_config_error() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError) as pack:
         select(RULES, RuleConfig(packs=("us",)))
-    with pytest.raises(ConfigError):
+    assert pack.value.code == "law.unknown_pack" and pack.value.params["pack"] == "us"
+    with pytest.raises(ConfigError) as unknown:
         select(RULES, RuleConfig(disabled=frozenset({"jp.nothing"})))
+    assert unknown.value.code == "law.unknown_rule"
 
 
 def test_a_check_that_raises_is_a_gap_not_an_allow() -> None:
@@ -82,7 +86,9 @@ def test_a_check_that_raises_is_a_gap_not_an_allow() -> None:
     bad = Rule("jp.broken", "jp", "APPI", "1", "", "", "x", "x", broken, lambda c: c)  # type: ignore[arg-type]
     decision = evaluate((bad,), example_release(), RuleConfig())
     assert decision.outcome is Outcome.GAP
-    assert "boom" in decision.results[0].note
+    result = decision.results[0]
+    assert result.note_code == "law.note.check_failed"
+    assert result.note_params == {"error": "RuntimeError", "detail": "boom"}
 
 
 def test_no_rules_selected_is_a_gap() -> None:
@@ -103,4 +109,20 @@ def test_markdown_table_lists_every_rule_with_its_citation() -> None:
 
 
 def test_allow_note_is_kept() -> None:
-    assert allow("n/a").note == "n/a"
+    assert allow("law.note.not_employer").note == "law.note.not_employer"
+
+
+def test_a_result_carries_its_note_and_structured_citation() -> None:
+    ctx = rule("jp.third_party_consent").breach(example_release())
+    decision = evaluate(RULES, ctx, RuleConfig())
+    (result,) = [r for r in decision.results if r.rule_id == "jp.third_party_consent"]
+    assert result.outcome is Outcome.DENY
+    assert CODE.fullmatch(result.note_code)
+    assert (result.law, result.article, result.paragraph) == ("APPI", "27", "1")
+    stored = result.as_json()
+    assert stored["note"] == stored["note_code"] == result.note_code
+    assert stored["note_params"] == dict(result.note_params)
+    assert stored["citation"] == result.citation and stored["citation"].startswith(
+        "APPI Art. 27(1)"
+    )
+    assert {"summary_en", "summary_ja", "law", "article", "paragraph"} <= stored.keys()

@@ -15,7 +15,7 @@ def test_a_database_error_names_the_operation_and_rolls_back(ledger_url: str) ->
     with transaction(engine, "seed") as conn:
         conn.execute(sa.text("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
     with (
-        pytest.raises(LedgerError, match="release forecast failed"),
+        pytest.raises(LedgerError, match=r"ledger\.operation_failed .*'release forecast'"),
         transaction(engine, "release forecast") as conn,
     ):
         conn.execute(sa.text("INSERT INTO t VALUES (1)"))
@@ -39,6 +39,9 @@ def test_other_errors_pass_through_unchanged_and_roll_back(ledger_url: str) -> N
 
 def test_a_failed_read_names_the_operation(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
-    with pytest.raises(LedgerError, match="audit failed"), reading(engine, "audit") as conn:
+    with (
+        pytest.raises(LedgerError, match=r"ledger\.operation_failed .*operation='audit'"),
+        reading(engine, "audit") as conn,
+    ):
         conn.execute(sa.text("SELECT * FROM no_such_table"))
     engine.dispose()

@@ -103,7 +103,7 @@ def test_same_seed_same_metrics(season: SmallSeason) -> None:
 
 
 def test_unknown_season_is_refused() -> None:
-    with pytest.raises(ModelError, match="unknown season"):
+    with pytest.raises(ModelError, match=r"model\.season_unknown"):
         forecast_date(2031)
 
 

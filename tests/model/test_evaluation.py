@@ -88,7 +88,7 @@ def test_offers_without_truth_are_counted(model: TrainedModel) -> None:
     scored = scored_offers(model, features)
     joined, missing = join_truth(scored, truth.slice(0, 0))
     assert missing == 2000 and joined.empty
-    with pytest.raises(ModelError, match="no scored offer"):
+    with pytest.raises(ModelError, match=r"model\.no_truth_rows"):
         evaluate(model, features, truth.slice(0, 0), attributes)
 
 
@@ -99,8 +99,8 @@ def test_truth_is_read_from_an_explicit_path_only(tmp_path: Path) -> None:
     assert read_truth_offers(path).column_names == [
         "season", "member_id", "company_id", "p_accept", "accepted",
     ]  # fmt: skip
-    with pytest.raises(ModelError, match="no truth file"):
+    with pytest.raises(ModelError, match=r"model\.no_truth_file"):
         read_truth_offers(tmp_path / "missing.parquet")
     pq.write_table(truth.drop(["p_accept"]), path)
-    with pytest.raises(ModelError, match="lacks truth columns"):
+    with pytest.raises(ModelError, match=r"model\.truth_columns_missing"):
         read_truth_offers(path)

@@ -101,10 +101,10 @@ def test_no_model_no_audit(tmp_path: Path) -> None:
 def test_an_unreadable_audit_is_refused_not_shown_empty(tmp_path: Path) -> None:
     folder = a_model_folder(tmp_path)
     (folder / HOLDOUT_AUDIT).write_text('{"season": 2019, "fairness": [], "reliability": []}')
-    with pytest.raises(ModelError, match="expected an object"):
+    with pytest.raises(ModelError, match=r"model\.report_not_object"):
         oversight(Workspace(tmp_path))
     (folder / HOLDOUT_AUDIT).write_text("{not json")
-    with pytest.raises(ModelError, match="cannot read"):
+    with pytest.raises(ModelError, match=r"model\.report_unreadable"):
         oversight(Workspace(tmp_path))
 
 
@@ -113,5 +113,5 @@ def test_evaluating_a_workspace_without_a_season_is_refused(tmp_path: Path) -> N
     from fairfollow.model.analysis import evaluate_against_origin
 
     a_model_folder(tmp_path)
-    with pytest.raises(InputError, match="no simulated season's truth"):
+    with pytest.raises(InputError, match=r"model\.no_truth_in_workspace"):
         evaluate_against_origin(Workspace(tmp_path))

@@ -160,5 +160,5 @@ def test_impossible_requests_raise(
 
 
 def test_offers_needed_respects_its_cap() -> None:
-    with pytest.raises(ForecastError, match="not reached"):
+    with pytest.raises(ForecastError, match=r"model\.target_not_reached"):
         offers_needed([], target=50, confidence=0.9, profile=0.01, max_additional=100)

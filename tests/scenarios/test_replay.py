@@ -232,7 +232,7 @@ def test_replay_with_every_defect_runs_to_the_end(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     (refused,) = report["refused_lists"]
-    assert refused["employer"] == emptied.stem and "header only" in refused["list_refused"]
+    assert refused["employer"] == emptied.stem and "employers.no_rows" in refused["list_refused"]
     checks = report["checks"]
     assert checks["lists_refused"] == 1 and checks["released"] >= 1
     assert checks["employers"] == len(report["forecasts"]) + 1

@@ -232,13 +232,13 @@ def test_defect_switches_change_the_exports(tmp_path: Path) -> None:
 
 
 def test_bad_configuration_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unknown defect"):
+    with pytest.raises(InputError, match=r"season\.unknown_defects .*\['z'\]"):
         simulate(
             SimulationConfig(students=200, seed=1, out=tmp_path / "x", defects=frozenset({"z"}))
         )
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("mine")
-    with pytest.raises(InputError, match="not empty"):
+    with pytest.raises(InputError, match=r"season\.out_not_empty"):
         simulate(SimulationConfig(students=200, seed=1, out=tmp_path / "full"))
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
 

@@ -67,7 +67,7 @@ def activate(
     active version(s) and record ``version_id`` as active (forced: with who and why)."""
     lock_policy(conn)
     if version_id not in load_versions(conn):
-        raise InputError(f"unknown policy version {version_id!r}")
+        raise InputError("consent.version_unknown", version=version_id)
     decision = check_activation(
         version_id,
         status_of(conn, version_id),

@@ -97,7 +97,7 @@ class ChoiceResult:
 
 def _known(conn: Connection, member_id: int) -> None:
     if not any(m.member_id == member_id for m in consent_store.load_members(conn)):
-        raise InputError(f"member {member_id} is not in the consent ledger")
+        raise InputError("consent.member_unknown", member=member_id)
 
 
 def standings(conn: Connection, member_id: int, at: datetime) -> list[PurposeStanding]:
@@ -139,7 +139,7 @@ def standing(conn: Connection, member_id: int, purpose_key: str, at: datetime) -
     for found in standings(conn, member_id, at):
         if found.purpose.key == purpose_key:
             return found
-    raise InputError(f"purpose {purpose_key!r}: unknown purpose")
+    raise InputError("consent.purpose_unknown", purpose=purpose_key)
 
 
 def choose(
@@ -152,11 +152,12 @@ def choose(
     before = standing(conn, member_id, purpose_key, at)
     if choice is Choice.GRANT:
         if not before.can_grant:
-            shown = before.portal_version.version_id if before.portal_version else "no version"
+            if before.portal_version is None:
+                raise InputError("consent.grant_no_version", purpose=purpose_key)
             raise InputError(
-                f"purpose {purpose_key}: the settings page displays {shown}, which does not "
-                f"cover this purpose, so a grant here would not be valid consent "
-                f"({GRANT_CITATION})"
+                "consent.grant_not_covered",
+                purpose=purpose_key,
+                version=before.portal_version.version_id,
             )
         action, citation = ConsentAction.GRANT, GRANT_CITATION
         version = before.portal_version.version_id if before.portal_version else None

@@ -266,4 +266,4 @@ def lacking(conn: Connection, purpose_key: str, at: datetime) -> tuple[int, list
 
 def check_purpose(conn: Connection, purpose_key: str) -> None:
     if purpose_key not in load_purposes(conn):
-        raise InputError(f"unknown purpose {purpose_key!r}")
+        raise InputError("consent.purpose_unknown", purpose=purpose_key)

@@ -86,7 +86,7 @@ def ingest_consent_logs(
     """
     raw = Path(season_dir) / "raw"
     if not raw.is_dir():
-        raise InputError(f"{season_dir}: no raw/ directory (docs/season-format.md)")
+        raise InputError("consent.no_raw_folder", path=str(season_dir))
     at = now or datetime.now(UTC)
     purposes, versions = read_policies(raw / "policies.json")
     screens = read_screens(raw / "screens.csv")
@@ -157,14 +157,15 @@ def _replay_publication(conn: Connection, versions: Sequence[PolicyVersion]) -> 
             )
             if not decision.allowed:
                 raise InputError(
-                    f"policies.json: version {version.version_id} cannot be replayed: "
-                    + "; ".join(decision.reasons)
+                    "consent.version_not_replayable",
+                    version=version.version_id,
+                    reasons=list(decision.reasons),
                 )
 
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise SchemaError(f"{where}: a non-empty string is required")
+        raise SchemaError("consent.text_required", where=where)
     return value
 
 
@@ -182,7 +183,7 @@ def parse_instant(text: str) -> datetime | None:
 def _instant(text: Any, where: str) -> datetime:
     parsed = parse_instant(text) if isinstance(text, str) else None
     if parsed is None:
-        raise SchemaError(f"{where}: {text!r} is not an ISO 8601 instant with an offset")
+        raise SchemaError("consent.instant_bad", where=where, value=str(text))
     return parsed
 
 
@@ -205,12 +206,17 @@ def read_policies(path: Path) -> tuple[list[Purpose], list[PolicyVersion]]:
         ]
         versions = [_version(v, path.name) for v in document["versions"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SchemaError(f"{path}: unreadable policies document: {exc!r}") from exc
+        raise SchemaError("consent.policies_unreadable", path=str(path), reason=repr(exc)) from exc
     known = {p.key for p in purposes}
     for version in versions:
         unknown = sorted(version.purposes - known)
         if unknown:
-            raise SchemaError(f"{path.name}: {version.version_id} names unknown purposes {unknown}")
+            raise SchemaError(
+                "consent.version_purposes_unknown",
+                file=path.name,
+                version=version.version_id,
+                purposes=unknown,
+            )
     return purposes, versions
 
 
@@ -245,7 +251,9 @@ def _read_csv(path: Path, columns: Sequence[str]) -> pa.Table:
             ),
         )
     except (OSError, pa.ArrowInvalid, KeyError) as exc:
-        raise SchemaError(f"{path}: cannot read columns {list(columns)}: {exc}") from exc
+        raise SchemaError(
+            "consent.columns_unreadable", path=str(path), columns=list(columns), reason=str(exc)
+        ) from exc
     return table
 
 
@@ -254,7 +262,7 @@ def read_screens(path: Path) -> list[Screen]:
     try:
         return [Screen(**row) for row in table.to_pylist()]
     except InputError as exc:
-        raise SchemaError(f"{path.name}: {exc}") from exc
+        raise SchemaError(exc.code, **exc.params, file=path.name) from exc
 
 
 def read_deployments(path: Path) -> list[Deployment]:
@@ -265,7 +273,9 @@ def read_deployments(path: Path) -> list[Deployment]:
         try:
             deploy_id = int(row["deploy_id"])
         except ValueError as exc:
-            raise SchemaError(f"{where}: bad deploy_id {row['deploy_id']!r}") from exc
+            raise SchemaError(
+                "consent.deploy_id_bad", where=where, value=str(row["deploy_id"])
+            ) from exc
         found.append(
             Deployment(
                 deploy_id,
@@ -304,9 +314,9 @@ def read_members(path: Path) -> pa.Table:
     ids, ids_ok = _integers(table["member_id"])
     seasons, seasons_ok = _integers(table["season"])
     if registered.null_count or not ids_ok.all() or not seasons_ok.all():
-        raise SchemaError(f"{path.name}: rows with a bad member_id, season or registered_at")
+        raise SchemaError("consent.member_rows_bad", file=path.name)
     if pc.count_distinct(ids).as_py() != table.num_rows:
-        raise SchemaError(f"{path.name}: member ids repeat")
+        raise SchemaError("consent.member_ids_repeat", file=path.name)
     screen = table["registration_screen"]
     return pa.table(
         {

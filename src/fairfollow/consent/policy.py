@@ -86,9 +86,9 @@ TRANSITIONS: Mapping[PolicyStatus | None, frozenset[PolicyStatus]] = {
 }
 
 
-def _require(ok: bool, message: str) -> None:
+def _require(ok: bool, code: str, **params: object) -> None:
     if not ok:
-        raise InputError(message)
+        raise InputError(code, **params)
 
 
 @dataclass(frozen=True)
@@ -105,19 +105,25 @@ class Purpose:
     dpv_term: str
 
     def __post_init__(self) -> None:
-        _require(bool(_KEY.match(self.key)), f"purpose key {self.key!r} is not a stable key")
+        _require(bool(_KEY.match(self.key)), "consent.purpose_key_unstable", key=self.key)
         for field in ("name_ja", "name_en", "description_ja", "description_en", "output"):
             _require(
                 bool(getattr(self, field).strip()),
-                f"purpose {self.key}: {field} is empty ({PURPOSE_CITATION})",
+                "consent.purpose_field_empty",
+                purpose=self.key,
+                field=field,
             )
         _require(
             bool(self.recipient_class.strip()),
-            f"purpose {self.key}: recipient class is empty ({PURPOSE_CITATION})",
+            "consent.purpose_field_empty",
+            purpose=self.key,
+            field="recipient_class",
         )
         _require(
             self.dpv_term in DPV_PURPOSE_TERMS,
-            f"purpose {self.key}: {self.dpv_term!r} is not an accepted DPV purpose term",
+            "consent.purpose_dpv_unknown",
+            purpose=self.key,
+            term=self.dpv_term,
         )
 
 
@@ -138,15 +144,19 @@ class PolicyVersion:
     material_changes: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        _require(bool(_ID.match(self.version_id)), f"bad version id {self.version_id!r}")
+        _require(
+            bool(_ID.match(self.version_id)), "consent.version_id_bad", version=self.version_id
+        )
         object.__setattr__(self, "effective_at", utc(self.effective_at))
         _require(
             self.material_changes <= self.purposes,
-            f"version {self.version_id}: a material change names a purpose it does not cover",
+            "consent.material_change_uncovered",
+            version=self.version_id,
         )
         _require(
             bool(self.text_ja.strip() and self.text_en.strip()),
-            f"version {self.version_id}: policy text ja/en is required",
+            "consent.policy_text_missing",
+            version=self.version_id,
         )
 
     def covers(self, purpose_key: str) -> bool:
@@ -163,7 +173,7 @@ class Screen:
     description_en: str
 
     def __post_init__(self) -> None:
-        _require(bool(_ID.match(self.screen_id)), f"bad screen id {self.screen_id!r}")
+        _require(bool(_ID.match(self.screen_id)), "consent.screen_id_bad", screen=self.screen_id)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def _insert_new(conn: Connection, table: sa.Table, key: str, rows: Sequence[dict
         if old is None:
             fresh.append(row)
         elif any(old[name] != value for name, value in row.items()):
-            raise InputError(f"{table.name}: {row[key]!r} already recorded with other values")
+            raise InputError("consent.recorded_differently", table=table.name, key=str(row[key]))
     if fresh:
         conn.execute(table.insert(), fresh)
     return len(fresh)
@@ -164,7 +164,7 @@ def add_version(conn: Connection, version: PolicyVersion, *, at: datetime, actor
     }
     if not _insert_new(conn, versions, "version_id", [row]):
         if load_versions(conn)[version.version_id] != version:
-            raise InputError(f"version {version.version_id} already recorded with other purposes")
+            raise InputError("consent.version_purposes_differ", version=version.version_id)
         return False
     conn.execute(
         version_purposes.insert(),
@@ -197,11 +197,18 @@ def append_status(conn: Connection, event: StatusEvent) -> None:
 def set_status(conn: Connection, event: StatusEvent) -> None:
     """Record a transition other than activation (approve, retire); refuse an illegal one."""
     if event.status is PolicyStatus.ACTIVE:
-        raise InputError("a version goes live only through activate()")
+        raise InputError("consent.activation_required", version=event.version_id)
     lock_policy(conn)
-    problem = check_transition(status_of(conn, event.version_id), event.status)
-    if problem:
-        raise InputError(f"version {event.version_id}: {problem}")
+    current = status_of(conn, event.version_id)
+    if check_transition(current, event.status):
+        if current is None:
+            raise InputError("consent.version_not_drafted", version=event.version_id)
+        raise InputError(
+            "consent.transition_refused",
+            version=event.version_id,
+            current=current,
+            target=event.status,
+        )
     append_status(conn, event)
 
 
@@ -212,9 +219,9 @@ def deploy(conn: Connection, screen_id: str, version_id: str | None, at: datetim
         conn.execute(sa.select(screens.c.screen_id).where(screens.c.screen_id == screen_id)).first()
         is None
     ):
-        raise InputError(f"unknown screen {screen_id!r}")
+        raise InputError("consent.screen_unknown", screen=screen_id)
     if version_id is not None and version_id not in load_versions(conn):
-        raise InputError(f"unknown policy version {version_id!r}")
+        raise InputError("consent.version_unknown", version=version_id)
     result = conn.execute(
         deployments.insert().values(screen_id=screen_id, version_id=version_id, deployed_at=at)
     )

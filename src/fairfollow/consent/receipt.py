@@ -100,7 +100,7 @@ def build_receipt(
 ) -> dict[str, Any]:
     """The receipt of one decision, checked against the schema (fail closed)."""
     if event.purpose_key != purpose.key or event.screen_id != screen.screen_id:
-        raise ReceiptError("receipt facts do not belong to the same event")
+        raise ReceiptError("consent.receipt_facts_mismatch")
     shown = displayed_version(deployments, event.screen_id, event.occurred_at)
     verdict = evaluate(
         event.member_id, event.purpose_key, event.occurred_at, [event], deployments, versions
@@ -186,7 +186,7 @@ def build_receipt(
     }
     problems = schema_problems(document)
     if problems:
-        raise ReceiptError("receipt breaks its schema: " + "; ".join(problems))
+        raise ReceiptError("consent.receipt_schema", problems=list(problems))
     return document
 
 
@@ -216,16 +216,16 @@ def open_jws(token: str, verifier: ReceiptVerifier) -> OpenedReceipt:
     """Decode a compact JWS and check its EdDSA signature; ReceiptError if malformed."""
     parts = token.strip().split(".")
     if len(parts) != 3:
-        raise ReceiptError("not a compact JWS (three base64url parts separated by dots)")
+        raise ReceiptError("consent.receipt_not_jws")
     try:
         header = json.loads(b64url_decode(parts[0]))
         document = json.loads(b64url_decode(parts[1]))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ReceiptError(f"JWS header or payload is not JSON: {exc}") from exc
+        raise ReceiptError("consent.receipt_not_json", reason=str(exc)) from exc
     if not isinstance(header, dict) or not isinstance(document, dict):
-        raise ReceiptError("JWS header and payload must be JSON objects")
+        raise ReceiptError("consent.receipt_not_objects")
     if header.get("alg") != "EdDSA":  # never trust the token to pick a weaker algorithm
-        raise ReceiptError(f"unexpected JWS algorithm {header.get('alg')!r}")
+        raise ReceiptError("consent.receipt_algorithm", algorithm=str(header.get("alg")))
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
     valid = verifier.verify(signing_input, b64url_decode(parts[2]))
     return OpenedReceipt(header, document, valid)

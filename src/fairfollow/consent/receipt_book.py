@@ -80,7 +80,7 @@ def member_receipts(
     """Signed receipts of every decision the member made, oldest first."""
     events = consent_store.load_events(conn, member_id=member_id)
     if not events and member_id not in {m.member_id for m in consent_store.load_members(conn)}:
-        raise InputError(f"unknown member {member_id}")
+        raise InputError("consent.member_unknown", member=member_id)
     return _issue(conn, events, signer, controller)
 
 
@@ -93,7 +93,7 @@ def event_receipt(
     """The signed receipt of one decision (given to the member right after it is made)."""
     event = consent_store.load_event(conn, event_id)
     if event is None:
-        raise InputError(f"unknown consent event {event_id}")
+        raise InputError("consent.event_unknown", event=event_id)
     return _issue(conn, [event], signer, controller)[0]
 
 

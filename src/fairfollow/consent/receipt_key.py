@@ -35,7 +35,7 @@ def b64url_decode(text: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, TypeError) as exc:
-        raise ReceiptError(f"not base64url: {exc}") from exc
+        raise ReceiptError("consent.not_base64url", reason=str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,10 @@ class ReceiptVerifier:
     @classmethod
     def from_jwk(cls, jwk: dict[str, str]) -> ReceiptVerifier:
         if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "x" not in jwk:
-            raise ReceiptError("public key is not an Ed25519 JWK")
+            raise ReceiptError("consent.key_not_ed25519_jwk")
         raw = b64url_decode(jwk["x"])
         if len(raw) != 32:
-            raise ReceiptError("public key is not 32 bytes")
+            raise ReceiptError("consent.key_wrong_size", size=len(raw))
         return cls(raw)
 
 
@@ -113,7 +113,7 @@ def load_or_create_receipt_signer(keys_dir: Path) -> ReceiptSigner:
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (TypeError, ValueError, UnsupportedAlgorithm) as exc:
-        raise ConfigError(f"cannot use receipt key {path}: {exc}") from exc
+        raise ConfigError("consent.receipt_key_unusable", path=str(path), reason=str(exc)) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise ConfigError(f"{path} is not an Ed25519 key")
+        raise ConfigError("consent.receipt_key_not_ed25519", path=str(path))
     return ReceiptSigner(key)

@@ -223,21 +223,21 @@ def record_event(conn: Connection, event: ConsentEvent) -> ConsentEvent:
         ).first()
         is None
     ):
-        raise InputError(f"unknown member {event.member_id}")
+        raise InputError("consent.member_unknown", member=event.member_id)
     if (
         conn.execute(
             sa.select(purposes.c.purpose_key).where(purposes.c.purpose_key == event.purpose_key)
         ).first()
         is None
     ):
-        raise InputError(f"unknown purpose {event.purpose_key!r}")
+        raise InputError("consent.purpose_unknown", purpose=event.purpose_key)
     if (
         conn.execute(
             sa.select(screens.c.screen_id).where(screens.c.screen_id == event.screen_id)
         ).first()
         is None
     ):
-        raise InputError(f"unknown screen {event.screen_id!r}")
+        raise InputError("consent.screen_unknown", screen=event.screen_id)
     if event.event_id == 0:
         top = conn.execute(sa.select(sa.func.max(events.c.consent_event_id))).scalar()
         event = ConsentEvent(

@@ -80,7 +80,7 @@ def parse_id_only(
     header = list(opened.header)
     for column in REQUIRED:
         if column not in header:
-            raise SchemaError(f"{name}: missing required column {column!r}")
+            raise SchemaError("employers.column_missing", file=name, column=column)
     rows: list[IdOnlyRow] = []
     rejected: list[RejectedRow] = []
     seen: set[tuple[str, ...]] = set()

@@ -31,19 +31,13 @@ _WORD = re.compile(r"[^\s,;\t\"'()（）・/\-_.@]+")
 def check_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     """Refuse, before decoding, what no encoding makes a list of applicants."""
     if len(data) > max_bytes:
-        raise SchemaError(
-            f"{name}: {len(data):,} bytes is over the intake size cap of {max_bytes:,} bytes; "
-            "split the list or ask the platform to raise the cap"
-        )
+        raise SchemaError("employers.file_too_large", file=name, size=len(data), cap=max_bytes)
     if not data.strip(BOM + b" \t\r\n"):
-        raise SchemaError(f"{name}: empty file, no header line")
+        raise SchemaError("employers.file_empty", file=name)
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise EncodingError(
-            f"{name}: NUL byte at line {line} (offset {nul}); a CSV list holds text only "
-            "(is it UTF-16? export it as UTF-8 or Shift_JIS)"
-        )
+        raise EncodingError("employers.nul_byte", file=name, line=line, offset=nul)
 
 
 def implausible(text: str) -> str | None:
@@ -65,27 +59,25 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise EncodingError(
-                f"{name}: starts with a UTF-8 BOM but is not UTF-8 (byte {exc.start}); "
-                "export the list again as UTF-8 or Shift_JIS"
-            ) from exc
-    why: list[str] = []
+            raise EncodingError("employers.bom_not_utf8", file=name, offset=exc.start) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        why.append(f"utf-8: invalid byte at offset {exc.start}")
+        utf8_offset = exc.start
     try:
         text = data.decode("cp932")
     except UnicodeDecodeError as exc:
-        why.append(f"cp932 (Shift_JIS): invalid byte at offset {exc.start}")
-    else:
-        word = implausible(text)
-        if word is None:
-            return text, "cp932"
-        why.append(f"cp932 (Shift_JIS): decodes to implausible text {word!r}")
+        raise EncodingError(
+            "employers.encoding_unknown",
+            file=name,
+            utf8_offset=utf8_offset,
+            cp932_offset=exc.start,
+        ) from None
+    word = implausible(text)
+    if word is None:
+        return text, "cp932"
     raise EncodingError(
-        f"{name}: encoding not recognised (tried {'; '.join(why)}); "
-        "export the list as UTF-8 or Shift_JIS"
+        "employers.encoding_implausible", file=name, utf8_offset=utf8_offset, word=word
     )
 
 
@@ -95,7 +87,4 @@ def check_delimiter(header_line: str, name: str) -> None:
         return
     for separator, called in (("\t", "tab"), (";", "semicolon"), ("|", "pipe")):
         if separator in header_line:
-            raise SchemaError(
-                f"{name}: the header is {called}-separated; export the list as CSV "
-                "(comma-separated)"
-            )
+            raise SchemaError("employers.not_comma_separated", file=name, separator=called)

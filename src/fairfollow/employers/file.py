@@ -142,15 +142,12 @@ def read_upload(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of an uploaded list: a regular file, under the size cap (checked before
     reading, so an oversized upload is never held in memory)."""
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError("employers.no_such_file", path=str(path))
     if not path.is_file():
-        raise InputError(f"{path}: not a file (a directory?); give the path of one CSV list")
+        raise InputError("employers.not_a_file", path=str(path))
     size = path.stat().st_size
     if size > max_bytes:
-        raise SchemaError(
-            f"{path.name}: {size:,} bytes is over the intake size cap of {max_bytes:,} bytes; "
-            "split the list or ask the platform to raise the cap"
-        )
+        raise SchemaError("employers.file_too_large", file=path.name, size=size, cap=max_bytes)
     return path.read_bytes()
 
 
@@ -180,17 +177,14 @@ def open_list(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Ope
     reader = csv.reader(io.StringIO(text, newline=""))
     header_cells = _next(reader, name, 1)
     if not header_cells or not any(cell.strip() for cell in header_cells):
-        raise SchemaError(f"{name}: empty file, no header line")
+        raise SchemaError("employers.file_empty", file=name)
     hit = find_prohibited(header_cells)
     if hit is not None:
-        raise ProhibitedItemError(name, hit.column, hit.rule_id, hit.citation)
+        raise ProhibitedItemError(name, hit.column, hit.rule_id, hit.citation, hit.basis)
     header = tuple(normalise_column(cell) for cell in header_cells)
     twice = sorted({column for column in header if header.count(column) > 1})
     if twice:
-        raise SchemaError(
-            f"{name}: the header names {', '.join(repr(c) for c in twice)} more than once; "
-            "which one holds the data would be a guess"
-        )
+        raise SchemaError("employers.columns_repeated", file=name, columns=twice)
 
     def rows() -> Iterator[list[str]]:
         while True:
@@ -206,16 +200,15 @@ def _next(reader: Iterator[list[str]], name: str, line: int) -> list[str] | None
     try:
         return next(reader, None)
     except csv.Error as exc:  # a field over the csv limit, a stray quote at end of file
-        raise SchemaError(f"{name}: line {line}: not readable as CSV ({exc})") from exc
+        raise SchemaError(
+            "employers.csv_unreadable", file=name, line=line, reason=str(exc)
+        ) from exc
 
 
 def refuse_if_no_rows(name: str, read: int) -> None:
     """A list with a header and no applicant row would empty the employer's pool: refused."""
     if read == 0:
-        raise SchemaError(
-            f"{name}: header only, no applicant rows; the list was refused and the employer's "
-            "previous list stays in place"
-        )
+        raise SchemaError("employers.no_rows", file=name)
 
 
 def parse_employer_bytes(
@@ -234,11 +227,7 @@ def parse_employer_bytes(
     header = list(opened.header)
     for column in REQUIRED_COLUMNS:
         if column not in header:
-            raise SchemaError(
-                f"{name}: missing required column {column!r}; an applicant list must identify "
-                "applicants by name, e-mail and birth date, or only by the employer's "
-                "applicant_id with offer_date"
-            )
+            raise SchemaError("employers.applicant_column_missing", file=name, column=column)
     known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     rows: list[EmployerRow] = []
     rejected: list[RejectedRow] = []

@@ -165,7 +165,7 @@ def parse_season_files(employers_dir: Path, season: int) -> list[EmployerFile | 
     folder = employers_dir / f"season={season}"
     paths = sorted(folder.glob("E*.csv"))
     if not paths:
-        raise InputError(f"no employer files in {folder}")
+        raise InputError("employers.no_files", folder=str(folder))
     parsed: list[EmployerFile | IdOnlyFile] = []
     for path in paths:
         data = path.read_bytes()
@@ -211,7 +211,7 @@ def member_identities(members: pa.Table, season: int) -> list[MemberIdentity]:
 
 def read_members(paths: Sequence[Path]) -> pa.Table:
     if not paths:
-        raise InputError("the analytics store holds no members: run `fairfollow ingest`")
+        raise InputError("employers.no_members")
     return pa.concat_tables([pq.read_table(p) for p in paths])
 
 

@@ -105,7 +105,9 @@ def read_state(workspace: Workspace) -> StoreState:
     try:
         con = duckdb.connect(str(workspace.duckdb_path), read_only=True)
     except duckdb.Error as exc:
-        raise IngestError(f"cannot open {workspace.duckdb_path}: {exc}") from exc
+        raise IngestError(
+            "events.store_unopenable", path=str(workspace.duckdb_path), reason=str(exc)
+        ) from exc
     try:
         names = {
             row[0]
@@ -152,8 +154,9 @@ def connect_store(
     try:
         con = duckdb.connect(str(workspace.duckdb_path), read_only=read_only)
     except duckdb.Error as exc:
-        mode = "reading" if read_only else "writing (is it open in another process?)"
-        raise StoreError(f"cannot open {workspace.duckdb_path} for {mode}: {exc}") from exc
+        # A writer is refused most often because another process holds the file: say so.
+        code = "events.store_unopenable" if read_only else "events.store_busy"
+        raise StoreError(code, path=str(workspace.duckdb_path), reason=str(exc)) from exc
     _configure(con, settings)
     return con
 
@@ -194,7 +197,9 @@ def attached_store(workspace: Workspace, settings: Settings) -> Iterator[duckdb.
         try:
             con.execute(f"ATTACH {literal(str(workspace.duckdb_path))} AS {alias} (READ_ONLY)")
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open {workspace.duckdb_path} for reading: {exc}") from exc
+            raise StoreError(
+                "events.store_unopenable", path=str(workspace.duckdb_path), reason=str(exc)
+            ) from exc
         try:
             con.execute(f"USE {alias}")
             yield con
@@ -230,7 +235,7 @@ def commit_batch(
     try:
         con = connect_store(workspace, settings, read_only=False)
     except StoreError as exc:
-        raise IngestError(str(exc)) from exc
+        raise IngestError(exc.code, **exc.params) from exc
     try:
         con.execute("BEGIN TRANSACTION")
         for ddl in _CATALOG_DDL:
@@ -289,7 +294,7 @@ def commit_batch(
     except duckdb.Error as exc:
         with suppress(duckdb.Error):
             con.execute("ROLLBACK")
-        raise IngestError(f"commit of batch {batch_id} failed, store unchanged: {exc}") from exc
+        raise IngestError("events.commit_failed", batch=batch_id, reason=str(exc)) from exc
     finally:
         with suppress(duckdb.Error):  # after COMMIT, a failing close must not undo the batch
             con.close()
@@ -326,7 +331,7 @@ def view_select(spec: TableSpec, paths: Sequence[Path]) -> str:
 
 def require_store(workspace: Workspace) -> None:
     if not workspace.duckdb_path.exists():
-        raise StoreError(f"no analytics store in {workspace.root}: run `fairfollow ingest` first")
+        raise StoreError("events.no_store", path=str(workspace.root))
 
 
 @contextmanager
@@ -337,7 +342,7 @@ def ingest_lock(workspace: Workspace) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IngestError(f"another ingest is running on {workspace.root}") from exc
+            raise IngestError("events.ingest_running", path=str(workspace.root)) from exc
         try:
             yield
         finally:

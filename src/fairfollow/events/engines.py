@@ -189,10 +189,7 @@ class SparkValidation:
     ) -> FileCheck:
         if suppression.hashes:
             # Fail closed: the suppression list is applied by the DuckDB engine only so far.
-            raise IngestError(
-                f"{source.rel}: the store has erased members; ingest with the DuckDB engine "
-                "so that the suppression list keeps them out"
-            )
+            raise IngestError("events.spark_with_erasures", file=source.rel)
         view = f"ff_source_{next(self._views)}"
         if source.table.kind == "parquet":
             frame = self.session.read.parquet(str(source.path)).selectExpr(

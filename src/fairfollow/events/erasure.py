@@ -90,8 +90,10 @@ def _check_corrections(corrections: Mapping[int, Mapping[str, str]]) -> None:
         for name in fields:
             if name not in CORRECTABLE:
                 raise InputError(
-                    f"member {member}: field {name!r} cannot be corrected "
-                    f"(correctable: {', '.join(CORRECTABLE)})"
+                    "events.field_not_correctable",
+                    member=member,
+                    field=name,
+                    correctable=list(CORRECTABLE),
                 )
 
 
@@ -170,7 +172,7 @@ def rewrite_members(
             for path in new_files:
                 path.unlink(missing_ok=True)
             if isinstance(exc, duckdb.Error | OSError):
-                raise StoreError(f"erasure failed, store unchanged: {exc}") from exc
+                raise StoreError("events.erasure_failed", reason=str(exc)) from exc
             raise
         delete_files(workspace, sorted(replaced))
     return StoreRewrite(

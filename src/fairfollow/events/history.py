@@ -78,7 +78,9 @@ def ingest_history(workspace: Workspace) -> IngestHistory:
     try:
         con = duckdb.connect(str(workspace.duckdb_path), read_only=True)
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open {workspace.duckdb_path}: {exc}") from exc
+        raise StoreError(
+            "events.store_unopenable", path=str(workspace.duckdb_path), reason=str(exc)
+        ) from exc
     try:
         files = tuple(
             IngestedFile(str(f), str(t), str(s), int(a), int(q), str(b), at, bool(active))
@@ -97,6 +99,6 @@ def ingest_history(workspace: Workspace) -> IngestHistory:
         )
         return IngestHistory(files, quarantine, _builds(con, workspace))
     except duckdb.Error as exc:
-        raise StoreError(f"cannot read the ingest history: {exc}") from exc
+        raise StoreError("events.history_unreadable", reason=str(exc)) from exc
     finally:
         con.close()

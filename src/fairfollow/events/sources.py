@@ -47,13 +47,15 @@ def discover_sources(season_dir: Path) -> list[SourceFile]:
     """
     raw = season_dir / "raw"
     if not raw.is_dir():
-        raise SchemaError(f"{season_dir}: no raw/ folder (see docs/season-format.md)")
+        raise SchemaError("events.no_raw_folder", path=str(season_dir))
     for path in sorted(raw.rglob("*")):
         if path.suffix in (".csv", ".parquet") and path.is_file():
             rel = path.relative_to(raw).as_posix()
             hit = find_prohibited(header_of(path, rel))
             if hit is not None:
-                raise ProhibitedItemError(f"raw/{rel}", hit.column, hit.rule_id, hit.citation)
+                raise ProhibitedItemError(
+                    f"raw/{rel}", hit.column, hit.rule_id, hit.citation, hit.basis
+                )
     sources: list[SourceFile] = []
     for spec in RAW_TABLES:
         for path in sorted(raw.glob(spec.pattern)):
@@ -62,11 +64,11 @@ def discover_sources(season_dir: Path) -> list[SourceFile]:
             for column in spec.column_names:
                 if column not in present:
                     raise SchemaError(
-                        f"raw/{rel}: missing required column {column!r} of table {spec.name}"
+                        "events.column_missing", file=f"raw/{rel}", column=column, table=spec.name
                     )
             sources.append(SourceFile(spec, path, rel, _season_of(path, rel, spec), _sha256(path)))
     if not sources:
-        raise SchemaError(f"{raw}: none of the expected raw files is present")
+        raise SchemaError("events.no_raw_files", path=str(raw))
     return sources
 
 
@@ -76,14 +78,16 @@ def header_of(path: Path, rel: str) -> list[str]:
         try:
             return list(pq.read_schema(path).names)
         except (pa.ArrowException, OSError) as exc:
-            raise SchemaError(f"raw/{rel}: not a readable Parquet file: {exc}") from exc
+            raise SchemaError(
+                "events.parquet_unreadable", file=f"raw/{rel}", reason=str(exc)
+            ) from exc
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             first = next(csv.reader(handle), None)
     except UnicodeDecodeError as exc:
-        raise EncodingError(f"raw/{rel}: platform exports must be UTF-8: {exc}") from exc
+        raise EncodingError("events.not_utf8", file=f"raw/{rel}", offset=exc.start) from exc
     if not first:
-        raise SchemaError(f"raw/{rel}: empty file, no header line")
+        raise SchemaError("events.file_empty", file=f"raw/{rel}")
     return [name.strip() for name in first]
 
 
@@ -136,7 +140,9 @@ def read_csv_text(source: SourceFile) -> pa.Table:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise SchemaError(f"raw/{source.rel}: cannot be parsed as CSV: {exc}") from exc
+        raise SchemaError(
+            "events.csv_unreadable", file=f"raw/{source.rel}", reason=str(exc)
+        ) from exc
     rows = pa.array(range(table.num_rows), type=pa.int64())
     return table.append_column(CSV_ROW_COLUMN, rows)
 
@@ -157,9 +163,9 @@ def season_bounds(season_dir: Path, sources: list[SourceFile]) -> dict[int, tupl
             for entry in entries
         }
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SchemaError(f"{path}: no usable `seasons` list ({exc})") from exc
+        raise SchemaError("events.no_seasons_list", path=str(path), reason=str(exc)) from exc
     for season in sorted(seasons - set(bounds)):
-        raise SchemaError(f"{path}: season {season} has events but no events window")
+        raise SchemaError("events.no_events_window", path=str(path), season=season)
     return bounds
 
 
@@ -175,7 +181,7 @@ def _season_of(path: Path, rel: str, spec: TableSpec) -> int | None:
         return None
     match = _SEASON_DIR.match(path.parent.name)
     if match is None:
-        raise SchemaError(f"raw/{rel}: expected a season=YYYY folder")
+        raise SchemaError("events.no_season_folder", file=f"raw/{rel}")
     return int(match.group(1))
 
 

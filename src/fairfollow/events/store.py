@@ -181,7 +181,9 @@ def ingest(
         except BaseException as exc:
             discard_batch(workspace, batch.batch_id)
             if isinstance(exc, duckdb.Error | OSError):
-                raise IngestError(f"ingest of {season_dir} failed, store unchanged: {exc}") from exc
+                raise IngestError(
+                    "events.ingest_failed", path=str(season_dir), reason=str(exc)
+                ) from exc
             raise
         delete_files(workspace, state.files_of_sources(superseded))
     reasons = Counter(str(r) for r in quarantine.column("reason").to_pylist())

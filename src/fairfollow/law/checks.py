@@ -79,13 +79,14 @@ def _employer(ctx: RuleContext) -> bool:
 
 
 def _answered(service: ServiceFacts, question: str, what: str) -> Finding:
+    """Allow on a yes, deny with note ``what`` (a code) on a no, gap when unanswered."""
     answer = service.answer(question)
     if answer is None:
-        return gap(f"DPIA question {question!r} is unanswered")
-    return allow() if answer else deny(f"DPIA answer {question!r} is no: {what}")
+        return gap("law.note.dpia_unanswered", question=question)
+    return allow() if answer else deny(what, question=question)
 
 
-NO_SERVICE = gap("no data service is configured")
+NO_SERVICE = gap("law.note.no_service")
 
 
 # --- jp -------------------------------------------------------------------------------
@@ -96,20 +97,20 @@ def purpose_specified(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if not service.purposes:
-        return gap("the service declares no purpose")
+        return gap("law.note.no_purpose")
     for p in service.purposes:
         for name in ("analysis", "output", "recipient_class"):
             if not getattr(p, name).strip():
-                return deny(f"purpose {p.key}: {name} is not stated")
+                return deny("law.note.purpose_field_missing", purpose=p.key, field=name)
         text = f"{p.description_en} {p.description_ja}".lower()
         if len(p.description_en.strip()) < MIN_PURPOSE_TEXT or not p.description_ja.strip():
-            return deny(f"purpose {p.key}: description too short to foresee the use")
+            return deny("law.note.purpose_too_short", purpose=p.key)
         vague = [phrase for phrase in VAGUE_PHRASES if phrase.lower() in text]
         if vague:
-            return deny(f"purpose {p.key}: vague wording {vague[0]!r}")
+            return deny("law.note.purpose_vague", purpose=p.key, wording=vague[0])
     if service.recipient_class not in {p.recipient_class for p in service.purposes}:
-        return deny(f"no purpose tells members that {service.recipient_class} receives output")
-    return _answered(service, dpia.PURPOSE_FORESEEABLE, "members cannot foresee the use")
+        return deny("law.note.recipient_not_foreseen", recipient_class=service.recipient_class)
+    return _answered(service, dpia.PURPOSE_FORESEEABLE, "law.note.use_not_foreseeable")
 
 
 def use_limitation(ctx: RuleContext) -> Finding:
@@ -118,13 +119,13 @@ def use_limitation(ctx: RuleContext) -> Finding:
         return NO_SERVICE
     release = ctx.release
     if release is None:
-        return _answered(service, dpia.CONSENT_PER_SUBJECT, "data may be read without consent")
+        return _answered(service, dpia.CONSENT_PER_SUBJECT, "law.note.read_without_consent")
     if release.purpose_key not in {p.key for p in service.purposes}:
-        return deny(f"purpose {release.purpose_key!r} is not a purpose of the service")
+        return deny("law.note.purpose_not_of_service", purpose=release.purpose_key)
     if not release.recipient_named:
-        return deny(f"{release.recipient} is not a named recipient of the service")
+        return deny("law.note.recipient_not_named", recipient=release.recipient)
     if release.unconsented_subjects_used:
-        return deny(f"{release.unconsented_subjects_used} subjects' data read without consent")
+        return deny("law.note.unconsented_subjects_read", count=release.unconsented_subjects_used)
     return allow()
 
 
@@ -133,14 +134,14 @@ def third_party_consent(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if not _third_party(ctx):
-        return allow("not a provision to a third party")
+        return allow("law.note.not_third_party")
     release = ctx.release
     if release is None:
-        return _answered(service, dpia.CONSENT_PER_SUBJECT, "consent is not checked per subject")
+        return _answered(service, dpia.CONSENT_PER_SUBJECT, "law.note.consent_not_per_subject")
     if not release.consent_evaluated:
-        return deny("consent was not evaluated for every subject")
+        return deny("law.note.consent_not_evaluated")
     if release.unconsented_subjects_used:
-        return deny(f"{release.unconsented_subjects_used} subjects lack consent")
+        return deny("law.note.unconsented_subjects", count=release.unconsented_subjects_used)
     return allow()
 
 
@@ -149,17 +150,17 @@ def entrustee_combination(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if EMPLOYER_LIST not in service.data_in or not service.data_in & PLATFORM_BEHAVIOUR:
-        return allow("employer lists are not combined with the platform's data")
+        return allow("law.note.lists_not_combined")
     release = ctx.release
     if release is None:
-        first = _answered(service, dpia.COMBINATION_CONSENT, "lists combined without consent")
+        first = _answered(service, dpia.COMBINATION_CONSENT, "law.note.combined_without_consent")
         if first.outcome.value != "allow":
             return first
-        return _answered(service, dpia.CLIENTS_SEPARATED, "clients' data are mixed")
+        return _answered(service, dpia.CLIENTS_SEPARATED, "law.note.clients_mixed")
     if not release.combination_consent_evaluated:
-        return deny("the list was combined without checking consent for the combination")
+        return deny("law.note.combination_unchecked")
     if release.clients_mixed:
-        return deny("one client's data was combined with another's")
+        return deny("law.note.clients_combined")
     return allow()
 
 
@@ -167,11 +168,11 @@ def provision_record(ctx: RuleContext) -> Finding:
     if ctx.service is None:
         return NO_SERVICE
     if not _third_party(ctx):
-        return allow("not a provision to a third party")
+        return allow("law.note.not_third_party")
     if ctx.release is None:
-        return allow("the release door writes the record with each release")
+        return allow("law.note.record_with_release")
     if not ctx.release.provision_record:
-        return deny("no provision record would be written")
+        return deny("law.note.no_provision_record")
     return allow()
 
 
@@ -180,11 +181,11 @@ def recipient_confirmation(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if EMPLOYER_LIST not in service.data_in:
-        return allow("the service receives no employer data")
+        return allow("law.note.no_employer_data")
     if ctx.release is None:
-        return _answered(service, dpia.EMPLOYER_ATTESTATION, "uploads are not confirmed")
+        return _answered(service, dpia.EMPLOYER_ATTESTATION, "law.note.uploads_unconfirmed")
     if not ctx.release.attestation_recorded:
-        return deny("the employer's list has no confirmation record")
+        return deny("law.note.no_confirmation_record")
     return allow()
 
 
@@ -193,7 +194,7 @@ def personally_referable(ctx: RuleContext) -> Finding:
         return NO_SERVICE
     keys = ctx.output_keys
     if _third_party(ctx) and keys:
-        return deny(f"output keyed by {', '.join(sorted(keys))} goes to a recipient")
+        return deny("law.note.output_keyed", keys=sorted(keys))
     return allow()
 
 
@@ -202,10 +203,10 @@ def disclosure_of_records(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if not _third_party(ctx):
-        return allow("not a provision to a third party")
+        return allow("law.note.not_third_party")
     if ctx.release is not None and not ctx.release.provision_record:
-        return deny("no per-member provision record would be written")
-    return _answered(service, dpia.MEMBER_VIEW, "members cannot see the records")
+        return deny("law.note.no_member_record")
+    return _answered(service, dpia.MEMBER_VIEW, "law.note.records_hidden")
 
 
 def stop_use_erasure(ctx: RuleContext) -> Finding:
@@ -213,24 +214,24 @@ def stop_use_erasure(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if service.retention_days is None:
-        return gap("no retention period declared")
+        return gap("law.note.no_retention")
     if not 0 < service.retention_days <= MAX_RETENTION_DAYS:
-        return deny(f"retention of {service.retention_days} days is beyond what is needed")
-    return _answered(service, dpia.ERASURE_PROCEDURE, "stop-use and erasure are not honoured")
+        return deny("law.note.retention_too_long", days=service.retention_days)
+    return _answered(service, dpia.ERASURE_PROCEDURE, "law.note.erasure_not_honoured")
 
 
 def pseudonymised_internal(ctx: RuleContext) -> Finding:
     if ctx.service is None:
         return NO_SERVICE
     if PSEUDONYMISED in ctx.service.data_out and _third_party(ctx):
-        return deny("pseudonymised information would be provided to a third party")
+        return deny("law.note.pseudonymised_provided")
     return allow()
 
 
 def leak_report(ctx: RuleContext) -> Finding:
     if ctx.service is None:
         return NO_SERVICE
-    return _answered(ctx.service, dpia.INCIDENT_RESPONSE, "no leak-response procedure")
+    return _answered(ctx.service, dpia.INCIDENT_RESPONSE, "law.note.no_leak_procedure")
 
 
 def necessity(ctx: RuleContext) -> Finding:
@@ -238,10 +239,10 @@ def necessity(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if service.data_in and not service.necessity:
-        return gap("no data category says why it is needed")
+        return gap("law.note.no_necessity")
     missing = sorted(c for c in service.data_in if not service.necessity.get(c, "").strip())
     if missing:
-        return deny(f"not shown to be needed: {', '.join(missing)}")
+        return deny("law.note.not_needed", categories=missing)
     return allow()
 
 
@@ -249,7 +250,7 @@ def _barred(ctx: RuleContext, law: str) -> Finding:
     for category in sorted(ctx.data_categories):
         hit = match_column(category)
         if hit is not None and law in hit.item.law:
-            return deny(f"data category {category!r} is {hit.item.summary_en.lower()}")
+            return deny("law.note.barred_category", category=category, item=hit.item.rule_id)
     return allow()
 
 
@@ -266,13 +267,13 @@ def no_individual_evaluation(ctx: RuleContext) -> Finding:
     if ctx.recipient_class is None:
         return NO_SERVICE
     if not _employer(ctx):
-        return allow("the recipient is not an employer")
+        return allow("law.note.not_employer")
     if ctx.granularity is Granularity.INDIVIDUAL:
-        return deny("output about individual job seekers would go to an employer")
+        return deny("law.note.individual_output")
     if ctx.derived_evaluation:
-        return deny("a derived evaluation of job seekers would go to an employer")
+        return deny("law.note.derived_evaluation")
     if ctx.output_keys:
-        return deny("output keyed by a person's identifier would go to an employer")
+        return deny("law.note.output_keyed_to_employer")
     return allow()
 
 
@@ -284,13 +285,13 @@ def lawful_basis(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if service.legal_basis is None:
-        return gap("no legal basis declared")
+        return gap("law.note.no_legal_basis")
     if service.legal_basis not in LEGAL_BASES:
-        return deny(f"{service.legal_basis!r} is not a basis of GDPR Art. 6(1)")
+        return deny("law.note.unknown_legal_basis", basis=service.legal_basis)
     if service.legal_basis == "consent":
         if ctx.release is not None and not ctx.release.consent_evaluated:
-            return deny("consent is the basis but was not evaluated")
-        return _answered(service, dpia.CONSENT_PER_SUBJECT, "consent is not checked")
+            return deny("law.note.consent_basis_unevaluated")
+        return _answered(service, dpia.CONSENT_PER_SUBJECT, "law.note.consent_not_checked")
     return allow()
 
 
@@ -303,7 +304,7 @@ def special_categories(ctx: RuleContext) -> Finding:
         if (hit is not None and hit.item.rule_id in EU_ART9_ITEMS) or any(
             token in tokens for token in EU_ART9_TOKENS
         ):
-            return deny(f"data category {category!r} is a special category")
+            return deny("law.note.special_category", category=category)
     return allow()
 
 
@@ -312,8 +313,8 @@ def automated_decision(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if ctx.granularity is not Granularity.INDIVIDUAL or not ctx.derived_evaluation:
-        return allow("no decision about a person is made")
-    return _answered(service, dpia.HUMAN_REVIEW, "decisions rest solely on automated scoring")
+        return allow("law.note.no_personal_decision")
+    return _answered(service, dpia.HUMAN_REVIEW, "law.note.solely_automated")
 
 
 def ai_act_high_risk(ctx: RuleContext) -> Finding:
@@ -321,5 +322,5 @@ def ai_act_high_risk(ctx: RuleContext) -> Finding:
     if service is None:
         return NO_SERVICE
     if not service.uses_model or not _employer(ctx):
-        return allow("no AI system used for recruitment")
-    return _answered(service, dpia.AI_RISK_MANAGEMENT, "high-risk obligations undocumented")
+        return allow("law.note.no_recruitment_ai")
+    return _answered(service, dpia.AI_RISK_MANAGEMENT, "law.note.high_risk_undocumented")

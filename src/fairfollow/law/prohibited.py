@@ -24,8 +24,15 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fairfollow.law.citation import Citation
+
 _MHLW = "MHLW guideline (Notice 141 of 1999) under ESA Art. 5-5, personal information 1(2)"
 _APPI = "APPI Art. 2(3), Art. 20(2)"
+# The statutes behind each law an item is barred by, cited per language in refusals.
+_BASIS = {
+    "APPI": (Citation("APPI", "2", "3"), Citation("APPI", "20", "2")),
+    "ESA": (Citation("ESA", "5-5"),),
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,11 @@ class ProhibitedItem:
     synonyms_en: tuple[str, ...]
     # Japanese names; matched as substrings of the normalised column name.
     synonyms_ja: tuple[str, ...]
+
+    @property
+    def basis(self) -> tuple[Citation, ...]:
+        """The articles that bar the item (``citation`` adds the guideline's wording)."""
+        return tuple(c for law in self.law.split("; ") for c in _BASIS[law])
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,10 @@ class ProhibitedHit:
     @property
     def citation(self) -> str:
         return self.item.citation
+
+    @property
+    def basis(self) -> tuple[Citation, ...]:
+        return self.item.basis
 
 
 PROHIBITED_ITEMS: tuple[ProhibitedItem, ...] = (

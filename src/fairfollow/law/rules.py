@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from fairfollow.errors import ConfigError
+from fairfollow.law.citation import Citation
 
 
 class Outcome(StrEnum):
@@ -41,22 +42,31 @@ class Granularity(StrEnum):
     INDIVIDUAL = "individual"
 
 
+# A note's parameters: values only (numbers, names, lists of names), so that a decision can
+# be logged as JSON and its note worded in each language by the adapters.
+NoteParams = Mapping[str, object]
+
+
 @dataclass(frozen=True)
 class Finding:
+    """A check's outcome and its note: a catalogue code (``law.note.*``, "" for none) and
+    the values the sentence needs."""
+
     outcome: Outcome
     note: str
+    params: NoteParams = field(default_factory=dict)
 
 
-def allow(note: str = "") -> Finding:
-    return Finding(Outcome.ALLOW, note)
+def allow(note: str = "", **params: object) -> Finding:
+    return Finding(Outcome.ALLOW, note, params)
 
 
-def deny(note: str) -> Finding:
-    return Finding(Outcome.DENY, note)
+def deny(note: str, **params: object) -> Finding:
+    return Finding(Outcome.DENY, note, params)
 
 
-def gap(note: str) -> Finding:
-    return Finding(Outcome.GAP, note)
+def gap(note: str, **params: object) -> Finding:
+    return Finding(Outcome.GAP, note, params)
 
 
 @dataclass(frozen=True)
@@ -174,33 +184,53 @@ class Rule:
     mandatory: bool = False
 
     @property
+    def cited(self) -> Citation:
+        """The article itself, for adapters that cite it in the reader's language."""
+        return Citation(self.law, self.article, self.paragraph)
+
+    @property
     def citation(self) -> str:
-        where = f"{self.law} Art. {self.article}"
-        if self.paragraph:
-            # "5(i)" is paragraph 5, item i: written "(5)(i)" as the statutes cite it
-            head, sep, item = self.paragraph.partition("(")
-            where += f"({head}){sep}{item}"
+        """The English citation with the further sources (stored in decision records)."""
+        where = str(self.cited)
         return f"{where}; {self.also}" if self.also else where
 
 
 @dataclass(frozen=True)
 class RuleResult:
+    """One rule's outcome. ``citation`` is the English citation string (kept for stored
+    records); ``law``, ``article`` and ``paragraph`` let an adapter cite the rule in each
+    language, and ``note_code`` with ``note_params`` word the note from the catalogue."""
+
     rule_id: str
     outcome: Outcome
     citation: str
     summary_en: str
     summary_ja: str
-    note: str
+    note_code: str
     mandatory: bool
+    note_params: NoteParams = field(default_factory=dict)
+    law: str = ""
+    article: str = ""
+    paragraph: str = ""
 
-    def as_json(self) -> dict[str, str | bool]:
+    @property
+    def note(self) -> str:
+        """The note's code, as decision records store it under ``"note"``."""
+        return self.note_code
+
+    def as_json(self) -> dict[str, object]:
         return {
             "rule": self.rule_id,
             "outcome": self.outcome.value,
             "citation": self.citation,
             "summary_en": self.summary_en,
             "summary_ja": self.summary_ja,
-            "note": self.note,
+            "note": self.note_code,
+            "note_code": self.note_code,
+            "note_params": dict(self.note_params),
+            "law": self.law,
+            "article": self.article,
+            "paragraph": self.paragraph,
             "mandatory": self.mandatory,
         }
 
@@ -251,15 +281,13 @@ def select(rules: Sequence[Rule], config: RuleConfig) -> tuple[Rule, ...]:
     packs = {r.pack for r in rules}
     for pack in config.packs:
         if pack not in packs:
-            raise ConfigError(f"unknown rule pack {pack!r}; known: {sorted(packs)}")
+            raise ConfigError("law.unknown_pack", pack=pack, known=sorted(packs))
     for rule_id in sorted(config.disabled):
         rule = known.get(rule_id)
         if rule is None:
-            raise ConfigError(f"cannot disable unknown rule {rule_id!r}")
+            raise ConfigError("law.unknown_rule", rule=rule_id)
         if rule.mandatory:
-            raise ConfigError(
-                f"rule {rule_id} ({rule.citation}) is mandatory and cannot be switched off"
-            )
+            raise ConfigError("law.mandatory_rule", rule=rule_id, citation=rule.cited)
     return tuple(
         r
         for r in rules
@@ -271,7 +299,7 @@ def _run(rule: Rule, context: RuleContext) -> RuleResult:
     try:
         finding = rule.check(context)
     except Exception as exc:  # a broken check must not let anything through
-        finding = gap(f"check failed: {type(exc).__name__}: {exc}")
+        finding = gap("law.note.check_failed", error=type(exc).__name__, detail=str(exc))
     return RuleResult(
         rule.rule_id,
         finding.outcome,
@@ -280,6 +308,10 @@ def _run(rule: Rule, context: RuleContext) -> RuleResult:
         rule.summary_ja,
         finding.note,
         rule.mandatory,
+        finding.params,
+        rule.law,
+        rule.article,
+        rule.paragraph,
     )
 
 

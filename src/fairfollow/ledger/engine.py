@@ -50,7 +50,7 @@ def make_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except Exception as exc:  # invalid URL or missing driver
-        raise LedgerError(f"cannot open ledger at {url!r}: {exc}") from exc
+        raise LedgerError("ledger.unopenable", url=url, reason=str(exc)) from exc
     return engine
 
 
@@ -80,7 +80,7 @@ def make_reader(url: str) -> Engine:
                 url, pool_pre_ping=True, execution_options={"postgresql_readonly": True}
             )
     except Exception as exc:  # invalid URL or missing driver
-        raise LedgerError(f"cannot open ledger at {url!r} for reading: {exc}") from exc
+        raise LedgerError("ledger.unopenable", url=url, reason=str(exc)) from exc
     return engine
 
 
@@ -131,29 +131,28 @@ def create_ledger(url: str) -> Engine:
         upgrade(engine)
     except Exception as exc:
         engine.dispose()
-        raise LedgerError(f"cannot migrate ledger at {engine.url!r}: {exc}") from exc
+        raise LedgerError("ledger.migration_failed", url=str(engine.url), reason=str(exc)) from exc
     return engine
 
 
 def open_ledger(url: str) -> Engine:
     """Open the ledger at ``url``; a schema that is behind this version is refused, by name."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        raise LedgerError(
-            f"no ledger at {url.removeprefix('sqlite:///')}: create it with `fairfollow db upgrade`"
-        )
+        raise LedgerError("ledger.missing", path=url.removeprefix("sqlite:///"))
     engine = make_engine(url)
     try:
         applied = applied_heads(engine)
     except Exception as exc:
         engine.dispose()
-        raise LedgerError(f"cannot open ledger at {engine.url!r}: {exc}") from exc
+        raise LedgerError("ledger.unopenable", url=str(engine.url), reason=str(exc)) from exc
     missing = schema_heads() - applied
     if missing:
         engine.dispose()
-        state = ", ".join(sorted(applied)) or "empty"
         raise LedgerError(
-            f"the ledger at {engine.url!r} has an old schema ({state}; this version needs "
-            f"{', '.join(sorted(schema_heads()))}): run `fairfollow db upgrade`"
+            "ledger.schema_behind",
+            url=str(engine.url),
+            applied=sorted(applied),
+            needed=sorted(schema_heads()),
         )
     return engine
 

@@ -35,7 +35,7 @@ def transaction(engine: Engine, operation: str = "ledger write") -> Iterator[Con
         with engine.begin() as conn:
             yield conn
     except (sa.exc.SQLAlchemyError, _driver_error(engine)) as exc:
-        raise LedgerError(f"{operation} failed: {exc}") from exc
+        raise LedgerError("ledger.operation_failed", operation=operation, reason=str(exc)) from exc
 
 
 @contextmanager
@@ -45,4 +45,4 @@ def reading(engine: Engine, operation: str = "ledger read") -> Iterator[Connecti
         with engine.connect() as conn:
             yield conn
     except (sa.exc.SQLAlchemyError, _driver_error(engine)) as exc:
-        raise LedgerError(f"{operation} failed: {exc}") from exc
+        raise LedgerError("ledger.operation_failed", operation=operation, reason=str(exc)) from exc

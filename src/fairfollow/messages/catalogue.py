@@ -20,6 +20,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from fairfollow.instants import JST
+from fairfollow.law.citation import Citation
 from fairfollow.messages import formats
 
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -54,6 +55,8 @@ def shown(value: object, language: str, zone: tzinfo = JST) -> str:
         return text("term.bool." + ("yes" if value else "no"), language)
     if isinstance(value, Enum):
         return text(term_code(value), language)
+    if isinstance(value, Citation):
+        return formats.citation(value.law, value.article, value.paragraph, language)
     if isinstance(value, datetime):
         return formats.instant(value, language, zone)
     if isinstance(value, date):

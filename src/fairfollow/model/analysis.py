@@ -74,7 +74,7 @@ def forecast_date(season: int) -> datetime:
     for calendar in SEASONS:
         if calendar.season == season:
             return datetime.fromtimestamp(calendar.forecast_date / 1000, UTC)
-    raise ModelError(f"unknown season {season}; known: {[c.season for c in SEASONS]}")
+    raise ModelError("model.season_unknown", season=season, known=[c.season for c in SEASONS])
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def build_season_features(
     write_offer_table(offers, offers_path(workspace, season))
     if backend is None:
         if engine is not Engine.DUCKDB:
-            raise ModelError("a Spark build needs a backend made from a SparkSession")
+            raise ModelError("model.spark_backend_needed")
         backend = duckdb_backend(settings)
     # A season after the first takes its company aggregates from the season before it
     # (the release's sensitivity argument: no member of this season feeds another's score).
@@ -175,7 +175,7 @@ def train_season_model(
     features = read_features(workspace, season)
     path = offers_path(workspace, season)
     if not path.exists():
-        raise NotReadyError(f"no offers table for season {season}: run `fairfollow features build`")
+        raise NotReadyError("model.no_offers", season=season)
     data = training_data(
         features.table, features.feature_names, pq.read_table(path), features.as_of
     )
@@ -214,7 +214,7 @@ def evaluate_against_origin(workspace: Workspace) -> EvaluationReport:
     InputError where it was not built from a simulated season (live data has no truth)."""
     origin = workspace.origin()
     if origin is None or not origin.truth_offers.is_file():
-        raise InputError("this workspace holds no simulated season's truth to evaluate against")
+        raise InputError("model.no_truth_in_workspace")
     return evaluate_season(workspace, origin.truth_offers)
 
 
@@ -231,7 +231,7 @@ def backtest_season(
     features = read_features(workspace, season)
     joined, _ = join_truth(scored_offers(model, features.table), read_truth_offers(truth_path))
     if joined.empty:
-        raise ModelError("no scored offer has a truth row: wrong truth file or season?")
+        raise ModelError("model.no_truth_rows")
     return backtest(
         joined["company_id"].to_numpy().astype(np.int64),
         joined["p_model"].to_numpy(),

@@ -232,7 +232,7 @@ def backtest(
 ) -> BacktestReport:
     """Backtest employer pools and random sub-pools (``pools_per_seed`` per seed and size)."""
     if not (companies.size == p.size == accepted.size) or p.size == 0:
-        raise ForecastError("backtest needs one company, probability and outcome per offer")
+        raise ForecastError("model.backtest_lengths")
     y = accepted.astype(bool)
     employer = []
     for company in np.unique(companies):

@@ -131,7 +131,7 @@ class TrainedModel:
         """Calibrated acceptance probabilities for rows holding the model's features."""
         missing = [f for f in self.metadata.feature_names if f not in frame.columns]
         if missing:
-            raise ModelError(f"features missing for this model: {missing}")
+            raise ModelError("model.features_missing", features=list(missing))
         x = frame.loc[:, list(self.metadata.feature_names)]
         return np.asarray(self.estimator.predict_proba(x)[:, 1], dtype=np.float64)
 
@@ -141,7 +141,7 @@ def check_features(names: tuple[str, ...]) -> None:
     lowered = {n.lower() for n in names}
     banned = sorted(lowered & set(SENSITIVE_ATTRIBUTES + KEY_COLUMNS))
     if banned:
-        raise ModelError(f"not allowed as features: {banned} (audit-only or key columns)")
+        raise ModelError("model.features_banned", features=list(banned))
 
 
 def training_data(
@@ -155,11 +155,11 @@ def training_data(
     missing = int(frame["accepted"].isna().sum())
     frame = frame[frame["accepted"].notna()].copy()
     if frame.empty or frame["accepted"].nunique() < 2:
-        raise ModelError("training needs offers with both outcomes reported")
+        raise ModelError("model.one_outcome_only")
     frame["accepted"] = frame["accepted"].astype(bool)
     seasons = frame["season"].unique()
     if len(seasons) != 1:
-        raise ModelError(f"training data must come from one season, got {sorted(seasons)}")
+        raise ModelError("model.seasons_mixed", seasons=sorted(seasons))
     return TrainingData(frame, feature_names, int(seasons[0]), as_of, missing)
 
 
@@ -179,7 +179,7 @@ def train(data: TrainingData, params: TrainingParams, *, now: datetime) -> Train
     x = frame.loc[:, list(data.feature_names)]
     y = frame["accepted"].astype(int).to_numpy()
     if y[held].min() == y[held].max() or y[~held].min() == y[~held].max():
-        raise ModelError("too few offers to hold out both outcomes for calibration")
+        raise ModelError("model.too_few_for_holdout")
     categorical = [c for c in CATEGORICAL if c in data.feature_names]
     booster = lgb.LGBMClassifier(**params.lightgbm())
     booster.fit(x[~held], y[~held], categorical_feature=categorical)
@@ -253,13 +253,13 @@ def load_model(models_dir: Path, model_id: str | None = None) -> TrainedModel:
     pointer = models_dir / CURRENT_POINTER
     if model_id is None:
         if not pointer.exists():
-            raise NotReadyError(f"no trained model in {models_dir}: run `fairfollow model train`")
+            raise NotReadyError("model.no_model", path=str(models_dir))
         model_id = pointer.read_text(encoding="utf-8").strip()
     path = models_dir / model_id / "model.pkl"
     if not path.exists():
-        raise NotReadyError(f"model {model_id} not found in {models_dir}")
+        raise NotReadyError("model.model_not_found", model=model_id, path=str(models_dir))
     with path.open("rb") as handle:
         model = pickle.load(handle)
     if not isinstance(model, TrainedModel):
-        raise ModelError(f"{path} does not hold a FairFollow model")
+        raise ModelError("model.not_a_model", path=str(path))
     return model

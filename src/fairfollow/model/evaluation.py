@@ -94,11 +94,11 @@ class EvaluationReport:
 def read_truth_offers(path: Path) -> pa.Table:
     """The simulator's truth about offers, from an explicit path (never discovered)."""
     if not path.is_file():
-        raise ModelError(f"no truth file at {path}")
+        raise ModelError("model.no_truth_file", path=str(path))
     table = pq.read_table(path)
     missing = [c for c in TRUTH_COLUMNS if c not in table.column_names]
     if missing:
-        raise ModelError(f"{path} lacks truth columns {missing}")
+        raise ModelError("model.truth_columns_missing", path=str(path), columns=missing)
     return table.select(list(TRUTH_COLUMNS))
 
 
@@ -135,10 +135,10 @@ def evaluate(
     """Score the model and the oracle on ``features``' offers and audit it by group."""
     seasons = set(features.column("season").to_pylist())
     if len(seasons) != 1:
-        raise ModelError(f"evaluate one season at a time, got {sorted(seasons)}")
+        raise ModelError("model.seasons_mixed", seasons=sorted(seasons))
     joined, unmatched = join_truth(scored_offers(model, features), truth)
     if joined.empty:
-        raise ModelError("no scored offer has a truth row: wrong truth file or season?")
+        raise ModelError("model.no_truth_rows")
     y = joined["accepted"].astype(int).to_numpy()
     p = joined["p_model"].to_numpy()
     oracle_p = joined["p_accept"].astype(float).to_numpy()

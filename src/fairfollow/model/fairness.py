@@ -115,7 +115,7 @@ def impact_ratio(rates: Sequence[float]) -> float:
     """Lowest rate over highest rate; 1.0 when no group is selected at all."""
     values = np.asarray(rates, dtype=np.float64)
     if values.size == 0:
-        raise ModelError("impact ratio of no groups")
+        raise ModelError("model.no_groups")
     top = float(values.max())
     return 1.0 if top == 0.0 else float(values.min()) / top
 
@@ -146,7 +146,7 @@ def audit_attribute(
     q = np.asarray(p, dtype=np.float64).ravel()
     labels = pd.Series(np.asarray(groups, dtype=object).ravel()).fillna(UNKNOWN_GROUP).astype(str)
     if not (y.size == q.size == labels.size) or y.size == 0:
-        raise ModelError(f"audit of {name!r}: outcomes, predictions and groups differ in length")
+        raise ModelError("model.audit_lengths", attribute=name)
     flagged = (q < flag_threshold).astype(np.float64)
     frame = MetricFrame(
         metrics={

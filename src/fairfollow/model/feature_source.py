@@ -57,12 +57,10 @@ class FeatureInputs:
         }
         for table in ("events", "companies"):
             if not files[table]:
-                raise NotReadyError(
-                    f"the analytics store holds no {table}: run `fairfollow ingest`"
-                )
+                raise NotReadyError("model.no_table", table=table)
         offers = offers_path(workspace, season)
         if not offers.exists():
-            raise NotReadyError(f"no offers table for season {season}: build it first")
+            raise NotReadyError("model.no_offers", season=season)
         return cls({**files, "offers": (offers,)})
 
     def paths(self, table: str) -> tuple[Path, ...]:
@@ -91,7 +89,7 @@ def read_store_table(workspace: Workspace, table: str) -> pa.Table:
     """One table of the analytics store, read from its committed Parquet files."""
     paths = [workspace.parquet_dir / path for path, _ in read_state(workspace).files.get(table, ())]
     if not paths:
-        raise NotReadyError(f"the analytics store holds no {table}: run `fairfollow ingest`")
+        raise NotReadyError("model.no_table", table=table)
     return pa.concat_tables([pq.read_table(p) for p in paths])
 
 
@@ -139,7 +137,7 @@ def spark_session(master: str = "local[2]", *, warehouse: Path | None = None) ->
 def spark_backend(session: Any) -> Any:
     """Ibis over a running SparkSession (its ``spark.sql.session.timeZone`` must be UTC)."""
     if session.conf.get("spark.sql.session.timeZone") != "UTC":
-        raise ModelError("the Spark session's time zone must be UTC for identical features")
+        raise ModelError("model.spark_zone_not_utc")
     return ibis.pyspark.connect(session)
 
 
@@ -207,7 +205,7 @@ def build_features(
     aggregates are built and used (fail closed: a member it does not name is not counted).
     """
     if as_of.tzinfo is None:
-        raise ModelError("the as-of time needs a time zone")
+        raise ModelError("model.as_of_naive")
     started = time.perf_counter()
     members = frozenset(int(m) for m in consented(AGGREGATE_PURPOSE, as_of))
     decisions = partner_decisions(_partner_sources(inputs), purpose)
@@ -312,11 +310,11 @@ class FeatureSet:
 def read_features(workspace: Workspace, season: int) -> FeatureSet:
     path = features_path(workspace, season)
     if not path.exists():
-        raise NotReadyError(f"no features for season {season}: run `fairfollow features build`")
+        raise NotReadyError("model.no_features", season=season)
     table = without_restricted(workspace, pq.read_table(path))
     raw = (table.schema.metadata or {}).get(b"fairfollow")
     if raw is None:
-        raise ModelError(f"{path} lacks its FairFollow metadata")
+        raise ModelError("model.features_metadata_missing", path=str(path))
     meta = json.loads(raw)
     return FeatureSet(
         table=table,

@@ -198,7 +198,7 @@ def feature_expression(
     ``season`` itself (a training season with no season before it).
     """
     if as_of.tzinfo is None or (company_as_of is not None and company_as_of.tzinfo is None):
-        raise ModelError("the as-of time needs a time zone")
+        raise ModelError("model.as_of_naive")
     cut = ibis.literal(as_of.astimezone(UTC), type="timestamp('UTC')")
     cut_s = int(as_of.timestamp())
     companies = tables.companies.select("company_id", c_industry="industry_id")

@@ -82,13 +82,13 @@ def _arrays(y_true: ArrayLike, p: ArrayLike) -> tuple[NDArray[np.float64], NDArr
     y = np.asarray(y_true, dtype=np.float64).ravel()
     q = np.asarray(p, dtype=np.float64).ravel()
     if y.shape != q.shape:
-        raise ModelError(f"{y.size} outcomes but {q.size} predictions")
+        raise ModelError("model.score_lengths", outcomes=int(y.size), predictions=int(q.size))
     if y.size == 0:
-        raise ModelError("no predictions to score")
+        raise ModelError("model.no_predictions")
     if not np.all(np.isin(y, (0.0, 1.0))):
-        raise ModelError("outcomes must be 0/1")
+        raise ModelError("model.outcomes_not_binary")
     if not np.all(np.isfinite(q)) or q.min() < 0.0 or q.max() > 1.0:
-        raise ModelError("predictions must be probabilities in [0, 1]")
+        raise ModelError("model.predictions_not_probabilities")
     return y, q
 
 
@@ -118,7 +118,7 @@ def reliability_curve(
 ) -> ReliabilityCurve:
     """Bins of predictions with their mean prediction and observed rate (empty bins left out)."""
     if n_bins < 1:
-        raise ModelError(f"n_bins must be >= 1, got {n_bins}")
+        raise ModelError("model.bins_too_few", bins=n_bins)
     y, q = _arrays(y_true, p)
     if strategy is BinStrategy.FIXED:
         edges = np.linspace(0.0, 1.0, n_bins + 1)
@@ -165,7 +165,7 @@ def score(y_true: ArrayLike, p: ArrayLike, n_bins: int = DEFAULT_BINS) -> ScoreM
 def lift_ratio(model_auc: float, oracle_auc: float) -> float:
     """(model AUC − 0.5) / (oracle AUC − 0.5): the share of attainable discrimination reached."""
     if not oracle_auc > 0.5:
-        raise ModelError(f"oracle AUC {oracle_auc} leaves nothing to attain")
+        raise ModelError("model.oracle_auc_too_low", auc=oracle_auc)
     return (model_auc - 0.5) / (oracle_auc - 0.5)
 
 

@@ -110,7 +110,7 @@ def _list(value: object) -> list[object]:
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
-        raise ModelError(f"{where}: expected an object")
+        raise ModelError("model.report_not_object", where=where)
     return value
 
 
@@ -149,13 +149,13 @@ def _fairness(data: object, where: str) -> tuple[AttributeRow, ...]:
 
 def _curve(data: object, where: str) -> tuple[CurvePoint, ...]:
     if not isinstance(data, list):
-        raise ModelError(f"{where}: reliability bins missing")
+        raise ModelError("model.report_bins_missing", where=where)
     points = []
     for raw in data:
         b = _mapping(raw, where)
         predicted, observed = _float(b.get("mean_predicted")), _float(b.get("observed_rate"))
         if predicted is None or observed is None:
-            raise ModelError(f"{where}: a reliability bin without its rates")
+            raise ModelError("model.report_bin_rates_missing", where=where)
         points.append(CurvePoint(predicted, observed, int(_float(b.get("count")) or 0)))
     return tuple(points)
 
@@ -164,7 +164,7 @@ def _read(path: Path) -> Mapping[str, object]:
     try:
         return _mapping(json.loads(path.read_text(encoding="utf-8")), str(path))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from exc
+        raise ModelError("model.report_unreadable", path=str(path), reason=str(exc)) from exc
 
 
 def write_holdout_audit(

@@ -63,14 +63,14 @@ class PoolDistribution:
     def quantile(self, q: float) -> int:
         """The smallest k with ``P(K <= k) >= q``."""
         if not 0.0 <= q <= 1.0:
-            raise ForecastError(f"quantile level must lie in [0, 1], got {q}")
+            raise ForecastError("model.quantile_out_of_range", level=q)
         found = int(np.searchsorted(self.cdf(), q - _CDF_SLACK, side="left"))
         return min(found, self.size)
 
     def interval(self, level: float) -> Interval:
         """Central interval: quantiles at (1 - level)/2 and (1 + level)/2 (coverage >= level)."""
         if not 0.0 < level < 1.0:
-            raise ForecastError(f"interval level must lie in (0, 1), got {level}")
+            raise ForecastError("model.interval_out_of_range", level=level)
         tail = (1.0 - level) / 2.0
         return Interval(level, self.quantile(tail), self.quantile(1.0 - tail))
 
@@ -81,7 +81,7 @@ class PoolDistribution:
         holds less, this one holds about ``level`` on average over pools (not for each).
         """
         if not 0.0 < level < 1.0:
-            raise ForecastError(f"interval level must lie in (0, 1), got {level}")
+            raise ForecastError("model.interval_out_of_range", level=level)
         tail = (1.0 - level) / 2.0
         cdf = self.cdf()
         below = np.concatenate(([0.0], cdf[:-1]))  # P(K < k)
@@ -100,7 +100,7 @@ class PoolDistribution:
         stretched ends (the ends stay put until the stretch reaches the next count).
         """
         if inflation < 1.0:
-            raise ForecastError(f"variance inflation must be >= 1, got {inflation}")
+            raise ForecastError("model.inflation_below_one", inflation=inflation)
         base = self.interval(level)
         scale = math.sqrt(inflation)
         lower = math.ceil(self.mean - scale * (self.mean - base.lower) - _STRETCH_SLACK)
@@ -134,7 +134,7 @@ class OffersNeeded:
 def _validated(probabilities: ArrayLike) -> FloatArray:
     values = np.asarray(probabilities, dtype=np.float64).ravel()
     if values.size and (not np.all(np.isfinite(values)) or values.min() < 0 or values.max() > 1):
-        raise ForecastError("acceptance probabilities must be finite and lie in [0, 1]")
+        raise ForecastError("model.probabilities_invalid")
     return values
 
 
@@ -205,21 +205,21 @@ def offers_needed(
     ``profile[m % len(profile)]``), e.g. the probabilities of a typical batch of offers.
     """
     if target < 0:
-        raise ForecastError(f"hiring target must be >= 0, got {target}")
+        raise ForecastError("model.target_negative", target=target)
     if not 0.0 < confidence < 1.0:
-        raise ForecastError(f"confidence must lie in (0, 1), got {confidence}")
+        raise ForecastError("model.confidence_out_of_range", confidence=confidence)
     steps = _validated([profile] if isinstance(profile, int | float) else list(profile))
     if steps.size == 0:
-        raise ForecastError("the probability profile of additional offers is empty")
+        raise ForecastError("model.profile_empty")
     distribution = acceptance_distribution(pool)
     if steps.max() == 0.0 and distribution.probability_at_least(target) < confidence:
-        raise ForecastError("additional offers with probability 0 can never reach the target")
+        raise ForecastError("model.target_unreachable")
     added = 0
     reached = distribution.probability_at_least(target)
     while reached < confidence:
         if added >= max_additional:
             raise ForecastError(
-                f"target {target} not reached with {max_additional} additional offers"
+                "model.target_not_reached", target=target, additional=max_additional
             )
         distribution = add_offer(distribution, float(steps[added % steps.size]))
         added += 1

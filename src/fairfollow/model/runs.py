@@ -50,7 +50,7 @@ def model_runs(models_dir: Path) -> list[ModelRun]:
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot read {meta}: {exc}") from exc
+            raise ModelError("model.report_unreadable", path=str(meta), reason=str(exc)) from exc
         holdout = data.get("holdout") if isinstance(data.get("holdout"), dict) else {}
         season, rows = data.get("season"), data.get("train_rows")
         runs.append(
@@ -74,7 +74,7 @@ def reports(reports_dir: Path) -> list[Report]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot read {path}: {exc}") from exc
+            raise ModelError("model.report_unreadable", path=str(path), reason=str(exc)) from exc
         if isinstance(data, dict):
             kind = next((k for k in ("evaluation", "backtest") if k in path.name), "report")
             found.append(Report(path.stem, kind, data))

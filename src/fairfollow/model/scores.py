@@ -65,7 +65,7 @@ class ScoreTable:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.base_rate <= 1.0:
-            raise ForecastError(f"base rate must lie in [0, 1], got {self.base_rate}")
+            raise ForecastError("model.base_rate_out_of_range", rate=self.base_rate)
 
     def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
         found: dict[int, float] = {}
@@ -92,7 +92,7 @@ def dispersion_of(probabilities: Sequence[float] | np.ndarray) -> float:
 
 def base_rate_of(accepted: Sequence[bool]) -> float:
     if not accepted:
-        raise ForecastError("no previous-season outcomes to take a base rate from")
+        raise ForecastError("model.no_base_outcomes")
     return float(np.mean(np.asarray(accepted, dtype=np.float64)))
 
 
@@ -202,10 +202,10 @@ def model_scores(
     features = read_features(workspace, season).table
     path = offers_path(workspace, training_season)
     if not path.exists():
-        raise ForecastError(f"no offers of season {training_season}: no base rate")
+        raise ForecastError("model.no_base_offers", season=training_season)
     outcomes = pq.read_table(path, columns=["accepted"]).column("accepted").drop_null()
     rate = base_rate_of([bool(v) for v in outcomes.to_pylist()])
     if not 0.0 <= rate <= 1.0:
-        raise ForecastError(f"base rate must lie in [0, 1], got {rate}")
+        raise ForecastError("model.base_rate_out_of_range", rate=rate)
     source = f"share of offers accepted in season {training_season}, all clients"
     return ModelScores(features, model, rate, source, rows, dispersion)

@@ -41,15 +41,15 @@ class SimulationConfig:
 
     def check(self) -> None:
         if self.students < 100:
-            raise InputError(f"--students must be at least 100, got {self.students}")
+            raise InputError("season.too_few_students", students=self.students, minimum=100)
         unknown = sorted(self.defects - DEFECTS.keys())
         if unknown:
-            raise InputError(f"unknown defect(s) {unknown}; known: {sorted(DEFECTS)}")
+            raise InputError("season.unknown_defects", defects=unknown, known=sorted(DEFECTS))
         for name in ("dirt_rate", "log_dirt_rate"):
             if not 0.0 <= getattr(self, name) <= 0.5:
-                raise InputError(f"{name} must lie in [0, 0.5]")
+                raise InputError("season.rate_out_of_range", name=name, value=getattr(self, name))
         if self.out.exists() and any(self.out.iterdir()):
-            raise InputError(f"output directory {self.out} is not empty")
+            raise InputError("season.out_not_empty", path=str(self.out))
 
     @property
     def raw(self) -> Path:
