@@ -151,5 +151,5 @@ def release_receipt(
     }
     leaf = _leaf_of(conn, decision_id) if decision_id in owned else None
     if leaf is None:
-        raise InputError(f"release dec-{decision_id} is not one of {employer}'s releases")
+        raise InputError("release.not_your_release", release=f"dec-{decision_id}")
     return issue_receipt(conn, leaf.index, signer, now)
