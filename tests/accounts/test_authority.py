@@ -182,3 +182,15 @@ def test_a_member_reads_only_their_own_data_and_an_operator_only_on_request(
     assert [dict(e.detail) for e in read] == [{"member_id": 2009, "request": "REQ-0042"}]
     with pytest.raises(RoleError, match=r"accounts\.member_account_no_role"):
         authority.change_role(engine, me, "m2008", Role.ANALYST, grant=True, now=NOW)
+
+
+def test_an_unknown_login_and_a_wrong_password_are_refused_alike(engine: Engine) -> None:
+    admin = _admin_token(engine)
+    me = authority.authenticate(engine, admin, NOW)
+    authority.create_account(engine, me, "jiro", display_name="Jiro", now=NOW)
+    refused = []
+    for login in ("jiro", "nobody-by-that-name"):
+        with pytest.raises(AuthenticationError) as raised:
+            authority.login(engine, login, "a wrong password", NOW)
+        refused.append((raised.value.code, raised.value.params))
+    assert refused[0] == refused[1] == ("accounts.sign_in_refused", {})
