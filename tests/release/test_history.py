@@ -46,7 +46,8 @@ def test_the_replays_releases_read_back_with_their_figures_and_receipts(
     assert shown.figures.as_json() == exact["released"]  # the leaf states the released figures
     assert "Plan with" in shown.words["en"] and shown.log_index is not None
     assert not theirs[0].released and theirs[0].figures is None
-    assert theirs[0].reason == refused.reason and "fewer than" in theirs[0].words["en"]
+    assert theirs[0].reason == refused.reason and theirs[0].refusal is not None
+    assert theirs[0].refusal.code == "release.refused.pool_too_small"
     now = datetime.now(UTC)
     with transaction(engine, "receipt") as conn:
         receipt = release_receipt(conn, str(released.employer), released.decision_id, signer, now)
