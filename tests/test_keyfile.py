@@ -162,10 +162,10 @@ def test_a_malformed_log_key_file_is_refused_naming_it(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     load_or_create_log_signer(keys)
     (keys / SIGNER_FILE).write_text("PRIVATE+KEY+x+00000000+AAAA\n")
-    with pytest.raises(
-        ConfigError, match=re.escape(f"key file {keys / SIGNER_FILE} is not a log signer")
-    ):
+    with pytest.raises(ConfigError) as raised:
         load_or_create_log_signer(keys)
+    assert raised.value.code == "tlog.signer_key_file_invalid"
+    assert raised.value.params["path"] == str(keys / SIGNER_FILE)
 
 
 # Moved from tests/consent/test_receipt_key.py.

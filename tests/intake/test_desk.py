@@ -122,7 +122,7 @@ def test_bad_rows_are_quarantined_with_line_column_and_rule(engine: Engine) -> N
 
 def test_attestation_is_required(engine: Engine) -> None:
     empty = Attestation("株式会社テスト", "", "代表", "", "")
-    with pytest.raises(InputError, match="attestation"):
+    with pytest.raises(InputError, match=r"intake\.attestation_missing"):
         intake_bytes(
             engine,
             "E0001",
@@ -252,7 +252,7 @@ def test_employer_view_shows_only_what_the_employer_sent(engine: Engine) -> None
 
 @pytest.mark.parametrize(
     ("employer", "season", "message"),
-    [("E0404", 2020, "not a client"), ("E0001", 2031, "season 2031 does not exist")],
+    [("E0404", 2020, "intake.employer_not_client"), ("E0001", 2031, "intake.season_unknown")],
 )
 def test_unknown_employer_or_season_is_refused(
     engine: Engine, employer: str, season: int, message: str

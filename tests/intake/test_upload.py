@@ -29,8 +29,12 @@ def test_a_browser_path_becomes_a_base_name_and_nothing_becomes_a_default() -> N
 @pytest.mark.parametrize(
     ("attestation", "data", "message"),
     [
-        (Attestation("A", "", "C", "D", "E"), b"applicant_id\n", "provider_address"),
-        (FULL, b"x" * 101, "over the intake cap of 100 bytes"),
+        (
+            Attestation("A", "", "C", "D", "E"),
+            b"applicant_id\n",
+            "intake.attestation_missing.*provider_address",
+        ),
+        (FULL, b"x" * 101, "intake.file_too_large.*cap=100"),
     ],
 )
 def test_refused_before_the_store_or_the_ledger_is_read(

@@ -147,9 +147,9 @@ def test_failure_in_the_last_step_records_nothing_and_returns_nothing(engine: En
     ready_ledger(engine)
 
     def broken(conn: Connection, record: LogRecord) -> log_store.LeafRef:
-        raise LogAppendError("injected failure in the log append")
+        raise LogAppendError("tlog.append_failed", injected=True)
 
-    with pytest.raises(LogAppendError, match="injected"):
+    with pytest.raises(LogAppendError, match=r"tlog\.append_failed.*injected"):
         release_forecast(engine, _request(), SOURCE, appender=broken)
     with engine.connect() as conn:
         assert decision_store.load_decisions(conn, request="release_forecast") == []

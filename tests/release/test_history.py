@@ -46,11 +46,12 @@ def test_the_replays_releases_read_back_with_their_figures_and_receipts(
     assert shown.figures.as_json() == exact["released"]  # the leaf states the released figures
     assert "Plan with" in shown.words["en"] and shown.log_index is not None
     assert not theirs[0].released and theirs[0].figures is None
-    assert theirs[0].reason == refused.reason and "fewer than" in theirs[0].words["en"]
+    assert theirs[0].reason == refused.reason and theirs[0].refusal is not None
+    assert theirs[0].refusal.code == "release.refused.pool_too_small"
     now = datetime.now(UTC)
     with transaction(engine, "receipt") as conn:
         receipt = release_receipt(conn, str(released.employer), released.decision_id, signer, now)
-        with pytest.raises(InputError, match="is not one of"):
+        with pytest.raises(InputError, match=r"release\.not_your_release"):
             release_receipt(conn, str(refused.employer), released.decision_id, signer, now)
     check = verify_receipt(receipt.encode(), signer.verifier)
     assert check.valid and check.record is not None

@@ -151,9 +151,9 @@ def test_unverified_or_closed_requests_are_not_acted_on(world: World) -> None:
 
     item = RequestInput(RightKind.ERASURE, world.members[0], LATER)
     request = file_request(world.desk, item, actor="ops").request_id
-    with pytest.raises(RightsError, match="only a verified request"):
+    with pytest.raises(RightsError, match=r"rights\.request_not_verified"):
         complete_request(world.desk, request, actor="ops", at=LATER)
     refuse_request(world.desk, request, "identity could not be confirmed", actor="ops", at=LATER)
     assert show_request(world.desk, request).status is Status.REFUSED
-    with pytest.raises(RightsError, match="already refused"):
+    with pytest.raises(RightsError, match=r"rights\.request_closed.*refused"):
         refuse_request(world.desk, request, "again", actor="ops", at=LATER)

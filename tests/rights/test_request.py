@@ -34,5 +34,5 @@ def test_due_dates_follow_the_law_unless_configured() -> None:
 
 
 def test_an_identity_check_needs_who_and_what() -> None:
-    with pytest.raises(InputError, match="identity check"):
+    with pytest.raises(InputError, match=r"rights\.identity_check_incomplete"):
         IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, "ops", " ")

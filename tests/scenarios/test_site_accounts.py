@@ -48,6 +48,6 @@ def test_site_accounts_stand_for_the_seasons_people(
 
 def test_an_empty_workspace_has_no_subjects(tmp_path: Path) -> None:
     engine = create_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    with pytest.raises(Exception, match="make demo"):
+    with pytest.raises(Exception, match=r"scenarios\.no_member_list"):
         demo_subjects(engine)
     engine.dispose()

@@ -160,7 +160,7 @@ def test_failed_sign_ins_are_throttled_then_lock(site) -> None:  # type: ignore[
     assert _post_login(client, member, password="wrong password!").status_code == 401  # type: ignore[attr-defined]
     clock.advance(timedelta(minutes=10))
     locked = _post_login(client, member)  # the right password, after five failures
-    assert locked.status_code == 401 and "locked" in locked.text  # type: ignore[attr-defined]
+    assert locked.status_code == 401 and "ロックしました" in locked.text  # type: ignore[attr-defined]
     engine = open_ledger(Workspace.from_settings(settings).ledger_url)
     kinds = [
         e.kind.value
@@ -210,7 +210,7 @@ def test_a_reviewer_without_an_enrolled_factor_is_refused(site) -> None:  # type
         account_store.update_credentials(conn, found.account_id, totp_secret=None)
     engine.dispose()
     answer = _post_login(_client(settings), accounts["reviewer"])
-    assert answer.status_code == 401 and "second factor" in answer.text  # type: ignore[attr-defined]
+    assert answer.status_code == 401 and "確認コード（TOTP）によるサインインが必要" in answer.text  # type: ignore[attr-defined]
 
 
 def test_scripts_use_a_bearer_token_without_an_anti_forgery_token(site) -> None:  # type: ignore[no-untyped-def]

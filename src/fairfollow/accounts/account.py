@@ -108,9 +108,9 @@ def normalise_login(login: str) -> str:
     """The login as stored and compared: NFKC, case-folded, trimmed."""
     folded = unicodedata.normalize("NFKC", login).casefold().strip()
     if not folded or len(folded) > MAX_LOGIN_CHARS or not folded.isprintable():
-        raise GovernanceError(f"a login is 1–{MAX_LOGIN_CHARS} printable characters: {login!r}")
+        raise GovernanceError("accounts.login_invalid", limit=MAX_LOGIN_CHARS)
     if any(c.isspace() for c in folded):
-        raise GovernanceError(f"a login has no spaces: {login!r}")
+        raise GovernanceError("accounts.login_has_spaces")
     return folded
 
 
@@ -152,8 +152,7 @@ class Principal:
     def require(self, *roles: Role) -> Principal:
         """This principal if it holds one of ``roles``; else a :class:`RoleError`."""
         if not any(r in self.roles for r in roles):
-            names = " or ".join(r.value for r in roles)
-            raise RoleError(f"{self.login} does not hold the {names} role")
+            raise RoleError("accounts.role_missing", login=self.login, roles=list(roles))
         return self
 
 
@@ -186,7 +185,7 @@ def token_digest(token: str) -> str:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_CHARS:
-        raise GovernanceError(f"a password has at least {MIN_PASSWORD_CHARS} characters")
+        raise GovernanceError("accounts.password_too_short", minimum=MIN_PASSWORD_CHARS)
     return _HASHER.hash(password)
 
 

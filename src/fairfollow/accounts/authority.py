@@ -78,7 +78,7 @@ def add_leaf(conn: Connection, kind: str, ref: str, body: Mapping[str, object]) 
 def _account(conn: Connection, login: str) -> Account:
     found = account_store.find_account(conn, login=normalise_login(login))
     if found is None:
-        raise GovernanceError(f"no account {login!r}")
+        raise GovernanceError("accounts.account_unknown", login=login)
     return found
 
 
@@ -86,7 +86,7 @@ def fresh(conn: Connection, actor: Principal) -> Principal:
     """The actor's roles as the ledger holds them now (not as when the token was read)."""
     found = account_store.find_account(conn, account_id=actor.account_id)
     if found is None or found.disabled:
-        raise AuthenticationError(f"account {actor.login} no longer exists or is disabled")
+        raise AuthenticationError("accounts.account_gone", login=actor.login)
     return account_store.principal_of(conn, found)
 
 
@@ -94,7 +94,7 @@ def bootstrap(engine: Engine, now: datetime, *, login: str = BOOTSTRAP_LOGIN) ->
     """Create the one bootstrap administrator; refused once any administrator exists."""
     with transaction(engine, "account bootstrap") as conn:
         if account_store.holders_of(conn, Role.ADMINISTRATOR):
-            raise GovernanceError("the workspace already has an administrator")
+            raise GovernanceError("accounts.administrator_exists")
         secret = new_secret()
         account = Account(
             new_account_id(),
@@ -130,11 +130,11 @@ def create_account(
         admin = require(fresh(conn, actor), Action.ACCOUNT_CREATE)
         folded = normalise_login(login)
         if member_id is not None and employer is not None:
-            raise GovernanceError("an account is a member's or an employer user's, not both")
+            raise GovernanceError("accounts.member_and_employer")
         if employer is not None and not employer.strip():
-            raise GovernanceError("an employer user's account names its employer")
+            raise GovernanceError("accounts.employer_missing")
         if account_store.find_account(conn, login=folded) is not None:
-            raise GovernanceError(f"the login {folded!r} is taken (logins ignore case)")
+            raise GovernanceError("accounts.login_taken", login=folded)
         secret = new_secret()
         account = Account(
             new_account_id(),
@@ -179,7 +179,7 @@ def login(
     """Exchange a password (or the one-time setup secret, consumed) and, when enrolled, a
     TOTP code for a token. Every attempt is in the audit trail."""
     if not timedelta(0) < ttl <= MAX_TOKEN_TTL:
-        raise GovernanceError(f"a token lives between 1 second and {MAX_TOKEN_TTL.days} days")
+        raise GovernanceError("accounts.token_lifetime_invalid", days=MAX_TOKEN_TTL.days)
     account = verify_login(engine, login_name, credential, now, totp=totp)
     with transaction(engine, "account login") as conn:
         token = new_token()
@@ -207,7 +207,7 @@ def verify_login(
         if reason or account is None:
             record_audit(conn, AuditKind.LOGIN_FAILED, account, folded, now, reason=reason)
     if reason or account is None:
-        raise AuthenticationError(f"log-in as {folded} refused: {reason}")
+        raise AuthenticationError(reason or "accounts.sign_in_refused")
     if verify_secret(account.setup_secret_hash, credential):
         with transaction(engine, "account login") as conn:
             account_store.update_credentials(conn, account.account_id, setup_secret_hash=None)
@@ -217,19 +217,20 @@ def verify_login(
 def _refusal(
     conn: Connection, account: Account | None, credential: str, totp: str, now: datetime
 ) -> str:
-    if account is None:
-        return "unknown login or wrong credential"
-    if account.disabled:
-        return "account disabled"
-    if account_store.recent_failures(conn, account.login) >= FAILED_LOGINS_BEFORE_LOCK:
-        return "account locked after repeated failures; an administrator resets it"
-    if not (
+    """The code refusing this sign-in, or "" to let it in. An unknown login and a wrong
+    credential get the same code, and nothing else is said before the credential is right,
+    so a refusal never tells whether a login exists."""
+    if account is None or not (
         verify_hash(account.password_hash, credential)
         or verify_secret(account.setup_secret_hash, credential)
     ):
-        return "unknown login or wrong credential"
+        return "accounts.sign_in_refused"
+    if account.disabled:
+        return "accounts.sign_in_disabled"
+    if account_store.recent_failures(conn, account.login) >= FAILED_LOGINS_BEFORE_LOCK:
+        return "accounts.sign_in_locked"
     if account.totp_secret is not None and not verify_totp(account.totp_secret, totp, now):
-        return "a valid TOTP code is required"
+        return "accounts.totp_required"
     return ""
 
 
@@ -237,20 +238,18 @@ def authenticate(engine: Engine, token: str | None, now: datetime) -> Principal:
     """The account a token stands for, with its roles now; refused when missing, unknown,
     expired or revoked."""
     if not token or not token.strip():
-        raise AuthenticationError(
-            "this command needs an account: `fairfollow account login` and set FAIRFOLLOW_TOKEN"
-        )
+        raise AuthenticationError("accounts.token_missing")
     with reading(engine, "authenticate") as conn:
         stored = account_store.find_token(conn, token_digest(token))
         if stored is None:
-            raise AuthenticationError("unknown token: log in again")
+            raise AuthenticationError("accounts.token_unknown")
         if stored.revoked_at is not None:
-            raise AuthenticationError("the token was revoked: log in again")
+            raise AuthenticationError("accounts.token_revoked")
         if now >= stored.expires_at:
-            raise AuthenticationError("the token has expired: log in again")
+            raise AuthenticationError("accounts.token_expired")
         account = account_store.find_account(conn, account_id=stored.account_id)
         if account is None or account.disabled:
-            raise AuthenticationError("the token's account is disabled")
+            raise AuthenticationError("accounts.token_account_disabled")
         return account_store.principal_of(conn, account)
 
 
@@ -289,7 +288,7 @@ def enroll_totp(engine: Engine, actor: Principal, now: datetime) -> str:
     with transaction(engine, "account totp") as conn:
         me = fresh(conn, actor)
         if not me.roles:
-            raise RoleError("TOTP is for staff accounts")
+            raise RoleError("accounts.totp_staff_only")
         secret = new_totp_secret()
         account_store.update_credentials(conn, me.account_id, totp_secret=secret)
         account = account_store.find_account(conn, account_id=me.account_id)
@@ -335,9 +334,9 @@ def authorize_member_read(
         if me.member_id == member_id:
             return
         if not permits(me, Action.MEMBER_READ_ANY):
-            raise RoleError(f"{me.login} may read only their own records, not member {member_id}")
+            raise RoleError("accounts.member_read_own_only", login=me.login, member=member_id)
         if not request.strip():
-            raise RoleError("an operator reads a member's records only on a logged request")
+            raise RoleError("accounts.member_read_needs_request")
         account = account_store.find_account(conn, account_id=me.account_id)
         record_audit(
             conn, AuditKind.MEMBER_DATA_READ, account, me.login, now,

@@ -19,24 +19,24 @@ def check_grant(
     break the separation of duties (raises :class:`RoleError`)."""
     require(granter, Action.ROLE_CHANGE)
     if grantee.account_id == granter.account_id:
-        raise RoleError(f"{granter.login} cannot grant or revoke their own roles")
+        raise RoleError("accounts.own_roles", login=granter.login)
     if grantee.disabled:
-        raise RoleError(f"account {grantee.login} is disabled")
+        raise RoleError("accounts.account_disabled", login=grantee.login)
     if not grant:
         return
     if grantee.member_id is not None:
-        raise RoleError(f"{grantee.login} is a member's account and holds no staff role")
+        raise RoleError("accounts.member_account_no_role", login=grantee.login)
     if grantee.employer is not None:
-        raise RoleError(f"{grantee.login} is an employer user's account and holds no staff role")
+        raise RoleError("accounts.employer_account_no_role", login=grantee.login)
     for group in EXCLUSIVE:
         if role in group and (held & group) - {role}:
-            other = ", ".join(sorted(r.value for r in (held & group) - {role}))
+            held_others = sorted((held & group) - {role})
             raise RoleError(
-                f"{grantee.login} holds {other}: the {role.value} must be a different person"
+                "accounts.exclusive_roles", login=grantee.login, held=held_others, role=role
             )
 
 
 def check_quorum(setter: Principal, quorum: int) -> None:
     require(setter, Action.QUORUM_SET)
     if quorum < MIN_QUORUM:
-        raise GovernanceError(f"the committee quorum must be at least {MIN_QUORUM}")
+        raise GovernanceError("accounts.quorum_too_small", minimum=MIN_QUORUM)

@@ -102,10 +102,7 @@ def open_session(
         principal = account_store.principal_of(conn, account)
         if principal.roles & NEEDS_SECOND_FACTOR and account.totp_secret is None:
             _audit(conn, AuditKind.LOGIN_FAILED, account, now, reason="no second factor")
-            raise AuthenticationError(
-                f"{account.login} holds a role that signs in with a second factor: enrol "
-                "one with `fairfollow account totp` first"
-            )
+            raise AuthenticationError("accounts.second_factor_needed", login=account.login)
         if replacing:
             session_store.close_sessions(conn, now, digest=token_digest(replacing))
         cookie = SESSION_PREFIX + new_token().removeprefix("fft_")
@@ -132,7 +129,7 @@ def resume_session(
     """The account a session cookie stands for, with its roles now; refused (and closed)
     when unknown, closed, idle too long or past its absolute end."""
     if not cookie or not cookie.startswith(SESSION_PREFIX):
-        raise AuthenticationError("not signed in")
+        raise AuthenticationError("accounts.not_signed_in")
     digest = token_digest(cookie)
     with reading(engine, "session") as conn:
         stored = session_store.find_session(conn, digest)
@@ -143,14 +140,14 @@ def resume_session(
         )
         principal = None if account is None else account_store.principal_of(conn, account)
     if stored is None or account is None or principal is None:
-        raise AuthenticationError("unknown session: sign in again")
+        raise AuthenticationError("accounts.session_unknown")
     if stored.closed_at is not None:
-        raise AuthenticationError("the session was closed: sign in again")
+        raise AuthenticationError("accounts.session_closed")
     ended = now >= stored.expires_at or now - stored.last_seen_at > policy.idle
     if ended or account.disabled:
         with transaction(engine, "session end") as conn:
             session_store.close_sessions(conn, now, digest=digest)
-        raise AuthenticationError("the session has ended: sign in again")
+        raise AuthenticationError("accounts.session_ended")
     if now - stored.last_seen_at >= TOUCH_EVERY:
         with transaction(engine, "session touch") as conn:
             session_store.touch_session(conn, digest, now)

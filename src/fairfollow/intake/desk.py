@@ -147,12 +147,9 @@ class IntakeInputs:
     def check(self, employer: str, season: int) -> None:
         """Refuse a list for an employer or a season this workspace does not know."""
         if self.seasons is not None and season not in self.seasons:
-            known = ", ".join(str(s) for s in sorted(self.seasons)) or "none"
-            raise InputError(f"season {season} does not exist in this workspace (seasons: {known})")
+            raise InputError("intake.season_unknown", season=season, known=sorted(self.seasons))
         if self.clients is not None and employer not in self.clients:
-            raise InputError(
-                f"employer {employer} is not a client of the platform in this workspace"
-            )
+            raise InputError("intake.employer_not_client", employer=employer)
 
 
 def _refusal(
@@ -256,10 +253,7 @@ def intake_bytes(
     """Parse, confirm, match and store one employer list (see the module docstring)."""
     missing = attestation.missing()
     if missing:
-        raise InputError(
-            f"{name}: refused without the employer's attestation ({', '.join(missing)}); "
-            "APPI Art. 30(1) requires the provider's identity and how it obtained the data"
-        )
+        raise InputError("intake.attestation_missing", file=name, missing=list(missing))
     try:
         inputs.check(employer, season)
         listed = read_list(

@@ -40,7 +40,7 @@ def parse_employer(text: str) -> str:
     """``E314``, ``314`` or ``E0314`` → ``E0314``; anything else is refused."""
     match = _EMPLOYER.match(text.strip())
     if match is None:
-        raise GovernanceError(f"{text!r} is not an employer id (E<number>)")
+        raise GovernanceError("intake.employer_id_invalid", text=text)
     return employer_id(int(match.group(1)))
 
 
@@ -147,7 +147,7 @@ def record_intake(
     values = {k: v for k, v in record.__dict__.items() if k != "intake_id"}
     key = conn.execute(intakes.insert().values(**values)).inserted_primary_key
     if key is None:
-        raise GovernanceError("the intake record was not stored")
+        raise GovernanceError("intake.record_not_stored")
     intake_id = int(key[0])
     _insert(
         conn,

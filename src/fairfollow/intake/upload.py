@@ -59,15 +59,10 @@ def take_upload(
     """Check the attestation, then take the list in through the intake core."""
     missing = upload.attestation.missing()
     if missing:
-        raise InputError(
-            f"{upload.file_name}: refused without the employer's attestation "
-            f"({', '.join(missing)}); APPI Art. 30(1) requires the provider's identity and "
-            "how it obtained the data"
-        )
+        raise InputError("intake.attestation_missing", file=upload.file_name, missing=list(missing))
     if len(upload.data) > max_bytes:
         raise InputError(
-            f"{upload.file_name}: {len(upload.data):,} bytes is over the intake cap of "
-            f"{max_bytes:,} bytes; split the list or ask the platform to raise the cap"
+            "intake.file_too_large", file=upload.file_name, size=len(upload.data), cap=max_bytes
         )
     inputs = workspace_inputs(
         workspace, upload.season, PurposeKey.EMPLOYER_FORECAST, max_bytes=max_bytes

@@ -67,7 +67,7 @@ def record_decision(conn: Connection, record: DecisionRecord) -> int:
     }
     key = conn.execute(decisions.insert().values(**values)).inserted_primary_key
     if key is None:
-        raise GovernanceError("the decision record was not stored")
+        raise GovernanceError("records.decision_not_stored")
     return int(key[0])
 
 

@@ -66,7 +66,7 @@ confirmations = sa.Table(
 def record_provision(conn: Connection, provision: Provision, subjects: Sequence[int]) -> int:
     """Write a provision record and its subjects; returns the record's id."""
     if provision.persons != len(set(subjects)):
-        raise GovernanceError("a provision record must list exactly its persons")
+        raise GovernanceError("records.persons_mismatch")
     key = conn.execute(
         provisions.insert().values(
             decision_id=provision.decision_id,
@@ -81,7 +81,7 @@ def record_provision(conn: Connection, provision: Provision, subjects: Sequence[
         )
     ).inserted_primary_key
     if key is None:
-        raise GovernanceError("the provision record was not stored")
+        raise GovernanceError("records.provision_not_stored")
     provision_id = int(key[0])
     rows = [{"provision_id": provision_id, "member_id": m} for m in sorted(set(subjects))]
     if rows:
@@ -132,7 +132,7 @@ def subjects_of(conn: Connection, provision_id: int) -> list[int]:
 def record_confirmation(conn: Connection, confirmation: Confirmation) -> int:
     missing = confirmation.attestation.missing()
     if missing:
-        raise GovernanceError(f"the attestation lacks {', '.join(missing)} (APPI Art. 30(1))")
+        raise GovernanceError("records.attestation_incomplete", missing=list(missing))
     a = confirmation.attestation
     key = conn.execute(
         confirmations.insert().values(
@@ -150,7 +150,7 @@ def record_confirmation(conn: Connection, confirmation: Confirmation) -> int:
         )
     ).inserted_primary_key
     if key is None:
-        raise GovernanceError("the confirmation record was not stored")
+        raise GovernanceError("records.confirmation_not_stored")
     return int(key[0])
 
 
@@ -195,5 +195,5 @@ def ledger_now(conn: Connection) -> datetime:
         sa.select(sa.type_coerce(sa.func.current_timestamp(), UtcDateTime()))
     ).scalar()
     if not isinstance(found, datetime):
-        raise GovernanceError("the ledger did not tell its time")
+        raise GovernanceError("records.ledger_time_unknown")
     return found

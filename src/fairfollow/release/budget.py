@@ -66,11 +66,10 @@ class Budget:
 def check_cap(employer: str, season: int, cap: float, spent: float) -> None:
     """A cap is a non-negative ε, and never below what the season has already spent."""
     if not cap >= 0:
-        raise GovernanceError(f"a privacy budget cap must be >= 0, got {cap}")
+        raise GovernanceError("release.cap_negative", cap=cap)
     if cap + _TOLERANCE < spent:
         raise GovernanceError(
-            f"{employer} has already spent ε={spent:g} in season {season}; "
-            f"the cap cannot go below it"
+            "release.cap_below_spent", employer=employer, season=season, spent=spent
         )
 
 
@@ -79,8 +78,12 @@ def check_spend(current: Budget, epsilon: float) -> None:
     invariant, not a refusal."""
     if not current.allows(epsilon):
         raise GovernanceError(
-            f"privacy budget of {current.employer} (season {current.season}) would be "
-            f"overspent: {current.spent:g} + {epsilon:g} > {current.cap:g}"
+            "release.budget_overspent",
+            employer=current.employer,
+            season=current.season,
+            spent=current.spent,
+            epsilon=epsilon,
+            cap=current.cap,
         )
 
 
@@ -116,9 +119,6 @@ DEFAULT_LIMITS = PrivacyLimits()
 def check_raise(current: float, cap: float, ceiling: float, reason: str) -> None:
     """A cap never exceeds the hard ceiling; raising one needs a stated reason."""
     if cap > ceiling + _TOLERANCE:
-        raise GovernanceError(
-            f"a season ε cap of {cap:g} exceeds the ceiling {ceiling:g} "
-            "(setting FAIRFOLLOW_BUDGET_CAP_CEILING)"
-        )
+        raise GovernanceError("release.cap_over_ceiling", cap=cap, ceiling=ceiling)
     if cap > current + _TOLERANCE and not reason.strip():
-        raise GovernanceError(f"raising the ε cap from {current:g} to {cap:g} needs a reason")
+        raise GovernanceError("release.cap_raise_needs_reason", current=current, cap=cap)

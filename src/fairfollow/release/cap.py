@@ -61,10 +61,7 @@ def change_cap(
         lock_budget(conn, change.employer, change.season, change.at)
         clock = ledger_clock(conn)
         if clock is not None and change.at < clock:
-            raise GovernanceError(
-                f"a cap change dated {change.at.isoformat()} is before the ledger's clock "
-                f"({clock.isoformat()})"
-            )
+            raise GovernanceError("release.cap_change_backdated", at=change.at, clock=clock)
         previous = budget(conn, change.employer, change.season).cap
         check_raise(previous, change.cap, limits.cap_ceiling, change.reason)
         after = set_cap(

@@ -305,7 +305,7 @@ def _release(
     usable = valid - capped
     scores = source.probabilities(req.employer, sorted(usable))
     if set(scores) - usable:  # a source that answers for others must never get through
-        raise GovernanceError("the forecast source returned scores for members it was not asked")
+        raise GovernanceError("release.scores_for_unasked_members")
     offer_members = [o.member_id for o in pool.offers]
     stat = pool_statistic(offer_members, usable, scores)
     exact = exact_figures(

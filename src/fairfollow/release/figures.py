@@ -88,7 +88,7 @@ def prepare() -> None:
 def half_width(sigma: ArrayLike, scale: float, level: float) -> NDArray[np.float64]:
     """Half-width h with P(|σN + Laplace(scale)| ≤ h) = level (elementwise over ``sigma``)."""
     if not 0.0 < level < 1.0:
-        raise ForecastError(f"interval level must lie in (0, 1), got {level}")
+        raise ForecastError("release.interval_level_invalid", level=level)
     s = np.asarray(sigma, dtype=np.float64)
     if scale <= 0.0:
         return np.asarray(s * NormalDist().inv_cdf((1.0 + level) / 2.0), dtype=np.float64)
@@ -173,11 +173,11 @@ def exact_figures(
     ``base_rate_offers`` offers at the public ``base_rate``."""
     p = np.asarray([*behavioural, *([base_rate] * base_rate_offers)], dtype=np.float64)
     if p.size and (not np.all(np.isfinite(p)) or p.min() < 0.0 or p.max() > 1.0):
-        raise ForecastError("acceptance probabilities must be finite and lie in [0, 1]")
+        raise ForecastError("release.probabilities_invalid")
     if not (extra_variance >= 0.0 and math.isfinite(extra_variance)):
-        raise ForecastError(f"widening variance must be >= 0, got {extra_variance}")
+        raise ForecastError("release.variance_negative", variance=extra_variance)
     if not 0.0 < dispersion <= 1.0:
-        raise ForecastError(f"dispersion must lie in (0, 1], got {dispersion}")
+        raise ForecastError("release.dispersion_invalid", dispersion=dispersion)
     return ExactFigures(
         pool_offers=int(p.size),
         base_rate_offers=base_rate_offers,

@@ -19,7 +19,7 @@ from fairfollow.ledger.transaction import Connection
 from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.figures import ReleasedFigures
-from fairfollow.release.refusal import BlockingRule, blocking_rules, refusal_words
+from fairfollow.release.refusal import BlockingRule, Refusal, blocking_rules, refusal_of
 from fairfollow.release.view import ReleaseOutcome, accuracy_words
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner
@@ -41,7 +41,8 @@ class PastRelease:
     reason: str
     log_index: int | None
     figures: ReleasedFigures | None
-    words: dict[str, str]  # accuracy (released) or the refusal reason, in ja and en
+    words: dict[str, str]  # the accuracy in ja and en (empty for a refusal)
+    refusal: Refusal | None = None  # why not, for the adapter to word
 
     @property
     def release_id(self) -> str:
@@ -113,11 +114,8 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
         body = None if leaf is None else decode_leaf(leaf.content).record.body
         figures = figures_of(dict(body) if body is not None else None)
         released = figures is not None
-        words = (
-            accuracy_words(figures)
-            if figures is not None
-            else refusal_words(decision.reason, _blocking(decision.rules))
-        )
+        words = accuracy_words(figures) if figures is not None else {}
+        refusal = None if released else refusal_of(decision.reason, _blocking(decision.rules))
         found.append(
             PastRelease(
                 decision_id=decision.decision_id,
@@ -129,16 +127,22 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
                 log_index=None if leaf is None else leaf.index,
                 figures=figures,
                 words=words,
+                refusal=refusal,
             )
         )
     return sorted(found, key=lambda r: r.decision_id, reverse=True)
 
 
 def outcome_words(outcome: ReleaseOutcome) -> dict[str, str]:
-    """What the employer reads about a fresh outcome: the accuracy, or why it was refused."""
-    if outcome.figures is not None:
-        return accuracy_words(outcome.figures)
-    return refusal_words(outcome.reason, blocking_rules(outcome.decision))
+    """The accuracy of a fresh release in ja and en (empty for a refusal)."""
+    return {} if outcome.figures is None else accuracy_words(outcome.figures)
+
+
+def outcome_refusal(outcome: ReleaseOutcome) -> Refusal | None:
+    """Why a fresh outcome was refused (None when released)."""
+    if outcome.released:
+        return None
+    return refusal_of(outcome.reason, blocking_rules(outcome.decision), outcome.budget)
 
 
 def release_receipt(
@@ -151,5 +155,5 @@ def release_receipt(
     }
     leaf = _leaf_of(conn, decision_id) if decision_id in owned else None
     if leaf is None:
-        raise InputError(f"release dec-{decision_id} is not one of {employer}'s releases")
+        raise InputError("release.not_your_release", release=f"dec-{decision_id}")
     return issue_receipt(conn, leaf.index, signer, now)

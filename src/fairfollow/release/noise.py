@@ -52,9 +52,9 @@ def laplace(sensitivity: float, epsilon: float) -> tuple[Any, float, float]:
     the scale is nudged up until the mapped ε is within the request.
     """
     if not (epsilon > 0 and math.isfinite(epsilon)):
-        raise ForecastError(f"ε must be a positive number, got {epsilon}")
+        raise ForecastError("release.epsilon_not_positive", epsilon=epsilon)
     if not sensitivity > 0:
-        raise ForecastError(f"sensitivity must be positive, got {sensitivity}")
+        raise ForecastError("release.sensitivity_not_positive", sensitivity=sensitivity)
     scale = sensitivity / epsilon
     for _ in range(64):
         measurement = _space() >> dp.m.then_laplace(scale=scale)
@@ -62,7 +62,7 @@ def laplace(sensitivity: float, epsilon: float) -> tuple[Any, float, float]:
         if spent <= epsilon:
             return measurement, spent, scale
         scale = math.nextafter(scale, math.inf) * (1 + 1e-12)
-    raise ForecastError(f"no Laplace scale found for ε={epsilon}")  # pragma: no cover
+    raise ForecastError("release.no_laplace_scale", epsilon=epsilon)  # pragma: no cover
 
 
 def noise_bound(scale: float, confidence: float = NOISE_CONFIDENCE) -> float:
@@ -95,7 +95,7 @@ def add_noise(
     """Noise ``values`` for ε-DP; sensitivity defaults to the vector's length (see above)."""
     exact = [float(v) for v in values]
     if not exact or not all(math.isfinite(v) for v in exact):
-        raise ForecastError("figures to release must be finite and non-empty")
+        raise ForecastError("release.figures_invalid")
     l1 = float(len(exact)) if sensitivity is None else sensitivity
     measurement, spent, scale = laplace(l1, epsilon)
     noisy = tuple(float(v) for v in measurement(exact))

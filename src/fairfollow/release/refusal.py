@@ -1,18 +1,19 @@
-"""Why the release door refused, in words an employer's HR staff can act on (ja, en).
+"""Why the release door refused, as a code and its values an employer's HR staff can act on.
 
-The door returns a refusal as a reason code (:mod:`fairfollow.release.door`) and, when the
-legal rules refused, the rule engine's decision. The employer's portal shows the reason as
-one sentence in its language, and — for a refusal by the rules — the summary of the rule
-that blocked the release with its citation, never a list of the rules that allowed it.
-Pure: values in, values out.
+The door returns a refusal as a reason (:mod:`fairfollow.release.door`) and, when the legal
+rules refused, the rule engine's decision. :func:`refusal_of` turns them into a
+:class:`Refusal`: a ``release.refused.*`` code with its parameters, and the rules that
+blocked the release (never the ones that allowed it). The adapters word it in the reader's
+language through :mod:`fairfollow.messages`. Pure: values in, values out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from fairfollow.law.rules import Decision, Outcome
+from fairfollow.release.budget import Budget
 from fairfollow.release.figures import MIN_POOL
 
 
@@ -25,70 +26,31 @@ class BlockingRule:
     citation: str
 
 
-# reason code → (English, Japanese): what happened and what the employer can do about it.
-REASONS: dict[str, tuple[str, str]] = {
-    "instant_before_ledger_clock": (
-        "The request was dated before the last entry of the transparency log; "
-        "a release is dated now and never backdated. Ask again.",
-        "リクエストの日時が透明性ログの最新記録より前でした。提供は現在の日時で記録され、"
-        "過去の日付にはできません。もう一度依頼してください。",
-    ),
-    "epsilon_out_of_range": (
-        "The privacy setting (ε) asked for lies outside the range the platform allows.",
-        "指定したプライバシー設定（ε）が、プラットフォームの許す範囲外です。",
-    ),
-    "unknown_service": (
-        "No yield-forecast service is registered for your company yet.",
-        "御社向けの内定承諾予測サービスはまだ登録されていません。",
-    ),
-    "not_approved": (
-        "The yield-forecast service is not approved in its current version "
-        "(the privacy officer's sign-off and the reviewer committee's approval are needed).",
-        "内定承諾予測サービスの現在の版が承認されていません（個人情報保護責任者の確認と"
-        "審査委員会の承認が必要です）。",
-    ),
-    "purpose_gap": (
-        "The service does not state one purpose for employers as recipients, "
-        "so no consent can be checked against it.",
-        "サービスに企業を提供先とする利用目的が一つに定まっておらず、同意を確認できません。",
-    ),
-    "no_pool": (
-        "You have not uploaded an applicant/offer list for this season yet.",
-        "今シーズンの応募者・内定者リストがまだアップロードされていません。",
-    ),
-    "pool_too_small": (
-        f"Your latest list has fewer than {MIN_POOL} offers: a forecast of so few "
-        "could reveal individual decisions, so none is released.",
-        f"最新のリストの内定者が {MIN_POOL} 人未満です。人数が少ないと個人の判断が"
-        "推測できてしまうため、予測は提供されません。",
-    ),
-    "consent_unknown_purpose": (
-        "The consent ledger does not know the purpose the service relies on; "
-        "the platform refuses rather than guess.",
-        "同意台帳がサービスの利用目的を認識していないため、推測せずに提供を見送りました。",
-    ),
-    "budget_exhausted": (
-        "Your privacy budget for this season is used up: no further forecast "
-        "can be released until next season.",
-        "今シーズンのプライバシー予算を使い切りました。来シーズンまで追加の予測は提供できません。",
-    ),
-    "rules_deny": (
-        "The legal rules do not allow this release.",
-        "法令上のルールにより、この提供は認められません。",
-    ),
-    "rules_gap": (
-        "The service's declaration leaves a legal question open, so the release is "
-        "refused until the platform completes it.",
-        "サービスの届出に法令上の確認事項が残っているため、補完されるまで提供は見送られます。",
-    ),
-    "individual_release_refused": (
-        "Scores or rankings of individual applicants are never released.",
-        "個々の応募者についてのスコアや順位は提供されません。",
-    ),
-}
-UNKNOWN = (
-    "The release was refused (reason: {reason}).",
-    "提供は見送られました（理由コード: {reason}）。",
+@dataclass(frozen=True)
+class Refusal:
+    """Why a release was refused: a stable code, its values, and the blocking rules."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    blocking: tuple[BlockingRule, ...] = ()
+
+
+# The door's reasons that have a sentence of their own (release.refused.<reason>).
+REASONS = frozenset(
+    {
+        "instant_before_ledger_clock",
+        "epsilon_out_of_range",
+        "unknown_service",
+        "not_approved",
+        "purpose_gap",
+        "no_pool",
+        "pool_too_small",
+        "consent_unknown_purpose",
+        "budget_exhausted",
+        "rules_deny",
+        "rules_gap",
+        "individual_release_refused",
+    }
 )
 
 
@@ -100,12 +62,17 @@ def blocking_rules(decision: Decision | None) -> tuple[BlockingRule, ...]:
     return tuple(BlockingRule(r.summary_en, r.summary_ja, r.citation) for r in found)
 
 
-def refusal_words(reason: str, blocking: Sequence[BlockingRule] = ()) -> dict[str, str]:
-    """The refusal in one or two sentences per language; the first blocking rule named."""
-    unknown = (UNKNOWN[0].format(reason=reason), UNKNOWN[1].format(reason=reason))
-    en, ja = REASONS.get(reason, unknown)
-    if blocking:
-        first = blocking[0]
-        en += f" {first.summary_en} ({first.citation})"
-        ja += f" {first.summary_ja}（{first.citation}）"
-    return {"ja": ja, "en": en}
+def refusal_of(
+    reason: str, blocking: tuple[BlockingRule, ...] = (), budget: Budget | None = None
+) -> Refusal:
+    """The refusal of ``reason``; with the season's budget, a budget refusal says whether
+    the budget is used up or the request asked for more than remains (and how much)."""
+    if reason == "budget_exhausted" and budget is not None:
+        if budget.remaining <= 0:
+            return Refusal("release.refused.budget_used_up", {"cap": budget.cap}, blocking)
+        return Refusal("release.refused.budget_short", {"remaining": budget.remaining}, blocking)
+    if reason == "pool_too_small":
+        return Refusal("release.refused.pool_too_small", {"minimum": MIN_POOL}, blocking)
+    if reason in REASONS:
+        return Refusal(f"release.refused.{reason}", {}, blocking)
+    return Refusal("release.refused.unknown", {"reason": reason}, blocking)

@@ -103,7 +103,9 @@ def verify_request(
     with transaction(desk.engine, "rights verify") as conn:
         request = store.load_request(conn, request_id)
         if request.status is not Status.RECEIVED:
-            raise RightsError(f"request {request_id} is {request.status.value}, not received")
+            raise RightsError(
+                "rights.request_not_received", request=request_id, status=request.status
+            )
         store.set_identity(conn, request_id, identity)
         store.add_action(
             conn,
@@ -122,11 +124,11 @@ def refuse_request(
 ) -> RightsRequest:
     """Close a request unanswered, with the reason the member is told (APPI Art. 36)."""
     if not reason.strip():
-        raise RightsError("a refusal needs the reason given to the member")
+        raise RightsError("rights.refusal_needs_reason")
     with transaction(desk.engine, "rights refuse") as conn:
         request = store.load_request(conn, request_id)
         if not request.status.open:
-            raise RightsError(f"request {request_id} is already {request.status.value}")
+            raise RightsError("rights.request_closed", request=request_id, status=request.status)
         store.add_action(conn, request_id, Status.REFUSED, "refused", actor, at, {"reason": reason})
         return store.load_request(conn, request_id)
 
@@ -153,11 +155,8 @@ def open_request_of(desk: Desk, member_id: int, kinds: tuple[RightKind, ...]) ->
     for request in member_requests(desk, member_id):
         if request.kind in kinds and request.status is Status.VERIFIED:
             return request
-    names = " or ".join(k.value for k in kinds)
     raise RightsError(
-        f"member {member_id} has no verified {names} request: file one with "
-        f"`fairfollow rights request {kinds[0].value} --member {member_id} --evidence …` "
-        "as an operator (or as the member's own account)"
+        "rights.no_verified_request", member=member_id, kinds=list(kinds), kind=kinds[0].value
     )
 
 
@@ -181,7 +180,7 @@ def requester_identity(
     if actor.member_id is not None and actor.member_id == member_id:
         return IdentityCheck(IdentityMethod.LOGGED_IN_MEMBER, actor_label(actor), MEMBER_SESSION)
     if actor.member_id is not None:
-        raise RoleError(f"{actor.login} may file requests only for their own data")
+        raise RoleError("rights.file_own_only", login=actor.login)
     staff_actor(actor)
     if evidence is None or not evidence.strip():
         return None
@@ -198,7 +197,7 @@ def member_or_staff(actor: Principal, member_id: int) -> str:
     if actor.member_id is not None and actor.member_id == member_id:
         return actor_label(actor)
     if actor.member_id is not None:
-        raise RoleError(f"{actor.login} may act only on their own data")
+        raise RoleError("rights.act_own_only", login=actor.login)
     return staff_actor(actor)
 
 
@@ -207,5 +206,5 @@ def request_reader(desk: Desk, actor: Principal, request: RightsRequest) -> str:
     if actor.member_id is not None and desk.member_ref(actor.member_id) == request.member_ref:
         return actor_label(actor)
     if actor.member_id is not None:
-        raise RoleError(f"{actor.login} may read only their own requests")
+        raise RoleError("rights.read_own_only", login=actor.login)
     return staff_actor(actor)

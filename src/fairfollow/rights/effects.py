@@ -52,7 +52,7 @@ def withdraw_consents(
         known = policy_store.load_purposes(conn)
         unknown = [p for p in wanted if p not in known]
         if unknown:
-            raise RightsError(f"unknown purpose(s) {', '.join(unknown)}")
+            raise RightsError("rights.purpose_unknown", purposes=unknown)
         if not [m for m in consent_store.load_members(conn) if m.member_id == member_id]:
             return []
         for purpose in wanted:
@@ -103,7 +103,7 @@ def _stop(desk: Desk, request: RightsRequest, member: int, at: datetime, _: Path
 def corrections_of(detail: Mapping[str, object]) -> dict[str, str]:
     fields = detail.get("fields")
     if not isinstance(fields, dict) or not fields:
-        raise RightsError(f"a correction names the fields to correct ({', '.join(CORRECTABLE)})")
+        raise RightsError("rights.correction_fields_missing", fields=list(CORRECTABLE))
     return {str(k): str(v) for k, v in fields.items()}
 
 
@@ -113,7 +113,7 @@ def _correction(
     fields = corrections_of(request.detail)
     result = rewrite_members(desk.workspace, [], {member: fields}, settings=desk.settings, now=at)
     if result.rows_corrected == 0:
-        raise RightsError(f"member {member} is not in the analytics store: nothing to correct")
+        raise RightsError("rights.member_not_in_store", member=member)
     return {
         "fields": sorted(fields),
         "rows_corrected": result.rows_corrected,
@@ -125,7 +125,7 @@ def _correction(
 
 def _out(out: Path | None) -> Path:
     if out is None:
-        raise RightsError("a disclosure needs the directory to write the export to (--out)")
+        raise RightsError("rights.disclosure_needs_out")
     return out
 
 
@@ -170,12 +170,9 @@ def complete_request(
         request = store.load_request(conn, request_id)
         member = store.member_of(conn, request_id)
     if request.status is not Status.VERIFIED or request.identity is None:
-        raise RightsError(
-            f"request {request_id} is {request.status.value}: only a verified request is "
-            "acted on (record the identity check first)"
-        )
+        raise RightsError("rights.request_not_verified", request=request_id, status=request.status)
     if member is None:
-        raise RightsError(f"request {request_id} names a member who was erased")
+        raise RightsError("rights.member_erased", request=request_id)
     effect, files = EFFECTS[request.kind](desk, request, member, at, out)
     with transaction(desk.engine, "rights done") as conn:
         store.add_action(

@@ -58,7 +58,7 @@ FILED_HERE = (RightKind.DISCLOSURE, RightKind.CORRECTION, RightKind.STOP, RightK
 def member_of(me: Principal) -> int:
     """The member the account stands for; a staff or employer account has none."""
     if me.member_id is None:
-        raise RoleError(f"{me.login} is not a job seeker's account")
+        raise RoleError("rights.not_a_member_account", login=me.login)
     return me.member_id
 
 
@@ -130,7 +130,7 @@ def receipt(desk: Desk, me: Principal, event_id: int) -> IssuedReceipt:
     with reading(desk.engine, "member receipt") as conn:
         event = consent_store.load_event(conn, event_id)
         if event is None or event.member_id != member_of(me):
-            raise InputError(f"consent decision {event_id}: not one of yours")
+            raise InputError("rights.consent_decision_not_yours", event=event_id)
         return event_receipt(conn, event_id, signer)
 
 
@@ -184,7 +184,7 @@ def release_proof(desk: Desk, me: Principal, decision_id: int, at: datetime) -> 
         mine = {r.decision_id: r for r in _releases(conn, member)}
         release = mine.get(decision_id)
         if release is None:
-            raise InputError(f"release {decision_id}: no list that named you went into it")
+            raise InputError("rights.release_not_about_you", release=decision_id)
         return member_receipt(conn, member, decision_id, release.as_json(), desk.log_signer, at)
 
 
@@ -206,7 +206,7 @@ def file_request(
 ) -> RightsRequest:
     """File a request as the signed-in member: verified by the authenticated session."""
     if kind not in FILED_HERE:
-        raise InputError(f"request kind {kind.value}: file it from its own page")
+        raise InputError("rights.kind_has_own_page", kind=kind)
     identity = IdentityCheck(
         IdentityMethod.LOGGED_IN_MEMBER,
         me.login,
@@ -246,10 +246,9 @@ def request_detail(kind: RightKind, fields: str) -> dict[str, object]:
         name = name.strip()
         if not sep or name not in CORRECTABLE:
             raise InputError(
-                f"correction line {number}: write NAME=VALUE with NAME one of "
-                f"{', '.join(CORRECTABLE)}"
+                "rights.correction_line_invalid", line=number, fields=list(CORRECTABLE)
             )
         found[name] = value.strip()
     if not found:
-        raise InputError(f"a correction names the fields to correct ({', '.join(CORRECTABLE)})")
+        raise InputError("rights.correction_fields_missing", fields=list(CORRECTABLE))
     return {"fields": found}

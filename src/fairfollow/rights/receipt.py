@@ -63,15 +63,15 @@ def member_receipt(
     """The member's proof for the release of ``decision_id`` (inclusion or exclusion)."""
     leaf = log_store.find_leaf(conn, "release", f"dec-{decision_id}")
     if leaf is None:
-        raise TransparencyLogError(f"release {decision_id} has no log leaf; audit the log")
+        raise TransparencyLogError("rights.release_leaf_missing", release=decision_id)
     body = decode_leaf(leaf.content).record.body
     members = body.get("members")
     if not isinstance(members, Mapping):
-        raise TransparencyLogError(f"release {decision_id} was logged without a commitment")
+        raise TransparencyLogError("rights.release_commitment_missing", release=decision_id)
     root = bytes.fromhex(str(members["root"]))
     committed = member_store.load_commitment(conn, root)
     if committed is None:
-        raise TransparencyLogError(f"the commitment of release {decision_id} is not stored")
+        raise TransparencyLogError("rights.release_commitment_not_stored", release=decision_id)
     # A member left out of every release gets a secret now, for their exclusion proofs.
     secret = member_store.secrets_of(conn, [member_id], now, secrets.token_bytes)[member_id]
     proof = commitment.prove(committed, commitment.token(secret, committed.salt))

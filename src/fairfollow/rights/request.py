@@ -152,7 +152,7 @@ class IdentityCheck:
 
     def __post_init__(self) -> None:
         if not self.verified_by.strip() or not self.evidence.strip():
-            raise InputError("an identity check needs who verified and what evidence was seen")
+            raise InputError("rights.identity_check_incomplete")
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,7 @@ def _load(conn: Connection, query: sa.Select[tuple[object, ...]]) -> list[Rights
 def load_request(conn: Connection, request_id: int) -> RightsRequest:
     found = _load(conn, sa.select(requests).where(requests.c.request_id == request_id))
     if not found:
-        raise InputError(f"no rights request {request_id}")
+        raise InputError("rights.request_unknown", request=request_id)
     return found[0]
 
 

@@ -40,7 +40,9 @@ def forecast_date(season_dir: Path) -> datetime:
         current = max(manifest["seasons"], key=lambda s: int(s["season"]))
         return datetime.fromisoformat(current["forecast_date"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SchemaError(f"{season_dir}/manifest.json: no forecast date: {exc!r}") from exc
+        raise SchemaError(
+            "scenarios.forecast_date_missing", path=str(season_dir / "manifest.json")
+        ) from exc
 
 
 def forecast_purpose(season_dir: Path) -> str:
@@ -50,11 +52,13 @@ def forecast_purpose(season_dir: Path) -> str:
         keys = [p["key"] for p in document["purposes"]]
         external = [p["key"] for p in document["purposes"] if p["recipient_class"] != "member"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SchemaError(f"{season_dir}/raw/policies.json: {exc!r}") from exc
+        raise SchemaError(
+            "scenarios.policies_unreadable", path=str(season_dir / "raw/policies.json")
+        ) from exc
     if FORECAST_PURPOSE in keys:
         return FORECAST_PURPOSE
     if not external:
-        raise InputError("policies.json names no purpose whose output leaves the member")
+        raise InputError("scenarios.no_external_purpose")
     return str(external[-1])
 
 
@@ -64,7 +68,7 @@ def rehearse_revision(engine: Engine, *, now: datetime) -> ActivationDecision:
     with transaction(engine) as conn:
         active = [v for v, s in policy_store.statuses(conn).items() if s is PolicyStatus.ACTIVE]
         if not active:
-            raise InputError("no active policy version to revise")
+            raise InputError("scenarios.no_active_policy")
         current = policy_store.load_versions(conn)[active[0]]
         revision_id = f"{current.version_id}.1"
         if revision_id not in policy_store.load_versions(conn):

@@ -91,6 +91,4 @@ def demo_subjects(engine: Engine) -> tuple[int, str]:
                 member = pool.member_offers[0].member_id
                 assert member is not None  # member_offers holds matched offers only
                 return member, intake.employer
-    raise InputError(
-        "the workspace has no employer list with a member in it: run `make demo` first"
-    )
+    raise InputError("scenarios.no_member_list")

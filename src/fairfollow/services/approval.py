@@ -107,7 +107,7 @@ class WorkflowConfig:
 
     def __post_init__(self) -> None:
         if self.quorum < MIN_QUORUM:
-            raise GovernanceError(f"the committee quorum must be at least {MIN_QUORUM}")
+            raise GovernanceError("services.quorum_too_small", minimum=MIN_QUORUM)
 
 
 def _apply(s: ServiceState, e: WorkflowEvent) -> ServiceState:
@@ -142,7 +142,7 @@ def _apply(s: ServiceState, e: WorkflowEvent) -> ServiceState:
     if e.kind is k.VETOED:
         veto = Veto(e.actor, e.reason, e.at, e.version)
         return replace(s, state=State.REJECTED, vetoes=(*s.vetoes, veto), last_reason=e.reason)
-    raise GovernanceError(f"unknown workflow event {e.kind}")
+    raise GovernanceError("services.event_unknown", kind=str(e.kind))
 
 
 def fold(
@@ -163,8 +163,9 @@ def _event(
 
 def _expect(s: ServiceState, *allowed: State) -> None:
     if s.state not in allowed:
-        names = " or ".join(a.value for a in allowed)
-        raise GovernanceError(f"service {s.service_id} is {s.state.value}, not {names}")
+        raise GovernanceError(
+            "services.wrong_state", service=s.service_id, state=s.state, allowed=list(allowed)
+        )
 
 
 def _is_owner(s: ServiceState, actor: str) -> bool:
@@ -173,7 +174,7 @@ def _is_owner(s: ServiceState, actor: str) -> bool:
 
 def _require_role(actor: str, roles: frozenset[Role], role: Role) -> None:
     if role not in roles:
-        raise RoleError(f"{actor} does not hold the {role.value} role")
+        raise RoleError("services.role_missing", actor=actor, role=role)
 
 
 def register(
@@ -198,7 +199,7 @@ def register(
 def submit(s: ServiceState, actor: str, at: datetime) -> list[WorkflowEvent]:
     _expect(s, State.DRAFT)
     if not same_person(actor, s.owner):
-        raise RoleError(f"only the product owner ({s.owner}) submits {s.service_id}")
+        raise RoleError("services.owner_submits", owner=s.owner, service=s.service_id)
     return [_event(s, EventKind.SUBMITTED, actor, at)]
 
 
@@ -221,7 +222,7 @@ def sign_off(
     _expect(s, State.PRIVACY_REVIEW)
     _require_role(actor, roles, Role.PRIVACY_OFFICER)
     if _is_owner(s, actor):
-        raise RoleError(f"{actor} owns {s.service_id} and cannot sign as its privacy officer")
+        raise RoleError("services.owner_not_officer", actor=actor, service=s.service_id)
     return [_event(s, EventKind.PRIVACY_SIGNED_OFF, actor, at)]
 
 
@@ -231,7 +232,7 @@ def privacy_reject(
     _expect(s, State.PRIVACY_REVIEW)
     _require_role(actor, roles, Role.PRIVACY_OFFICER)
     if not reason.strip():
-        raise GovernanceError("a rejection needs a reason")
+        raise GovernanceError("services.rejection_needs_reason")
     return [_event(s, EventKind.PRIVACY_REJECTED, actor, at, reason=reason.strip())]
 
 
@@ -241,11 +242,11 @@ def approve(
     _expect(s, State.COMMITTEE_REVIEW)
     _require_role(actor, roles, Role.REVIEWER)
     if _is_owner(s, actor):
-        raise RoleError(f"{actor} cannot approve their own service {s.service_id}")
+        raise RoleError("services.own_service", actor=actor, service=s.service_id)
     if s.privacy_officer is not None and same_person(actor, s.privacy_officer):
-        raise RoleError(f"{actor} signed off as privacy officer and cannot also approve")
+        raise RoleError("services.officer_not_approver", actor=actor)
     if any(same_person(actor, a) for a in s.approvals):
-        raise GovernanceError(f"{actor} has already approved version {s.version}")
+        raise GovernanceError("services.already_approved", actor=actor, version=s.version)
     events = [_event(s, EventKind.REVIEWER_APPROVED, actor, at)]
     if len(s.approvals) + 1 >= config.quorum:
         reason = f"{len(s.approvals) + 1} of {config.quorum} reviewers approved"
@@ -260,5 +261,5 @@ def veto(
     _expect(s, State.SUBMITTED, State.PRIVACY_REVIEW, State.COMMITTEE_REVIEW, State.APPROVED)
     _require_role(actor, roles, Role.REVIEWER)
     if not reason.strip():
-        raise GovernanceError("a veto needs a reason, which stays visible")
+        raise GovernanceError("services.veto_needs_reason")
     return [_event(s, EventKind.VETOED, actor, at, reason=reason.strip())]

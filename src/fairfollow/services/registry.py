@@ -164,12 +164,12 @@ def validate_spec(data: object) -> ServiceSpec:
     try:
         spec = ServiceSpec.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"invalid data-service declaration: {exc}") from exc
+        raise InputError(
+            "services.declaration_invalid",
+            fields=[".".join(str(part) for part in e["loc"]) for e in exc.errors()],
+        ) from exc
     if not spec.owner.strip():
-        raise GovernanceError(
-            f"service {spec.service_id}: refused, no named product owner "
-            "(every data service needs an accountable owner)"
-        )
+        raise GovernanceError("services.owner_missing", service=spec.service_id)
     return spec
 
 
@@ -182,11 +182,11 @@ def load_spec(path: Path) -> ServiceSpec:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
+        raise InputError("services.file_unreadable", path=str(path)) from exc
     try:
         data = tomllib.loads(raw.decode("utf-8")) if path.suffix == ".toml" else json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+        raise InputError("services.file_invalid", path=str(path)) from exc
     return validate_spec(data)
 
 

@@ -115,7 +115,7 @@ def load_spec(conn: Connection, service_id: str, version: int | None = None) -> 
         query = query.where(service_versions.c.version == version)
     text = conn.execute(query).scalar()
     if text is None:
-        raise GovernanceError(f"unknown data service {service_id!r}")
+        raise GovernanceError("services.service_unknown", service=service_id)
     return spec_from_json(text)
 
 
@@ -170,7 +170,7 @@ def service_state(conn: Connection, service_id: str) -> ServiceState:
         .limit(1)
     ).first()
     if row is None:
-        raise GovernanceError(f"unknown data service {service_id!r}")
+        raise GovernanceError("services.service_unknown", service=service_id)
     return fold(service_id, row.owner, row.registered_by, load_events(conn, service_id))
 
 

@@ -93,7 +93,7 @@ def review_decision(spec: ServiceSpec) -> Decision:
 def _roles(conn: Connection, actor: Principal) -> frozenset[Role]:
     """The actor's roles as the ledger holds them inside this transaction."""
     if account_store.find_account(conn, account_id=actor.account_id) is None:
-        raise GovernanceError(f"no account {actor.login!r}")
+        raise GovernanceError("services.account_unknown", login=actor.login)
     return account_store.roles_of(conn, actor.account_id)
 
 
@@ -146,7 +146,7 @@ def _check_rules(
 
 def _locked_state(conn: Connection, service_id: str) -> ServiceState:
     if not store.lock_service(conn, service_id):
-        raise GovernanceError(f"unknown data service {service_id!r}")
+        raise GovernanceError("services.service_unknown", service=service_id)
     return store.service_state(conn, service_id)
 
 

@@ -40,11 +40,11 @@ class Checkpoint:
 
     def body(self) -> str:
         if not self.origin or "\n" in self.origin:
-            raise TransparencyLogError("checkpoint origin must be one non-empty line")
+            raise TransparencyLogError("tlog.checkpoint_origin_invalid")
         if len(self.root) != HASH_SIZE or self.size < 0:
-            raise TransparencyLogError("checkpoint needs a 32-byte root and a size >= 0")
+            raise TransparencyLogError("tlog.checkpoint_root_invalid")
         if any(not line or "\n" in line for line in self.extensions):
-            raise TransparencyLogError("checkpoint extension lines must be non-empty lines")
+            raise TransparencyLogError("tlog.checkpoint_extension_invalid")
         root = base64.b64encode(self.root).decode("ascii")
         return "".join(
             f"{line}\n" for line in (self.origin, str(self.size), root, *self.extensions)
@@ -54,35 +54,35 @@ class Checkpoint:
 def parse_checkpoint(body: str) -> Checkpoint:
     """Read a checkpoint body; :class:`TransparencyLogError` on anything but the exact format."""
     if not body.endswith("\n"):
-        raise TransparencyLogError("checkpoint body must end with a newline")
+        raise TransparencyLogError("tlog.checkpoint_unterminated")
     lines = body[:-1].split("\n")
     if len(lines) < 3:
-        raise TransparencyLogError("checkpoint body needs origin, size and root lines")
+        raise TransparencyLogError("tlog.checkpoint_lines_missing")
     origin, size, root_text, *extensions = lines
     if not origin:
-        raise TransparencyLogError("checkpoint origin is empty")
+        raise TransparencyLogError("tlog.checkpoint_origin_invalid")
     if not _SIZE.fullmatch(size):
-        raise TransparencyLogError(f"checkpoint size {size!r} is not a canonical decimal")
+        raise TransparencyLogError("tlog.checkpoint_size_invalid", size=size)
     try:
         root = base64.b64decode(root_text, validate=True)
     except ValueError as exc:  # binascii.Error, or non-ASCII text
-        raise TransparencyLogError(f"checkpoint root is not base64: {exc}") from exc
+        raise TransparencyLogError("tlog.checkpoint_root_invalid") from exc
     if len(root) != HASH_SIZE or base64.b64encode(root).decode("ascii") != root_text:
-        raise TransparencyLogError("checkpoint root is not a base64 SHA-256 hash")
+        raise TransparencyLogError("tlog.checkpoint_root_invalid")
     if any(not line for line in extensions):
-        raise TransparencyLogError("checkpoint extension lines must not be empty")
+        raise TransparencyLogError("tlog.checkpoint_extension_invalid")
     return Checkpoint(origin=origin, size=int(size), root=root, extensions=tuple(extensions))
 
 
 def _check_text(text: str) -> None:
     if not text.endswith("\n"):
-        raise TransparencyLogError("note text must end with a newline")
+        raise TransparencyLogError("tlog.note_unterminated")
     if any(ord(ch) < 0x20 and ch != "\n" for ch in text):
-        raise TransparencyLogError("note text must not contain control characters")
+        raise TransparencyLogError("tlog.note_control_characters")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise TransparencyLogError("note text is not valid Unicode") from exc
+        raise TransparencyLogError("tlog.note_not_unicode") from exc
 
 
 def sign_note(text: str, signer: NoteSigner) -> str:
@@ -106,23 +106,23 @@ def split_note(note: str) -> tuple[str, Sequence[NoteSignature]]:
     """A signed note's text and its signature lines (not yet verified)."""
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
-        raise TransparencyLogError("malformed note: no signature block")
+        raise TransparencyLogError("tlog.note_malformed")
     text, block = note[: split + 1], note[split + 2 :]
     _check_text(text)
     lines = block[:-1].split("\n")
     if not block or len(lines) > MAX_SIGNATURES:
-        raise TransparencyLogError("malformed note: missing or too many signatures")
+        raise TransparencyLogError("tlog.note_malformed")
     signatures: list[NoteSignature] = []
     for line in lines:
         if not line.startswith(SIGNATURE_PREFIX) or line.count(" ") != 2:
-            raise TransparencyLogError("malformed note: bad signature line")
+            raise TransparencyLogError("tlog.note_malformed")
         name, blob = line.removeprefix(SIGNATURE_PREFIX).split(" ")
         try:
             raw = base64.b64decode(blob, validate=True)
         except ValueError as exc:  # binascii.Error, or non-ASCII text
-            raise TransparencyLogError("malformed note: signature is not base64") from exc
+            raise TransparencyLogError("tlog.note_malformed") from exc
         if not valid_key_name(name) or len(raw) < 5:
-            raise TransparencyLogError("malformed note: bad signature line")
+            raise TransparencyLogError("tlog.note_malformed")
         signatures.append(NoteSignature(name=name, key_id=raw[:4], signature=raw[4:]))
     return text, signatures
 
@@ -139,10 +139,10 @@ def open_note(note: str, verifier: NoteVerifier) -> str:
         if item.name != verifier.name or item.key_id != verifier.key_id:
             continue
         if not verifier.verify(text.encode("utf-8"), item.signature):
-            raise TransparencyLogError(f"invalid signature by key {verifier.name}")
+            raise TransparencyLogError("tlog.signature_invalid", key=verifier.name)
         found = True
     if not found:
-        raise TransparencyLogError(f"note is not signed by key {verifier.name}")
+        raise TransparencyLogError("tlog.note_unsigned", key=verifier.name)
     return text
 
 
@@ -157,5 +157,7 @@ def open_checkpoint(note: str, verifier: NoteVerifier, origin: str | None = None
     checkpoint = parse_checkpoint(open_note(note, verifier))
     expected = verifier.name if origin is None else origin
     if checkpoint.origin != expected:
-        raise TransparencyLogError(f"checkpoint is for log {checkpoint.origin!r}, not {expected!r}")
+        raise TransparencyLogError(
+            "tlog.checkpoint_wrong_origin", origin=checkpoint.origin, expected=expected
+        )
     return checkpoint

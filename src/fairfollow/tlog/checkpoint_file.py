@@ -30,10 +30,10 @@ def read_notes(path: Path) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise TransparencyLogError(f"cannot read checkpoint file {path}: {exc}") from exc
+        raise TransparencyLogError("tlog.checkpoint_file_unreadable", path=str(path)) from exc
     notes = text.split(SEPARATOR)
     if notes[-1]:
-        raise TransparencyLogError(f"checkpoint file {path} ends inside a note (truncated?)")
+        raise TransparencyLogError("tlog.checkpoint_file_truncated", path=str(path))
     return notes[:-1]
 
 

@@ -44,7 +44,7 @@ def cosigner_key_id(name: str, public_key: bytes) -> bytes:
 def signed_message(body: str, timestamp: int) -> bytes:
     """What a ``cosignature/v1`` signs: header, time line, the checkpoint body."""
     if not 0 <= timestamp <= MAX_TIMESTAMP:
-        raise TransparencyLogError("cosignature timestamp out of range")
+        raise TransparencyLogError("tlog.cosignature_time_invalid")
     return f"{HEADER}time {timestamp}\n{body}".encode()
 
 
@@ -77,7 +77,7 @@ class CosignerSigner:
 
 def cosigner_from_seed(name: str, seed: bytes) -> CosignerSigner:
     if not valid_key_name(name):
-        raise TransparencyLogError(f"invalid witness name {name!r}")
+        raise TransparencyLogError("tlog.witness_name_invalid", name=name)
     return CosignerSigner(name, Ed25519PrivateKey.from_private_bytes(seed))
 
 
@@ -85,17 +85,17 @@ def parse_cosigner_key(text: str) -> CosignerVerifier:
     """Read ``<name>+<hex key id>+base64(0x04 || key)``; the key id must match."""
     fields = text.strip().split("+", 2)
     if len(fields) != 3 or not valid_key_name(fields[0]):
-        raise TransparencyLogError("malformed witness key: expected name+keyid+key")
+        raise TransparencyLogError("tlog.witness_key_malformed")
     name, key_hash, blob = fields
     try:
         raw = base64.b64decode(blob, validate=True)
     except ValueError as exc:
-        raise TransparencyLogError(f"malformed witness key: {exc}") from exc
+        raise TransparencyLogError("tlog.witness_key_malformed") from exc
     if len(raw) != 33 or raw[0] != ALG_COSIGNATURE_V1:
-        raise TransparencyLogError("malformed witness key: not an Ed25519 cosignature/v1 key")
+        raise TransparencyLogError("tlog.witness_key_malformed")
     verifier = CosignerVerifier(name, raw[1:])
     if verifier.key_id.hex() != key_hash.lower():
-        raise TransparencyLogError("malformed witness key: key id does not match the key")
+        raise TransparencyLogError("tlog.witness_key_malformed")
     return verifier
 
 
@@ -117,15 +117,15 @@ def cosignature_time(note: str, verifier: CosignerVerifier) -> int:
         if item.name != verifier.name or item.key_id != verifier.key_id:
             continue
         if len(item.signature) != 8 + 64:
-            raise TransparencyLogError(f"malformed cosignature by {verifier.name}")
+            raise TransparencyLogError("tlog.cosignature_malformed", witness=verifier.name)
         timestamp = int.from_bytes(item.signature[:8], "big")
         try:
             Ed25519PublicKey.from_public_bytes(verifier.public_key).verify(
                 item.signature[8:], signed_message(body, timestamp)
             )
         except (InvalidSignature, ValueError) as exc:
-            raise TransparencyLogError(f"invalid cosignature by witness {verifier.name}") from exc
+            raise TransparencyLogError("tlog.cosignature_invalid", witness=verifier.name) from exc
         found = timestamp
     if found is None:
-        raise TransparencyLogError(f"checkpoint is not cosigned by witness {verifier.name}")
+        raise TransparencyLogError("tlog.cosignature_missing", witness=verifier.name)
     return found

@@ -97,20 +97,20 @@ class NoteSigner:
 def _split_key(text: str, parts: int) -> list[str]:
     fields = text.strip().split("+", parts - 1)  # base64 may itself contain '+'
     if len(fields) != parts:
-        raise TransparencyLogError("malformed note key: wrong number of '+' fields")
+        raise TransparencyLogError("tlog.note_key_malformed")
     return fields
 
 
 def _key_blob(name: str, key_hash: str, blob: str) -> bytes:
     if not valid_key_name(name):
-        raise TransparencyLogError(f"malformed note key: invalid key name {name!r}")
+        raise TransparencyLogError("tlog.note_key_malformed")
     try:
         raw = base64.b64decode(blob, validate=True)
         expected_id = bytes.fromhex(key_hash)
     except ValueError as exc:  # binascii.Error, or non-ASCII text
-        raise TransparencyLogError(f"malformed note key: {exc}") from exc
+        raise TransparencyLogError("tlog.note_key_malformed") from exc
     if len(raw) != 33 or raw[0] != ALG_ED25519 or len(expected_id) != 4:
-        raise TransparencyLogError("malformed note key: not an Ed25519 key")
+        raise TransparencyLogError("tlog.note_key_malformed")
     return raw[1:]
 
 
@@ -119,7 +119,7 @@ def parse_verifier_key(text: str) -> NoteVerifier:
     name, key_hash, blob = _split_key(text, 3)
     verifier = NoteVerifier(name=name, public_key=_key_blob(name, key_hash, blob))
     if verifier.key_id.hex() != key_hash.lower():
-        raise TransparencyLogError("malformed note key: key id does not match the key")
+        raise TransparencyLogError("tlog.note_key_malformed")
     return verifier
 
 
@@ -127,10 +127,10 @@ def parse_signer_key(text: str) -> NoteSigner:
     """Read ``PRIVATE+KEY+<name>+<hex key id>+<base64 seed>``."""
     private, key, name, key_hash, blob = _split_key(text, 5)
     if (private, key) != ("PRIVATE", "KEY"):
-        raise TransparencyLogError("malformed signer key: missing PRIVATE+KEY prefix")
+        raise TransparencyLogError("tlog.signer_key_malformed")
     signer = NoteSigner(name, Ed25519PrivateKey.from_private_bytes(_key_blob(name, key_hash, blob)))
     if signer.verifier.key_id.hex() != key_hash.lower():
-        raise TransparencyLogError("malformed signer key: key id does not match the key")
+        raise TransparencyLogError("tlog.signer_key_malformed")
     return signer
 
 
@@ -144,7 +144,7 @@ def generate_signer(name: str | None = None) -> NoteSigner:
         )
         name = _NAME_PREFIX + hashlib.sha256(public).hexdigest()[:8]
     if not valid_key_name(name):
-        raise TransparencyLogError(f"invalid key name {name!r}")
+        raise TransparencyLogError("tlog.key_name_invalid", name=name)
     return NoteSigner(name=name, private_key=private)
 
 
@@ -159,7 +159,7 @@ def load_or_create_log_signer(keys_dir: Path) -> NoteSigner:
     try:
         return parse_signer_key(content.decode("ascii"))
     except (UnicodeDecodeError, TransparencyLogError) as exc:
-        raise ConfigError(f"key file {path} is not a log signer key: {exc}") from exc
+        raise ConfigError("tlog.signer_key_file_invalid", path=str(path)) from exc
 
 
 def load_or_create_member_key(keys_dir: Path) -> bytes:

@@ -86,7 +86,7 @@ def _size(conn: Connection, size: int | None = None) -> int:
     if size is None:
         return current
     if size < 0 or size > current:
-        raise InputError(f"tree size {size} is outside the log (0 to {current})")
+        raise InputError("tlog.tree_size_outside", size=size, current=current)
     return size
 
 
@@ -100,7 +100,7 @@ def inclusion(conn: Connection, index: int, size: int | None = None) -> Inclusio
     """The inclusion proof of leaf ``index`` in the tree of ``size`` leaves (default now)."""
     size = _size(conn, size)
     if not 0 <= index < size:
-        raise InputError(f"leaf index {index} is not in a tree of {size} leaves")
+        raise InputError("tlog.leaf_outside_tree", index=index, size=size)
     leaf = log_store.read_leaf(conn, index)
     return InclusionProof(
         index,
@@ -115,7 +115,7 @@ def consistency(conn: Connection, size1: int, size2: int | None = None) -> Consi
     """The proof that the tree of ``size1`` leaves is a prefix of the tree of ``size2``."""
     size2, size1 = _size(conn, size2), _size(conn, size1)
     if size1 > size2:
-        raise InputError(f"size {size1} is larger than size {size2}")
+        raise InputError("tlog.sizes_reversed", first=size1, second=size2)
     return ConsistencyProof(
         size1,
         size2,
@@ -129,7 +129,7 @@ def bundle(conn: Connection, start: int, count: int = MAX_BUNDLE) -> LeafBundle:
     """Up to ``count`` leaves from ``start`` (at most :data:`MAX_BUNDLE`), in log order."""
     size = _size(conn)
     if start < 0 or (start >= size and size > 0) or count < 1:
-        raise InputError(f"no leaves from {start} (the log has {size})")
+        raise InputError("tlog.no_leaves_from", start=start, size=size)
     end = min(size, start + min(count, MAX_BUNDLE))
     return LeafBundle(start, tuple(log_store.read_leaves(conn, start, end)))
 

@@ -58,24 +58,24 @@ def parse_receipt(text: str) -> Receipt:
     """Read a receipt file; :class:`TransparencyLogError` if it is not in the format above."""
     head, separator, note = text.partition("\n\n")
     if not separator:
-        raise TransparencyLogError("receipt has no checkpoint")
+        raise TransparencyLogError("tlog.receipt_no_checkpoint")
     lines = head.split("\n")
     if len(lines) < 3 or lines[0] != HEADER:
-        raise TransparencyLogError(f"receipt must start with {HEADER!r}, extra and index lines")
+        raise TransparencyLogError("tlog.receipt_malformed")
     if not lines[1].startswith("extra "):
-        raise TransparencyLogError("receipt lacks the 'extra' line holding the leaf")
+        raise TransparencyLogError("tlog.receipt_malformed")
     if not lines[2].startswith("index "):
-        raise TransparencyLogError("receipt lacks the 'index' line")
+        raise TransparencyLogError("tlog.receipt_malformed")
     digits = lines[2].removeprefix("index ")
     if not digits.isascii() or not digits.isdigit() or (digits != "0" and digits[0] == "0"):
-        raise TransparencyLogError(f"receipt index {digits!r} is not a canonical decimal")
+        raise TransparencyLogError("tlog.receipt_index_invalid", index=digits)
     try:
         leaf = base64.b64decode(lines[1].removeprefix("extra "), validate=True)
         proof = tuple(base64.b64decode(line, validate=True) for line in lines[3:])
     except ValueError as exc:  # binascii.Error, or non-ASCII text
-        raise TransparencyLogError(f"receipt holds invalid base64: {exc}") from exc
+        raise TransparencyLogError("tlog.receipt_malformed") from exc
     if any(len(item) != merkle.HASH_SIZE for item in proof):
-        raise TransparencyLogError("receipt proof lines must be SHA-256 hashes")
+        raise TransparencyLogError("tlog.receipt_malformed")
     return Receipt(index=int(digits), proof=proof, checkpoint_note=note, leaf=leaf)
 
 
@@ -86,7 +86,7 @@ def issue_receipt(conn: Connection, index: int, signer: NoteSigner, now: datetim
         checkpoint = log_store.issue_checkpoint(conn, signer, now)
     leaf = log_store.read_leaf(conn, index)
     if merkle.leaf_hash(leaf.content) != leaf.leaf_hash:
-        raise TransparencyLogError(f"leaf {index} does not match its stored hash; audit the log")
+        raise TransparencyLogError("tlog.leaf_hash_mismatch", index=index)
     proof = log_store.inclusion_proof(conn, index, checkpoint.size)
     return Receipt(index, tuple(proof), checkpoint.note, leaf.content)
 

@@ -82,20 +82,20 @@ def decode_leaf(content: bytes) -> LoggedRecord:
     try:
         value = canonical_json.loads(content)
     except ValueError as exc:
-        raise LeafFormatError(f"leaf is not canonical JSON: {exc}") from exc
+        raise LeafFormatError("tlog.leaf_not_canonical") from exc
     if not isinstance(value, Mapping) or set(value) != {"body", "index", "kind", "ref", "v"}:
-        raise LeafFormatError("leaf must be an object with body, index, kind, ref and v")
+        raise LeafFormatError("tlog.leaf_fields_invalid")
     index, kind, ref, body = value["index"], value["kind"], value["ref"], value["body"]
     if value["v"] != LEAF_VERSION:
-        raise LeafFormatError(f"unknown leaf version {value['v']!r}")
+        raise LeafFormatError("tlog.leaf_version_unknown")
     if type(index) is not int or index < 0:
-        raise LeafFormatError("leaf index must be a non-negative integer")
+        raise LeafFormatError("tlog.leaf_fields_invalid")
     if not isinstance(kind, str) or not isinstance(ref, str) or not isinstance(body, Mapping):
-        raise LeafFormatError("leaf kind and ref must be strings and body an object")
+        raise LeafFormatError("tlog.leaf_fields_invalid")
     try:
         record = LogRecord(kind=kind, ref=ref, body=body)
     except ValueError as exc:
-        raise LeafFormatError(str(exc)) from exc
+        raise LeafFormatError("tlog.leaf_fields_invalid") from exc
     return LoggedRecord(index=index, record=record)
 
 

@@ -99,7 +99,7 @@ def append(conn: Connection, record: LogRecord) -> LeafRef:
 def append_many(conn: Connection, records: Sequence[LogRecord]) -> list[LeafRef]:
     """Append records in order inside the caller's transaction (one round trip per table)."""
     if not conn.in_transaction():
-        raise LogAppendError("append needs a transaction, so the leaf commits with its record")
+        raise LogAppendError("tlog.append_outside_transaction")
     try:
         _lock(conn)
         start = tree_size(conn)
@@ -122,7 +122,7 @@ def append_many(conn: Connection, records: Sequence[LogRecord]) -> list[LeafRef]
         transaction = conn.get_transaction()
         if transaction is not None and transaction.is_active:
             transaction.rollback()
-        raise LogAppendError(f"log append failed; the transaction was rolled back: {exc}") from exc
+        raise LogAppendError("tlog.append_failed") from exc
     return refs
 
 
@@ -188,10 +188,7 @@ def _node_hashes(conn: Connection, keys: Sequence[tuple[int, int]]) -> dict[tupl
         found.update(((int(lv), int(i)), bytes(h)) for lv, i, h in rows)
     missing = wanted - found.keys()
     if missing:
-        raise TransparencyLogError(
-            f"the log is damaged: stored subtree hashes missing {sorted(missing)[:5]}; "
-            "run `fairfollow log audit`"
-        )
+        raise TransparencyLogError("tlog.subtree_hashes_missing", missing=len(missing))
     return found
 
 
@@ -204,7 +201,7 @@ def _range_hashes(conn: Connection, ranges: Sequence[tuple[int, int]]) -> list[b
 def _check_size(conn: Connection, size: int) -> None:
     current = tree_size(conn)
     if not 0 <= size <= current:
-        raise TransparencyLogError(f"tree size {size} is not in 0..{current}")
+        raise TransparencyLogError("tlog.tree_size_outside", size=size, current=current)
 
 
 def root_at(conn: Connection, size: int) -> bytes:
@@ -217,7 +214,7 @@ def inclusion_proof(conn: Connection, index: int, size: int) -> list[bytes]:
     """The RFC 6962 audit path of leaf ``index`` in the tree of ``size`` leaves."""
     _check_size(conn, size)
     if not 0 <= index < size:
-        raise TransparencyLogError(f"leaf {index} is not in a tree of size {size}")
+        raise TransparencyLogError("tlog.leaf_outside_tree", index=index, size=size)
     return _range_hashes(conn, merkle.inclusion_ranges(index, size))
 
 
@@ -225,7 +222,7 @@ def consistency_proof(conn: Connection, size1: int, size2: int) -> list[bytes]:
     """The RFC 6962 proof that the tree of ``size1`` leaves is a prefix of that of ``size2``."""
     _check_size(conn, size2)
     if not 0 <= size1 <= size2:
-        raise TransparencyLogError(f"no consistency proof from size {size1} to {size2}")
+        raise TransparencyLogError("tlog.sizes_reversed", first=size1, second=size2)
     return _range_hashes(conn, merkle.consistency_ranges(size1, size2))
 
 
@@ -245,7 +242,7 @@ _LEAF_COLUMNS = (
 def read_leaf(conn: Connection, index: int) -> StoredLeaf:
     row = conn.execute(sa.select(*_LEAF_COLUMNS).where(log_leaves.c.leaf_index == index)).first()
     if row is None:
-        raise TransparencyLogError(f"no leaf at index {index}")
+        raise TransparencyLogError("tlog.leaf_missing", index=index)
     return _leaf(*row)
 
 
@@ -337,7 +334,7 @@ def issue_checkpoint(conn: Connection, signer: NoteSigner, now: datetime) -> Sto
     was edited is refused here rather than blessed with a new signature.
     """
     if now.tzinfo is None:
-        raise TransparencyLogError("checkpoint time must be timezone-aware")
+        raise TransparencyLogError("tlog.checkpoint_time_naive")
     now = now.astimezone(UTC)
     size = tree_size(conn)
     root = root_at(conn, size)
@@ -345,8 +342,7 @@ def issue_checkpoint(conn: Connection, signer: NoteSigner, now: datetime) -> Sto
     if latest is not None:
         if latest.key_name != signer.name:
             raise TransparencyLogError(
-                f"the latest checkpoint was signed by key {latest.key_name!r}, not "
-                f"{signer.name!r}; key rotation is not supported"
+                "tlog.signer_key_rotated", stored=latest.key_name, key=signer.name
             )
         signed = open_checkpoint(latest.note, signer.verifier)
         proof = consistency_proof(conn, signed.size, size) if signed.size <= size else None
@@ -354,8 +350,7 @@ def issue_checkpoint(conn: Connection, signer: NoteSigner, now: datetime) -> Sto
             signed.size, size, proof, signed.root, root
         ):
             raise TransparencyLogError(
-                f"the stored log does not extend checkpoint {latest.checkpoint_id} "
-                f"(size {signed.size}); run `fairfollow log audit`"
+                "tlog.log_does_not_extend", checkpoint=latest.checkpoint_id, size=signed.size
             )
         if signed.size == size:
             return latest
@@ -369,7 +364,7 @@ def issue_checkpoint(conn: Connection, signer: NoteSigner, now: datetime) -> Sto
     }
     inserted = conn.execute(log_checkpoints.insert().values(**values)).inserted_primary_key
     if inserted is None:
-        raise TransparencyLogError("the checkpoint row was not stored")
+        raise TransparencyLogError("tlog.checkpoint_not_stored")
     return StoredCheckpoint(int(inserted[0]), size, root, note, signer.name, now)
 
 

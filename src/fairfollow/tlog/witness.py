@@ -70,7 +70,7 @@ class Witness:
     def __init__(self, directory: Path, *, create: bool = True) -> None:
         self.directory = directory
         if not create and not (directory / KEY_FILE).is_file():
-            raise TransparencyLogError(f"{directory} is not a witness directory (no {KEY_FILE})")
+            raise TransparencyLogError("tlog.witness_directory_invalid", directory=str(directory))
         seed = load_or_create_key(
             directory / KEY_FILE, lambda: secrets.token_bytes(SEED_BYTES), size=SEED_BYTES
         )
@@ -95,9 +95,11 @@ class Witness:
             )
             found = WitnessedLog(data["origin"], data["log_key"], history)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise TransparencyLogError(f"witness state {path} is unreadable: {exc}") from exc
+            raise TransparencyLogError("tlog.witness_state_unreadable", path=str(path)) from exc
         if found.origin != origin or not history:
-            raise TransparencyLogError(f"witness state {path} is not for log {origin!r}")
+            raise TransparencyLogError(
+                "tlog.witness_state_other_log", path=str(path), origin=origin
+            )
         return found
 
     def observe(
@@ -109,10 +111,7 @@ class Witness:
         origin = parse_checkpoint(body).origin
         seen = self.log(origin)
         if seen is not None and seen.log_key != log_key.encode():
-            raise TransparencyLogError(
-                f"log {origin!r} now presents key {log_key.encode()!r}, not the key "
-                f"{seen.log_key!r} this witness pinned: a replaced key is refused"
-            )
+            raise TransparencyLogError("tlog.log_key_replaced", origin=origin)
         new = open_checkpoint(note, log_key, origin)
         if seen is not None:
             _check_extends(seen.latest, new, proof)
@@ -144,23 +143,15 @@ class Witness:
 
 def _check_extends(last: Witnessed, new: Checkpoint, proof: Sequence[bytes]) -> None:
     if new.size < last.size:
-        raise TransparencyLogError(
-            f"checkpoint of size {new.size} is smaller than size {last.size} already "
-            "cosigned: the log was truncated or rolled back"
-        )
+        raise TransparencyLogError("tlog.log_truncated", size=new.size, cosigned=last.size)
     if new.size == last.size:
         if new.root != last.root:
-            raise TransparencyLogError(
-                f"split view: a second checkpoint of size {new.size} with another root"
-            )
+            raise TransparencyLogError("tlog.split_view", size=new.size)
         return
     if last.size and not merkle.verify_consistency(
         last.size, new.size, list(proof), last.root, new.root
     ):
-        raise TransparencyLogError(
-            f"checkpoint of size {new.size} is not consistent with size {last.size} already "
-            "cosigned: the log's past was rewritten"
-        )
+        raise TransparencyLogError("tlog.log_rewritten", size=new.size, cosigned=last.size)
 
 
 def send_checkpoints(
@@ -181,9 +172,7 @@ def send_checkpoints(
             extends = 0 < last < stored.size
             proof = log_store.consistency_proof(conn, last, stored.size) if extends else []
         except TransparencyLogError as exc:
-            raise TransparencyLogError(
-                f"the log cannot prove it extends size {last}: {exc}"
-            ) from exc
+            raise TransparencyLogError("tlog.log_extension_unproven", size=last) from exc
         done = witness.observe(stored.note, log_key, proof, now)
         log_store.record_cosigned(conn, done.size, done.root, done.note)
         cosigned.append(done)

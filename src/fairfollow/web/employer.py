@@ -15,6 +15,7 @@ releases only the noised aggregate the log holds (``tests/web/test_employer.py``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -27,6 +28,7 @@ from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.intake.report import IntakeReport
 from fairfollow.intake.upload import Upload, file_name_of, take_upload
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.messages.refusal import words as refusal_words
 from fairfollow.records.provision import Attestation
 from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
@@ -101,7 +103,7 @@ def _page(
 @router.get("/employer", include_in_schema=False)
 def home(request: Request, ctx: Context) -> Response:
     with reading(ctx.reader, "employer releases") as conn:
-        latest = history.past_releases(conn, _employer(request))[:1]
+        latest = [_worded(r) for r in history.past_releases(conn, _employer(request))[:1]]
     return _page(request, ctx, "employer_home.html", {"latest": latest[0] if latest else None})
 
 
@@ -172,13 +174,26 @@ def _actor(request: Request) -> str:
     return "employer-portal" if principal is None else f"account:{principal.login}"
 
 
+def _words(outcome: ReleaseOutcome) -> dict[str, str]:
+    """The accuracy of a release, or why it was refused, in each language."""
+    refused = history.outcome_refusal(outcome)
+    return history.outcome_words(outcome) if refused is None else refusal_words(refused)
+
+
+def _worded(past: history.PastRelease) -> history.PastRelease:
+    """A past release with its words: the accuracy, or why it was refused."""
+    if past.refusal is None:
+        return past
+    return replace(past, words=refusal_words(past.refusal))
+
+
 def _forecast_page(
     request: Request, ctx: AppContext, outcome: ReleaseOutcome | None = None, status: int = 200
 ) -> Response:
     limits = _limits(ctx)
     facts: dict[str, object] = {
         "outcome": outcome,
-        "words": None if outcome is None else history.outcome_words(outcome),
+        "words": None if outcome is None else _words(outcome),
         "epsilon_min": limits.epsilon_min,
         "epsilon_max": limits.epsilon_max,
     }
@@ -207,7 +222,7 @@ def forecast_submit(
 @router.get("/employer/releases", include_in_schema=False)
 def releases_page(request: Request, ctx: Context) -> Response:
     with reading(ctx.reader, "employer releases") as conn:
-        found = history.past_releases(conn, _employer(request))
+        found = [_worded(r) for r in history.past_releases(conn, _employer(request))]
     facts: dict[str, object] = {"releases": found, "key": ctx.verifier.encode()}
     return _page(request, ctx, "employer_releases.html", facts)
 
@@ -394,7 +409,7 @@ def forecast_api(request: Request, ctx: Context, body: ForecastAsk) -> ReleaseAn
     return ReleaseAnswer(
         release_id=outcome.release_id, season=outcome.season, service=outcome.service_id,
         at=outcome.at, released=outcome.released, reason=outcome.reason,
-        words=history.outcome_words(outcome), log_index=outcome.log_index,
+        words=_words(outcome), log_index=outcome.log_index,
         figures=_figures(outcome.figures), epsilon_spent=outcome.epsilon_spent,
     )  # fmt: skip
 
@@ -410,7 +425,8 @@ def releases_api(request: Request, ctx: Context) -> list[ReleaseAnswer]:
 def _past(r: history.PastRelease) -> ReleaseAnswer:
     return ReleaseAnswer(
         release_id=r.release_id, season=r.season, service=r.service_id, at=r.at,
-        released=r.released, reason=r.reason, words=r.words, log_index=r.log_index,
+        released=r.released, reason=r.reason,
+        words=_worded(r).words, log_index=r.log_index,
         figures=_figures(r.figures), epsilon_spent=r.epsilon_spent,
     )  # fmt: skip
 

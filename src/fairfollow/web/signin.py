@@ -20,8 +20,10 @@ from fairfollow.accounts import session as sessions
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action, Audience, audiences_of
 from fairfollow.errors import AuthenticationError, GovernanceError, ThrottledError
+from fairfollow.messages.sentence import of_error
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.i18n import negotiate
 from fairfollow.web.session import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -125,11 +127,15 @@ def login_submit(
             replacing=request.cookies.get(SESSION_COOKIE),
         )
     except ThrottledError as refused:
-        page = _login_page(request, error=str(refused), status=429, login=login)
+        page = _login_page(
+            request, error=of_error(refused, negotiate(request)), status=429, login=login
+        )
         page.headers["Retry-After"] = str(refused.retry_after)
         return page
     except GovernanceError as refused:
-        return _login_page(request, error=str(refused), status=401, login=login)
+        return _login_page(
+            request, error=of_error(refused, negotiate(request)), status=401, login=login
+        )
     target = _local(next) or home_of(request, opened.principal)
     response = RedirectResponse(target, status_code=303)
     set_session(request, response, opened.cookie, opened.expires_at)

@@ -1,0 +1,22 @@
+"""A refused release, as the sentence its employer reads, in each language."""
+
+from __future__ import annotations
+
+from fairfollow.messages import catalogue, formats
+from fairfollow.release.refusal import Refusal
+
+
+def sentence(refusal: Refusal, language: str) -> str:
+    """Why the release was refused, and the first rule that blocked it with its citation."""
+    text = catalogue.text(refusal.code, language, **refusal.params)
+    if not refusal.blocking:
+        return text
+    first = refusal.blocking[0]
+    if language == "ja":
+        return f"{text} {first.summary_ja}（{first.citation}）"
+    return f"{text} {first.summary_en} ({first.citation})"
+
+
+def words(refusal: Refusal) -> dict[str, str]:
+    """The sentence in every language, keyed by language (as the pages pick one)."""
+    return {language: sentence(refusal, language) for language in formats.LANGUAGES}
