@@ -141,9 +141,9 @@ def migrate_store_hashes(
         unresolved = sum(1 for n, _ in list_updates if n is None) + count.unresolved
         if unresolved:
             raise StoreError(
-                f"{unresolved} keyed hashes of the analytics store match no identifier of "
-                f"the raw files ({', '.join(map(str, season_dirs)) or 'no season'}); "
-                "the store is unchanged"
+                "events.hash_migration_unmatched",
+                count=unresolved,
+                seasons=[str(d) for d in season_dirs],
             )
         con.execute("BEGIN TRANSACTION")
         if list_updates:
