@@ -115,7 +115,7 @@ def test_a_reviewer_cannot_approve_their_own_service(
     token = csrf_of(client, "/review/own-service")
     refused = client.post("/review/own-service/approve", data={"csrf_token": token})
     assert refused.status_code == 403
-    assert "cannot approve their own service" in refused.text
+    assert "自分のデータサービス own-service を承認できません" in refused.text
     assert wf.show_service(engine, "own-service").state.approvals == frozenset()
     engine.dispose()
 

@@ -19,11 +19,12 @@ from pydantic import BaseModel, Field
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action
 from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
+from fairfollow.messages.sentence import of_error
 from fairfollow.services import docket
 from fairfollow.services import workflow as wf
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
-from fairfollow.web.i18n import N_
+from fairfollow.web.i18n import N_, negotiate
 from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
@@ -101,7 +102,9 @@ def _act(request: Request, ctx: AppContext, service_id: str, action: str, reason
         if isinstance(refused, AuthenticationError):
             raise
         status = 403 if isinstance(refused, RoleError) else 409
-        return _case_page(request, ctx, service_id, error=str(refused), status=status)
+        return _case_page(
+            request, ctx, service_id, error=of_error(refused, negotiate(request)), status=status
+        )
     lang = request.query_params.get("lang", "")
     suffix = f"?lang={lang}" if lang in ("ja", "en") else ""
     return RedirectResponse(f"/review/{service_id}{suffix}", status_code=303)
