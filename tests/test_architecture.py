@@ -31,6 +31,7 @@ FOUNDATION = {
     "canonical_json",
     "keyfile",
     "keys",
+    "employer_ids",
     "csv_export",
 }
 
