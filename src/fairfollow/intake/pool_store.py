@@ -27,6 +27,7 @@ from fairfollow.ledger.engine import metadata
 MATCHED = "matched"  # member found and their consent covers combining the list with browsing
 REFUSED = "refused"  # member found, consent does not cover the combination: base rate only
 UNMATCHED = "unmatched"  # no member, or more than one
+ERASED = "erased"  # the reason an offer lost its member: the member was erased
 
 
 intakes = sa.Table(
@@ -224,3 +225,14 @@ def intakes_of(conn: Connection, employer: str | None = None) -> list[IntakeReco
     if employer is not None:
         query = query.where(intakes.c.employer == employer)
     return [_intake(r) for r in conn.execute(query)]
+
+
+def forget_member(conn: Connection, member_id: int) -> int:
+    """Unlink the member from every pool (erasure): the offer stays, unmatched, reason
+    ``erased``; returns the offers unlinked."""
+    result = conn.execute(
+        pool_offers.update()
+        .where(pool_offers.c.member_id == member_id)
+        .values(member_id=None, status=UNMATCHED, reason=ERASED)
+    )
+    return int(result.rowcount or 0)
