@@ -2,30 +2,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-
-from fairfollow.errors import GovernanceError
 from fairfollow.intake.pool_store import (
     IntakeRecord,
     PoolOffer,
     QuarantinedLine,
-    employer_id,
     intakes_of,
     load_pool,
-    parse_employer,
     quarantine_of,
     record_intake,
 )
 from fairfollow.ledger.engine import open_ledger
 
 AT = datetime(2019, 7, 15, tzinfo=UTC)
-
-
-def test_employer_ids_are_normalised() -> None:
-    assert employer_id(314) == "E0314" and employer_id(12345) == "E12345"
-    assert parse_employer("E314") == parse_employer("314") == parse_employer("e0314") == "E0314"
-    with pytest.raises(GovernanceError):
-        parse_employer("ACME")
 
 
 def _record(employer: str, intake_no: int) -> IntakeRecord:

@@ -11,9 +11,9 @@ from fairfollow.errors import GovernanceError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.release import budget_store
 from fairfollow.release.budget import DEFAULT_SEASON_CAP, PrivacyLimits
-from fairfollow.release.cap import CAP_LEAF, AccountId, CapChange, change_cap
+from fairfollow.release.cap import AccountId, CapChange, change_cap
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.record import decode_leaf
+from fairfollow.tlog.record import LeafKind, decode_leaf
 
 AT = datetime(2020, 7, 15, tzinfo=UTC)
 PO = AccountId("acct-privacy-officer")
@@ -56,7 +56,7 @@ def test_a_cap_change_is_a_ledger_entry_and_a_log_leaf(engine: Engine) -> None:
         row = conn.execute(sa.select(e.actor, e.reason, e.kind, e.epsilon)).one()
         assert tuple(row) == (PO, change.reason, "cap", 6.0)
         record = decode_leaf(log_store.read_leaf(conn, done.log_index).content).record
-    assert record.kind == CAP_LEAF
+    assert record.kind == LeafKind.BUDGET_CAP == "budget-cap"
     assert record.body["epsilon_cap"] == 6.0 and record.body["previous_cap"] == DEFAULT_SEASON_CAP
     assert record.body["reason"] == change.reason and record.body["actor"] == PO
 

@@ -16,8 +16,8 @@ from fairfollow.ledger.engine import open_ledger
 from fairfollow.release import budget_store
 from fairfollow.release.door import ReleaseRequest, release_forecast
 from fairfollow.release.reconciliation import reconcile_budgets
+from fairfollow.release.spending import MemberFinding, Spent
 from fairfollow.tlog import member_store
-from fairfollow.tlog.spending import MemberFinding, Spent
 from tests.governance_fixtures import AT, SOURCE, ready_ledger
 
 

@@ -246,3 +246,25 @@ def test_crypto_shredded_leaves_still_verify(world: World, tmp_path: Path) -> No
     assert root in {tokens[i : i + 32] for i in range(0, len(tokens), 32)}  # leaf unchanged
     check = verify_member_receipt(proof.read_text(), signer.verifier)
     assert check.valid and check.included and check.log_index == release.log_index
+
+
+def test_erasure_deletes_no_other_package_rows_itself() -> None:
+    """Each owner forgets the member in its own tables: rights names no foreign table."""
+    import ast
+    from pathlib import Path
+
+    rights = Path(__file__).parents[2] / "src" / "fairfollow" / "rights"
+    foreign = []
+    for path in sorted(rights.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            target = node.func.value
+            if node.func.attr == "table" or (
+                node.func.attr in {"delete", "update"}
+                and isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id != "sa"
+            ):
+                foreign.append(f"{path.name}:{node.lineno}")
+    assert foreign == [], foreign

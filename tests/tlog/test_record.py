@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from fairfollow.tlog.record import (
     LeafFormatError,
+    LeafKind,
     LogRecord,
     claimed_index,
     decode_leaf,
@@ -71,3 +75,32 @@ def test_claimed_index_reads_only_the_index() -> None:
     assert claimed_index(leaf) == 12
     for unreadable in [b"\xff", b"[]", b'{"index":-1}', b'{"index":"1"}', b'{"index":true}']:
         assert claimed_index(unreadable) is None
+
+
+def _kind_arguments() -> list[tuple[str, ast.expr]]:
+    """The kind given to every ``LogRecord(...)`` and ``add_leaf(conn, kind, ...)`` in the
+    source, with where it is."""
+    found = []
+    for path in sorted((Path(__file__).parents[2] / "src" / "fairfollow").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            position = {"LogRecord": 0, "add_leaf": 1}.get(str(name))
+            if position is not None and len(node.args) > position:
+                found.append((f"{path.name}:{node.lineno}", node.args[position]))
+    return found
+
+
+def test_leaf_kinds_are_named_constants_not_bare_strings() -> None:
+    written = _kind_arguments()
+    assert len(written) >= 5  # door, cap, retention, workflow, authority
+    bare = [where for where, arg in written if isinstance(arg, ast.Constant)]
+    assert bare == [], f"leaf kinds spelled as strings: {bare}"
+
+
+def test_every_leaf_kind_is_a_stable_event_name() -> None:
+    for kind in LeafKind:
+        record = LogRecord(kind, "ref-1")
+        assert record.kind == kind.value and type(record.kind) is str  # plain, for drivers
+    assert decode_leaf(encode_leaf(LogRecord(LeafKind.RELEASE, "r"), 0)).record.kind == "release"

@@ -43,7 +43,7 @@ from fairfollow.accounts.store import AuditEvent
 from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.record import LogRecord
+from fairfollow.tlog.record import LeafKind, LogRecord
 
 BOOTSTRAP_LOGIN = "admin"
 DEFAULT_TOKEN_TTL = timedelta(hours=12)
@@ -71,7 +71,7 @@ def record_audit(
     )
 
 
-def add_leaf(conn: Connection, kind: str, ref: str, body: Mapping[str, object]) -> None:
+def add_leaf(conn: Connection, kind: LeafKind, ref: str, body: Mapping[str, object]) -> None:
     log_store.append(conn, LogRecord(kind, ref, dict(body)))  # type: ignore[arg-type]
 
 
@@ -305,7 +305,8 @@ def _grant(
     kind = AuditKind.ROLE_GRANTED if granted else AuditKind.ROLE_REVOKED
     record_audit(conn, kind, to, to.login, now, role=role.value, by=by.account_id)
     body = {"account": to.account_id, "role": role.value, "by": by.account_id}
-    add_leaf(conn, "role.granted" if granted else "role.revoked", f"role-{event_id}", body)
+    leaf = LeafKind.ROLE_GRANTED if granted else LeafKind.ROLE_REVOKED
+    add_leaf(conn, leaf, f"role-{event_id}", body)
 
 
 def change_role(

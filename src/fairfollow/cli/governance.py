@@ -21,9 +21,9 @@ from fairfollow.accounts.actions import Action, require
 from fairfollow.cli import governance_tables as render
 from fairfollow.cli.context import account_of, instant_of, new_workspace_of, workspace_of
 from fairfollow.cli.terminal import console, print_json, progress
+from fairfollow.employer_ids import EmployerId
 from fairfollow.errors import InputError
 from fairfollow.instants import parse_instant
-from fairfollow.intake.pool_store import parse_employer
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.records.provision import Attestation
@@ -212,7 +212,7 @@ def service_example(
     from fairfollow.services import examples
 
     if which == examples.YIELD_FORECAST_ID:
-        named = [parse_employer(e) for e in employers.split(",") if e.strip()]
+        named = [EmployerId.parse(e).text for e in employers.split(",") if e.strip()]
         spec = examples.yield_forecast(named, owner=owner)
     elif which == examples.DMP_FOLLOW_ID:
         spec = examples.dmp_follow_2019(owner=owner)
@@ -254,7 +254,7 @@ def intake_command(
     from fairfollow.intake.desk import intake_bytes, read_survey_links, workspace_inputs
     from fairfollow.law.purposes import PurposeKey
 
-    name = parse_employer(employer)
+    named = EmployerId.parse(employer)
     attestation = Attestation(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
@@ -262,13 +262,13 @@ def intake_command(
     with _ledger(ctx) as (workspace, engine):
         actor = actor_label(require(account_of(ctx, engine), Action.INTAKE_UPLOAD))
         data = read_upload(file, cap)
-        survey = read_survey_links(links, int(name[1:])) if links else {}
+        survey = read_survey_links(links, named.number) if links else {}
         inputs = workspace_inputs(
             workspace, season, PurposeKey.EMPLOYER_FORECAST, survey, max_bytes=cap
         )
         when = instant_of(ctx, at, season=season)
         report = intake_bytes(
-            engine, name, season, data, file.name, attestation, inputs, at=when, actor=actor
+            engine, named.text, season, data, file.name, attestation, inputs, at=when, actor=actor
         )
     render.intake(report, as_json, internal=internal)
 
@@ -303,7 +303,7 @@ def release_forecast_command(
             require(me, Action.RELEASE_INTERNAL)
         at_ = _release_now(at)
         request = ReleaseRequest(
-            parse_employer(employer), service, season, at_, epsilon, actor_label(me)
+            EmployerId.parse(employer).text, service, season, at_, epsilon, actor_label(me)
         )
         source = model_scores(workspace, season, training_season)
         outcome = release_forecast(
@@ -331,7 +331,7 @@ def release_individual_command(
     from fairfollow.release.door import ReleaseRequest, release_individual
 
     with _ledger(ctx) as (_, engine):
-        request = ReleaseRequest(parse_employer(employer), service, season, _release_now(at))
+        request = ReleaseRequest(EmployerId.parse(employer).text, service, season, _release_now(at))
         outcome = release_individual(engine, request)
     render.release(outcome, as_json)
     raise typer.Exit(1)
@@ -349,7 +349,7 @@ def budget_show(
     with _ledger(ctx) as (_, engine):
         require(account_of(ctx, engine), Action.BUDGET_SHOW)
         with reading(engine, "budget show") as conn:
-            found = budgets_of(conn, None if employer is None else parse_employer(employer))
+            found = budgets_of(conn, None if employer is None else EmployerId.parse(employer).text)
     render.budgets(found, as_json)
 
 
@@ -368,7 +368,7 @@ def budget_set(
     entry and a log leaf."""
     from fairfollow.release.cap import AccountId, CapChange, change_cap
 
-    change = CapChange(parse_employer(employer), season, cap, reason, _now(at))
+    change = CapChange(EmployerId.parse(employer).text, season, cap, reason, _now(at))
     with _ledger(ctx) as (_, engine):
         officer = require(account_of(ctx, engine), Action.BUDGET_SET)
         found = change_cap(engine, change, actor=AccountId(officer.login), limits=_limits())

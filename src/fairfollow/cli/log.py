@@ -18,6 +18,7 @@ import typer
 from fairfollow.cli.context import AllowEmpty, nothing_to_check, workspace_of
 from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.errors import TransparencyLogError
+from fairfollow.tlog.record import LeafKind
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -151,7 +152,9 @@ def receipt_command(
     ctx: typer.Context,
     index: Annotated[int | None, typer.Option(help="Leaf index.")] = None,
     ref: Annotated[str | None, typer.Option(help="Ref of the logged record instead.")] = None,
-    kind: Annotated[str, typer.Option(help="Kind of the record named by --ref.")] = "release",
+    kind: Annotated[
+        str, typer.Option(help="Kind of the record named by --ref.")
+    ] = LeafKind.RELEASE.value,
     out: Annotated[Path | None, typer.Option(help="Write here (*.tlog-proof).")] = None,
 ) -> None:
     """Issue the receipt of one leaf: proof, signed checkpoint and the leaf itself."""

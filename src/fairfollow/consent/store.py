@@ -9,6 +9,7 @@ Bulk writes use COPY on PostgreSQL and batched executemany on SQLite.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -343,3 +344,41 @@ def rewrite_quarantined(conn: Connection, rows: Iterable[tuple[int, str, str]]) 
         )
         count += 1
     return count
+
+
+def _quarantined_of(conn: Connection, member_id: int, cell: str) -> list[int]:
+    """The member's quarantined rows, found by ``cell``, the keyed hash the quarantine keeps
+    of the id (:mod:`fairfollow.consent.quarantine`); rows kept before ids were hashed (no
+    field recorded, cells as a list) by the id in clear."""
+    found = []
+    rows = conn.execute(
+        sa.select(quarantine.c.quarantine_id, quarantine.c.raw, quarantine.c.field).where(
+            quarantine.c.raw.like(f"%{cell}%") | quarantine.c.field.is_(None)
+        )
+    )
+    for quarantine_id, raw, field in rows:
+        try:
+            cells = json.loads(raw)
+            if field is None:
+                if int(cells[1]) == member_id:
+                    found.append(int(quarantine_id))
+            elif cells.get("member_id") == cell:
+                found.append(int(quarantine_id))
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+            continue
+    return found
+
+
+def forget_member(conn: Connection, member_id: int, *, quarantine_cell: str) -> dict[str, int]:
+    """Delete the member's consent events, registration and quarantined rows (erasure);
+    counts by what. ``quarantine_cell`` is the keyed hash the quarantine keeps of the id."""
+    deleted_events = conn.execute(events.delete().where(events.c.member_id == member_id))
+    registered = conn.execute(members.delete().where(members.c.member_id == member_id))
+    quarantined = _quarantined_of(conn, member_id, quarantine_cell)
+    if quarantined:
+        conn.execute(quarantine.delete().where(quarantine.c.quarantine_id.in_(quarantined)))
+    return {
+        "consent_events_deleted": int(deleted_events.rowcount or 0),
+        "consent_registration_deleted": int(registered.rowcount or 0),
+        "consent_quarantine_deleted": len(quarantined),
+    }

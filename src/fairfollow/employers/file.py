@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from fairfollow.employer_ids import EmployerId
 from fairfollow.employers.encoding import DEFAULT_MAX_BYTES, check_bytes, check_delimiter, decode
 from fairfollow.errors import InputError, ProhibitedItemError, SchemaError
 from fairfollow.law.prohibited import find_prohibited, normalise_column
@@ -78,7 +79,6 @@ _FULL_WIDTH_DIGIT = re.compile("[\uff10-\uff19]")
 _FULL_WIDTH_SYMBOL = re.compile(
     "[\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e\uff21-\uff3a\uff41-\uff5a]"
 )
-FILE_NAME = re.compile(r"^E(\d+)\.csv$", re.IGNORECASE)
 _SEASON_DIR = re.compile(r"^season=(\d{4})$")
 
 RepairKind = Literal["full_width_digits", "full_width_symbols", "stray_spaces"]
@@ -265,10 +265,10 @@ def parse_employer_bytes(
             column, rule = result
             rejected.append(RejectedRow(line, column, rule, tuple(cells)))
     refuse_if_no_rows(name, len(rows) + len(rejected))
-    company = FILE_NAME.match(name)
+    company = EmployerId.of_file(name)
     return EmployerFile(
         name=name,
-        company_id=int(company.group(1)) if company else None,
+        company_id=None if company is None else company.number,
         season=season,
         encoding=opened.encoding,
         columns=tuple(header),

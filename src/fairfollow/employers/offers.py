@@ -25,8 +25,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fairfollow.employer_ids import EmployerId
 from fairfollow.employers.applicant_ids import IdOnlyFile, IdOnlyRow, is_id_only, parse_id_only
-from fairfollow.employers.file import FILE_NAME, EmployerFile, RejectedRow, parse_employer_file
+from fairfollow.employers.file import EmployerFile, RejectedRow, parse_employer_file
 from fairfollow.employers.matching import Matched, MemberIdentity, Unmatched, index_members
 from fairfollow.errors import InputError
 from fairfollow.instants import JST
@@ -110,8 +111,8 @@ def build_offer_table(
     seen: set[tuple[int, int]] = set()
     for parsed in sorted(files, key=lambda f: f.name):
         rejected.update(r.rule for r in parsed.rejected)
-        named = FILE_NAME.match(parsed.name)
-        company_id = int(named.group(1)) if named else None
+        named = EmployerId.of_file(parsed.name)
+        company_id = None if named is None else named.number
         for row in parsed.rows:
             if row.offer_date is None:
                 continue
@@ -138,7 +139,7 @@ def build_offer_table(
             outcome = None if row.offer_outcome is None else row.offer_outcome == "accepted"
             records.append(
                 {
-                    "offer_id": f"{season}-E{company_id:04d}-{row.applicant_id}",
+                    "offer_id": f"{season}-{EmployerId(company_id).text}-{row.applicant_id}",
                     "season": season,
                     "member_id": member_id,
                     "company_id": company_id,

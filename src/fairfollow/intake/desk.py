@@ -44,6 +44,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from fairfollow.consent import coverage
+from fairfollow.employer_ids import EmployerId
 from fairfollow.employers.applicant_ids import (
     IdOnlyFile,
     IdOnlyRow,
@@ -76,7 +77,6 @@ from fairfollow.intake.pool_store import (
     IntakeRecord,
     PoolOffer,
     QuarantinedLine,
-    employer_id,
     record_intake,
 )
 from fairfollow.intake.report import IntakeReport as IntakeReport
@@ -411,7 +411,7 @@ def workspace_inputs(
     members = member_identities(stored, season)
     seasons = frozenset(int(s) for s in stored.column("season").to_pylist() if s is not None)
     companies = read_store_table(workspace, "companies").to_pylist()
-    clients = frozenset(employer_id(int(c["company_id"])) for c in companies if c["is_client"])
+    clients = frozenset(EmployerId(int(c["company_id"])).text for c in companies if c["is_client"])
     links = read_store_table(workspace, "cookie_links").select(["cookie_id", "member_id"])
     cookies = {
         str(c): int(m)

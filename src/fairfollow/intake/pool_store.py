@@ -13,7 +13,6 @@ The pool a release forecasts is the offers of the employer's latest intake for t
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,20 +27,7 @@ from fairfollow.ledger.engine import metadata
 MATCHED = "matched"  # member found and their consent covers combining the list with browsing
 REFUSED = "refused"  # member found, consent does not cover the combination: base rate only
 UNMATCHED = "unmatched"  # no member, or more than one
-_EMPLOYER = re.compile(r"^[Ee]?0*(\d{1,9})$")
-
-
-def employer_id(company_id: int) -> str:
-    """The employer's id as files and releases name it: ``E`` and four or more digits."""
-    return f"E{company_id:04d}"
-
-
-def parse_employer(text: str) -> str:
-    """``E314``, ``314`` or ``E0314`` → ``E0314``; anything else is refused."""
-    match = _EMPLOYER.match(text.strip())
-    if match is None:
-        raise GovernanceError("intake.employer_id_invalid", text=text)
-    return employer_id(int(match.group(1)))
+ERASED = "erased"  # the reason an offer lost its member: the member was erased
 
 
 intakes = sa.Table(
@@ -239,3 +225,14 @@ def intakes_of(conn: Connection, employer: str | None = None) -> list[IntakeReco
     if employer is not None:
         query = query.where(intakes.c.employer == employer)
     return [_intake(r) for r in conn.execute(query)]
+
+
+def forget_member(conn: Connection, member_id: int) -> int:
+    """Unlink the member from every pool (erasure): the offer stays, unmatched, reason
+    ``erased``; returns the offers unlinked."""
+    result = conn.execute(
+        pool_offers.update()
+        .where(pool_offers.c.member_id == member_id)
+        .values(member_id=None, status=UNMATCHED, reason=ERASED)
+    )
+    return int(result.rowcount or 0)

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fairfollow.employer_ids import EmployerId
 from fairfollow.employers.offers import (
     OfferTable,
     build_offer_table,
@@ -271,5 +272,5 @@ def hiring_plans(
         expected = acceptance_distribution(p).mean
         target = int(np.ceil(expected * (1.0 + uplift)))
         plan = offers_needed(p, target, confidence, p.tolist())
-        plans.append(HiringPlan(f"E{int(company):04d}", int(p.size), expected, target, plan))
+        plans.append(HiringPlan(EmployerId(int(company)).text, int(p.size), expected, target, plan))
     return plans

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from fairfollow.employer_ids import EmployerId
 from fairfollow.errors import ForecastError
 from fairfollow.model.pool_forecast import Interval, acceptance_distribution
 
@@ -237,7 +238,7 @@ def backtest(
     employer = []
     for company in np.unique(companies):
         mask = companies == company
-        name = f"E{int(company):04d}"
+        name = EmployerId(int(company)).text
         employer.append(
             forecast_pool(name, p[mask], companies[mask], int(y[mask].sum()), widening, levels)
         )

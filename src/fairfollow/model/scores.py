@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from fairfollow.employer_ids import EmployerId
 from fairfollow.errors import ForecastError
 from fairfollow.workspace import Workspace
 
@@ -169,7 +170,7 @@ class ModelScores:
     def probabilities(self, employer: str, member_ids: Sequence[int]) -> dict[int, float]:
         from fairfollow.model.evaluation import scored_offers
 
-        company = int(employer.removeprefix("E"))
+        company = EmployerId.parse(employer).number
         read = self.rows or rows_in_memory(self.features)
         rows = read(pools_table({company: member_ids}))
         if rows.num_rows == 0:
@@ -180,7 +181,7 @@ class ModelScores:
         }
 
     def extra_variance(self, employer: str, offers: int) -> float:
-        company = int(employer.removeprefix("E"))
+        company = EmployerId.parse(employer).number
         companies = np.full(offers, company, dtype=np.int64)
         return self.model.metadata.widening.extra_variance(companies) if offers else 0.0
 

@@ -21,7 +21,7 @@ from fairfollow.ledger.transaction import Engine, transaction
 from fairfollow.records import decision_store, provision_store
 from fairfollow.records.provision import RETENTION_CITATION
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.record import LogRecord
+from fairfollow.tlog.record import LeafKind, LogRecord
 
 RECORDS_PURGE = "records_purge"
 
@@ -71,5 +71,7 @@ def purge_records(engine: Engine, actor: Principal) -> PurgeReport:
         )
         body: dict[str, JsonValue] = {**counts, "at": now.isoformat(), "by": actor.account_id}
         body["citation"] = RETENTION_CITATION
-        leaf = log_store.append(conn, LogRecord("records.purged", f"purge-{decision_id}", body))
+        leaf = log_store.append(
+            conn, LogRecord(LeafKind.RECORDS_PURGED, f"purge-{decision_id}", body)
+        )
         return PurgeReport(purged.provisions, purged.confirmations, now, decision_id, leaf.index)

@@ -229,3 +229,10 @@ def member_odometers(conn: Connection) -> dict[tuple[int, int], tuple[float, int
     o = member_odometer.c
     rows = conn.execute(sa.select(o.member_id, o.season, o.spent, o.releases))
     return {(int(m), int(s)): (float(v), int(n)) for m, s, v, n in rows}
+
+
+def forget_member(conn: Connection, member_id: int) -> int:
+    """Delete the member's ε odometer rows (erasure): privacy accounting of a person no
+    longer here, not a record the law keeps; returns the rows deleted."""
+    result = conn.execute(member_odometer.delete().where(member_odometer.c.member_id == member_id))
+    return int(result.rowcount or 0)

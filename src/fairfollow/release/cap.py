@@ -25,11 +25,10 @@ from fairfollow.release.budget import DEFAULT_LIMITS, Budget, PrivacyLimits, che
 from fairfollow.release.budget_store import budget, lock_budget, set_cap
 from fairfollow.release.leaf import ledger_clock
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.record import LogRecord
+from fairfollow.tlog.record import LeafKind, LogRecord
 
 AccountId = NewType("AccountId", str)  # an authenticated account, never a typed name
 Appender = Callable[[Connection, LogRecord], log_store.LeafRef]
-CAP_LEAF = "budget-cap"
 
 
 @dataclass(frozen=True)
@@ -83,5 +82,5 @@ def change_cap(
             "at": change.at.isoformat(),
         }
         ref = f"cap-{change.employer}-{change.season}-{after.releases}-{change.at.isoformat()}"
-        leaf = appender(conn, LogRecord(CAP_LEAF, ref[:200], body))
+        leaf = appender(conn, LogRecord(LeafKind.BUDGET_CAP, ref[:200], body))
         return CapChanged(after, previous, leaf.index)

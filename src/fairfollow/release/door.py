@@ -70,7 +70,7 @@ from fairfollow.services.registry import ServiceSpec
 from fairfollow.tlog import member_store
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner
-from fairfollow.tlog.record import LogRecord
+from fairfollow.tlog.record import LeafKind, LogRecord
 
 RELEASE_FORECAST = "release_forecast"
 RELEASE_INDIVIDUAL = "release_individual"
@@ -177,7 +177,7 @@ def _write(
         epsilon=epsilon,
         members=members,
     )
-    kind = "release" if released is not None else "release-refusal"
+    kind = LeafKind.RELEASE if released is not None else LeafKind.RELEASE_REFUSAL
     leaf = rec.appender(conn, LogRecord(kind, f"dec-{decision_id}", leaf_body(facts)))
     return decision_id, leaf.index
 

@@ -24,9 +24,9 @@ from fairfollow.release.view import ReleaseOutcome, accuracy_words
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
-from fairfollow.tlog.record import decode_leaf
+from fairfollow.tlog.record import LeafKind, decode_leaf
 
-RELEASE_KINDS = ("release", "release-refusal")
+RELEASE_KINDS = (LeafKind.RELEASE, LeafKind.RELEASE_REFUSAL)
 
 
 @dataclass(frozen=True)

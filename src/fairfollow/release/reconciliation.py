@@ -2,7 +2,7 @@
 
 Both odometers the release door checks — each employer's ε per season
 (``gov_budget_entries``) and each member's ε per season (``rel_member_odometer``) — are
-recomputed from the release leaves (:mod:`fairfollow.tlog.spending`) and compared row by
+recomputed from the release leaves (:mod:`fairfollow.release.spending`) and compared row by
 row. Any disagreement is a finding: an operator who deletes a spend row, lowers a member's
 odometer so their data can be used again, or edits a stored commitment is caught by an
 audit that trusts only the signed leaves. One read-only call on the ledger connection.
@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from fairfollow.ledger.transaction import Connection
 from fairfollow.release.budget_store import budgets_of, member_odometers
-from fairfollow.tlog import member_store
-from fairfollow.tlog import store as log_store
-from fairfollow.tlog.spending import (
+from fairfollow.release.spending import (
     MemberFinding,
     SpendingFinding,
     Spent,
@@ -26,6 +24,8 @@ from fairfollow.tlog.spending import (
     spending_findings,
     spent_from_leaves,
 )
+from fairfollow.tlog import member_store
+from fairfollow.tlog import store as log_store
 
 
 @dataclass(frozen=True)

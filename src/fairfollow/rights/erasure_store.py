@@ -11,43 +11,15 @@ Enforcement Rules Art. 21: one or three years) —
 
 from __future__ import annotations
 
-import json
-
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.quarantine import keyed_cell
-from fairfollow.intake.pool_store import UNMATCHED, pool_offers
-from fairfollow.rights.store import forget_member
+from fairfollow.intake import pool_store
+from fairfollow.intake.pool_store import pool_offers
+from fairfollow.release import budget_store
+from fairfollow.rights import store as rights_store
 from fairfollow.tlog import member_store
-
-ERASED = "erased"
-
-
-def _quarantined_of(conn: Connection, member_id: int, key: bytes) -> list[int]:
-    """The member's quarantined consent rows, found by the keyed hash they keep of the id
-    (:mod:`fairfollow.consent.quarantine`); rows kept before ids were hashed (no field
-    recorded, cells as a list) by the id in clear."""
-    table = consent_store.quarantine
-    hashed = keyed_cell(key, str(int(member_id)))
-    found = []
-    rows = conn.execute(
-        sa.select(table.c.quarantine_id, table.c.raw, table.c.field).where(
-            table.c.raw.like(f"%{hashed}%") | table.c.field.is_(None)
-        )
-    )
-    for quarantine_id, raw, field in rows:
-        try:
-            cells = json.loads(raw)
-            if field is None:
-                if int(cells[1]) == member_id:
-                    found.append(int(quarantine_id))
-            elif cells.get("member_id") == hashed:
-                found.append(int(quarantine_id))
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
-            continue
-    return found
 
 
 def erase_in_ledger(
@@ -55,39 +27,16 @@ def erase_in_ledger(
 ) -> dict[str, int]:
     """Delete and clear the member's rows (see the module docstring); counts by what.
 
-    ``key`` is the workspace's matching key (it finds the member's quarantined rows)."""
-    events = conn.execute(
-        consent_store.events.delete().where(consent_store.events.c.member_id == member_id)
-    ).rowcount
-    registered = conn.execute(
-        consent_store.members.delete().where(consent_store.members.c.member_id == member_id)
-    ).rowcount
-    quarantined = _quarantined_of(conn, member_id, key)
-    if quarantined:
-        conn.execute(
-            consent_store.quarantine.delete().where(
-                consent_store.quarantine.c.quarantine_id.in_(quarantined)
-            )
-        )
-    offers = conn.execute(
-        pool_offers.update()
-        .where(pool_offers.c.member_id == member_id)
-        .values(member_id=None, status=UNMATCHED, reason=ERASED)
-    ).rowcount
-    # The ε odometer of a person no longer here: privacy accounting, not a record the law keeps.
-    odometer = conn.execute(
-        sa.delete(sa.table("rel_member_odometer", sa.column("member_id"))).where(
-            sa.column("member_id") == member_id
-        )
-    ).rowcount
+    Each table's owner forgets the member in its own rows; ``key`` is the workspace's
+    matching key (the consent quarantine keeps the id under it)."""
+    cell = keyed_cell(key, str(int(member_id))) or ""  # an integer id always hashes
     return {
-        "member_odometer_deleted": int(odometer or 0),
-        "consent_events_deleted": int(events or 0),
-        "consent_registration_deleted": int(registered or 0),
-        "consent_quarantine_deleted": len(quarantined),
-        "pool_offers_unlinked": int(offers or 0),
-        "member_secrets_shredded": member_store.shred(conn, [member_id]),
-        "rights_requests_cleared": forget_member(conn, member_ref, request_id),
+        # The ε odometer of a person no longer here: privacy accounting, not a kept record.
+        "member_odometer_deleted": budget_store.forget_member(conn, member_id),
+        **consent_store.forget_member(conn, member_id, quarantine_cell=cell),
+        "pool_offers_unlinked": pool_store.forget_member(conn, member_id),
+        "member_secrets_shredded": member_store.forget_member(conn, member_id),
+        "rights_requests_cleared": rights_store.forget_member(conn, member_ref, request_id),
     }
 
 

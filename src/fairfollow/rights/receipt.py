@@ -30,7 +30,7 @@ from fairfollow.tlog import commitment, member_store
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner, NoteVerifier
 from fairfollow.tlog.receipt import issue_receipt, verify_receipt
-from fairfollow.tlog.record import decode_leaf
+from fairfollow.tlog.record import LeafKind, decode_leaf
 
 FORMAT = "fairfollow/member-provision-proof@v1"
 FILE_SUFFIX = ".member-proof"
@@ -61,7 +61,7 @@ def member_receipt(
     now: datetime,
 ) -> MemberReceipt:
     """The member's proof for the release of ``decision_id`` (inclusion or exclusion)."""
-    leaf = log_store.find_leaf(conn, "release", f"dec-{decision_id}")
+    leaf = log_store.find_leaf(conn, LeafKind.RELEASE, f"dec-{decision_id}")
     if leaf is None:
         raise TransparencyLogError("rights.release_leaf_missing", release=decision_id)
     body = decode_leaf(leaf.content).record.body

@@ -32,6 +32,7 @@ from fairfollow.accounts import authority
 from fairfollow.accounts.account import Principal, Role, actor_label
 from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
+from fairfollow.employer_ids import EmployerId
 from fairfollow.errors import InputError
 from fairfollow.intake.desk import (
     IntakeReport,
@@ -40,7 +41,6 @@ from fairfollow.intake.desk import (
     read_survey_links,
     workspace_inputs,
 )
-from fairfollow.intake.pool_store import employer_id
 from fairfollow.keyfile import load_or_create_key
 from fairfollow.keys import KeyFile
 from fairfollow.law.purposes import PurposeKey
@@ -274,7 +274,7 @@ def replay(
         old = examples.dmp_follow_2019()
         people = _setup_roles(engine, at, (OWNER, old.owner), workspace.keys_dir)
         clients = active_clients(season_dir)
-        employers = [employer_id(c) for c, _ in clients]
+        employers = [EmployerId(c).text for c, _ in clients]
         step("submit the 2019 service")
         wf.register_service(engine, old, actor=people[old.owner], now=at)
         submission = wf.submit_service(engine, old.service_id, actor=people[old.owner], now=at)
@@ -299,9 +299,9 @@ def replay(
         forecasts = []
         refused: list[RefusedList] = []
         for company, name in clients:
-            employer = employer_id(company)
+            employer = EmployerId(company).text
             step(f"intake and release {employer}")
-            path = season_dir / "employers" / f"season={season}" / f"E{company:04d}.csv"
+            path = season_dir / "employers" / f"season={season}" / EmployerId(company).file_name
             links = read_survey_links(links_path, company) if links_path.exists() else {}
             inputs = replace(members, survey_links=links)
             try:

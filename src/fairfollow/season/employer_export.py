@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fairfollow.employer_ids import EmployerId
 from fairfollow.instants import JST
 
 DIRT_KINDS = ("full_width_digits", "stray_spaces", "missing_field", "duplicate_row", "bad_date")
@@ -134,7 +135,7 @@ def write_employer_files(
         writer.writerow(columns)
         writer.writerows(lines)
         encoding = "cp932" if position % 3 == 0 else "utf-8"
-        path = out_dir / f"E{company_id:04d}.csv"
+        path = out_dir / EmployerId(int(company_id)).file_name
         path.write_bytes(buffer.getvalue().encode(encoding))
         written.append(path)
     return written, dirt, survey

@@ -25,7 +25,7 @@ from fairfollow.services import approval, store
 from fairfollow.services.approval import EventKind, ServiceState, WorkflowEvent
 from fairfollow.services.registry import ServiceSpec, material_changes
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.record import LogRecord
+from fairfollow.tlog.record import LeafKind, LogRecord
 
 SERVICE_REVIEW = "service_review"
 # The committee's decisions are also log leaves, so anyone can see them taken and not undone.
@@ -248,5 +248,8 @@ def set_quorum(engine: Engine, actor: Principal, quorum: int, now: datetime) -> 
             conn, AuditKind.QUORUM_SET, account, admin.login, now, quorum=quorum
         )
         authority.add_leaf(
-            conn, "quorum.set", f"quorum-{event_id}", {"quorum": quorum, "by": admin.account_id}
+            conn,
+            LeafKind.QUORUM_SET,
+            f"quorum-{event_id}",
+            {"quorum": quorum, "by": admin.account_id},
         )

@@ -125,3 +125,8 @@ def all_secrets(conn: Connection) -> dict[int, bytes]:
     """Every member secret still held (for the audit's recount of each member's ε)."""
     rows = conn.execute(sa.select(member_secrets.c.member_id, member_secrets.c.secret))
     return {int(m): bytes(s) for m, s in rows}
+
+
+def forget_member(conn: Connection, member_id: int) -> int:
+    """Shred the member's secret (erasure): their log references can no longer be linked."""
+    return shred(conn, [member_id])

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from fairfollow import canonical_json
 from fairfollow.canonical_json import JsonValue
@@ -33,6 +34,22 @@ MEMBER_REF_DOMAIN = "log_member"  # the keyed-hash domain of member references
 MIN_MEMBER_KEY_BYTES = 32
 _KIND = re.compile(r"[a-z][a-z0-9._-]{0,63}")
 _MAX_REF = 200
+
+
+class LeafKind(StrEnum):
+    """Every kind of leaf the platform appends, named once: writers and readers use these,
+    never the bare string (the committee's decisions are logged under their workflow event
+    kinds, :class:`fairfollow.services.approval.EventKind`). They live with the log, not
+    with each writer, because readers sit in tiers that may not import the writer (the
+    rights receipt reads ``release`` leaves; rights and release share a tier)."""
+
+    RELEASE = "release"  # a forecast released by the door (release/door)
+    RELEASE_REFUSAL = "release-refusal"  # a forecast request the door refused
+    BUDGET_CAP = "budget-cap"  # an employer's season cap changed (release/cap)
+    RECORDS_PURGED = "records.purged"  # provision records past retention (records/retention)
+    ROLE_GRANTED = "role.granted"  # a role granted to an account (accounts/authority)
+    ROLE_REVOKED = "role.revoked"
+    QUORUM_SET = "quorum.set"  # the committee's quorum set (services/workflow)
 
 
 class LeafFormatError(ValueError):
@@ -48,6 +65,8 @@ class LogRecord:
     body: Mapping[str, JsonValue] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # A LeafKind is kept as its plain value: drivers and JSON see the same string.
+        object.__setattr__(self, "kind", str(self.kind))
         if not _KIND.fullmatch(self.kind):
             raise ValueError(f"log record kind {self.kind!r} is not a stable event name")
         if not self.ref or len(self.ref) > _MAX_REF:

@@ -260,7 +260,7 @@ def find_leaf(conn: Connection, kind: str, ref: str) -> StoredLeaf | None:
     """The latest leaf logged for ``(kind, ref)``, if any."""
     query = (
         sa.select(*_LEAF_COLUMNS)
-        .where(log_leaves.c.ref == ref, log_leaves.c.kind == kind)
+        .where(log_leaves.c.ref == ref, log_leaves.c.kind == str(kind))
         .order_by(log_leaves.c.leaf_index.desc())
         .limit(1)
     )

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from fairfollow.tlog.commitment import Commitment, token
-from fairfollow.tlog.record import LeafFormatError, decode_leaf
+from fairfollow.tlog.record import LeafFormatError, LeafKind, decode_leaf
 
-RELEASE_KIND = "release"
 TOLERANCE = 1e-9
 
 
@@ -125,7 +124,7 @@ def release_claims(contents: Iterable[bytes]) -> list[ReleaseClaim]:
             continue
         body = record.body
         season, epsilon, members = body.get("season"), body.get("epsilon"), body.get("members")
-        if record.kind != RELEASE_KIND or not isinstance(season, int):
+        if record.kind != LeafKind.RELEASE or not isinstance(season, int):
             continue
         if not isinstance(epsilon, int | float):
             continue

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.release import budget_store
 from fairfollow.release.door import ReleaseRequest, release_forecast
+from fairfollow.release.spending import Spent, spending_findings, spent_from_leaves
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LogRecord, encode_leaf
-from fairfollow.tlog.spending import Spent, spending_findings, spent_from_leaves
 from tests.governance_fixtures import AT, SOURCE, ready_ledger
 
 
