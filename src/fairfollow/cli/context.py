@@ -152,10 +152,14 @@ def authorized(ctx: typer.Context, action: Action) -> Principal:
     """The session's account if it may take ``action`` (the action table,
     :mod:`fairfollow.accounts.account`); refused otherwise (exit 2, one line)."""
     from fairfollow.accounts.actions import require
+    from fairfollow.usecases.journal import note
 
+    note(action.value)  # the command's action line names it, refused or not
     engine = ledger_of(ctx)
     try:
-        return require(account_of(ctx, engine), action)
+        principal = account_of(ctx, engine)
+        note(action.value, principal.account_id)
+        return require(principal, action)
     finally:
         engine.dispose()
 

@@ -29,6 +29,8 @@ from fairfollow.workspace import Workspace
 CURRENT_POINTER = "current"
 # A C2SP cosignature/v1 signature: a u64 timestamp, then the 64-byte Ed25519 signature.
 _COSIGNATURE_LENGTH = 8 + 64
+# The release door's decision outcomes, as an operator's dashboard names them.
+_RELEASE_OUTCOME = {"allow": "released", "deny": "refused", "gap": "gap"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ class Readiness:
 class OpsFigures:
     log_size: int
     checkpoint_age_s: float | None  # None: no checkpoint yet
-    decisions: dict[tuple[str, str], int] = field(default_factory=dict)  # (outcome, reason)
+    decisions: dict[tuple[str, str], int] = field(
+        default_factory=dict
+    )  # released|refused|gap, reason
     epsilon_by_season: dict[int, float] = field(default_factory=dict)
     intake_rows: dict[str, int] = field(default_factory=dict)  # accepted | quarantined
     rights_requests: dict[str, int] = field(default_factory=dict)  # open | overdue
@@ -94,7 +98,11 @@ def figures(engine: Engine, now: datetime) -> OpsFigures:
         with reading(engine, "metrics") as conn:
             size = log_store.tree_size(conn)
             checkpoints = log_store.list_checkpoints(conn)
-            decisions = Counter((d.outcome, d.reason) for d in load_decisions(conn))
+            decisions = Counter(
+                (_RELEASE_OUTCOME.get(d.outcome, d.outcome), d.reason)
+                for d in load_decisions(conn)
+                if d.request.startswith("release")  # not service reviews nor intakes
+            )
             spent: defaultdict[int, float] = defaultdict(float)
             for budget in budgets_of(conn):
                 spent[budget.season] += budget.spent

@@ -53,7 +53,7 @@ class Metrics:
         )
         self.decisions = Gauge(
             "fairfollow_release_decisions",
-            "Release decisions in the ledger, by outcome and reason.",
+            "Release decisions in the ledger, by outcome (released, refused, gap) and reason.",
             ["outcome", "reason"],
             registry=self.registry,
         )
