@@ -144,8 +144,11 @@ def account_of(ctx: typer.Context, engine: Engine) -> Principal:
     """The account of the session's token (refused when missing, unknown, expired or
     revoked). Staff commands act as this account, never as a typed name."""
     from fairfollow.accounts import authority
+    from fairfollow.usecases.journal import note_account
 
-    return authority.authenticate(engine, token_of(ctx), datetime.now(UTC))
+    principal = authority.authenticate(engine, token_of(ctx), datetime.now(UTC))
+    note_account(principal.account_id)  # the command's action line names who acted
+    return principal
 
 
 def authorized(ctx: typer.Context, action: Action) -> Principal:
@@ -157,9 +160,7 @@ def authorized(ctx: typer.Context, action: Action) -> Principal:
     note(action.value)  # the command's action line names it, refused or not
     engine = ledger_of(ctx)
     try:
-        principal = account_of(ctx, engine)
-        note(action.value, principal.account_id)
-        return require(principal, action)
+        return require(account_of(ctx, engine), action)
     finally:
         engine.dispose()
 

@@ -97,12 +97,18 @@ class _Command:
 _current: ContextVar[_Command | None] = ContextVar("fairfollow_command", default=None)
 
 
-def note(action: str, account: str | None = None) -> None:
-    """The running command's action (and, once authenticated, its account id)."""
+def note(action: str) -> None:
+    """The running command's action."""
     found = _current.get()
     if found is not None:
         found.action = action
-        found.account = account if account is not None else found.account
+
+
+def note_account(account: str) -> None:
+    """The running command's caller, once authenticated (an account id)."""
+    found = _current.get()
+    if found is not None:
+        found.account = account
 
 
 @contextmanager
