@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         description="Language of the command line's messages and errors (ja or en); the web "
         "pages follow each visitor's choice instead.",
     )
+    action_log: Path | None = Field(
+        default=None,
+        description="File the command line appends one JSON line per command to (request "
+        "id, action, account id, outcome, error code; no personal data). The web server "
+        "writes its request and action lines to stderr.",
+    )
     display_zone: str = Field(
         default="Asia/Tokyo",
         description="IANA time zone in which times are shown to people (CLI tables and "

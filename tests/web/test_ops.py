@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,11 @@ from typer.testing import CliRunner
 
 from fairfollow.cli.app import app as cli
 from fairfollow.cli.context import clear_session
-from fairfollow.ledger.engine import create_ledger
+from fairfollow.ledger.engine import create_ledger, open_ledger
+from fairfollow.rights.request import RequestInput, RightKind
+from fairfollow.rights.store import add_request
 from fairfollow.settings import Settings
+from fairfollow.tlog.witness import Witness
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace
 from tests.usecases.test_backup import grow
@@ -78,10 +82,22 @@ def test_metrics_need_a_staff_token_and_move_with_the_log(
     assert 'fairfollow_request_seconds_count{method="GET",route="/metrics",status="200"}' in (
         client.get("/metrics", headers=auth).text
     )
-    grow(workspace, 3, 8)
+    assert _gauge(first.text, "fairfollow_witness_cosignature_age_seconds") == -1
+    assert _gauge(first.text, 'fairfollow_rights_requests{state="open"}') == 0
+    grow(workspace, 3, 8, Witness(workspace.root.parent / "witness"))
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:  # one request due long ago, one due in two weeks
+        late, soon = datetime(2020, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=14)
+        add_request(conn, RequestInput(RightKind.DISCLOSURE, 7, late), "ref-a", late)
+        add_request(conn, RequestInput(RightKind.DISCLOSURE, 8, late), "ref-b", soon)
+    engine.dispose()
     after = client.get("/metrics", headers=auth).text
     assert _gauge(after, "fairfollow_log_size") == before + 5
     assert _gauge(after, "fairfollow_checkpoint_age_seconds") >= 0
+    assert 0 <= _gauge(after, "fairfollow_witness_cosignature_age_seconds") < 10**9
+    assert _gauge(after, 'fairfollow_rights_requests{state="open"}') == 2
+    assert _gauge(after, 'fairfollow_rights_requests{state="overdue"}') == 1
+    assert _gauge(after, 'fairfollow_intake_rows{outcome="accepted"}') == 0
 
 
 def test_the_request_log_is_one_json_line_per_request_without_personal_data(

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -122,6 +123,37 @@ def error_sentence(exc: FairFollowError) -> str:
     return of_error(exc, settings.language, zone_named(settings.display_zone))
 
 
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The top-level command of ``argv`` (``-w`` and its value come first), if any."""
+    rest = list(argv)
+    while rest and rest[0] in ("-w", "--workspace"):
+        rest = rest[2:]
+    return next((a for a in rest if a in COMMANDS), None)
+
+
+@contextmanager
+def _journaled(argv: Sequence[str]) -> Iterator[None]:
+    """One action line per command (:mod:`fairfollow.usecases.journal`), also appended to
+    the ``action_log`` file when one is set; the top-level command name only, no argument."""
+    from fairfollow.settings import Settings
+    from fairfollow.usecases import journal
+
+    try:
+        path = Settings().action_log
+    except ValueError:  # bad settings: the command itself will say so
+        path = None
+    stream = None if path is None else path.open("a", encoding="utf-8")
+    if stream is not None:
+        journal.configure(stream)
+    try:
+        with journal.command(_command_name(argv)):
+            yield
+    finally:
+        if stream is not None:
+            journal.unconfigure()
+            stream.close()
+
+
 class OneLineErrors(TyperGroup):
     """The root group: commands loaded on use, ``-w`` anywhere, and every error one line
     with exit status 2."""
@@ -158,7 +190,8 @@ class OneLineErrors(TyperGroup):
     ) -> Any:
         argv = workspace_first(sys.argv[1:] if args is None else args)
         try:
-            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            with _journaled(argv):
+                result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as exc:  # malformed or missing option, no such command
             help_of = getattr(getattr(exc, "ctx", None), "get_help", None)
             if type(exc).__name__ == "NoArgsIsHelpError" and help_of is not None:

@@ -145,15 +145,20 @@ def account_of(ctx: typer.Context, engine: Engine) -> Principal:
     """The account of the session's token (refused when missing, unknown, expired or
     revoked). Staff commands act as this account, never as a typed name."""
     from fairfollow.accounts import authority
+    from fairfollow.usecases.journal import note_account
 
-    return authority.authenticate(engine, token_of(ctx), datetime.now(UTC))
+    principal = authority.authenticate(engine, token_of(ctx), datetime.now(UTC))
+    note_account(principal.account_id)  # the command's action line names who acted
+    return principal
 
 
 def authorized(ctx: typer.Context, action: Action) -> Principal:
     """The session's account if it may take ``action`` (the action table,
     :mod:`fairfollow.accounts.account`); refused otherwise (exit 2, one line)."""
     from fairfollow.accounts.actions import require
+    from fairfollow.usecases.journal import note
 
+    note(action.value)  # the command's action line names it, refused or not
     engine = ledger_of(ctx)
     try:
         return require(account_of(ctx, engine), action)

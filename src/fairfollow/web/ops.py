@@ -1,17 +1,18 @@
-"""What an operator's tools read: ``/readyz``, ``/metrics`` and one JSON log line per request.
+"""What an operator's tools read: ``/readyz``, ``/metrics`` and JSON log lines.
 
 ``/readyz`` answers without authentication and says only which check failed, by a short
 code. ``/metrics`` is the Prometheus text format (``prometheus_client``) behind a staff
 token (:data:`~fairfollow.accounts.actions.Action.METRICS_READ`). The log line carries a
 request id, the route *template* (never the path: it can hold an id), the caller's account
-id, the action and the outcome — no member id, name, e-mail, token or query string.
+id, the action and the outcome — no member id, name, e-mail, token or query string. A
+request that performs a declared action also writes that action's line
+(:mod:`fairfollow.usecases.journal`), with the code of the error that ended it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 
@@ -26,6 +27,7 @@ from prometheus_client import (
 )
 
 from fairfollow.accounts.actions import Action
+from fairfollow.usecases import journal
 from fairfollow.usecases.health import figures, readiness
 from fairfollow.web.access import action_of, check_access, route_key
 from fairfollow.web.context import context_of
@@ -51,7 +53,7 @@ class Metrics:
         )
         self.decisions = Gauge(
             "fairfollow_release_decisions",
-            "Release decisions in the ledger, by outcome and reason.",
+            "Release decisions in the ledger, by outcome (released, refused, gap) and reason.",
             ["outcome", "reason"],
             registry=self.registry,
         )
@@ -67,6 +69,23 @@ class Metrics:
         self.checkpoint_age = Gauge(
             "fairfollow_checkpoint_age_seconds",
             "Age of the newest signed checkpoint (-1: none yet).",
+            registry=self.registry,
+        )
+        self.intake_rows = Gauge(
+            "fairfollow_intake_rows",
+            "Rows of employer lists taken in, by outcome (accepted, quarantined).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.rights_requests = Gauge(
+            "fairfollow_rights_requests",
+            "Data-subject requests open now, and those of them past their due date.",
+            ["state"],
+            registry=self.registry,
+        )
+        self.cosignature_age = Gauge(
+            "fairfollow_witness_cosignature_age_seconds",
+            "Age of the newest witness cosignature on a checkpoint (-1: none yet).",
             registry=self.registry,
         )
 
@@ -101,18 +120,25 @@ def metrics(request: Request) -> Response:
     board.epsilon.clear()
     for season, spent in now.epsilon_by_season.items():
         board.epsilon.labels(str(season)).set(spent)
+    for outcome in ("accepted", "quarantined"):
+        board.intake_rows.labels(outcome).set(now.intake_rows.get(outcome, 0))
+    for state in ("open", "overdue"):
+        board.rights_requests.labels(state).set(now.rights_requests.get(state, 0))
+    cosigned = now.cosignature_age_s
+    board.cosignature_age.set(-1 if cosigned is None else cosigned)
     return Response(generate_latest(board.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def install(app: FastAPI) -> None:
     """The request middleware: latency by route, and one JSON log line per request."""
     app.state.metrics = Metrics()
+    journal.configure()
 
     @app.middleware("http")
     async def observe(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request_id = secrets.token_hex(8)
+        request_id = journal.new_request_id()
         request.state.request_id = request_id
         started = time.perf_counter()
         status = 500
@@ -128,7 +154,24 @@ def install(app: FastAPI) -> None:
                 route = "unmatched"  # never the raw path
             metrics_of(request).latency.labels(method, route, str(status)).observe(elapsed)
             principal = getattr(request.state, "principal", None)
+            account = getattr(principal, "account_id", None)
             action = action_of(request) if request.scope.get("route") is not None else None
+            if action is not None:
+                error = getattr(request.state, "error", None)
+                outcome, code = journal.outcome_of(error)
+                if error is None and status >= 400:  # refused or failed before the core
+                    outcome = (
+                        journal.Outcome.REFUSED if status in (401, 403) else journal.Outcome.FAILED
+                    )
+                    code = f"http.{status}"
+                journal.record(
+                    channel="web",
+                    request_id=request_id,
+                    action=action.value,
+                    account=account,
+                    outcome=outcome,
+                    code=code,
+                )
             logger.info(
                 json.dumps(
                     {
@@ -137,7 +180,7 @@ def install(app: FastAPI) -> None:
                         "method": method,
                         "route": route,
                         "action": None if action is None else action.value,
-                        "account": getattr(principal, "account_id", None),
+                        "account": account,
                         "status": status,
                         "outcome": "ok" if status < 400 else "refused" if status < 500 else "error",
                         "ms": round(elapsed * 1000, 1),

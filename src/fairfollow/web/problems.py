@@ -100,6 +100,7 @@ def install(app: FastAPI, pages: Pages) -> None:
 
     async def core_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FairFollowError)
+        request.state.error = exc  # the action log line says how it ended (web/ops.py)
         caller = principal_of(request)
         found = problem_of(
             exc, negotiate(request), pages.zone, for_staff=bool(caller and caller.roles)
