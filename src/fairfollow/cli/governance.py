@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +19,16 @@ from fairfollow.accounts import authority
 from fairfollow.accounts.account import Role, actor_label
 from fairfollow.accounts.actions import Action, require
 from fairfollow.cli import governance_tables as render
-from fairfollow.cli.context import account_of, instant_of, new_workspace_of, workspace_of
+from fairfollow.cli.context import (
+    At,
+    JsonFlag,
+    Season,
+    account_of,
+    instant_of,
+    new_workspace_of,
+    opened,
+    workspace_of,
+)
 from fairfollow.cli.terminal import console, print_json, progress
 from fairfollow.errors import InputError
 from fairfollow.instants import parse_instant
@@ -33,19 +42,8 @@ from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.release.budget import PrivacyLimits
+    from fairfollow.usecases.forecast import ReleaseDesk
 
-_CLOCK_SLACK = timedelta(minutes=5)  # a typed "now" may lag the wall clock a little
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-At = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        help="Instant of the action, ISO 8601 with offset, e.g. 2019-07-15T00:00+09:00 "
-        "(default: the season's forecast instant on a workspace built from a season, else now).",
-    ),
-]
-Season = Annotated[int, typer.Option(help="Hiring season (class graduating in spring).")]
 Request = Annotated[
     str, typer.Option(help="An operator's reference of the member's request (logged).")
 ]
@@ -69,20 +67,6 @@ def register(app: typer.Typer) -> None:
 
 def _now(at: str | None) -> datetime:
     return parse_instant(at, "--at") if at is not None else datetime.now(UTC)
-
-
-def _release_now(given: str | None) -> datetime:
-    """A release happens now: an ``--at`` in the past is refused (only the replay, in its
-    own fresh workspace, dates releases in the past; the door refuses any instant before
-    the ledger's clock whoever asks)."""
-    now = datetime.now(UTC)
-    at = None if given is None else parse_instant(given, "--at")
-    if at is not None and at < now - _CLOCK_SLACK:
-        raise InputError(
-            f"--at {at.isoformat()} is in the past: a release is dated now "
-            "(the ledger's clock), never backdated"
-        )
-    return at or now
 
 
 def _limits() -> PrivacyLimits:
@@ -281,7 +265,6 @@ def release_forecast_command(
     season: Season = 2020,
     epsilon: Annotated[float, typer.Option(help="ε this release spends.")] = 1.0,
     training_season: Annotated[int, typer.Option(help="Season of the base rate.")] = 2019,
-    at: At = None,
     as_json: JsonFlag = False,
     internal: Annotated[
         bool,
@@ -292,30 +275,24 @@ def release_forecast_command(
     ] = False,
 ) -> None:
     """Release a noised aggregate forecast of the employer's offer pool (or refuse), as an
-    analyst, operator or privacy officer acting for the employer."""
-    from fairfollow.model.scores import model_scores
-    from fairfollow.release.door import ReleaseRequest, release_forecast
-    from fairfollow.tlog.keys import load_or_create_log_signer
+    analyst, operator or privacy officer acting for the employer. A release is dated now."""
+    from fairfollow.usecases.forecast import ForecastAsk, request_forecast
 
-    with _ledger(ctx) as (workspace, engine):
-        me = require(account_of(ctx, engine), Action.RELEASE_FORECAST)
-        if internal:  # the platform's record holds exact figures: analyst or privacy officer
-            require(me, Action.RELEASE_INTERNAL)
-        at_ = _release_now(at)
-        request = ReleaseRequest(
-            parse_employer(employer), service, season, at_, epsilon, actor_label(me)
+    ask = ForecastAsk(parse_employer(employer), service, season, epsilon, training_season, internal)
+    with opened(ctx) as (workspace, engine):
+        forecast = request_forecast(
+            account_of(ctx, engine), ask, _release_desk(workspace, engine), datetime.now(UTC)
         )
-        source = model_scores(workspace, season, training_season)
-        outcome = release_forecast(
-            engine,
-            request,
-            source,
-            signer=load_or_create_log_signer(workspace.keys_dir),
-            limits=_limits(),
-        )
-    render.release(outcome, as_json, internal=internal)
-    if not outcome.released:
+    render.release(forecast, as_json)
+    if not forecast.released:
         raise typer.Exit(1)
+
+
+def _release_desk(workspace: Workspace, engine: Engine) -> ReleaseDesk:
+    from fairfollow.tlog.keys import load_or_create_log_signer
+    from fairfollow.usecases.forecast import ReleaseDesk
+
+    return ReleaseDesk(engine, workspace, load_or_create_log_signer(workspace.keys_dir), _limits())
 
 
 @release_app.command("individual")
@@ -324,16 +301,16 @@ def release_individual_command(
     employer: Annotated[str, typer.Option(help="The employer (E<id>).")],
     service: Annotated[str, typer.Option(help="The data service.")],
     season: Season = 2020,
-    at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Attempt to send individual scores: always refused, and recorded with its citations."""
-    from fairfollow.release.door import ReleaseRequest, release_individual
+    from fairfollow.usecases.forecast import attempt_individual
 
-    with _ledger(ctx) as (_, engine):
-        request = ReleaseRequest(parse_employer(employer), service, season, _release_now(at))
-        outcome = release_individual(engine, request)
-    render.release(outcome, as_json)
+    with opened(ctx) as (_, engine):
+        forecast = attempt_individual(
+            None, parse_employer(employer), service, season, engine, datetime.now(UTC)
+        )
+    render.release(forecast, as_json)
     raise typer.Exit(1)
 
 

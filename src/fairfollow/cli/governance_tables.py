@@ -16,10 +16,10 @@ if TYPE_CHECKING:  # types only: keeps `fairfollow --help` from importing OpenDP
     from fairfollow.intake.desk import IntakeReport
     from fairfollow.records.provision import Provision
     from fairfollow.release.budget import Budget
-    from fairfollow.release.view import ReleaseOutcome
     from fairfollow.scenarios.replay import ReplayReport
     from fairfollow.services.approval import ServiceState
     from fairfollow.services.workflow import Registration, ServiceView, Submission
+    from fairfollow.usecases.forecast import Forecast
 
 
 def fresh_dir(parent: Path) -> Path:
@@ -164,11 +164,12 @@ def intake(report: IntakeReport, as_json: bool, *, internal: bool = False) -> No
         )
 
 
-def release(outcome: ReleaseOutcome, as_json: bool, *, internal: bool = False) -> None:
+def release(forecast: Forecast, as_json: bool) -> None:
     """By default only what the employer receives; exact figures only when asked for."""
     if as_json:
-        print_json(outcome.as_json() if internal else outcome.employer_view())
+        print_json(forecast.as_json())
         return
+    outcome = forecast.outcome
     if outcome.released and outcome.figures is not None:
         from fairfollow.release.view import accuracy_words
 

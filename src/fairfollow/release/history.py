@@ -19,8 +19,8 @@ from fairfollow.ledger.transaction import Connection
 from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.figures import ReleasedFigures
-from fairfollow.release.refusal import BlockingRule, blocking_rules, refusal_words
-from fairfollow.release.view import ReleaseOutcome, accuracy_words
+from fairfollow.release.refusal import BlockingRule, refusal_words
+from fairfollow.release.view import ReleaseRecord, accuracy_words
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
@@ -42,6 +42,7 @@ class PastRelease:
     log_index: int | None
     figures: ReleasedFigures | None
     words: dict[str, str]  # accuracy (released) or the refusal reason, in ja and en
+    citations: tuple[str, ...] = ()  # the blocking rules' citations of a refusal
 
     @property
     def release_id(self) -> str:
@@ -54,6 +55,25 @@ class PastRelease:
     @property
     def epsilon_spent(self) -> float:
         return 0.0 if self.figures is None else self.figures.epsilon
+
+    def record(self, employer: str) -> ReleaseRecord:
+        """The same record a fresh release gives, as the log holds it (the ε left then is
+        not kept, and the citations are the blocking rules' of the stored decision)."""
+        return ReleaseRecord(
+            release_id=self.release_id,
+            employer=employer,
+            service=self.service_id,
+            season=self.season,
+            at=self.at,
+            released=self.released,
+            reason=self.reason,
+            log_index=self.log_index,
+            figures=self.figures,
+            epsilon_spent=self.epsilon_spent,
+            epsilon_remaining=None,
+            words=self.words,
+            citations=self.citations,
+        )
 
 
 def figures_of(body: object) -> ReleasedFigures | None:
@@ -113,10 +133,11 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
         body = None if leaf is None else decode_leaf(leaf.content).record.body
         figures = figures_of(dict(body) if body is not None else None)
         released = figures is not None
+        blocking = () if figures is not None else _blocking(decision.rules)
         words = (
             accuracy_words(figures)
             if figures is not None
-            else refusal_words(decision.reason, _blocking(decision.rules))
+            else refusal_words(decision.reason, blocking)
         )
         found.append(
             PastRelease(
@@ -129,16 +150,10 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
                 log_index=None if leaf is None else leaf.index,
                 figures=figures,
                 words=words,
+                citations=tuple(b.citation for b in blocking),
             )
         )
     return sorted(found, key=lambda r: r.decision_id, reverse=True)
-
-
-def outcome_words(outcome: ReleaseOutcome) -> dict[str, str]:
-    """What the employer reads about a fresh outcome: the accuracy, or why it was refused."""
-    if outcome.figures is not None:
-        return accuracy_words(outcome.figures)
-    return refusal_words(outcome.reason, blocking_rules(outcome.decision))
 
 
 def release_receipt(

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from fairfollow.accounts.actions import Action
@@ -30,7 +30,8 @@ from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.records.provision import Attestation
 from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
-from fairfollow.release.view import ReleaseOutcome
+from fairfollow.release.view import ReleaseRecord
+from fairfollow.usecases.forecast import OwnForecastAsk, ReleaseDesk, request_own_forecast
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
@@ -173,12 +174,12 @@ def _actor(request: Request) -> str:
 
 
 def _forecast_page(
-    request: Request, ctx: AppContext, outcome: ReleaseOutcome | None = None, status: int = 200
+    request: Request, ctx: AppContext, outcome: ReleaseRecord | None = None, status: int = 200
 ) -> Response:
     limits = _limits(ctx)
     facts: dict[str, object] = {
         "outcome": outcome,
-        "words": None if outcome is None else history.outcome_words(outcome),
+        "words": None if outcome is None else outcome.words,
         "epsilon_min": limits.epsilon_min,
         "epsilon_max": limits.epsilon_max,
     }
@@ -190,11 +191,14 @@ def forecast_page(request: Request, ctx: Context) -> Response:
     return _forecast_page(request, ctx)
 
 
-def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseOutcome:
-    return desk.request_forecast(
-        ctx.ledger, ctx.workspace, _employer(request), ctx.clock(), epsilon=epsilon,
-        signer=ctx.signer, limits=_limits(ctx),
-    )  # fmt: skip
+def _release_desk(ctx: AppContext) -> ReleaseDesk:
+    return ReleaseDesk(ctx.ledger, ctx.workspace, ctx.signer, _limits(ctx))
+
+
+def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseRecord:
+    return request_own_forecast(
+        principal_of(request), OwnForecastAsk(epsilon), _release_desk(ctx), ctx.clock()
+    ).record
 
 
 @router.post("/employer/forecast", include_in_schema=False)
@@ -354,65 +358,27 @@ class ForecastAsk(BaseModel):
     epsilon: float = Field(default=1.0, gt=0, le=100, description="ε this release spends.")
 
 
-class FiguresAnswer(BaseModel):
-    pool_offers: int
-    expected_acceptances: float
-    forecast_interval: list[int]
-    interval_80: list[int]
-    interval_level: float
-    typical_error: float
-    noise_scale: float
-    noise_bound: float
-    noise_confidence: float
-    epsilon: float
-
-
-class ReleaseAnswer(BaseModel):
-    """A release as the employer receives it: figures and accuracy in words, or why not."""
-
-    release_id: str
-    season: int
-    service: str
-    at: datetime
-    released: bool
-    reason: str
-    words: dict[str, str]
-    log_index: int | None
-    figures: FiguresAnswer | None
-    epsilon_spent: float
-
-
-def _figures(figures: object) -> FiguresAnswer | None:
-    as_json = getattr(figures, "as_json", None)
-    return None if as_json is None else FiguresAnswer.model_validate(as_json())
-
-
-@router.post("/api/v1/employer/forecasts", responses={400: {}, 401: {}, 403: {}})
-def forecast_api(request: Request, ctx: Context, body: ForecastAsk) -> ReleaseAnswer:
+@router.post(
+    "/api/v1/employer/forecasts",
+    responses={400: {}, 401: {}, 403: {}},
+    response_model=ReleaseRecord,
+)
+def forecast_api(request: Request, ctx: Context, body: ForecastAsk) -> Response:
     """Ask the release door for a forecast of your pool (a refusal is an answer too)."""
-    outcome = _release(request, ctx, body.epsilon)
-    return ReleaseAnswer(
-        release_id=outcome.release_id, season=outcome.season, service=outcome.service_id,
-        at=outcome.at, released=outcome.released, reason=outcome.reason,
-        words=history.outcome_words(outcome), log_index=outcome.log_index,
-        figures=_figures(outcome.figures), epsilon_spent=outcome.epsilon_spent,
-    )  # fmt: skip
+    return JSONResponse(_release(request, ctx, body.epsilon).as_json())
 
 
-@router.get("/api/v1/employer/releases", responses={401: {}, 403: {}})
-def releases_api(request: Request, ctx: Context) -> list[ReleaseAnswer]:
+@router.get(
+    "/api/v1/employer/releases",
+    responses={401: {}, 403: {}},
+    response_model=list[ReleaseRecord],
+)
+def releases_api(request: Request, ctx: Context) -> Response:
     """Every forecast you asked for, newest first, with its log index."""
+    employer = _employer(request)
     with reading(ctx.reader, "employer releases") as conn:
-        found = history.past_releases(conn, _employer(request))
-    return [_past(r) for r in found]
-
-
-def _past(r: history.PastRelease) -> ReleaseAnswer:
-    return ReleaseAnswer(
-        release_id=r.release_id, season=r.season, service=r.service_id, at=r.at,
-        released=r.released, reason=r.reason, words=r.words, log_index=r.log_index,
-        figures=_figures(r.figures), epsilon_spent=r.epsilon_spent,
-    )  # fmt: skip
+        found = history.past_releases(conn, employer)
+    return JSONResponse([r.record(employer).as_json() for r in found])
 
 
 @router.get(
