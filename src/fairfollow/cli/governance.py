@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Role, actor_label
+from fairfollow.accounts.account import Role
 from fairfollow.accounts.actions import Action, require
 from fairfollow.cli import governance_tables as render
 from fairfollow.cli.context import (
@@ -235,26 +235,24 @@ def intake_command(
     """Take in an employer's applicant/offer list (UTF-8 or Shift_JIS) with its attestation.
     An analyst, operator or privacy officer does it on the employer's behalf."""
     from fairfollow.employers.file import read_upload
-    from fairfollow.intake.desk import intake_bytes, read_survey_links, workspace_inputs
-    from fairfollow.law.purposes import PurposeKey
+    from fairfollow.intake.desk import read_survey_links
+    from fairfollow.usecases.intake import IntakeDesk, ListAsk, take_list
 
     name = parse_employer(employer)
     attestation = Attestation(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
     cap = Settings().intake_max_bytes
-    with _ledger(ctx) as (workspace, engine):
-        actor = actor_label(require(account_of(ctx, engine), Action.INTAKE_UPLOAD))
-        data = read_upload(file, cap)
+    with opened(ctx) as (workspace, engine):
+        me = account_of(ctx, engine)
         survey = read_survey_links(links, int(name[1:])) if links else {}
-        inputs = workspace_inputs(
-            workspace, season, PurposeKey.EMPLOYER_FORECAST, survey, max_bytes=cap
+        ask = ListAsk(
+            name, season, read_upload(file, cap), file.name, attestation, survey, internal
         )
-        when = instant_of(ctx, at, season=season)
-        report = intake_bytes(
-            engine, name, season, data, file.name, attestation, inputs, at=when, actor=actor
+        taken = take_list(
+            me, ask, IntakeDesk(engine, workspace, cap), instant_of(ctx, at, season=season)
         )
-    render.intake(report, as_json, internal=internal)
+    render.intake(taken, as_json)
 
 
 @release_app.command("forecast")
@@ -321,13 +319,12 @@ def budget_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Each employer's ε cap, ε spent and releases, per season (staff)."""
-    from fairfollow.release.budget_store import budgets_of
+    from fairfollow.usecases.budget import show_budgets
 
-    with _ledger(ctx) as (_, engine):
-        require(account_of(ctx, engine), Action.BUDGET_SHOW)
-        with reading(engine, "budget show") as conn:
-            found = budgets_of(conn, None if employer is None else parse_employer(employer))
-    render.budgets(found, as_json)
+    name = None if employer is None else parse_employer(employer)
+    with opened(ctx) as (_, engine):
+        found = show_budgets(account_of(ctx, engine), engine, name)
+    render.budgets(found.found, as_json)
 
 
 @budget_app.command("set")
@@ -337,18 +334,16 @@ def budget_set(
     cap: Annotated[float, typer.Option(help="ε cap for the season.")],
     reason: Annotated[str, typer.Option(help="Why (required to raise a cap; logged).")] = "",
     season: Season = 2020,
-    at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The privacy officer sets an employer's ε cap for a season: at most the ceiling in
-    settings, never below what is spent; a raise needs a reason. The change is a ledger
-    entry and a log leaf."""
-    from fairfollow.release.cap import AccountId, CapChange, change_cap
+    settings, never below what is spent; a raise needs a reason. The change is dated now,
+    a ledger entry and a log leaf."""
+    from fairfollow.usecases.budget import CapAsk, set_cap
 
-    change = CapChange(parse_employer(employer), season, cap, reason, _now(at))
-    with _ledger(ctx) as (_, engine):
-        officer = require(account_of(ctx, engine), Action.BUDGET_SET)
-        found = change_cap(engine, change, actor=AccountId(officer.login), limits=_limits())
+    ask = CapAsk(parse_employer(employer), season, cap, reason)
+    with opened(ctx) as (_, engine):
+        found = set_cap(account_of(ctx, engine), ask, engine, _limits(), datetime.now(UTC))
     render.budgets([found.budget], as_json)
 
 

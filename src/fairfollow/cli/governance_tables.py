@@ -13,13 +13,13 @@ from fairfollow.law.rules import Decision, render_markdown
 from fairfollow.services.workflow import event_json
 
 if TYPE_CHECKING:  # types only: keeps `fairfollow --help` from importing OpenDP and Arrow
-    from fairfollow.intake.desk import IntakeReport
     from fairfollow.records.provision import Provision
     from fairfollow.release.budget import Budget
     from fairfollow.scenarios.replay import ReplayReport
     from fairfollow.services.approval import ServiceState
     from fairfollow.services.workflow import Registration, ServiceView, Submission
     from fairfollow.usecases.forecast import Forecast
+    from fairfollow.usecases.intake import TakenList
 
 
 def fresh_dir(parent: Path) -> Path:
@@ -118,11 +118,12 @@ def rules(as_json: bool) -> None:
         print(render_markdown(RULES), end="")
 
 
-def intake(report: IntakeReport, as_json: bool, *, internal: bool = False) -> None:
+def intake(taken: TakenList, as_json: bool) -> None:
     """By default the employer's view (what it sent); match figures only with ``internal``."""
     if as_json:
-        print_json(report.as_json() if internal else report.employer_view())
+        print_json(taken.as_json())
         return
+    report, internal = taken.report, taken.internal
     rows: list[tuple[str, int]] = [
         ("read", report.rows_read),
         ("accepted", report.rows_accepted),

@@ -25,13 +25,15 @@ from pydantic import BaseModel, Field
 from fairfollow.accounts.actions import Action
 from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.intake.report import IntakeReport
-from fairfollow.intake.upload import Upload, file_name_of, take_upload
+from fairfollow.intake.upload import file_name_of
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.records.provision import Attestation
 from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.view import ReleaseRecord
+from fairfollow.usecases.budget import own_standing
 from fairfollow.usecases.forecast import OwnForecastAsk, ReleaseDesk, request_own_forecast
+from fairfollow.usecases.intake import IntakeDesk, OwnListAsk, take_own_list
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
@@ -88,8 +90,7 @@ def _limits(ctx: AppContext) -> PrivacyLimits:
 
 
 def _standing(request: Request, ctx: AppContext) -> desk.Standing:
-    with reading(ctx.reader, "employer standing") as conn:
-        return desk.standing(conn, ctx.workspace, _employer(request), ctx.clock())
+    return own_standing(principal_of(request), ctx.reader, ctx.workspace, ctx.clock())
 
 
 def _page(
@@ -134,9 +135,12 @@ async def _read(file: UploadFile, cap: int) -> bytes:
     return await file.read(cap + 1)
 
 
-def _upload(request: Request, ctx: AppContext, data: bytes, name: str, att: Attestation) -> Upload:
-    employer = _employer(request)
-    return Upload(employer, desk.season_of(ctx.workspace, ctx.clock()), data, name, att)
+def _take(
+    request: Request, ctx: AppContext, data: bytes, name: str, att: Attestation
+) -> IntakeReport:
+    desk_ = IntakeDesk(ctx.ledger, ctx.workspace, ctx.settings.intake_max_bytes)
+    ask = OwnListAsk(data, name, att)
+    return take_own_list(principal_of(request), ask, desk_, ctx.clock()).report
 
 
 Text = Annotated[str, Form(max_length=500)]
@@ -157,20 +161,11 @@ async def upload_page(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
     data = await _read(file, ctx.settings.intake_max_bytes)
-    upload = _upload(request, ctx, data, file_name_of(file.filename), attestation)
     try:
-        report = take_upload(
-            ctx.ledger, ctx.workspace, upload, at=ctx.clock(), actor=_actor(request),
-            max_bytes=ctx.settings.intake_max_bytes,
-        )  # fmt: skip
+        report = _take(request, ctx, data, file_name_of(file.filename), attestation)
     except InputError as refused:
         return _lists_page(request, ctx, error=str(refused), status=400, attestation=attestation)
     return _lists_page(request, ctx, report=report, attestation=attestation)
-
-
-def _actor(request: Request) -> str:
-    principal = principal_of(request)
-    return "employer-portal" if principal is None else f"account:{principal.login}"
 
 
 def _forecast_page(
@@ -346,11 +341,7 @@ async def upload_api(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
     data = await _read(file, ctx.settings.intake_max_bytes)
-    report = take_upload(
-        ctx.ledger, ctx.workspace, _upload(request, ctx, data, file_name_of(file.filename),
-        attestation), at=ctx.clock(), actor=_actor(request),
-        max_bytes=ctx.settings.intake_max_bytes,
-    )  # fmt: skip
+    report = _take(request, ctx, data, file_name_of(file.filename), attestation)
     return IntakeAnswer.model_validate(report.employer_view())
 
 
