@@ -34,7 +34,7 @@ from fairfollow.errors import InputError
 from fairfollow.instants import parse_instant
 from fairfollow.intake.pool_store import parse_employer
 from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.ledger.transaction import Engine, reading
+from fairfollow.ledger.transaction import Engine
 from fairfollow.records.provision import Attestation
 from fairfollow.services import workflow as wf
 from fairfollow.settings import Settings
@@ -353,25 +353,22 @@ def records_member(
 ) -> None:
     """Who received data about this member (APPI Art. 33(5)): to the member's own account,
     or to an operator acting on a logged request (--request)."""
-    from fairfollow.records.provision_store import provisions_for_member
+    from fairfollow.usecases.records import member_provisions
 
-    with _ledger(ctx) as (_, engine):
-        authority.authorize_member_read(
-            engine, account_of(ctx, engine), member_id, request=request, now=datetime.now(UTC)
-        )
-        with reading(engine, "records member") as conn:
-            found = provisions_for_member(conn, member_id)
-    render.provisions(member_id, found, as_json)
+    with opened(ctx) as (_, engine):
+        me = account_of(ctx, engine)
+        found = member_provisions(me, member_id, request, engine, datetime.now(UTC))
+    render.provisions(found.member_id, found.provisions, as_json)
 
 
 @records_app.command("purge")
 def records_purge(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Delete provision and confirmation records past their legal retention period at the
     ledger's clock; the purge is a decision and a log leaf naming the counts."""
-    from fairfollow.records.retention import purge_records
+    from fairfollow.usecases.records import purge
 
-    with _ledger(ctx) as (_, engine):
-        purged = purge_records(engine, account_of(ctx, engine))
+    with opened(ctx) as (_, engine):
+        purged = purge(account_of(ctx, engine), engine)
     if as_json:
         print_json(purged.as_json())
     else:
