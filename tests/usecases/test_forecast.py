@@ -27,6 +27,7 @@ from fairfollow.usecases.forecast import (
     OwnForecastAsk,
     ReleaseDesk,
     attempt_individual,
+    own_releases,
     request_forecast,
     request_own_forecast,
 )
@@ -112,6 +113,13 @@ def test_the_employers_own_request_refused_early_never_loads_the_model(
     assert record.service == YIELD_FORECAST_ID and record.season == 2027
     assert "registered" in record.words["en"] and record.figures is None
     assert forecast.as_json() == record.as_json()  # the employer never gets the internal view
+    (past,) = own_releases(EMPLOYER_USER, engine)  # the same record, read back from the log
+    assert past.as_json() | {"epsilon_remaining": None} == record.as_json() | {
+        "epsilon_remaining": None,
+        "citations": list(past.citations),
+    }
+    with pytest.raises(RoleError):  # staff read an employer's releases elsewhere
+        own_releases(ANALYST, engine)
 
 
 def test_an_individual_attempt_is_refused_with_citations(engine: Engine, tmp_path: Path) -> None:

@@ -7,8 +7,7 @@ refused release or rule decision exits with status 1 after printing what was dec
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,13 +26,11 @@ from fairfollow.cli.context import (
     instant_of,
     new_workspace_of,
     opened,
-    workspace_of,
 )
 from fairfollow.cli.terminal import console, print_json, progress
 from fairfollow.errors import InputError
 from fairfollow.instants import parse_instant
 from fairfollow.intake.pool_store import parse_employer
-from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.records.provision import Attestation
 from fairfollow.services import workflow as wf
@@ -76,14 +73,8 @@ def _limits() -> PrivacyLimits:
     return PrivacyLimits.from_settings(Settings())
 
 
-@contextmanager
-def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine]]:
-    workspace = workspace_of(ctx)
-    engine = workspace_ledger(workspace)
-    try:
-        yield workspace, engine
-    finally:
-        engine.dispose()
+def _ledger(ctx: typer.Context) -> AbstractContextManager[tuple[Workspace, Engine]]:
+    return opened(ctx)  # the service commands' name for the one way to open the ledger
 
 
 @service_app.command("register")

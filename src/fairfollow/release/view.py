@@ -17,6 +17,7 @@ from fairfollow.law.rules import Decision
 from fairfollow.release.budget import Budget
 from fairfollow.release.figures import ExactFigures, ReleasedFigures
 from fairfollow.release.refusal import blocking_rules, refusal_words
+from fairfollow.tlog.receipt import FILE_SUFFIX
 
 
 def accuracy_words(figures: ReleasedFigures) -> dict[str, str]:
@@ -58,6 +59,14 @@ class ReleaseRecord:
     epsilon_remaining: float | None  # None: not known (a past release read from the log)
     words: dict[str, str]  # accuracy (released) or the refusal, in ja and en
     citations: tuple[str, ...]  # the refusal's citations (none for a release)
+
+    @property
+    def decision_id(self) -> int:
+        return int(self.release_id.removeprefix("dec-"))
+
+    @property
+    def receipt_name(self) -> str:
+        return f"{self.release_id}{FILE_SUFFIX}"
 
     def as_json(self) -> dict[str, object]:
         return {

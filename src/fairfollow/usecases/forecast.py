@@ -1,4 +1,5 @@
-"""Request a forecast: an employer user's own, or staff's on an employer's behalf.
+"""Request a forecast: an employer user's own, or staff's on an employer's behalf; and the
+employer's own past releases and their log receipts.
 
 Both go through the release door (:func:`fairfollow.release.door.release_forecast`) in one
 call, dated by the clock the adapter passes in. The door alone refuses a backdated request
@@ -20,9 +21,9 @@ from datetime import datetime
 from fairfollow.accounts.account import Principal, actor_label
 from fairfollow.accounts.actions import Action, require
 from fairfollow.errors import AuthenticationError
-from fairfollow.ledger.transaction import Engine, reading
+from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.model.scores import ForecastSource, LazySource, model_scores
-from fairfollow.release import desk
+from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.door import (
     DEFAULT_EPSILON,
@@ -32,6 +33,7 @@ from fairfollow.release.door import (
 )
 from fairfollow.release.view import ReleaseOutcome, ReleaseRecord
 from fairfollow.tlog.keys import NoteSigner
+from fairfollow.tlog.receipt import Receipt
 from fairfollow.workspace import Workspace
 
 ScoresLoader = Callable[[Workspace, int, int], ForecastSource]
@@ -141,3 +143,28 @@ def _release(desk_: ReleaseDesk, request: ReleaseRequest, training_season: int) 
         signer=desk_.signer,
         limits=desk_.limits,
     )
+
+
+def _own_employer(principal: Principal | None) -> str:
+    me = require(principal, Action.EMPLOYER_READ)
+    if me.employer is None:  # the action table admits employer users only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_READ)
+    return me.employer
+
+
+def own_releases(principal: Principal | None, engine: Engine) -> tuple[ReleaseRecord, ...]:
+    """The signed-in employer's forecast requests, newest first, as the log holds them."""
+    employer = _own_employer(principal)
+    with reading(engine, "employer releases") as conn:
+        return tuple(r.record(employer) for r in history.past_releases(conn, employer))
+
+
+def own_receipt(
+    principal: Principal | None, engine: Engine, decision_id: int, signer: NoteSigner,
+    now: datetime,
+) -> Receipt:  # fmt: skip
+    """The log receipt of one of the employer's own releases (another's is unknown to it);
+    issuing it may add a checkpoint, hence the signer."""
+    employer = _own_employer(principal)
+    with transaction(engine, "employer receipt") as conn:
+        return history.release_receipt(conn, employer, decision_id, signer, now)

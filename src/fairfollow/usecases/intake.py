@@ -19,9 +19,9 @@ from fairfollow.accounts.actions import Action, require
 from fairfollow.errors import AuthenticationError
 from fairfollow.intake.report import IntakeReport
 from fairfollow.intake.upload import Upload, take_upload
-from fairfollow.ledger.transaction import Engine
+from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.records.provision import Attestation
-from fairfollow.release.desk import season_of
+from fairfollow.release.desk import ListSummary, lists_of, season_of
 from fairfollow.workspace import Workspace
 
 
@@ -102,3 +102,12 @@ def _take(desk: IntakeDesk, upload: Upload, at: datetime, me: Principal) -> Inta
         actor=actor_label(me),
         max_bytes=desk.max_bytes,
     )
+
+
+def own_lists(principal: Principal | None, engine: Engine) -> tuple[ListSummary, ...]:
+    """The signed-in employer's uploads, newest first (no match or consent count)."""
+    me = require(principal, Action.EMPLOYER_READ)
+    if me.employer is None:  # the action table admits employer users only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_READ)
+    with reading(engine, "employer lists") as conn:
+        return tuple(lists_of(conn, me.employer))

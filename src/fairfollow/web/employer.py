@@ -23,17 +23,22 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from fairfollow.accounts.actions import Action
-from fairfollow.errors import AuthenticationError, InputError
+from fairfollow.errors import InputError
 from fairfollow.intake.report import IntakeReport
 from fairfollow.intake.upload import file_name_of
-from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.records.provision import Attestation
-from fairfollow.release import desk, history
+from fairfollow.release import desk
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.view import ReleaseRecord
 from fairfollow.usecases.budget import own_standing
-from fairfollow.usecases.forecast import OwnForecastAsk, ReleaseDesk, request_own_forecast
-from fairfollow.usecases.intake import IntakeDesk, OwnListAsk, take_own_list
+from fairfollow.usecases.forecast import (
+    OwnForecastAsk,
+    ReleaseDesk,
+    own_receipt,
+    own_releases,
+    request_own_forecast,
+)
+from fairfollow.usecases.intake import IntakeDesk, OwnListAsk, own_lists, take_own_list
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
@@ -77,14 +82,6 @@ ATTESTATION_LABELS = {
 }
 
 
-def _employer(request: Request) -> str:
-    """The signed-in account's employer: the only employer this portal ever speaks for."""
-    principal = principal_of(request)
-    if principal is None or principal.employer is None:  # check_access already refused
-        raise AuthenticationError("sign in with an employer user's account")
-    return principal.employer
-
-
 def _limits(ctx: AppContext) -> PrivacyLimits:
     return PrivacyLimits.from_settings(ctx.settings)
 
@@ -102,8 +99,7 @@ def _page(
 
 @router.get("/employer", include_in_schema=False)
 def home(request: Request, ctx: Context) -> Response:
-    with reading(ctx.reader, "employer releases") as conn:
-        latest = history.past_releases(conn, _employer(request))[:1]
+    latest = own_releases(principal_of(request), ctx.reader)[:1]
     return _page(request, ctx, "employer_home.html", {"latest": latest[0] if latest else None})
 
 
@@ -111,8 +107,7 @@ def _lists_page(
     request: Request, ctx: AppContext, *, report: IntakeReport | None = None, error: str = "",
     status: int = 200, attestation: Attestation | None = None,
 ) -> Response:  # fmt: skip
-    with reading(ctx.reader, "employer lists") as conn:
-        lists = desk.lists_of(conn, _employer(request))
+    lists = own_lists(principal_of(request), ctx.reader)
     facts: dict[str, object] = {
         "lists": lists,
         "report": None if report is None else report.employer_view(),
@@ -205,17 +200,13 @@ def forecast_submit(
 
 @router.get("/employer/releases", include_in_schema=False)
 def releases_page(request: Request, ctx: Context) -> Response:
-    with reading(ctx.reader, "employer releases") as conn:
-        found = history.past_releases(conn, _employer(request))
+    found = own_releases(principal_of(request), ctx.reader)
     facts: dict[str, object] = {"releases": found, "key": ctx.verifier.encode()}
     return _page(request, ctx, "employer_releases.html", facts)
 
 
 def _receipt(request: Request, ctx: AppContext, decision_id: RowId) -> Response:
-    with transaction(ctx.ledger, "employer receipt") as conn:
-        receipt = history.release_receipt(
-            conn, _employer(request), decision_id, ctx.signer, ctx.clock()
-        )
+    receipt = own_receipt(principal_of(request), ctx.ledger, decision_id, ctx.signer, ctx.clock())
     name = f"dec-{decision_id}.tlog-proof"
     return PlainTextResponse(
         receipt.encode(),
@@ -289,8 +280,7 @@ def standing_api(request: Request, ctx: Context) -> StandingAnswer:
 @router.get("/api/v1/employer/lists", responses={401: {}, 403: {}})
 def lists_api(request: Request, ctx: Context) -> list[ListAnswer]:
     """Every list you uploaded, newest first: rows read, accepted and quarantined."""
-    with reading(ctx.reader, "employer lists") as conn:
-        return [_list(summary) for summary in desk.lists_of(conn, _employer(request))]
+    return [_list(summary) for summary in own_lists(principal_of(request), ctx.reader)]
 
 
 class QuarantinedAnswer(BaseModel):
@@ -366,10 +356,8 @@ def forecast_api(request: Request, ctx: Context, body: ForecastAsk) -> Response:
 )
 def releases_api(request: Request, ctx: Context) -> Response:
     """Every forecast you asked for, newest first, with its log index."""
-    employer = _employer(request)
-    with reading(ctx.reader, "employer releases") as conn:
-        found = history.past_releases(conn, employer)
-    return JSONResponse([r.record(employer).as_json() for r in found])
+    found = own_releases(principal_of(request), ctx.reader)
+    return JSONResponse([r.as_json() for r in found])
 
 
 @router.get(
