@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
-from fairfollow.cli.model import run_model_demo
+from fairfollow.cli.model import ModelDemoTables
 from fairfollow.model.evaluation import JSON_KEYS
+from fairfollow.usecases.season import run_model_demo
 from tests.season_data import SmallSeason, small_season
 
 pytestmark = pytest.mark.slow
@@ -56,7 +58,10 @@ def test_tables_render_without_json(season: SmallSeason) -> None:
 
 
 def test_the_demo_runs_every_step(season: SmallSeason, capsys: pytest.CaptureFixture[str]) -> None:
-    run_model_demo(season.workspace, season.season_dir)
+    run_model_demo(
+        None, season.workspace, season.season_dir, ModelDemoTables(), local=True,
+        now=datetime.now(UTC),
+    )  # fmt: skip
     out = capsys.readouterr().out
     for title in ("Features, season 2019", "Evaluation, season 2020", "Fairness audit",
                   "Pool forecast backtest", "Offers needed for a hiring target"):  # fmt: skip

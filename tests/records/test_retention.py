@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from fairfollow.accounts.account import actor_label
 from fairfollow.errors import RoleError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.records import decision_store
@@ -25,7 +26,7 @@ from fairfollow.records.provision_store import (
 )
 from fairfollow.records.retention import RECORDS_PURGE, purge_records
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.record import LeafKind, decode_leaf
+from fairfollow.tlog.record import decode_leaf
 from tests.governance_fixtures import staff
 
 OLD = datetime(2019, 7, 15, tzinfo=UTC)  # per-provision retention (3 years) ended in 2022
@@ -64,8 +65,9 @@ def test_purge_keeps_records_within_retention_and_logs_the_counts(engine: Engine
         (decision,) = decision_store.load_decisions(conn, request=RECORDS_PURGE)
         leaf = decode_leaf(log_store.read_leaf(conn, report.leaf_index).content)
     assert json.loads(decision.detail) == {"provisions": 1, "confirmations": 1}
-    assert decision.actor == "admin" and decision.decision_id == report.decision_id
-    assert leaf.record.kind == LeafKind.RECORDS_PURGED == "records.purged"
+    assert decision.actor == actor_label(people["admin"])  # one actor format
+    assert decision.decision_id == report.decision_id
+    assert leaf.record.kind == "records.purged"
     assert leaf.record.body["provisions"] == 1 and leaf.record.body["confirmations"] == 1
     again = purge_records(engine, people["admin"])  # a purge of nothing is still recorded
     assert (again.provisions, again.confirmations) == (0, 0)

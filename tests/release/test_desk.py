@@ -1,5 +1,5 @@
-"""The employer's desk: the season, the approved service naming the employer, a forecast
-through the door that never loads the model for a refusal, and the standing."""
+"""The employer's desk: the season, the approved service naming the employer, and the
+standing (the forecast itself: tests/usecases/test_forecast.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from pathlib import Path
 
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.ledger.transaction import reading
-from fairfollow.release.budget import DEFAULT_LIMITS
-from fairfollow.release.desk import forecast_service, request_forecast, season_of, standing
+from fairfollow.release.desk import forecast_service, season_of, standing
 from fairfollow.services.examples import YIELD_FORECAST_ID
 from fairfollow.settings import Settings
-from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.workspace import Workspace
 from tests.conftest import copy_workspace
 
@@ -26,12 +24,6 @@ def test_a_workspace_without_a_season_works_in_next_springs_class(tmp_path: Path
     engine = create_ledger(workspace.ledger_url)
     with reading(engine, "service") as conn:
         assert forecast_service(conn, "E0001") == (YIELD_FORECAST_ID, False)
-    # no service, no pool, no model: refused by the door (recorded), the model never loaded
-    outcome = request_forecast(
-        engine, workspace, "E0001", NOW, epsilon=1.0,
-        signer=load_or_create_log_signer(workspace.keys_dir), limits=DEFAULT_LIMITS,
-    )  # fmt: skip
-    assert not outcome.released and outcome.reason == "unknown_service"
     engine.dispose()
 
 
@@ -51,10 +43,4 @@ def test_on_the_replay_the_approved_service_and_the_standing_are_the_employers(
     assert found.budget.releases == 1 and found.budget.spent == 1.0
     assert not stranger.service_approved and stranger.latest_list is None
     assert stranger.budget.spent == 0.0
-    outcome = request_forecast(
-        engine, workspace, "E0314", datetime.now(UTC), epsilon=0.5,
-        signer=load_or_create_log_signer(workspace.keys_dir), limits=DEFAULT_LIMITS,
-    )  # fmt: skip
-    assert outcome.released and outcome.service_id == YIELD_FORECAST_ID
-    assert outcome.budget is not None and outcome.budget.spent == 1.5
     engine.dispose()

@@ -327,7 +327,7 @@ def test_the_employer_view_holds_one_noised_figure_and_plans_in_words(engine: En
     assert 0 <= low <= low80 <= high80 <= high <= 30 and figures["pool_offers"] == 30
     for forbidden in ("base_rate_offers", "excluded", "contributing", "exact", "variance"):
         assert forbidden not in json.dumps(view)
-    words = view["accuracy"]
+    words = view["words"]
     assert isinstance(words, dict) and f"{low}–{high}" in words["en"]
     assert f"{low}〜{high}" in words["ja"]
 
@@ -360,7 +360,7 @@ def test_differencing_two_lists_learns_no_more_than_epsilon_allows(engine: Engin
             exact[(target, with_target)] = outcome.exact.expected_acceptances
             views.append(outcome.employer_view())
         assert not release_forecast(engine, _request(employer), SOURCE).released  # budget
-        public = {k for v in views for k in v} - {"figures", "accuracy", "epsilon_remaining"}
+        public = {k for v in views for k in v} - {"figures", "words", "epsilon_remaining"}
         for key in public - {"release_id", "log_index"}:
             assert len({json.dumps(v[key]) for v in views}) == 1, key
     consented = exact[(21, True)] - exact[(21, False)]

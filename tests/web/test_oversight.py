@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from fairfollow.model.fairness import audit
 from fairfollow.model.metrics import reliability_curve
 from fairfollow.model.oversight import CARD_FILE, oversight, write_holdout_audit
+from fairfollow.model.quality import ECE_GOAL, ece_met
 from fairfollow.model.runs import model_runs
 from fairfollow.scenarios.site_accounts import SiteAccount
 from fairfollow.settings import Settings
@@ -79,6 +80,11 @@ def test_the_officer_evaluates_against_the_truth_from_the_page(site: Site) -> No
     assert api["audit"]["source"] == "evaluation" and api["audit"]["season"] == 2020
     assert lift and float(lift.group(1)) == pytest.approx(api["audit"]["lift_ratio"], abs=5e-4)
     assert 0.5 < api["audit"]["model"]["auc"] <= api["audit"]["oracle"]["auc"]
+    # the calibration goal is the core's (model.quality), marked on the officer's page
+    ece = api["audit"]["model"]["ece"]
+    cell = re.search(r'id="model-ece" class="(pass|fail)">', page)
+    assert cell and cell.group(1) == ("pass" if ece_met(ece) else "fail")
+    assert f"goal: at most {ECE_GOAL}" in page
 
 
 def test_a_failing_four_fifths_is_flagged_and_card_html_escaped(site: Site) -> None:

@@ -231,6 +231,18 @@ def test_coverage_opens_on_the_purpose_the_release_door_checks(site: Site) -> No
     assert 'id="coverage-purpose-key">employer_forecast<' in page
 
 
+def test_the_auditor_sees_the_counts_but_no_member_ids(site: Site) -> None:
+    # Issue 21: the page was the privacy officer's only; the counts are for all staff and
+    # the auditor (consent.coverage), the ids stay with consent.member_ids.
+    settings, accounts = site
+    client = TestClient(create_app(settings), headers=HTML)
+    sign_in(client, accounts["auditor"], datetime.now(UTC))
+    page = client.get("/privacy/coverage", params={"lang": "en"})
+    assert page.status_code == 200 and 'id="coverage-total">' in page.text
+    assert 'id="coverage-csv"' not in page.text
+    assert client.get("/privacy/coverage.csv").status_code == 403
+
+
 def test_a_request_id_past_64_bits_is_a_422_not_a_server_error(site: Site) -> None:
     settings, accounts = site
     client = officer(settings, accounts)

@@ -13,12 +13,18 @@ from typing import Annotated
 import typer
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.actions import Action, permits, require
-from fairfollow.cli.context import account_of, authorized, instant_of, ledger_of, workspace_of
+from fairfollow.cli.context import (
+    JsonFlag,
+    account_of,
+    instant_of,
+    ledger_of,
+    opened,
+    workspace_of,
+)
 from fairfollow.cli.policy import ledger_tx, render_decision
 from fairfollow.cli.terminal import console, err_console, print_json, progress, table
 from fairfollow.consent import receipt_book
-from fairfollow.consent.coverage import CoverageReport, coverage, write_ids
+from fairfollow.consent.coverage import CoverageReport, write_ids
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.consent.validity import REASON_INFO, Reason
@@ -29,9 +35,7 @@ from fairfollow.workspace import SeasonOrigin
 
 consent_app = typer.Typer(help="Consent ledger: ingest, coverage, receipts.")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 FAILED_EXIT = 3
-INLINE_IDS = 10_000  # larger sets of member ids go to a file (--ids-out)
 # Reasons a screen is to blame for; the others are the member's own decision or a gap.
 SCREEN_FAULTS = (Reason.STALE_SCREEN_VERSION, Reason.NEEDS_RECONSENT)
 
@@ -148,23 +152,21 @@ def coverage_command(
     """Who has valid consent for PURPOSE at an instant, who does not and why (staff). Member
     ids — in a file (--ids-out) or inline in --json — only to the privacy officer or an
     operator."""
-    me = authorized(ctx, Action.CONSENT_COVERAGE)
-    may_see_ids = permits(me, Action.CONSENT_MEMBER_IDS)
-    if ids_out is not None:
-        require(me, Action.CONSENT_MEMBER_IDS)
-    when = instant_of(ctx, as_of, option="--as-of")
-    with ledger_tx(ctx) as conn, progress(quiet=as_json) as bar:
+    from fairfollow.usecases.coverage import CoverageAsk, consent_coverage
+
+    ask = CoverageAsk(purpose, instant_of(ctx, as_of, option="--as-of"), ids=ids_out is not None)
+    with opened(ctx) as (_, engine), progress(quiet=as_json) as bar:
         bar.add_task(f"evaluating {purpose}", total=None)
-        report = coverage(conn, purpose, when)
+        found = consent_coverage(account_of(ctx, engine), ask, engine)
+    report = found.report
     written = write_ids(report, ids_out) if ids_out else None
     if as_json:
-        inline = may_see_ids and ids_out is None and len(report.lacking) <= INLINE_IDS
-        payload = report.as_json(with_ids=inline)
+        payload = found.as_json(inline=ids_out is None)
         if ids_out:
             payload["ids_out"] = str(ids_out)
-        elif not may_see_ids:
+        elif not found.may_see_ids:
             payload["member_ids_omitted"] = "member ids go only to a privacy officer or operator"
-        elif not inline:
+        elif not found.ids_inline:
             payload["member_ids_omitted"] = f"{len(report.lacking):,} ids: use --ids-out FILE"
         print_json(payload)
     else:

@@ -9,6 +9,8 @@ one (``ingest``, ``demo``, ``replay``, ``db upgrade``; ``simulate`` needs none) 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -97,6 +99,33 @@ def origin_of(ctx: typer.Context, option: str) -> SeasonOrigin:
     if origin is None:
         raise InputError(f"{option} is required: this workspace was not built from a season")
     return origin
+
+
+# The options every command module shares, declared once.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Instant, ISO 8601 with offset, e.g. 2019-07-15T00:00+09:00 (default: the "
+        "season's forecast instant on a workspace built from a season, else now).",
+    ),
+]
+Season = Annotated[int, typer.Option(help="Hiring season (class graduating in spring).")]
+
+
+@contextmanager
+def opened(ctx: typer.Context, *, create: bool = False) -> Iterator[tuple[Workspace, Engine]]:
+    """The chosen workspace and its ledger, disposed of on the way out: the one way a
+    command opens the ledger (``create``: only a command that makes a workspace)."""
+    from fairfollow.ledger.engine import workspace_ledger
+
+    workspace = new_workspace_of(ctx) if create else workspace_of(ctx)
+    engine = workspace_ledger(workspace)
+    try:
+        yield workspace, engine
+    finally:
+        engine.dispose()
 
 
 def ledger_of(ctx: typer.Context, *, create: bool = False) -> Engine:

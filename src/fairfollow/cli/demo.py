@@ -13,16 +13,13 @@ import typer
 
 from fairfollow.cli.consent import render_demo
 from fairfollow.cli.consent import render_ingest as render_consent_ingest
-from fairfollow.cli.context import new_workspace_of
+from fairfollow.cli.context import JsonFlag, new_workspace_of
 from fairfollow.cli.log import render_receipt_check
 from fairfollow.cli.season import parse_defects, render_simulation
 from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.consent.coverage import coverage
-from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
-from fairfollow.errors import InputError
 from fairfollow.events import store as event_store
 from fairfollow.events.engines import SparkValidation, ValidationEngine
-from fairfollow.intake.desk import matching_key
 from fairfollow.ledger.engine import workspace_ledger
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.model.engines import Engine
@@ -41,21 +38,10 @@ from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.scenarios.replay import ReplayReport
+    from fairfollow.usecases.season import SeasonIngestReport
 
 
-@dataclass(frozen=True)
-class SeasonIngestReport:
-    """What ``fairfollow ingest`` did: the analytics store's part and the consent ledger's."""
-
-    events: event_store.IngestSummary
-    consent: ConsentIngestSummary
-
-    def as_json(self) -> dict[str, object]:
-        consent = {**self.consent.__dict__, "quarantined": dict(self.consent.quarantined)}
-        return {"analytics": self.events.as_dict(), "consent_ledger": consent}
-
-
-def ingest_season(
+def ingest_with_progress(
     workspace: Workspace,
     season_dir: Path,
     *,
@@ -63,26 +49,18 @@ def ingest_season(
     quiet: bool = False,
     validation: ValidationEngine | None = None,
 ) -> SeasonIngestReport:
-    """Raw platform logs into the analytics store, consent logs into the ledger."""
+    """The shell's ingest (:func:`fairfollow.usecases.season.ingest_season`) with a
+    progress bar."""
+    from fairfollow.usecases.season import ingest_season
+
     with progress(quiet=quiet) as bar:
         task = bar.add_task("ingesting", total=None)
-
-        def advance(step: event_store.IngestProgress) -> None:
-            bar.update(
-                task, description=f"ingest {step.table}", completed=step.done, total=step.total
-            )
-
-        events = event_store.ingest(
-            workspace, season_dir, on_progress=advance, now=now, engine=validation
-        )
-        bar.update(task, description="consent ledger", completed=None, total=None)
-        engine = workspace_ledger(workspace)
-        try:
-            key = matching_key(workspace.keys_dir)
-            consent = ingest_consent_logs(engine, season_dir, key=key, now=now)
-        finally:
-            engine.dispose()
-    return SeasonIngestReport(events=events, consent=consent)
+        return ingest_season(
+            None, workspace, season_dir, local=True, now=now, validation=validation,
+            on_progress=lambda step, done, total: bar.update(
+                task, description=step, completed=done, total=total
+            ),
+        )  # fmt: skip
 
 
 def render_ingest(report: SeasonIngestReport) -> None:
@@ -136,7 +114,8 @@ def replay_demo(workspace: Workspace, season_dir: Path) -> ReplayReport:
 def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -> bool:
     """Simulate → ingest → consent coverage → model → replay with releases → log receipt.
     Returns whether the final release receipt verified."""
-    from fairfollow.cli.model import run_model_demo
+    from fairfollow.cli.model import ModelDemoTables
+    from fairfollow.usecases.season import run_model_demo
 
     console.rule("[bold]1. Simulate two hiring seasons")
     with progress() as bar:
@@ -149,8 +128,7 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
         )
     render_simulation(result)
     console.rule("[bold]2. Ingest the raw logs (analytics store and consent ledger)")
-    report = ingest_season(workspace, config.out, now=now)
-    workspace.record_origin(config.out)
+    report = ingest_with_progress(workspace, config.out, now=now)
     render_ingest(report)
     render_store(workspace)
     console.rule("[bold]Consent coverage for the forecast purpose, and the activation gate")
@@ -162,7 +140,9 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
     finally:
         engine.dispose()
     render_demo(ConsentDemo(report.consent, covered, activation))
-    run_model_demo(workspace, config.out, seed=config.seed)
+    run_model_demo(
+        None, workspace, config.out, ModelDemoTables(), local=True, now=now, seed=config.seed
+    )
     console.rule("[bold]8. Replay of the 2019 case through the release door")
     replay = replay_demo(workspace, config.out)
     return release_receipt_demo(Workspace(replay.workspace), now)
@@ -187,26 +167,26 @@ def release_receipt_demo(replay_workspace: Workspace, now: datetime) -> bool:
 
 def ingest_command(
     ctx: typer.Context,
-    season_dir: Annotated[Path, typer.Argument(help="A directory written by `simulate`.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    season_dir: Annotated[
+        Path,
+        typer.Argument(help="A directory written by `simulate`.", exists=True, file_okay=False),
+    ],
+    as_json: JsonFlag = False,
     engine: Annotated[
         Engine, typer.Option(help="Validate on duckdb (default) or spark.")
     ] = Engine.DUCKDB,
     spark_master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
 ) -> None:
     """Load a season's raw logs into the workspace (validated, quarantined, idempotent)."""
-    if not season_dir.is_dir():
-        raise InputError(f"no season directory at {season_dir}")
     validation: ValidationEngine | None = None
     if engine is Engine.SPARK:
         from fairfollow.model.feature_source import spark_session
 
         validation = SparkValidation(spark_session(spark_master))
     workspace = new_workspace_of(ctx)
-    report = ingest_season(
+    report = ingest_with_progress(
         workspace, season_dir, now=datetime.now(UTC), quiet=as_json, validation=validation
     )
-    workspace.record_origin(season_dir)
     if as_json:
         print_json(report.as_json())
     else:

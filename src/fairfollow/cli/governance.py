@@ -7,25 +7,31 @@ refused release or rule decision exits with status 1 after printing what was dec
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Role, actor_label
+from fairfollow.accounts.account import Role
 from fairfollow.accounts.actions import Action, require
 from fairfollow.cli import governance_tables as render
-from fairfollow.cli.context import account_of, instant_of, new_workspace_of, workspace_of
+from fairfollow.cli.context import (
+    At,
+    JsonFlag,
+    Season,
+    account_of,
+    instant_of,
+    new_workspace_of,
+    opened,
+)
 from fairfollow.cli.terminal import console, print_json, progress
 from fairfollow.employer_ids import EmployerId
 from fairfollow.errors import InputError
 from fairfollow.instants import parse_instant
-from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.ledger.transaction import Engine, reading
+from fairfollow.ledger.transaction import Engine
 from fairfollow.records.provision import Attestation
 from fairfollow.services import workflow as wf
 from fairfollow.settings import Settings
@@ -33,19 +39,8 @@ from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.release.budget import PrivacyLimits
+    from fairfollow.usecases.forecast import ReleaseDesk
 
-_CLOCK_SLACK = timedelta(minutes=5)  # a typed "now" may lag the wall clock a little
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-At = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        help="Instant of the action, ISO 8601 with offset, e.g. 2019-07-15T00:00+09:00 "
-        "(default: the season's forecast instant on a workspace built from a season, else now).",
-    ),
-]
-Season = Annotated[int, typer.Option(help="Hiring season (class graduating in spring).")]
 Request = Annotated[
     str, typer.Option(help="An operator's reference of the member's request (logged).")
 ]
@@ -71,20 +66,6 @@ def _now(at: str | None) -> datetime:
     return parse_instant(at, "--at") if at is not None else datetime.now(UTC)
 
 
-def _release_now(given: str | None) -> datetime:
-    """A release happens now: an ``--at`` in the past is refused (only the replay, in its
-    own fresh workspace, dates releases in the past; the door refuses any instant before
-    the ledger's clock whoever asks)."""
-    now = datetime.now(UTC)
-    at = None if given is None else parse_instant(given, "--at")
-    if at is not None and at < now - _CLOCK_SLACK:
-        raise InputError(
-            f"--at {at.isoformat()} is in the past: a release is dated now "
-            "(the ledger's clock), never backdated"
-        )
-    return at or now
-
-
 def _limits() -> PrivacyLimits:
     from fairfollow.release.budget import PrivacyLimits
     from fairfollow.settings import Settings
@@ -92,14 +73,8 @@ def _limits() -> PrivacyLimits:
     return PrivacyLimits.from_settings(Settings())
 
 
-@contextmanager
-def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine]]:
-    workspace = workspace_of(ctx)
-    engine = workspace_ledger(workspace)
-    try:
-        yield workspace, engine
-    finally:
-        engine.dispose()
+def _ledger(ctx: typer.Context) -> AbstractContextManager[tuple[Workspace, Engine]]:
+    return opened(ctx)  # the service commands' name for the one way to open the ledger
 
 
 @service_app.command("register")
@@ -251,26 +226,24 @@ def intake_command(
     """Take in an employer's applicant/offer list (UTF-8 or Shift_JIS) with its attestation.
     An analyst, operator or privacy officer does it on the employer's behalf."""
     from fairfollow.employers.file import read_upload
-    from fairfollow.intake.desk import intake_bytes, read_survey_links, workspace_inputs
-    from fairfollow.law.purposes import PurposeKey
+    from fairfollow.intake.desk import read_survey_links
+    from fairfollow.usecases.intake import IntakeDesk, ListAsk, take_list
 
-    named = EmployerId.parse(employer)
+    name = EmployerId.parse(employer).text
     attestation = Attestation(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
     cap = Settings().intake_max_bytes
-    with _ledger(ctx) as (workspace, engine):
-        actor = actor_label(require(account_of(ctx, engine), Action.INTAKE_UPLOAD))
-        data = read_upload(file, cap)
-        survey = read_survey_links(links, named.number) if links else {}
-        inputs = workspace_inputs(
-            workspace, season, PurposeKey.EMPLOYER_FORECAST, survey, max_bytes=cap
+    with opened(ctx) as (workspace, engine):
+        me = account_of(ctx, engine)
+        survey = read_survey_links(links, EmployerId.parse(name).number) if links else {}
+        ask = ListAsk(
+            name, season, read_upload(file, cap), file.name, attestation, survey, internal
         )
-        when = instant_of(ctx, at, season=season)
-        report = intake_bytes(
-            engine, named.text, season, data, file.name, attestation, inputs, at=when, actor=actor
+        taken = take_list(
+            me, ask, IntakeDesk(engine, workspace, cap), instant_of(ctx, at, season=season)
         )
-    render.intake(report, as_json, internal=internal)
+    render.intake(taken, as_json)
 
 
 @release_app.command("forecast")
@@ -281,7 +254,6 @@ def release_forecast_command(
     season: Season = 2020,
     epsilon: Annotated[float, typer.Option(help="ε this release spends.")] = 1.0,
     training_season: Annotated[int, typer.Option(help="Season of the base rate.")] = 2019,
-    at: At = None,
     as_json: JsonFlag = False,
     internal: Annotated[
         bool,
@@ -292,30 +264,26 @@ def release_forecast_command(
     ] = False,
 ) -> None:
     """Release a noised aggregate forecast of the employer's offer pool (or refuse), as an
-    analyst, operator or privacy officer acting for the employer."""
-    from fairfollow.model.scores import model_scores
-    from fairfollow.release.door import ReleaseRequest, release_forecast
-    from fairfollow.tlog.keys import load_or_create_log_signer
+    analyst, operator or privacy officer acting for the employer. A release is dated now."""
+    from fairfollow.usecases.forecast import ForecastAsk, request_forecast
 
-    with _ledger(ctx) as (workspace, engine):
-        me = require(account_of(ctx, engine), Action.RELEASE_FORECAST)
-        if internal:  # the platform's record holds exact figures: analyst or privacy officer
-            require(me, Action.RELEASE_INTERNAL)
-        at_ = _release_now(at)
-        request = ReleaseRequest(
-            EmployerId.parse(employer).text, service, season, at_, epsilon, actor_label(me)
+    ask = ForecastAsk(
+        EmployerId.parse(employer).text, service, season, epsilon, training_season, internal
+    )
+    with opened(ctx) as (workspace, engine):
+        forecast = request_forecast(
+            account_of(ctx, engine), ask, _release_desk(workspace, engine), datetime.now(UTC)
         )
-        source = model_scores(workspace, season, training_season)
-        outcome = release_forecast(
-            engine,
-            request,
-            source,
-            signer=load_or_create_log_signer(workspace.keys_dir),
-            limits=_limits(),
-        )
-    render.release(outcome, as_json, internal=internal)
-    if not outcome.released:
+    render.release(forecast, as_json)
+    if not forecast.released:
         raise typer.Exit(1)
+
+
+def _release_desk(workspace: Workspace, engine: Engine) -> ReleaseDesk:
+    from fairfollow.tlog.keys import load_or_create_log_signer
+    from fairfollow.usecases.forecast import ReleaseDesk
+
+    return ReleaseDesk(engine, workspace, load_or_create_log_signer(workspace.keys_dir), _limits())
 
 
 @release_app.command("individual")
@@ -324,16 +292,16 @@ def release_individual_command(
     employer: Annotated[str, typer.Option(help="The employer (E<id>).")],
     service: Annotated[str, typer.Option(help="The data service.")],
     season: Season = 2020,
-    at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Attempt to send individual scores: always refused, and recorded with its citations."""
-    from fairfollow.release.door import ReleaseRequest, release_individual
+    from fairfollow.usecases.forecast import attempt_individual
 
-    with _ledger(ctx) as (_, engine):
-        request = ReleaseRequest(EmployerId.parse(employer).text, service, season, _release_now(at))
-        outcome = release_individual(engine, request)
-    render.release(outcome, as_json)
+    with opened(ctx) as (_, engine):
+        forecast = attempt_individual(
+            None, EmployerId.parse(employer).text, service, season, engine, datetime.now(UTC)
+        )
+    render.release(forecast, as_json)
     raise typer.Exit(1)
 
 
@@ -344,13 +312,12 @@ def budget_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Each employer's ε cap, ε spent and releases, per season (staff)."""
-    from fairfollow.release.budget_store import budgets_of
+    from fairfollow.usecases.budget import show_budgets
 
-    with _ledger(ctx) as (_, engine):
-        require(account_of(ctx, engine), Action.BUDGET_SHOW)
-        with reading(engine, "budget show") as conn:
-            found = budgets_of(conn, None if employer is None else EmployerId.parse(employer).text)
-    render.budgets(found, as_json)
+    name = None if employer is None else EmployerId.parse(employer).text
+    with opened(ctx) as (_, engine):
+        found = show_budgets(account_of(ctx, engine), engine, name)
+    render.budgets(found.found, as_json)
 
 
 @budget_app.command("set")
@@ -360,18 +327,16 @@ def budget_set(
     cap: Annotated[float, typer.Option(help="ε cap for the season.")],
     reason: Annotated[str, typer.Option(help="Why (required to raise a cap; logged).")] = "",
     season: Season = 2020,
-    at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The privacy officer sets an employer's ε cap for a season: at most the ceiling in
-    settings, never below what is spent; a raise needs a reason. The change is a ledger
-    entry and a log leaf."""
-    from fairfollow.release.cap import AccountId, CapChange, change_cap
+    settings, never below what is spent; a raise needs a reason. The change is dated now,
+    a ledger entry and a log leaf."""
+    from fairfollow.usecases.budget import CapAsk, set_cap
 
-    change = CapChange(EmployerId.parse(employer).text, season, cap, reason, _now(at))
-    with _ledger(ctx) as (_, engine):
-        officer = require(account_of(ctx, engine), Action.BUDGET_SET)
-        found = change_cap(engine, change, actor=AccountId(officer.login), limits=_limits())
+    ask = CapAsk(EmployerId.parse(employer).text, season, cap, reason)
+    with opened(ctx) as (_, engine):
+        found = set_cap(account_of(ctx, engine), ask, engine, _limits(), datetime.now(UTC))
     render.budgets([found.budget], as_json)
 
 
@@ -381,25 +346,22 @@ def records_member(
 ) -> None:
     """Who received data about this member (APPI Art. 33(5)): to the member's own account,
     or to an operator acting on a logged request (--request)."""
-    from fairfollow.records.provision_store import provisions_for_member
+    from fairfollow.usecases.records import member_provisions
 
-    with _ledger(ctx) as (_, engine):
-        authority.authorize_member_read(
-            engine, account_of(ctx, engine), member_id, request=request, now=datetime.now(UTC)
-        )
-        with reading(engine, "records member") as conn:
-            found = provisions_for_member(conn, member_id)
-    render.provisions(member_id, found, as_json)
+    with opened(ctx) as (_, engine):
+        me = account_of(ctx, engine)
+        found = member_provisions(me, member_id, request, engine, datetime.now(UTC))
+    render.provisions(found.member_id, found.provisions, as_json)
 
 
 @records_app.command("purge")
 def records_purge(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Delete provision and confirmation records past their legal retention period at the
     ledger's clock; the purge is a decision and a log leaf naming the counts."""
-    from fairfollow.records.retention import purge_records
+    from fairfollow.usecases.records import purge
 
-    with _ledger(ctx) as (_, engine):
-        purged = purge_records(engine, account_of(ctx, engine))
+    with opened(ctx) as (_, engine):
+        purged = purge(account_of(ctx, engine), engine)
     if as_json:
         print_json(purged.as_json())
     else:

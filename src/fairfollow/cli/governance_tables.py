@@ -7,19 +7,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fairfollow.cli.terminal import console, print_json, table
+from fairfollow.cli.terminal import cli_language, console, print_json, table
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import Decision, render_markdown
 from fairfollow.services.workflow import event_json
 
 if TYPE_CHECKING:  # types only: keeps `fairfollow --help` from importing OpenDP and Arrow
-    from fairfollow.intake.desk import IntakeReport
     from fairfollow.records.provision import Provision
     from fairfollow.release.budget import Budget
-    from fairfollow.release.view import ReleaseOutcome
     from fairfollow.scenarios.replay import ReplayReport
     from fairfollow.services.approval import ServiceState
     from fairfollow.services.workflow import Registration, ServiceView, Submission
+    from fairfollow.usecases.forecast import Forecast
+    from fairfollow.usecases.intake import TakenList
 
 
 def fresh_dir(parent: Path) -> Path:
@@ -118,11 +118,12 @@ def rules(as_json: bool) -> None:
         print(render_markdown(RULES), end="")
 
 
-def intake(report: IntakeReport, as_json: bool, *, internal: bool = False) -> None:
+def intake(taken: TakenList, as_json: bool) -> None:
     """By default the employer's view (what it sent); match figures only with ``internal``."""
     if as_json:
-        print_json(report.as_json() if internal else report.employer_view())
+        print_json(taken.as_json())
         return
+    report, internal = taken.report, taken.internal
     rows: list[tuple[str, int]] = [
         ("read", report.rows_read),
         ("accepted", report.rows_accepted),
@@ -164,11 +165,14 @@ def intake(report: IntakeReport, as_json: bool, *, internal: bool = False) -> No
         )
 
 
-def release(outcome: ReleaseOutcome, as_json: bool, *, internal: bool = False) -> None:
+def release(forecast: Forecast, as_json: bool) -> None:
     """By default only what the employer receives; exact figures only when asked for."""
+    from fairfollow.messages.refusal import sentence, worded
+
     if as_json:
-        print_json(outcome.as_json() if internal else outcome.employer_view())
+        print_json(forecast.as_json() if forecast.internal else worded(forecast.record).as_json())
         return
+    outcome = forecast.outcome
     if outcome.released and outcome.figures is not None:
         from fairfollow.release.view import accuracy_words
 
@@ -193,7 +197,9 @@ def release(outcome: ReleaseOutcome, as_json: bool, *, internal: bool = False) -
         )
         console.print(accuracy_words(f)["en"])
         return
-    console.print(f"[bold red]refused[/] ({outcome.reason}), decision {outcome.decision_id}")
+    refusal = forecast.record.refusal
+    why = outcome.reason if refusal is None else sentence(refusal, cli_language())
+    console.print(f"[bold red]refused[/]: {why} (decision {outcome.decision_id})", soft_wrap=True)
     if outcome.decision is not None:
         decision_table("Rules", outcome.decision)
 

@@ -1,5 +1,6 @@
 """CLI for the analysts' model work: ``features build``, ``model train``, ``model evaluate``,
-``forecast backtest``; and :func:`run_model_demo` for ``make demo``.
+``forecast backtest``; and :class:`ModelDemoTables`, how ``make demo`` shows the steps of
+:func:`fairfollow.usecases.season.run_model_demo`.
 
 Internal analyst views only: per-offer probabilities and pool forecasts shown here are
 never released to employers.
@@ -16,19 +17,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fairfollow.cli.context import ledger_of, origin_of, workspace_of
+from fairfollow.cli.context import JsonFlag, ledger_of, origin_of, workspace_of
 from fairfollow.cli.terminal import console, mark, print_json, progress, table
 
 # Typer needs the option's type to build the command line, so this import cannot wait; it
 # brings ibis along for as long as Engine lives in feature_source.
 from fairfollow.model.engines import Engine
+from fairfollow.model.quality import COVERAGE_TOLERANCE, ECE_GOAL, coverage_met, ece_met
 from fairfollow.season.calendar import SEASONS
-from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.model.analysis import FeatureRun, HiringPlan, TrainResult
     from fairfollow.model.backtest import BacktestReport
     from fairfollow.model.evaluation import EvaluationReport
+    from fairfollow.usecases.season import DemoStep
 
 # The defaults of fairfollow.model.analysis, from the calendar it reads them from.
 TRAINING_SEASON = SEASONS[0].season
@@ -38,7 +40,6 @@ features_app = typer.Typer(help="Offer features over the event store.", no_args_
 model_app = typer.Typer(help="The offer-acceptance model.", no_args_is_help=True)
 forecast_app = typer.Typer(help="Pool forecasts of acceptances.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 TruthOption = Annotated[
     Path | None,
     typer.Option(
@@ -57,11 +58,6 @@ def register(app: typer.Typer) -> None:
 
 def _f(value: float) -> str:
     return "–" if value != value else f"{value:.4f}"
-
-
-# The goals quality figures are marked against (✓ pass / ✗ fail), stated once.
-ECE_GOAL = 0.05  # expected calibration error of the model's probabilities, at most
-COVERAGE_TOLERANCE = 0.05  # an interval's realised coverage within ±5 points of its level
 
 
 def _against(value: float, ok: bool) -> str:
@@ -129,7 +125,7 @@ def render_evaluation(report: EvaluationReport) -> None:
             _f(s.log_loss),
             _f(s.ece),
             _f(s.ece_adaptive),
-            _against(s.ece, s.ece <= ECE_GOAL),
+            _against(s.ece, ece_met(s.ece)),
         )
         for name, s in (("model", report.model), ("oracle (true p)", report.oracle))
     ]
@@ -213,7 +209,7 @@ def render_backtest(report: BacktestReport, *, pools_shown: int = 8) -> None:
                     f"{f.nearest_coverage:.1%}",
                     f"{f.widened_coverage:.1%}",
                     f"{f.mean_signed_error:+.2f}",
-                    _against(f.coverage, abs(f.coverage - f.level) <= COVERAGE_TOLERANCE),
+                    _against(f.coverage, coverage_met(f.coverage, f.level)),
                 )
                 for f in report.figures
             ],
@@ -392,40 +388,28 @@ def forecast_backtest(
         render_backtest(report)
 
 
-def run_model_demo(workspace: Workspace, season_dir: Path, *, seed: int = 0) -> None:
-    """The analysts' part of ``make demo``: features, training, evaluation, pool forecasts."""
-    from fairfollow.consent.coverage import consented_members
-    from fairfollow.ledger.engine import workspace_ledger
-    from fairfollow.model.analysis import (
-        backtest_season,
-        build_season_features,
-        evaluate_season,
-        hiring_plans,
-        train_season_model,
-    )
-    from fairfollow.model.booster import TrainingParams
+class ModelDemoTables:
+    """The model demo's steps as the terminal shows them."""
 
-    ledger = workspace_ledger(workspace)
-    try:
-        for step, season in enumerate((TRAINING_SEASON, CURRENT_SEASON), start=3):
-            console.rule(f"[bold]{step}. Offers and features, season {season}")
-            with progress() as bar:
-                bar.add_task(f"features {season}", total=None)
-                run = build_season_features(
-                    workspace, season_dir / "employers", season, consented=consented_members(ledger)
-                )
-            render_features(run)
-    finally:
-        ledger.dispose()
-    console.rule("[bold]5. Train the offer-acceptance model")
-    render_training(
-        train_season_model(
-            workspace, TRAINING_SEASON, TrainingParams(seed=seed), now=datetime.now(UTC)
-        )
-    )
-    truth = season_dir / "truth" / "offers.parquet"
-    console.rule("[bold]6. Evaluate against the simulator's truth (internal)")
-    render_evaluation(evaluate_season(workspace, truth))
-    console.rule("[bold]7. Pool forecasts and their backtest (internal analyst view)")
-    render_backtest(backtest_season(workspace, truth))
-    render_plans(hiring_plans(workspace))
+    def __init__(self) -> None:
+        self._features = 3  # the demo's steps 1 and 2 are the simulation and the ingest
+
+    def step(self, step: DemoStep, season: int) -> None:
+        from fairfollow.usecases.season import DemoStep
+
+        titles = {
+            DemoStep.TRAINING: "5. Train the offer-acceptance model",
+            DemoStep.EVALUATION: "6. Evaluate against the simulator's truth (internal)",
+            DemoStep.BACKTEST: "7. Pool forecasts and their backtest (internal analyst view)",
+        }
+        if step is DemoStep.FEATURES:
+            console.rule(f"[bold]{self._features}. Offers and features, season {season}")
+            self._features += 1
+            return
+        console.rule(f"[bold]{titles[step]}")
+
+    features = staticmethod(render_features)
+    training = staticmethod(render_training)
+    evaluation = staticmethod(render_evaluation)
+    backtest = staticmethod(render_backtest)
+    plans = staticmethod(render_plans)

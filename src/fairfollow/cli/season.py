@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.cli.context import JsonFlag
 from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.season.config import DEFECTS, SimulationConfig
 from fairfollow.season.simulator import SimulationResult, simulate
@@ -71,7 +72,7 @@ def simulate_command(
     workers: Annotated[
         int, typer.Option(help="Worker processes (0: one per core); the files do not change.")
     ] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Simulate two hiring seasons with ground truth (docs/season-format.md)."""
     config = SimulationConfig(

@@ -83,3 +83,14 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) 
 def print_json(payload: Any) -> None:
     """Machine-readable output: plain JSON on stdout, no colour codes."""
     print(json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def cli_language() -> str:
+    """The language of the command line's sentences (``FAIRFOLLOW_LANGUAGE``, ja by default)."""
+    from fairfollow.errors import FairFollowError
+    from fairfollow.settings import Settings
+
+    try:
+        return Settings().language
+    except (FairFollowError, ValueError):  # unusable settings: say so in the default language
+        return "ja"

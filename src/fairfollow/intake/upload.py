@@ -12,7 +12,8 @@ the match and consent figures would tell the employer which applicants consented
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from fairfollow.errors import InputError
@@ -44,6 +45,8 @@ class Upload:
     data: bytes
     file_name: str
     attestation: Attestation
+    # Staff's intake of an ID-only list may add the contractor survey's links.
+    survey_links: Mapping[str, str] = field(default_factory=dict)
 
 
 def file_name_of(given: str | None) -> str:
@@ -65,7 +68,11 @@ def take_upload(
             "intake.file_too_large", file=upload.file_name, size=len(upload.data), cap=max_bytes
         )
     inputs = workspace_inputs(
-        workspace, upload.season, PurposeKey.EMPLOYER_FORECAST, max_bytes=max_bytes
+        workspace,
+        upload.season,
+        PurposeKey.EMPLOYER_FORECAST,
+        upload.survey_links,
+        max_bytes=max_bytes,
     )
     return intake_bytes(
         engine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fairfollow.messages import catalogue, formats
 from fairfollow.release.refusal import Refusal
+from fairfollow.release.view import ReleaseRecord
 
 
 def sentence(refusal: Refusal, language: str) -> str:
@@ -20,3 +21,9 @@ def sentence(refusal: Refusal, language: str) -> str:
 def words(refusal: Refusal) -> dict[str, str]:
     """The sentence in every language, keyed by language (as the pages pick one)."""
     return {language: sentence(refusal, language) for language in formats.LANGUAGES}
+
+
+def worded(record: ReleaseRecord) -> ReleaseRecord:
+    """A release record with its words: the accuracy, or why it was refused (both adapters
+    show and serialise the same record, so its JSON is one contract)."""
+    return record if record.refusal is None else record.with_words(words(record.refusal))

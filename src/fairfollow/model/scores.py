@@ -210,3 +210,35 @@ def model_scores(
         raise ForecastError("model.base_rate_out_of_range", rate=rate)
     source = f"share of offers accepted in season {training_season}, all clients"
     return ModelScores(features, model, rate, source, rows, dispersion)
+
+
+class LazySource:
+    """A forecast source loaded on first use, so that a request the door refuses before it
+    needs scores never waits for (or fails on) the model. Both front doors load it so."""
+
+    def __init__(self, load: Callable[[], ForecastSource]) -> None:
+        self._load = load
+        self._loaded: ForecastSource | None = None
+
+    def _source(self) -> ForecastSource:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
+
+    @property
+    def base_rate(self) -> float:
+        return self._source().base_rate
+
+    @property
+    def base_rate_source(self) -> str:
+        return self._source().base_rate_source
+
+    @property
+    def dispersion(self) -> float:
+        return self._source().dispersion
+
+    def probabilities(self, employer: str, member_ids: Sequence[int]) -> Mapping[int, float]:
+        return self._source().probabilities(employer, member_ids)
+
+    def extra_variance(self, employer: str, offers: int) -> float:
+        return self._source().extra_variance(employer, offers)

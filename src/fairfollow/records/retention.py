@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fairfollow.accounts import store as account_store
-from fairfollow.accounts.account import Principal
+from fairfollow.accounts.account import Principal, actor_label
 from fairfollow.accounts.actions import Action, require
 from fairfollow.canonical_json import JsonValue
 from fairfollow.ledger.transaction import Engine, transaction
@@ -63,7 +63,7 @@ def purge_records(engine: Engine, actor: Principal) -> PurgeReport:
                 request=RECORDS_PURGE,
                 outcome="allow",
                 reason="retention_ended",
-                actor=actor.login,
+                actor=actor_label(actor),
                 at=now,
                 rules=json.dumps([{"citation": RETENTION_CITATION}], ensure_ascii=False),
                 detail=json.dumps(counts),

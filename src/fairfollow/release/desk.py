@@ -1,11 +1,9 @@
-"""The employer's desk: what an employer user may ask of the release door, and its standing.
+"""The employer's desk: what the release door is asked for an employer, and its standing.
 
-:func:`request_forecast` is ``fairfollow release forecast`` for the signed-in employer: the
-season the workspace is in, the approved yield-forecast service that names the employer
-(else the example's id, so that the door itself refuses and records why), the workspace's
-model scores of the season with the previous season's base rate, and the log signer — then
-one call of :func:`fairfollow.release.door.release_forecast`. The model is loaded only when
-the door gets as far as needing scores: a refusal never waits for it.
+:func:`season_of` and :func:`forecast_service` are what an employer's own forecast request
+is made of (the season the workspace is in; the approved yield-forecast service that names
+the employer, else the example's id, so that the door itself refuses and records why) —
+:mod:`fairfollow.usecases.forecast` makes the request.
 
 :func:`standing` is what the portal's front page shows: the season, the privacy budget
 left, the service the forecasts come from, the latest list and the releases so far —
@@ -14,8 +12,6 @@ counts of the employer's own uploads and releases, nothing about any person.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,17 +19,11 @@ from fairfollow.instants import JST
 from fairfollow.intake.pool_store import intakes_of
 from fairfollow.law.purposes import PurposeKey
 from fairfollow.law.rules import Granularity
-from fairfollow.ledger.transaction import Connection, Engine, reading
-from fairfollow.model.scores import ForecastSource
-from fairfollow.release.budget import Budget, PrivacyLimits
+from fairfollow.ledger.transaction import Connection
+from fairfollow.release.budget import Budget
 from fairfollow.release.budget_store import budget
-from fairfollow.release.door import ReleaseRequest, release_forecast
-from fairfollow.release.view import ReleaseOutcome
 from fairfollow.services import examples, store
-from fairfollow.tlog.keys import NoteSigner
 from fairfollow.workspace import Workspace
-
-PORTAL_ACTOR = "employer-portal"
 
 
 def season_of(workspace: Workspace, at: datetime) -> int:
@@ -60,58 +50,6 @@ def forecast_service(conn: Connection, employer: str) -> tuple[str, bool]:
         ):
             return service_id, True
     return examples.YIELD_FORECAST_ID, False
-
-
-class _ModelScores:
-    """The workspace's model scores, loaded on first use (a refusal never loads them)."""
-
-    def __init__(self, workspace: Workspace, season: int) -> None:
-        self._workspace = workspace
-        self._season = season
-
-    @functools.cached_property
-    def _source(self) -> ForecastSource:
-        from fairfollow.model.scores import model_scores
-
-        return model_scores(self._workspace, self._season, self._season - 1)
-
-    @property
-    def base_rate(self) -> float:
-        return self._source.base_rate
-
-    @property
-    def base_rate_source(self) -> str:
-        return self._source.base_rate_source
-
-    @property
-    def dispersion(self) -> float:
-        return self._source.dispersion
-
-    def probabilities(self, employer: str, member_ids: Sequence[int]) -> Mapping[int, float]:
-        return self._source.probabilities(employer, member_ids)
-
-    def extra_variance(self, employer: str, offers: int) -> float:
-        return self._source.extra_variance(employer, offers)
-
-
-def request_forecast(
-    engine: Engine,
-    workspace: Workspace,
-    employer: str,
-    at: datetime,
-    *,
-    epsilon: float,
-    signer: NoteSigner,
-    limits: PrivacyLimits,
-) -> ReleaseOutcome:
-    """One forecast of the employer's pool through the door (released or refused)."""
-    season = season_of(workspace, at)
-    with reading(engine, "forecast service") as conn:
-        service_id, _ = forecast_service(conn, employer)
-    request = ReleaseRequest(employer, service_id, season, at, epsilon, actor=PORTAL_ACTOR)
-    return release_forecast(
-        engine, request, _ModelScores(workspace, season), signer=signer, limits=limits
-    )
 
 
 @dataclass(frozen=True)

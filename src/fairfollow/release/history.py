@@ -19,14 +19,14 @@ from fairfollow.ledger.transaction import Connection
 from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.figures import ReleasedFigures
-from fairfollow.release.refusal import BlockingRule, Refusal, blocking_rules, refusal_of
-from fairfollow.release.view import ReleaseOutcome, accuracy_words
+from fairfollow.release.refusal import BlockingRule, Refusal, refusal_of
+from fairfollow.release.view import ReleaseRecord, accuracy_words
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import NoteSigner
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
-from fairfollow.tlog.record import LeafKind, decode_leaf
+from fairfollow.tlog.record import decode_leaf
 
-RELEASE_KINDS = (LeafKind.RELEASE, LeafKind.RELEASE_REFUSAL)
+RELEASE_KINDS = ("release", "release-refusal")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class PastRelease:
     log_index: int | None
     figures: ReleasedFigures | None
     words: dict[str, str]  # the accuracy in ja and en (empty for a refusal)
+    citations: tuple[str, ...] = ()  # the blocking rules' citations of a refusal
     refusal: Refusal | None = None  # why not, for the adapter to word
 
     @property
@@ -55,6 +56,26 @@ class PastRelease:
     @property
     def epsilon_spent(self) -> float:
         return 0.0 if self.figures is None else self.figures.epsilon
+
+    def record(self, employer: str) -> ReleaseRecord:
+        """The same record a fresh release gives, as the log holds it (the ε left then is
+        not kept, and the citations are the blocking rules' of the stored decision)."""
+        return ReleaseRecord(
+            release_id=self.release_id,
+            employer=employer,
+            service=self.service_id,
+            season=self.season,
+            at=self.at,
+            released=self.released,
+            reason=self.reason,
+            log_index=self.log_index,
+            figures=self.figures,
+            epsilon_spent=self.epsilon_spent,
+            epsilon_remaining=None,
+            words=self.words,
+            citations=self.citations,
+            refusal=self.refusal,
+        )
 
 
 def figures_of(body: object) -> ReleasedFigures | None:
@@ -114,8 +135,8 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
         body = None if leaf is None else decode_leaf(leaf.content).record.body
         figures = figures_of(dict(body) if body is not None else None)
         released = figures is not None
+        blocking = () if figures is not None else _blocking(decision.rules)
         words = accuracy_words(figures) if figures is not None else {}
-        refusal = None if released else refusal_of(decision.reason, _blocking(decision.rules))
         found.append(
             PastRelease(
                 decision_id=decision.decision_id,
@@ -127,22 +148,11 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
                 log_index=None if leaf is None else leaf.index,
                 figures=figures,
                 words=words,
-                refusal=refusal,
+                citations=tuple(b.citation for b in blocking),
+                refusal=None if released else refusal_of(decision.reason, blocking),
             )
         )
     return sorted(found, key=lambda r: r.decision_id, reverse=True)
-
-
-def outcome_words(outcome: ReleaseOutcome) -> dict[str, str]:
-    """The accuracy of a fresh release in ja and en (empty for a refusal)."""
-    return {} if outcome.figures is None else accuracy_words(outcome.figures)
-
-
-def outcome_refusal(outcome: ReleaseOutcome) -> Refusal | None:
-    """Why a fresh outcome was refused (None when released)."""
-    if outcome.released:
-        return None
-    return refusal_of(outcome.reason, blocking_rules(outcome.decision), outcome.budget)
 
 
 def release_receipt(

@@ -1,19 +1,23 @@
 """What the release door returns: the outcome, and the two views of it.
 
-``employer_view`` is everything the recipient receives — the noised figures, how noisy they
-are, the ε spent and left — and nothing about any person. ``as_json`` is the platform's
-internal view (counts of excluded members, the exact figures, the rules' outcomes); the ids
-of excluded members are included only on request (they are personal data).
+:class:`ReleaseRecord` is the one contract of a release as the recipient receives it: the
+command line's ``--json`` and the API's body are its :meth:`ReleaseRecord.as_json`.
+``employer_view`` is that record: everything the recipient receives — the noised figures,
+how noisy they are, the ε spent and left — and nothing about any person.
+``as_json`` is the platform's internal view (counts of excluded members, the exact figures,
+the rules' outcomes); the ids of excluded members only on request (they are personal data).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fairfollow.law.rules import Decision
 from fairfollow.release.budget import Budget
 from fairfollow.release.figures import ExactFigures, ReleasedFigures
+from fairfollow.release.refusal import Refusal, blocking_rules, refusal_of
+from fairfollow.tlog.receipt import FILE_SUFFIX
 
 
 def accuracy_words(figures: ReleasedFigures) -> dict[str, str]:
@@ -34,6 +38,60 @@ def accuracy_words(figures: ReleasedFigures) -> dict[str, str]:
         f"人からの誤差はおおむね {error:g} 人です。プライバシー保護のノイズだけによる変動は "
         f"10回中{share}回で {noise:.1f} 人未満で、残りは一人ひとりの意思決定の不確かさです。",
     }
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    """A release (or refusal) as the employer receives it: noised figures, the accuracy (or
+    the reason) in words, the ε spent and left, the citations of a refusal — nothing about
+    any person. One record, one serialisation (:meth:`as_json`) for the CLI and the API."""
+
+    release_id: str
+    employer: str
+    service: str
+    season: int
+    at: datetime
+    released: bool
+    reason: str
+    log_index: int | None
+    figures: ReleasedFigures | None
+    epsilon_spent: float
+    epsilon_remaining: float | None  # None: not known (a past release read from the log)
+    words: dict[str, str]  # the accuracy in ja and en (a refusal's words: the adapters')
+    citations: tuple[str, ...]  # the refusal's citations (none for a release)
+    refusal: Refusal | None = None  # why not, as a code and its values
+
+    def with_words(self, words: dict[str, str]) -> ReleaseRecord:
+        """The record with the words an adapter wrote (a refusal's, in each language)."""
+        return replace(self, words=words)
+
+    @property
+    def decision_id(self) -> int:
+        return int(self.release_id.removeprefix("dec-"))
+
+    @property
+    def receipt_name(self) -> str:
+        return f"{self.release_id}{FILE_SUFFIX}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "release_id": self.release_id,
+            "employer": self.employer,
+            "service": self.service,
+            "season": self.season,
+            "at": self.at.isoformat(),
+            "released": self.released,
+            "reason": self.reason,
+            "log_index": self.log_index,
+            "figures": None if self.figures is None else self.figures.as_json(),
+            "epsilon_spent": self.epsilon_spent,
+            "epsilon_remaining": self.epsilon_remaining,
+            "words": dict(self.words),
+            "citations": list(self.citations),
+            "refusal": None
+            if self.refusal is None
+            else {"code": self.refusal.code, "params": dict(self.refusal.params)},
+        }
 
 
 @dataclass(frozen=True)
@@ -68,27 +126,31 @@ class ReleaseOutcome:
     def citations(self) -> tuple[str, ...]:
         return () if self.decision is None else self.decision.citations
 
+    def record(self) -> ReleaseRecord:
+        """What goes to the employer (a refusal says only that, why, and the citations)."""
+        figures = self.figures
+        return ReleaseRecord(
+            release_id=self.release_id,
+            employer=self.employer,
+            service=self.service_id,
+            season=self.season,
+            at=self.at,
+            released=self.released,
+            reason=self.reason,
+            log_index=self.log_index,
+            figures=figures,
+            epsilon_spent=self.epsilon_spent,
+            epsilon_remaining=None if self.budget is None else self.budget.remaining,
+            words=accuracy_words(figures) if figures is not None else {},
+            citations=() if self.released else self.citations,
+            refusal=None
+            if self.released
+            else refusal_of(self.reason, blocking_rules(self.decision), self.budget),
+        )
+
     def employer_view(self) -> dict[str, object]:
-        """What goes to the employer (a refusal says only that and why)."""
-        view: dict[str, object] = {
-            "release_id": self.release_id,
-            "employer": self.employer,
-            "service": self.service_id,
-            "season": self.season,
-            "at": self.at.isoformat(),
-            "released": self.released,
-            "reason": self.reason,
-            "log_index": self.log_index,
-        }
-        if self.figures is not None:
-            view["figures"] = self.figures.as_json()
-            view["epsilon_spent"] = self.figures.epsilon
-            view["accuracy"] = accuracy_words(self.figures)
-        if self.budget is not None:
-            view["epsilon_remaining"] = self.budget.remaining
-        if not self.released:
-            view["citations"] = list(self.citations)
-        return view
+        """The employer's record, serialised (:meth:`ReleaseRecord.as_json`)."""
+        return self.record().as_json()
 
     def as_json(self, *, with_ids: bool = False) -> dict[str, object]:
         """The platform's view of the outcome."""

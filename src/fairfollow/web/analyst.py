@@ -12,12 +12,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from fairfollow.accounts.actions import Action
-from fairfollow.events.history import ingest_history
 from fairfollow.model.runs import model_runs, reports
 from fairfollow.services import docket
+from fairfollow.usecases.season import ingest_report
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.review import OUTCOME_LABELS, STATE_LABELS
+from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
@@ -30,7 +31,7 @@ ACCESS = {
 @router.get("/analyst", include_in_schema=False)
 def console(request: Request, ctx: Context) -> Response:
     facts = {
-        "history": ingest_history(ctx.workspace),
+        "history": ingest_report(principal_of(request), ctx.workspace),
         "runs": model_runs(ctx.workspace.models_dir),
         "reports": reports(ctx.workspace.reports_dir),
         "cases": docket.docket(ctx.reader),
@@ -60,9 +61,9 @@ class IngestAnswer(BaseModel):
 
 
 @router.get("/api/v1/ingest")
-def ingest_api(ctx: Context) -> IngestAnswer:
+def ingest_api(request: Request, ctx: Context) -> IngestAnswer:
     """The store's ingested files and quarantine counts per file and reason."""
-    found = ingest_history(ctx.workspace)
+    found = ingest_report(principal_of(request), ctx.workspace)
     return IngestAnswer(
         files=[
             IngestedFileAnswer(

@@ -15,24 +15,31 @@ releases only the noised aggregate the log holds (``tests/web/test_employer.py``
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from fairfollow.accounts.actions import Action
-from fairfollow.errors import AuthenticationError, InputError
+from fairfollow.errors import InputError
 from fairfollow.intake.report import IntakeReport
-from fairfollow.intake.upload import Upload, file_name_of, take_upload
-from fairfollow.ledger.transaction import reading, transaction
-from fairfollow.messages.refusal import words as refusal_words
+from fairfollow.intake.upload import file_name_of
+from fairfollow.messages.refusal import worded
 from fairfollow.records.provision import Attestation
-from fairfollow.release import desk, history
+from fairfollow.release import desk
 from fairfollow.release.budget import PrivacyLimits
-from fairfollow.release.view import ReleaseOutcome
+from fairfollow.release.view import ReleaseRecord
+from fairfollow.usecases.budget import own_standing
+from fairfollow.usecases.forecast import (
+    OwnForecastAsk,
+    ReleaseDesk,
+    own_receipt,
+    own_releases,
+    request_own_forecast,
+)
+from fairfollow.usecases.intake import IntakeDesk, OwnListAsk, own_lists, take_own_list
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
@@ -76,21 +83,12 @@ ATTESTATION_LABELS = {
 }
 
 
-def _employer(request: Request) -> str:
-    """The signed-in account's employer: the only employer this portal ever speaks for."""
-    principal = principal_of(request)
-    if principal is None or principal.employer is None:  # check_access already refused
-        raise AuthenticationError("sign in with an employer user's account")
-    return principal.employer
-
-
 def _limits(ctx: AppContext) -> PrivacyLimits:
     return PrivacyLimits.from_settings(ctx.settings)
 
 
 def _standing(request: Request, ctx: AppContext) -> desk.Standing:
-    with reading(ctx.reader, "employer standing") as conn:
-        return desk.standing(conn, ctx.workspace, _employer(request), ctx.clock())
+    return own_standing(principal_of(request), ctx.reader, ctx.workspace, ctx.clock())
 
 
 def _page(
@@ -102,8 +100,7 @@ def _page(
 
 @router.get("/employer", include_in_schema=False)
 def home(request: Request, ctx: Context) -> Response:
-    with reading(ctx.reader, "employer releases") as conn:
-        latest = [_worded(r) for r in history.past_releases(conn, _employer(request))[:1]]
+    latest = [worded(r) for r in own_releases(principal_of(request), ctx.reader)[:1]]
     return _page(request, ctx, "employer_home.html", {"latest": latest[0] if latest else None})
 
 
@@ -111,8 +108,7 @@ def _lists_page(
     request: Request, ctx: AppContext, *, report: IntakeReport | None = None, error: str = "",
     status: int = 200, attestation: Attestation | None = None,
 ) -> Response:  # fmt: skip
-    with reading(ctx.reader, "employer lists") as conn:
-        lists = desk.lists_of(conn, _employer(request))
+    lists = own_lists(principal_of(request), ctx.reader)
     facts: dict[str, object] = {
         "lists": lists,
         "report": None if report is None else report.employer_view(),
@@ -135,9 +131,12 @@ async def _read(file: UploadFile, cap: int) -> bytes:
     return await file.read(cap + 1)
 
 
-def _upload(request: Request, ctx: AppContext, data: bytes, name: str, att: Attestation) -> Upload:
-    employer = _employer(request)
-    return Upload(employer, desk.season_of(ctx.workspace, ctx.clock()), data, name, att)
+def _take(
+    request: Request, ctx: AppContext, data: bytes, name: str, att: Attestation
+) -> IntakeReport:
+    desk_ = IntakeDesk(ctx.ledger, ctx.workspace, ctx.settings.intake_max_bytes)
+    ask = OwnListAsk(data, name, att)
+    return take_own_list(principal_of(request), ask, desk_, ctx.clock()).report
 
 
 Text = Annotated[str, Form(max_length=500)]
@@ -158,42 +157,20 @@ async def upload_page(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
     data = await _read(file, ctx.settings.intake_max_bytes)
-    upload = _upload(request, ctx, data, file_name_of(file.filename), attestation)
     try:
-        report = take_upload(
-            ctx.ledger, ctx.workspace, upload, at=ctx.clock(), actor=_actor(request),
-            max_bytes=ctx.settings.intake_max_bytes,
-        )  # fmt: skip
+        report = _take(request, ctx, data, file_name_of(file.filename), attestation)
     except InputError as refused:
         return _lists_page(request, ctx, error=str(refused), status=400, attestation=attestation)
     return _lists_page(request, ctx, report=report, attestation=attestation)
 
 
-def _actor(request: Request) -> str:
-    principal = principal_of(request)
-    return "employer-portal" if principal is None else f"account:{principal.login}"
-
-
-def _words(outcome: ReleaseOutcome) -> dict[str, str]:
-    """The accuracy of a release, or why it was refused, in each language."""
-    refused = history.outcome_refusal(outcome)
-    return history.outcome_words(outcome) if refused is None else refusal_words(refused)
-
-
-def _worded(past: history.PastRelease) -> history.PastRelease:
-    """A past release with its words: the accuracy, or why it was refused."""
-    if past.refusal is None:
-        return past
-    return replace(past, words=refusal_words(past.refusal))
-
-
 def _forecast_page(
-    request: Request, ctx: AppContext, outcome: ReleaseOutcome | None = None, status: int = 200
+    request: Request, ctx: AppContext, outcome: ReleaseRecord | None = None, status: int = 200
 ) -> Response:
     limits = _limits(ctx)
     facts: dict[str, object] = {
         "outcome": outcome,
-        "words": None if outcome is None else _words(outcome),
+        "words": None if outcome is None else worded(outcome).words,
         "epsilon_min": limits.epsilon_min,
         "epsilon_max": limits.epsilon_max,
     }
@@ -205,11 +182,14 @@ def forecast_page(request: Request, ctx: Context) -> Response:
     return _forecast_page(request, ctx)
 
 
-def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseOutcome:
-    return desk.request_forecast(
-        ctx.ledger, ctx.workspace, _employer(request), ctx.clock(), epsilon=epsilon,
-        signer=ctx.signer, limits=_limits(ctx),
-    )  # fmt: skip
+def _release_desk(ctx: AppContext) -> ReleaseDesk:
+    return ReleaseDesk(ctx.ledger, ctx.workspace, ctx.signer, _limits(ctx))
+
+
+def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseRecord:
+    return request_own_forecast(
+        principal_of(request), OwnForecastAsk(epsilon), _release_desk(ctx), ctx.clock()
+    ).record
 
 
 @router.post("/employer/forecast", include_in_schema=False)
@@ -221,17 +201,13 @@ def forecast_submit(
 
 @router.get("/employer/releases", include_in_schema=False)
 def releases_page(request: Request, ctx: Context) -> Response:
-    with reading(ctx.reader, "employer releases") as conn:
-        found = [_worded(r) for r in history.past_releases(conn, _employer(request))]
+    found = [worded(r) for r in own_releases(principal_of(request), ctx.reader)]
     facts: dict[str, object] = {"releases": found, "key": ctx.verifier.encode()}
     return _page(request, ctx, "employer_releases.html", facts)
 
 
 def _receipt(request: Request, ctx: AppContext, decision_id: RowId) -> Response:
-    with transaction(ctx.ledger, "employer receipt") as conn:
-        receipt = history.release_receipt(
-            conn, _employer(request), decision_id, ctx.signer, ctx.clock()
-        )
+    receipt = own_receipt(principal_of(request), ctx.ledger, decision_id, ctx.signer, ctx.clock())
     name = f"dec-{decision_id}.tlog-proof"
     return PlainTextResponse(
         receipt.encode(),
@@ -305,8 +281,7 @@ def standing_api(request: Request, ctx: Context) -> StandingAnswer:
 @router.get("/api/v1/employer/lists", responses={401: {}, 403: {}})
 def lists_api(request: Request, ctx: Context) -> list[ListAnswer]:
     """Every list you uploaded, newest first: rows read, accepted and quarantined."""
-    with reading(ctx.reader, "employer lists") as conn:
-        return [_list(summary) for summary in desk.lists_of(conn, _employer(request))]
+    return [_list(summary) for summary in own_lists(principal_of(request), ctx.reader)]
 
 
 class QuarantinedAnswer(BaseModel):
@@ -357,11 +332,7 @@ async def upload_api(
         provider_name, provider_address, representative, obtained_how, consent_statement
     )
     data = await _read(file, ctx.settings.intake_max_bytes)
-    report = take_upload(
-        ctx.ledger, ctx.workspace, _upload(request, ctx, data, file_name_of(file.filename),
-        attestation), at=ctx.clock(), actor=_actor(request),
-        max_bytes=ctx.settings.intake_max_bytes,
-    )  # fmt: skip
+    report = _take(request, ctx, data, file_name_of(file.filename), attestation)
     return IntakeAnswer.model_validate(report.employer_view())
 
 
@@ -369,66 +340,25 @@ class ForecastAsk(BaseModel):
     epsilon: float = Field(default=1.0, gt=0, le=100, description="ε this release spends.")
 
 
-class FiguresAnswer(BaseModel):
-    pool_offers: int
-    expected_acceptances: float
-    forecast_interval: list[int]
-    interval_80: list[int]
-    interval_level: float
-    typical_error: float
-    noise_scale: float
-    noise_bound: float
-    noise_confidence: float
-    epsilon: float
-
-
-class ReleaseAnswer(BaseModel):
-    """A release as the employer receives it: figures and accuracy in words, or why not."""
-
-    release_id: str
-    season: int
-    service: str
-    at: datetime
-    released: bool
-    reason: str
-    words: dict[str, str]
-    log_index: int | None
-    figures: FiguresAnswer | None
-    epsilon_spent: float
-
-
-def _figures(figures: object) -> FiguresAnswer | None:
-    as_json = getattr(figures, "as_json", None)
-    return None if as_json is None else FiguresAnswer.model_validate(as_json())
-
-
-@router.post("/api/v1/employer/forecasts", responses={400: {}, 401: {}, 403: {}})
-def forecast_api(request: Request, ctx: Context, body: ForecastAsk) -> ReleaseAnswer:
+@router.post(
+    "/api/v1/employer/forecasts",
+    responses={400: {}, 401: {}, 403: {}},
+    response_model=ReleaseRecord,
+)
+def forecast_api(request: Request, ctx: Context, body: ForecastAsk) -> Response:
     """Ask the release door for a forecast of your pool (a refusal is an answer too)."""
-    outcome = _release(request, ctx, body.epsilon)
-    return ReleaseAnswer(
-        release_id=outcome.release_id, season=outcome.season, service=outcome.service_id,
-        at=outcome.at, released=outcome.released, reason=outcome.reason,
-        words=_words(outcome), log_index=outcome.log_index,
-        figures=_figures(outcome.figures), epsilon_spent=outcome.epsilon_spent,
-    )  # fmt: skip
+    return JSONResponse(worded(_release(request, ctx, body.epsilon)).as_json())
 
 
-@router.get("/api/v1/employer/releases", responses={401: {}, 403: {}})
-def releases_api(request: Request, ctx: Context) -> list[ReleaseAnswer]:
+@router.get(
+    "/api/v1/employer/releases",
+    responses={401: {}, 403: {}},
+    response_model=list[ReleaseRecord],
+)
+def releases_api(request: Request, ctx: Context) -> Response:
     """Every forecast you asked for, newest first, with its log index."""
-    with reading(ctx.reader, "employer releases") as conn:
-        found = history.past_releases(conn, _employer(request))
-    return [_past(r) for r in found]
-
-
-def _past(r: history.PastRelease) -> ReleaseAnswer:
-    return ReleaseAnswer(
-        release_id=r.release_id, season=r.season, service=r.service_id, at=r.at,
-        released=r.released, reason=r.reason,
-        words=_worded(r).words, log_index=r.log_index,
-        figures=_figures(r.figures), epsilon_spent=r.epsilon_spent,
-    )  # fmt: skip
+    found = own_releases(principal_of(request), ctx.reader)
+    return JSONResponse([worded(r).as_json() for r in found])
 
 
 @router.get(

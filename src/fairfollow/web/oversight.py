@@ -1,7 +1,8 @@
 """Model oversight in the privacy officer's console (``/privacy/model``).
 
 The current model's card, its fairness table by gender, university tier and region with the
-four-fifths rule (29 CFR 1607.4(D)) flagged, and its reliability diagram drawn on the server
+four-fifths rule (29 CFR 1607.4(D)) flagged, its calibration error marked against the goal
+(:mod:`fairfollow.model.quality`), and its reliability diagram drawn on the server
 — from the latest evaluation against a simulated season's truth where there is one, from the
 held-out audit of training otherwise (:func:`fairfollow.model.oversight.oversight`). Where
 the workspace holds a season's truth, the officer can run the evaluation from the page.
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 
 from fairfollow.accounts.actions import Action
 from fairfollow.model.oversight import Audit, oversight
+from fairfollow.model.quality import ECE_GOAL, ece_met
 from fairfollow.web.access import check_access
 from fairfollow.web.charts import ReliabilityBin, reliability_diagram
 from fairfollow.web.context import AppContext, context_of
@@ -61,9 +63,12 @@ def _diagram(audit: Audit | None, title: str) -> str:
 @router.get("/privacy/model", include_in_schema=False)
 def model_page(request: Request, ctx: Context) -> Response:
     found = oversight(ctx.workspace)
+    ece = None if found.audit is None else found.audit.model.get("ece")
     facts = {
         "oversight": found,
         "audit": found.audit,
+        "ece_goal": ECE_GOAL,
+        "ece_met": None if ece is None else ece_met(ece),
         "card": _card_html(found.card) if found.card else "",
         "diagram": _diagram(found.audit, "reliability"),
         "attribute_labels": ATTRIBUTE_LABELS,

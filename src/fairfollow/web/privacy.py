@@ -4,8 +4,9 @@
   gate: a refused activation shows the gate's reasons; a forced one needs a reason and stays
   on the page for good (:mod:`fairfollow.consent.rollout`);
 - consent coverage per purpose at an instant (default now, shown in JST): counts by reason
-  and by screen, a bar chart drawn on the server, and the CSV of the members lacking consent
-  — the one page where member ids appear, for the operator's follow-up;
+  and by screen, a bar chart drawn on the server (staff and the auditor), and the CSV of the
+  members lacking consent — the one place member ids appear, for the privacy officer and the
+  operator's follow-up (:mod:`fairfollow.usecases.coverage`);
 - the data-subject requests queue, soonest due (so overdue) first; completing a request runs
   the rights engine (:func:`fairfollow.rights.effects.complete_request`);
 - release decisions, released and refused, with each rule's outcome and citation and ε.
@@ -21,31 +22,31 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from fairfollow.accounts.actions import Action
-from fairfollow.consent import activation_store, policy_store, rollout
-from fairfollow.consent.coverage import CoverageReport, coverage
+from fairfollow.consent import activation_store, rollout
 from fairfollow.consent.policy import ActivationDecision
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.csv_export import csv_text
 from fairfollow.errors import InputError, RightsError
 from fairfollow.instants import JST, parse_instant
-from fairfollow.law.purposes import PurposeKey
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.records import report as records
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.effects import complete_request
 from fairfollow.rights.request import IdentityCheck, IdentityMethod
+from fairfollow.usecases.coverage import Coverage, CoverageAsk, consent_coverage
 from fairfollow.web.access import check_access
 from fairfollow.web.charts import Bar, bar_chart
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
 from fairfollow.web.review import signed_in
+from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
 ACCESS = {
     ("GET", "/privacy"): Action.POLICY_LIST,
     ("POST", "/privacy/policy/activate"): Action.POLICY_ACTIVATE,
-    ("GET", "/privacy/coverage"): Action.CONSENT_MEMBER_IDS,
+    ("GET", "/privacy/coverage"): Action.CONSENT_COVERAGE,
     ("GET", "/privacy/coverage.csv"): Action.CONSENT_MEMBER_IDS,
     ("GET", "/privacy/requests"): Action.RIGHTS_ACT,
     ("POST", "/privacy/requests/{request_id}/verify"): Action.RIGHTS_ACT,
@@ -127,17 +128,10 @@ def activate_form(
 
 
 def _coverage_of(
-    ctx: AppContext, purpose: str, at: str
-) -> tuple[CoverageReport, list[str], datetime]:
-    when = parse_at(at, ctx)
-    with reading(ctx.reader, "consent coverage") as conn:
-        purposes = sorted(policy_store.load_purposes(conn))
-        # The purpose the release door checks comes first: it is the one employers see.
-        default = PurposeKey.EMPLOYER_FORECAST if PurposeKey.EMPLOYER_FORECAST in purposes else ""
-        chosen = purpose or default or (purposes[0] if purposes else "")
-        if chosen not in purposes:
-            raise InputError(f"unknown purpose {chosen!r}; known: {', '.join(purposes)}")
-        return coverage(conn, chosen, when), purposes, when
+    request: Request, ctx: AppContext, purpose: str, at: str, *, ids: bool
+) -> Coverage:
+    ask = CoverageAsk(purpose, parse_at(at, ctx), ids=ids)
+    return consent_coverage(principal_of(request), ask, ctx.reader)
 
 
 @router.get("/privacy/coverage", include_in_schema=False)
@@ -147,7 +141,8 @@ def coverage_page(
     purpose: Annotated[str, Query(max_length=64)] = "",
     at: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    report, purposes, when = _coverage_of(ctx, purpose, at)
+    found = _coverage_of(request, ctx, purpose, at, ids=False)
+    report = found.report
     lang = request.query_params.get("lang") or request.cookies.get("lang") or "ja"
     counts = report.counts
     bars = [
@@ -157,23 +152,26 @@ def coverage_page(
     chart = bar_chart(bars, title=report.purpose_key)
     facts = {
         "report": report,
-        "purposes": purposes,
+        "purposes": found.purposes,
+        "may_see_ids": found.may_see_ids,
         "chart": chart,
         "reasons": list(Reason),
         "info": REASON_INFO,
-        "at_field": when.astimezone(JST).strftime("%Y-%m-%dT%H:%M"),
+        "at_field": report.at.astimezone(JST).strftime("%Y-%m-%dT%H:%M"),
     }
     return ctx.pages.render(request, "privacy_coverage.html", facts)
 
 
 @router.get("/privacy/coverage.csv", include_in_schema=False)
 def coverage_csv(
+    request: Request,
     ctx: Context,
     purpose: Annotated[str, Query(max_length=64)] = "",
     at: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     """``member_id,reason`` for every member lacking valid consent (the operator's list)."""
-    report, _, when = _coverage_of(ctx, purpose, at)
+    report = _coverage_of(request, ctx, purpose, at, ids=True).report
+    when = report.at
     rows = sorted((m, r.value) for r, found in report.member_ids.items() for m in found)
     name = f"lacking-{report.purpose_key}-{when:%Y%m%dT%H%M%SZ}.csv"
     return PlainTextResponse(

@@ -1,0 +1,170 @@
+"""Request a forecast: an employer user's own, or staff's on an employer's behalf; and the
+employer's own past releases and their log receipts.
+
+Both go through the release door (:func:`fairfollow.release.door.release_forecast`) in one
+call, dated by the clock the adapter passes in. The door alone refuses a backdated request
+(an instant before the ledger's clock, the latest log leaf): neither front door has a rule
+of its own. The model's scores are loaded the same way for both, lazily
+(:class:`fairfollow.model.scores.LazySource`), so a refusal never waits for the model.
+
+Who acts is recorded as :func:`~fairfollow.accounts.account.actor_label` of the principal.
+The employer's own request reads the employer, the season and the service from the
+principal and the workspace, never from input; staff name them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.actions import Action, require
+from fairfollow.errors import AuthenticationError
+from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.model.scores import ForecastSource, LazySource, model_scores
+from fairfollow.release import desk, history
+from fairfollow.release.budget import PrivacyLimits
+from fairfollow.release.door import (
+    DEFAULT_EPSILON,
+    ReleaseRequest,
+    release_forecast,
+    release_individual,
+)
+from fairfollow.release.view import ReleaseOutcome, ReleaseRecord
+from fairfollow.tlog.keys import NoteSigner
+from fairfollow.tlog.receipt import Receipt
+from fairfollow.workspace import Workspace
+
+ScoresLoader = Callable[[Workspace, int, int], ForecastSource]
+
+
+@dataclass(frozen=True)
+class ReleaseDesk:
+    """What a release needs from the workspace: its ledger, the log signer (the door issues
+    a checkpoint), the configured ε range and caps, and how the model's scores are loaded."""
+
+    engine: Engine
+    workspace: Workspace
+    signer: NoteSigner
+    limits: PrivacyLimits
+    scores: ScoresLoader = model_scores
+
+    def source(self, season: int, training_season: int) -> ForecastSource:
+        """The scores, loaded only when the door first asks for one."""
+        return LazySource(lambda: self.scores(self.workspace, season, training_season))
+
+
+@dataclass(frozen=True)
+class OwnForecastAsk:
+    """An employer user's request: only the ε to spend (the rest is the principal's)."""
+
+    epsilon: float = DEFAULT_EPSILON
+
+
+@dataclass(frozen=True)
+class ForecastAsk:
+    """Staff's request for an employer: ``internal`` asks for the platform's record (exact
+    figures), which needs :attr:`Action.RELEASE_INTERNAL` as well."""
+
+    employer: str
+    service_id: str
+    season: int
+    epsilon: float = DEFAULT_EPSILON
+    training_season: int | None = None  # default: the season before
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The door's outcome and which view of it the caller may have."""
+
+    outcome: ReleaseOutcome
+    internal: bool = False
+
+    @property
+    def released(self) -> bool:
+        return self.outcome.released
+
+    @property
+    def record(self) -> ReleaseRecord:
+        return self.outcome.record()
+
+    def as_json(self) -> dict[str, object]:
+        """The employer's record, or the platform's (only for a caller allowed it)."""
+        return self.outcome.as_json() if self.internal else self.record.as_json()
+
+
+def request_own_forecast(
+    principal: Principal | None, ask: OwnForecastAsk, desk_: ReleaseDesk, now: datetime
+) -> Forecast:
+    """The signed-in employer user's forecast of its own employer's pool this season."""
+    me = require(principal, Action.EMPLOYER_FORECAST)
+    if me.employer is None:  # the action table admits employer users only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_FORECAST)
+    season = desk.season_of(desk_.workspace, now)
+    with reading(desk_.engine, "forecast service") as conn:
+        service_id, _ = desk.forecast_service(conn, me.employer)
+    request = ReleaseRequest(me.employer, service_id, season, now, ask.epsilon, actor_label(me))
+    return Forecast(_release(desk_, request, season - 1))
+
+
+def request_forecast(
+    principal: Principal | None, ask: ForecastAsk, desk_: ReleaseDesk, now: datetime
+) -> Forecast:
+    """Staff (analyst, operator, privacy officer) ask for an employer's forecast."""
+    me = require(principal, Action.RELEASE_FORECAST)
+    if ask.internal:  # the platform's record holds exact figures
+        require(me, Action.RELEASE_INTERNAL)
+    request = ReleaseRequest(
+        ask.employer, ask.service_id, ask.season, now, ask.epsilon, actor_label(me)
+    )
+    training = ask.season - 1 if ask.training_season is None else ask.training_season
+    return Forecast(_release(desk_, request, training), internal=ask.internal)
+
+
+def attempt_individual(
+    principal: Principal | None, employer: str, service_id: str, season: int, engine: Engine,
+    now: datetime,
+) -> Forecast:  # fmt: skip
+    """An attempt to send individual scores: always refused by the door and recorded with
+    its citations. Open to any caller, as before: a refusal spends nothing and is evidence
+    (the attempt is recorded under the account when one is signed in)."""
+    actor = "release-door" if principal is None else actor_label(principal)
+    request = ReleaseRequest(employer, service_id, season, now, actor=actor)
+    return Forecast(release_individual(engine, request))
+
+
+def _release(desk_: ReleaseDesk, request: ReleaseRequest, training_season: int) -> ReleaseOutcome:
+    return release_forecast(
+        desk_.engine,
+        request,
+        desk_.source(request.season, training_season),
+        signer=desk_.signer,
+        limits=desk_.limits,
+    )
+
+
+def _own_employer(principal: Principal | None) -> str:
+    me = require(principal, Action.EMPLOYER_READ)
+    if me.employer is None:  # the action table admits employer users only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_READ)
+    return me.employer
+
+
+def own_releases(principal: Principal | None, engine: Engine) -> tuple[ReleaseRecord, ...]:
+    """The signed-in employer's forecast requests, newest first, as the log holds them."""
+    employer = _own_employer(principal)
+    with reading(engine, "employer releases") as conn:
+        return tuple(r.record(employer) for r in history.past_releases(conn, employer))
+
+
+def own_receipt(
+    principal: Principal | None, engine: Engine, decision_id: int, signer: NoteSigner,
+    now: datetime,
+) -> Receipt:  # fmt: skip
+    """The log receipt of one of the employer's own releases (another's is unknown to it);
+    issuing it may add a checkpoint, hence the signer."""
+    employer = _own_employer(principal)
+    with transaction(engine, "employer receipt") as conn:
+        return history.release_receipt(conn, employer, decision_id, signer, now)
