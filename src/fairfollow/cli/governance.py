@@ -295,7 +295,7 @@ def release_forecast_command(
     analyst, operator or privacy officer acting for the employer."""
     from fairfollow.model.scores import model_scores
     from fairfollow.release.door import ReleaseRequest, release_forecast
-    from fairfollow.tlog.keys import load_or_create_log_signer
+    from fairfollow.tlog.checkpoint_file import LogPublisher
 
     with _ledger(ctx) as (workspace, engine):
         me = require(account_of(ctx, engine), Action.RELEASE_FORECAST)
@@ -310,7 +310,7 @@ def release_forecast_command(
             engine,
             request,
             source,
-            signer=load_or_create_log_signer(workspace.keys_dir),
+            publisher=LogPublisher.of_workspace(workspace),
             limits=_limits(),
         )
     render.release(outcome, as_json, internal=internal)

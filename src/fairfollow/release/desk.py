@@ -30,7 +30,7 @@ from fairfollow.release.budget_store import budget
 from fairfollow.release.door import ReleaseRequest, release_forecast
 from fairfollow.release.view import ReleaseOutcome
 from fairfollow.services import examples, store
-from fairfollow.tlog.keys import NoteSigner
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.workspace import Workspace
 
 PORTAL_ACTOR = "employer-portal"
@@ -101,7 +101,7 @@ def request_forecast(
     at: datetime,
     *,
     epsilon: float,
-    signer: NoteSigner,
+    publisher: LogPublisher,
     limits: PrivacyLimits,
 ) -> ReleaseOutcome:
     """One forecast of the employer's pool through the door (released or refused)."""
@@ -110,7 +110,7 @@ def request_forecast(
         service_id, _ = forecast_service(conn, employer)
     request = ReleaseRequest(employer, service_id, season, at, epsilon, actor=PORTAL_ACTOR)
     return release_forecast(
-        engine, request, _ModelScores(workspace, season), signer=signer, limits=limits
+        engine, request, _ModelScores(workspace, season), publisher=publisher, limits=limits
     )
 
 

@@ -22,7 +22,7 @@ from fairfollow.release.figures import ReleasedFigures
 from fairfollow.release.refusal import BlockingRule, blocking_rules, refusal_words
 from fairfollow.release.view import ReleaseOutcome, accuracy_words
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import NoteSigner
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
 from fairfollow.tlog.record import decode_leaf
 
@@ -142,7 +142,7 @@ def outcome_words(outcome: ReleaseOutcome) -> dict[str, str]:
 
 
 def release_receipt(
-    conn: Connection, employer: str, decision_id: int, signer: NoteSigner, now: datetime
+    conn: Connection, employer: str, decision_id: int, publisher: LogPublisher, now: datetime
 ) -> Receipt:
     """The receipt of one of the employer's own releases (another's is unknown to it)."""
     owned = {
@@ -152,4 +152,4 @@ def release_receipt(
     leaf = _leaf_of(conn, decision_id) if decision_id in owned else None
     if leaf is None:
         raise InputError(f"release dec-{decision_id} is not one of {employer}'s releases")
-    return issue_receipt(conn, leaf.index, signer, now)
+    return issue_receipt(conn, leaf.index, publisher, now)

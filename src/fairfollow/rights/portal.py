@@ -185,7 +185,7 @@ def release_proof(desk: Desk, me: Principal, decision_id: int, at: datetime) -> 
         release = mine.get(decision_id)
         if release is None:
             raise InputError(f"release {decision_id}: no list that named you went into it")
-        return member_receipt(conn, member, decision_id, release.as_json(), desk.log_signer, at)
+        return member_receipt(conn, member, decision_id, release.as_json(), desk.log_publisher, at)
 
 
 def requests(desk: Desk, me: Principal) -> list[RightsRequest]:

@@ -193,7 +193,7 @@ def forecast_page(request: Request, ctx: Context) -> Response:
 def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseOutcome:
     return desk.request_forecast(
         ctx.ledger, ctx.workspace, _employer(request), ctx.clock(), epsilon=epsilon,
-        signer=ctx.signer, limits=_limits(ctx),
+        publisher=ctx.publisher, limits=_limits(ctx),
     )  # fmt: skip
 
 
@@ -215,7 +215,7 @@ def releases_page(request: Request, ctx: Context) -> Response:
 def _receipt(request: Request, ctx: AppContext, decision_id: RowId) -> Response:
     with transaction(ctx.ledger, "employer receipt") as conn:
         receipt = history.release_receipt(
-            conn, _employer(request), decision_id, ctx.signer, ctx.clock()
+            conn, _employer(request), decision_id, ctx.publisher, ctx.clock()
         )
     name = f"dec-{decision_id}.tlog-proof"
     return PlainTextResponse(

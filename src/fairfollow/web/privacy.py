@@ -68,7 +68,7 @@ POLICY_STATUS_LABELS = {
 
 
 def _desk(ctx: AppContext) -> rights_desk.Desk:
-    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.signer)
+    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.publisher)
 
 
 def parse_at(text: str, ctx: AppContext) -> datetime:
