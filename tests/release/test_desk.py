@@ -12,7 +12,7 @@ from fairfollow.release.budget import DEFAULT_LIMITS
 from fairfollow.release.desk import forecast_service, request_forecast, season_of, standing
 from fairfollow.services.examples import YIELD_FORECAST_ID
 from fairfollow.settings import Settings
-from fairfollow.tlog.keys import load_or_create_log_signer
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.workspace import Workspace
 from tests.conftest import copy_workspace
 
@@ -29,7 +29,7 @@ def test_a_workspace_without_a_season_works_in_next_springs_class(tmp_path: Path
     # no service, no pool, no model: refused by the door (recorded), the model never loaded
     outcome = request_forecast(
         engine, workspace, "E0001", NOW, epsilon=1.0,
-        signer=load_or_create_log_signer(workspace.keys_dir), limits=DEFAULT_LIMITS,
+        publisher=LogPublisher.of_workspace(workspace), limits=DEFAULT_LIMITS,
     )  # fmt: skip
     assert not outcome.released and outcome.reason == "unknown_service"
     engine.dispose()
@@ -53,7 +53,7 @@ def test_on_the_replay_the_approved_service_and_the_standing_are_the_employers(
     assert stranger.budget.spent == 0.0
     outcome = request_forecast(
         engine, workspace, "E0314", datetime.now(UTC), epsilon=0.5,
-        signer=load_or_create_log_signer(workspace.keys_dir), limits=DEFAULT_LIMITS,
+        publisher=LogPublisher.of_workspace(workspace), limits=DEFAULT_LIMITS,
     )  # fmt: skip
     assert outcome.released and outcome.service_id == YIELD_FORECAST_ID
     assert outcome.budget is not None and outcome.budget.spent == 1.5
