@@ -101,6 +101,11 @@ class Workspace:
     def reports_dir(self) -> Path:
         return self.root / "reports"
 
+    def request_export(self, request_id: int) -> Path:
+        """The one folder a completed rights request's export is written to, whichever
+        adapter completed it, and which the member's erasure removes."""
+        return self.reports_dir / f"rights-request-{request_id}"
+
     @property
     def checkpoint_file(self) -> Path:
         """Every signed log checkpoint, appended outside the database."""

@@ -55,7 +55,7 @@ def people(ws: Path, **roles: str) -> dict[str, str]:
 def test_service_workflow_through_the_cli(ws: Path, tmp_path: Path) -> None:
     spec = tmp_path / "forecast.json"
     spec.write_bytes(yield_forecast(["E0001"], owner="hanako").canonical())
-    t = people(ws, po="privacy_officer", r1="reviewer", r2="reviewer", hanako="")
+    t = people(ws, po="privacy_officer", r1="reviewer", r2="reviewer", hanako="product_owner")
     code, out = run(ws, "service", "register", str(spec), "--json", token=t["hanako"])
     assert code == 0 and json.loads(out)["state"] == "draft"
     code, out = run(ws, "service", "submit", "yield-forecast", "--json", token=t["hanako"])
@@ -88,7 +88,7 @@ def test_staff_commands_take_no_typed_name_and_need_a_token(ws: Path, tmp_path: 
         ["--workspace", str(ws), "service", "register", str(spec)],
         env={"FAIRFOLLOW_TOKEN": ""},
     )
-    assert result.exit_code == 2 and "account login" in result.output
+    assert result.exit_code == 2 and "Sign in" in result.output  # accounts.sign_in_required
     t = people(ws, hanako="", taro="")
     code, out = run(ws, "service", "role", "hanako", "privacy_officer", token=t["hanako"])
     assert code != 0  # only the administrator grants
@@ -107,7 +107,7 @@ def test_2019_service_and_individual_release_are_refused_with_citations(
 ) -> None:
     spec = tmp_path / "dmp.json"
     spec.write_bytes(dmp_follow_2019().canonical())
-    t = people(ws, **{"business-unit-2019": ""})
+    t = people(ws, **{"business-unit-2019": "product_owner"})
     run(ws, "service", "register", str(spec), token=t["business-unit-2019"])
     code, out = run(
         ws, "service", "submit", "dmp-follow-2019", "--json", token=t["business-unit-2019"]

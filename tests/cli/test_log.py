@@ -13,15 +13,16 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
-from fairfollow.cli.demo import publish_receipt
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.settings import Settings
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import open_checkpoint
-from fairfollow.tlog.keys import generate_signer, load_or_create_log_signer, parse_verifier_key
-from fairfollow.tlog.receipt import issue_receipt, verify_receipt
+from fairfollow.tlog.checkpoint_file import LogPublisher, read_notes
+from fairfollow.tlog.keys import generate_signer, parse_verifier_key
+from fairfollow.tlog.receipt import verify_receipt
 from fairfollow.tlog.record import LogRecord
+from fairfollow.usecases.log import publish_receipt
 from fairfollow.workspace import Workspace
 
 runner = CliRunner()
@@ -104,21 +105,79 @@ def test_verify_and_audit_report_tampering(workspace: Workspace) -> None:
     assert code == 1 and "failed" in out
 
 
-def test_publish_receipt_prints_checkpoint_and_verifies_offline(workspace: Workspace) -> None:
+def test_publish_receipt_publishes_checkpoint_and_verifies_offline(workspace: Workspace) -> None:
     record = LogRecord("release", "dec-1", {"figures": {"expected_acceptances": 12.5}})
-    signer = load_or_create_log_signer(workspace.keys_dir)
     engine = open_ledger(workspace.ledger_url)
     with engine.begin() as conn:
         leaf = log_store.append(conn, record)
-        receipt = issue_receipt(conn, leaf.index, signer, datetime(2019, 7, 15, tzinfo=UTC))
+    publisher = LogPublisher.of_workspace(workspace)
+    at = datetime(2019, 7, 15, tzinfo=UTC)
+    demo = publish_receipt(None, engine, workspace, publisher, at, local=True)
     engine.dispose()
-    demo = publish_receipt(workspace, receipt, leaf.index, signer)
+    assert demo.index == leaf.index
     assert demo.check.valid and demo.check.record == record
-    assert demo.check.tree_size == 6 and demo.receipt_path.is_file()
-    code, out = _run(
-        workspace, "verify-receipt", str(demo.receipt_path), "--key", demo.verifier_key
-    )
+    assert demo.check.tree_size == 6 and demo.path.is_file()
+    # The receipt's checkpoint left the database: it is the last note of the outside copy.
+    assert read_notes(workspace.checkpoint_file)[-1] == demo.checkpoint_note
+    code, out = _run(workspace, "verify-receipt", str(demo.path), "--key", demo.verifier_key)
     assert code == 0 and "valid" in out
+
+
+def test_publish_receipt_needs_the_workspace_shell(workspace: Workspace) -> None:
+    from fairfollow.errors import AuthenticationError
+
+    engine = open_ledger(workspace.ledger_url)
+    publisher = LogPublisher.of_workspace(workspace)
+    with pytest.raises(AuthenticationError) as refused:
+        publish_receipt(None, engine, workspace, publisher, datetime(2019, 7, 15, tzinfo=UTC))
+    engine.dispose()
+    assert refused.value.code == "accounts.sign_in_required"
+
+
+def _audit(workspace: Workspace) -> tuple[int, dict[str, object]]:
+    code, out = _run(workspace, "audit", "--json")
+    return code, json.loads(out)
+
+
+def test_audit_fails_when_the_checkpoint_copy_is_missing(workspace: Workspace) -> None:
+    assert _run(workspace, "checkpoint")[0] == 0
+    assert _audit(workspace)[0] == 0
+    workspace.checkpoint_file.unlink()
+    code, found = _audit(workspace)
+    copy = found["checkpoint_copy"]
+    assert code == 1 and found["ok"] is False
+    assert isinstance(copy, dict) and copy["state"] == "missing" and copy["ledger_size"] == 5
+    assert "missing" in str(copy["reason"])
+    code, out = _run(workspace, "audit")
+    assert code == 1 and "checkpoint copy" in out and "missing" in out
+
+
+def test_audit_fails_when_the_checkpoint_copy_is_behind_or_cut(workspace: Workspace) -> None:
+    assert _run(workspace, "checkpoint")[0] == 0
+    first = workspace.checkpoint_file.read_text(encoding="utf-8")
+    engine = open_ledger(workspace.ledger_url)
+    with engine.begin() as conn:
+        log_store.append(conn, LogRecord("release", "rel-9", {"pool": 9}))
+    engine.dispose()
+    assert _run(workspace, "checkpoint")[0] == 0
+    assert len(read_notes(workspace.checkpoint_file)) == 2
+    workspace.checkpoint_file.write_text(first, encoding="utf-8")  # the last note removed
+    code, found = _audit(workspace)
+    copy = found["checkpoint_copy"]
+    assert code == 1 and isinstance(copy, dict)
+    assert (copy["state"], copy["copy_size"], copy["ledger_size"]) == ("behind", 5, 6)
+    workspace.checkpoint_file.write_text(first[:-10], encoding="utf-8")  # cut inside a note
+    code, found = _audit(workspace)
+    assert code == 1 and isinstance(found["checkpoint_copy"], dict)
+    assert found["checkpoint_copy"]["state"] == "truncated"
+
+
+def test_audit_says_why_in_japanese(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _run(workspace, "checkpoint")[0] == 0
+    workspace.checkpoint_file.unlink()
+    monkeypatch.setenv("FAIRFOLLOW_LANGUAGE", "ja")
+    code, out = _run(workspace, "audit")
+    assert code == 1 and "チェックポイントの写し" in out and "ありません" in out
 
 
 def _doc_blocks(language: str) -> list[str]:

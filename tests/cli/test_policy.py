@@ -104,7 +104,10 @@ def test_activation_is_refused_naming_the_lagging_screen_then_forced_on_record(
     assert code == 0 and decision["outcome"] == "forced"
     assert decision["actor"].startswith("sato (acc-")  # the account, never a typed name
     assert decision["lagging"] == [{"screen_id": "entry_form", "displays": "v1"}]
-    code, out = cli(workspace, "policy", "list", "--at", "2019-08-02T00:00+09:00", "--json")
+    code, out = cli(
+        workspace, "policy", "list", "--at", "2019-08-02T00:00+09:00", "--json",
+        token=tokens["sato"],
+    )  # fmt: skip
     listing = json.loads(out)
     assert listing["active"] == ["v3"]
     assert [d["outcome"] for d in listing["decisions"]] == [
@@ -116,7 +119,10 @@ def test_activation_is_refused_naming_the_lagging_screen_then_forced_on_record(
     ]
     lagging = [s["screen_id"] for s in listing["screens"] if s["lagging"]]
     assert lagging == ["entry_form"]
-    assert "LAGGING" in cli(workspace, "policy", "list", "--at", "2019-08-02T00:00+09:00")[1]
+    shown = cli(workspace, "policy", "list", "--at", "2019-08-02T00:00+09:00", token=tokens["ana"])
+    assert "LAGGING" in shown[1]
+    refused = cli(workspace, "policy", "list")  # no account: the table asks to sign in
+    assert refused[0] == 2 and "Sign in" in refused[1]
 
 
 def test_naive_times_and_unknown_names_are_refused(workspace: Path, tokens: dict[str, str]) -> None:

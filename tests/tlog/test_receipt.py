@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from sqlalchemy.engine import Engine
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import Checkpoint, sign_checkpoint
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.keys import NoteSigner, NoteVerifier, generate_signer
 from fairfollow.tlog.receipt import HEADER, Receipt, issue_receipt, parse_receipt, verify_receipt
 from fairfollow.tlog.record import LogRecord
@@ -41,8 +44,9 @@ def engine(ledger_url: str) -> Iterator[Engine]:
 
 
 def _receipt(engine: Engine, index: int, signer: NoteSigner = SIGNER) -> Receipt:
-    with engine.begin() as conn:
-        return issue_receipt(conn, index, signer, NOW)
+    with TemporaryDirectory() as outside, engine.begin() as conn:
+        publisher = LogPublisher(signer, Path(outside) / "log-checkpoints.txt")
+        return issue_receipt(conn, index, publisher, NOW)
 
 
 def test_receipt_verifies_offline_with_only_file_and_key(engine: Engine) -> None:

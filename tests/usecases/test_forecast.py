@@ -22,7 +22,7 @@ from fairfollow.release.budget import DEFAULT_LIMITS
 from fairfollow.release.view import ReleaseRecord
 from fairfollow.services.examples import YIELD_FORECAST_ID
 from fairfollow.settings import Settings
-from fairfollow.tlog.keys import load_or_create_log_signer
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.usecases.forecast import (
     ForecastAsk,
     OwnForecastAsk,
@@ -60,8 +60,8 @@ def engine(ledger_url: str) -> Iterator[Engine]:
 
 def _desk(engine: Engine, tmp_path: Path, scores: object = _given) -> ReleaseDesk:
     workspace = Workspace.from_settings(Settings(home=tmp_path / "ws")).ensure()
-    signer = load_or_create_log_signer(workspace.keys_dir)
-    return ReleaseDesk(engine, workspace, signer, DEFAULT_LIMITS, scores)  # type: ignore[arg-type]
+    publisher = LogPublisher.of_workspace(workspace)
+    return ReleaseDesk(engine, workspace, publisher, DEFAULT_LIMITS, scores)  # type: ignore[arg-type]
 
 
 def test_staff_release_for_an_employer_records_the_account(engine: Engine, tmp_path: Path) -> None:
@@ -139,9 +139,7 @@ def test_on_the_replay_an_employer_user_gets_its_own_forecast(
         Settings(home=copy_workspace(replayed_workspace, tmp_path / "ws"))
     )
     engine = open_ledger(workspace.ledger_url)
-    desk = ReleaseDesk(
-        engine, workspace, load_or_create_log_signer(workspace.keys_dir), DEFAULT_LIMITS
-    )
+    desk = ReleaseDesk(engine, workspace, LogPublisher.of_workspace(workspace), DEFAULT_LIMITS)
     user = Principal("acc-e", "e0314", frozenset(), employer="E0314")
     forecast = request_own_forecast(user, OwnForecastAsk(0.5), desk, datetime.now(UTC))
     record = forecast.record

@@ -15,7 +15,8 @@ from fairfollow.ledger.transaction import transaction
 from fairfollow.scenarios.site_accounts import SiteAccount, open_site_accounts
 from fairfollow.settings import Settings
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer
+from fairfollow.tlog.checkpoint_file import LogPublisher, publish_checkpoint
+from fairfollow.tlog.keys import NoteSigner
 from fairfollow.tlog.record import LogRecord
 from fairfollow.workspace import Workspace
 
@@ -26,15 +27,20 @@ def served_workspace(root: Path, ledger_url: str | None = None, rounds: int = 3)
     """A workspace whose log has ``rounds`` checkpoints over 5, 10, 15 … leaves."""
     settings = Settings(home=root, ledger_url=ledger_url)
     workspace = Workspace.from_settings(settings).ensure()
-    signer = load_or_create_log_signer(workspace.keys_dir)
+    publisher = LogPublisher.of_workspace(workspace)
     engine = create_ledger(workspace.ledger_url)
     for round_ in range(rounds):
-        append_and_sign(engine, signer, round_, T0 + timedelta(hours=round_))
+        append_and_sign(engine, publisher, round_, T0 + timedelta(hours=round_))
     engine.dispose()
     return settings
 
 
-def append_and_sign(engine: object, signer: NoteSigner, round_: int, at: datetime) -> None:
+def append_and_sign(
+    engine: object, signer: NoteSigner | LogPublisher, round_: int, at: datetime
+) -> None:
+    """Five release leaves and a checkpoint over them; published outside the database when
+    given the workspace's publisher (a bare signer: the copy is left behind, as a test of
+    the audit wants)."""
     from fairfollow.ledger.transaction import Engine
 
     assert isinstance(engine, Engine)
@@ -44,7 +50,10 @@ def append_and_sign(engine: object, signer: NoteSigner, round_: int, at: datetim
             for i in range(5)
         ]
         log_store.append_many(conn, records)
-        log_store.issue_checkpoint(conn, signer, at)
+        if isinstance(signer, LogPublisher):
+            publish_checkpoint(conn, signer, at)
+        else:
+            log_store.issue_checkpoint(conn, signer, at)
 
 
 PASSWORD = "correct horse battery"  # every test account's password (12+ characters)

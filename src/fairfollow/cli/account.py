@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Role
+from fairfollow.accounts.account import Principal, Role
 from fairfollow.cli.context import (
     account_of,
     clear_session,
@@ -26,6 +26,7 @@ from fairfollow.cli.context import (
     workspace_of,
 )
 from fairfollow.cli.terminal import console, print_json, table
+from fairfollow.ledger.transaction import Engine
 
 account_app = typer.Typer(help="Accounts: log in, roles granted by an administrator.")
 
@@ -40,6 +41,14 @@ Quiet = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.add_typer(account_app, name="account")
+
+
+def caller_of(ctx: typer.Context, engine: Engine) -> Principal | None:
+    """The session's account, or None when no token is given: a use case then asks the
+    caller to sign in with the same code as the web (``accounts.sign_in_required``)."""
+    from fairfollow.cli.context import account_of, token_of
+
+    return None if token_of(ctx) is None else account_of(ctx, engine)
 
 
 def _now() -> datetime:
@@ -131,9 +140,11 @@ def logout_command(ctx: typer.Context) -> None:
 @account_app.command("whoami")
 def whoami_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """The account of FAIRFOLLOW_TOKEN and its roles."""
+    from fairfollow.accounts.actions import Action, require
+
     engine = ledger_of(ctx)
     try:
-        me = account_of(ctx, engine)
+        me = require(caller_of(ctx, engine), Action.ACCOUNT_SELF)
     finally:
         engine.dispose()
     roles = sorted(r.value for r in me.roles)

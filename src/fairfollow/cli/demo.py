@@ -4,7 +4,6 @@ and renders it."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,7 +20,7 @@ from fairfollow.consent.coverage import coverage
 from fairfollow.events import store as event_store
 from fairfollow.events.engines import SparkValidation, ValidationEngine
 from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.ledger.transaction import reading
 from fairfollow.model.engines import Engine
 from fairfollow.scenarios.consent_demo import (
     ConsentDemo,
@@ -32,12 +31,12 @@ from fairfollow.scenarios.consent_demo import (
 from fairfollow.season.config import SimulationConfig
 from fairfollow.season.simulator import simulate
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer
-from fairfollow.tlog.receipt import LogReceiptCheck, Receipt, issue_receipt
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
     from fairfollow.scenarios.replay import ReplayReport
+    from fairfollow.usecases.log import ReceiptPublication
     from fairfollow.usecases.season import SeasonIngestReport
 
 
@@ -151,18 +150,21 @@ def run_demo(workspace: Workspace, config: SimulationConfig, *, now: datetime) -
 def release_receipt_demo(replay_workspace: Workspace, now: datetime) -> bool:
     """The last step of the demo: the replay's latest signed checkpoint, and the receipt of
     its last release decision, written to a file and verified offline."""
-    signer = load_or_create_log_signer(replay_workspace.keys_dir)
+    from fairfollow.usecases.log import publish_receipt
+
     engine = workspace_ledger(replay_workspace)
     try:
-        with transaction(engine, "release receipt demo") as conn:
+        with reading(engine, "release receipt demo") as conn:
             size = log_store.tree_size(conn)
-            if size == 0:
-                console.print("[red]the replay logged nothing: no receipt to verify")
-                return False
-            receipt = issue_receipt(conn, size - 1, signer, now)
+        if size == 0:
+            console.print("[red]the replay logged nothing: no receipt to verify")
+            return False
+        publisher = LogPublisher.of_workspace(replay_workspace)
+        published = publish_receipt(None, engine, replay_workspace, publisher, now, local=True)
     finally:
         engine.dispose()
-    return publish_receipt(replay_workspace, receipt, size - 1, signer).check.valid
+    render_receipt_publication(published)
+    return published.check.valid
 
 
 def ingest_command(
@@ -215,37 +217,15 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo_command)
 
 
-@dataclass(frozen=True)
-class LogDemo:
-    """What :func:`publish_receipt` did: the checkpoint it printed and the receipt it
-    verified."""
-
-    checkpoint_note: str
-    receipt_path: Path
-    verifier_key: str
-    check: LogReceiptCheck
-
-
-def publish_receipt(
-    workspace: Workspace, receipt: Receipt, index: int, signer: NoteSigner
-) -> LogDemo:
-    """Write a leaf's receipt to the reports folder, print the signed checkpoint, and verify
-    the file offline with the public key alone, as a member or auditor would."""
-    from fairfollow.tlog.keys import parse_verifier_key
-    from fairfollow.tlog.receipt import FILE_SUFFIX, verify_receipt
-
-    path = workspace.reports_dir / f"log-leaf-{index}{FILE_SUFFIX}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(receipt.encode(), encoding="utf-8")
-    verifier_key = signer.verifier.encode()
+def render_receipt_publication(published: ReceiptPublication) -> None:
+    """Print the signed checkpoint of a published receipt, where the receipt is, how to
+    verify it with the public key alone, and the outcome of that check."""
     console.rule("[bold]Transparency log: latest signed checkpoint")
-    console.print(receipt.checkpoint_note, end="", markup=False, highlight=False)
-    check = verify_receipt(path.read_text(encoding="utf-8"), parse_verifier_key(verifier_key))
+    console.print(published.checkpoint_note, end="", markup=False, highlight=False)
     console.print(
-        f"receipt {path} — verify it yourself with:\n"
-        f"  fairfollow log verify-receipt {path} --key '{verifier_key}'",
+        f"receipt {published.path} — verify it yourself with:\n"
+        f"  fairfollow log verify-receipt {published.path} --key '{published.verifier_key}'",
         markup=False,
         highlight=False,
     )
-    render_receipt_check(check, as_json=False)
-    return LogDemo(receipt.checkpoint_note, path, verifier_key, check)
+    render_receipt_check(published.check, as_json=False)

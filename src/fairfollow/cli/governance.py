@@ -16,8 +16,8 @@ import typer
 
 from fairfollow.accounts import authority
 from fairfollow.accounts.account import Role
-from fairfollow.accounts.actions import Action, require
 from fairfollow.cli import governance_tables as render
+from fairfollow.cli.account import caller_of
 from fairfollow.cli.context import (
     At,
     JsonFlag,
@@ -35,6 +35,7 @@ from fairfollow.ledger.transaction import Engine
 from fairfollow.records.provision import Attestation
 from fairfollow.services import workflow as wf
 from fairfollow.settings import Settings
+from fairfollow.usecases import services
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def service_register(
 
     spec = load_spec(file)
     with _ledger(ctx) as (_, engine):
-        result = wf.register_service(engine, spec, actor=account_of(ctx, engine), now=_now(at))
+        result = services.register(caller_of(ctx, engine), engine, spec, _now(at))
     render.registration(result, as_json)
 
 
@@ -96,7 +97,7 @@ def service_submit(
 ) -> None:
     """Submit the latest version for review; the rule engine decides at once."""
     with _ledger(ctx) as (_, engine):
-        submission = wf.submit_service(engine, service, actor=account_of(ctx, engine), now=_now(at))
+        submission = services.submit(caller_of(ctx, engine), engine, service, _now(at))
     render.submission(submission, as_json)
     if not submission.decision.allowed:
         raise typer.Exit(1)
@@ -112,8 +113,7 @@ def service_review(
 ) -> None:
     """The privacy officer signs the service off (or rejects it with --reject REASON)."""
     with _ledger(ctx) as (_, engine):
-        me = account_of(ctx, engine)
-        state = wf.sign_off_service(engine, service, actor=me, now=_now(at), reject=reject)
+        state = services.sign_off(caller_of(ctx, engine), engine, service, _now(at), reject=reject)
     render.state(state, as_json)
 
 
@@ -123,7 +123,7 @@ def service_approve(
 ) -> None:
     """A committee reviewer approves (approved once the quorum is reached)."""
     with _ledger(ctx) as (_, engine):
-        state = wf.approve_service(engine, service, actor=account_of(ctx, engine), now=_now(at))
+        state = services.approve(caller_of(ctx, engine), engine, service, _now(at))
     render.state(state, as_json)
 
 
@@ -137,8 +137,7 @@ def service_veto(
 ) -> None:
     """Any reviewer's veto rejects the service."""
     with _ledger(ctx) as (_, engine):
-        me = account_of(ctx, engine)
-        state = wf.veto_service(engine, service, actor=me, reason=reason, now=_now(at))
+        state = services.veto(caller_of(ctx, engine), engine, service, reason, _now(at))
     render.state(state, as_json)
 
 
@@ -146,9 +145,17 @@ def service_veto(
 def service_show(ctx: typer.Context, service: str, as_json: JsonFlag = False) -> None:
     """The declaration, its state, approvals, vetoes and full history (staff)."""
     with _ledger(ctx) as (_, engine):
-        require(account_of(ctx, engine), Action.SERVICE_SHOW)
-        view = wf.show_service(engine, service)
+        view = services.view(caller_of(ctx, engine), engine, service)
     render.service_view(view, as_json)
+
+
+@service_app.command("queue")
+def service_queue(ctx: typer.Context) -> None:
+    """The review queue: each service, its state and version (reviewers, privacy officer)."""
+    with _ledger(ctx) as (_, engine):
+        found = services.queue(caller_of(ctx, engine), engine)
+    for c in found:
+        console.print(f"{c.spec.service_id}\t{c.state.state.value}\tv{c.state.version}")
 
 
 @service_app.command("role")
@@ -280,10 +287,10 @@ def release_forecast_command(
 
 
 def _release_desk(workspace: Workspace, engine: Engine) -> ReleaseDesk:
-    from fairfollow.tlog.keys import load_or_create_log_signer
+    from fairfollow.tlog.checkpoint_file import LogPublisher
     from fairfollow.usecases.forecast import ReleaseDesk
 
-    return ReleaseDesk(engine, workspace, load_or_create_log_signer(workspace.keys_dir), _limits())
+    return ReleaseDesk(engine, workspace, LogPublisher.of_workspace(workspace), _limits())
 
 
 @release_app.command("individual")

@@ -22,9 +22,10 @@ from fairfollow.tlog.record import LeafKind
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
-    from fairfollow.ledger.transaction import Connection, Engine
+    from fairfollow.ledger.transaction import Engine
     from fairfollow.release.reconciliation import Reconciliation
     from fairfollow.tlog.audit import AuditReport
+    from fairfollow.tlog.checkpoint_file import CopyCheck, LogPublisher
     from fairfollow.tlog.keys import NoteSigner, NoteVerifier
     from fairfollow.tlog.receipt import LogReceiptCheck
 
@@ -42,27 +43,26 @@ def _b64(value: bytes) -> str:
 
 
 @contextmanager
-def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, NoteSigner]]:
+def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, LogPublisher]]:
     from fairfollow.ledger.engine import workspace_ledger
-    from fairfollow.tlog.keys import load_or_create_log_signer
+    from fairfollow.tlog.checkpoint_file import LogPublisher
 
     workspace = workspace_of(ctx)
     engine = workspace_ledger(workspace)
     try:
-        yield workspace, engine, load_or_create_log_signer(workspace.keys_dir)
+        yield workspace, engine, LogPublisher.of_workspace(workspace)
     finally:
         engine.dispose()
 
 
 @log_app.command("checkpoint")
 def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Sign the current tree head (or reuse the latest if nothing was appended) and print it."""
-    from fairfollow.ledger.transaction import transaction
-    from fairfollow.tlog import store as log_store
+    """Sign the current tree head (or reuse the latest if nothing was appended), publish it
+    to the copy outside the database and print it."""
+    from fairfollow.usecases import log as log_cases
 
-    with _ledger(ctx) as (workspace, engine, signer), transaction(engine, "checkpoint") as conn:
-        stored = log_store.issue_checkpoint(conn, signer, datetime.now(UTC))
-        _mirror(workspace, conn)
+    with _ledger(ctx) as (_, engine, publisher):
+        stored = log_cases.publish(None, engine, publisher, datetime.now(UTC), local=True)
     if as_json:
         print_json(
             {
@@ -75,14 +75,6 @@ def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         )
     else:
         print(stored.note, end="")
-
-
-def _mirror(workspace: Workspace, conn: Connection) -> None:
-    """Copy every signed checkpoint to the plain file outside the database."""
-    from fairfollow.tlog import store as log_store
-    from fairfollow.tlog.checkpoint_file import append_notes
-
-    append_notes(workspace.checkpoint_file, [c.note for c in log_store.list_checkpoints(conn)])
 
 
 def _log_key(signer: NoteSigner) -> NoteVerifier:
@@ -104,14 +96,15 @@ def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = F
     it cosigned (consistency, no truncation, no split view, the key it pinned) and cosign
     it (C2SP tlog-cosignature); exit 1 with the reason when it refuses."""
     from fairfollow.ledger.transaction import transaction
+    from fairfollow.tlog.checkpoint_file import catch_up
     from fairfollow.tlog.witness import Witness, send_checkpoints
 
     witness = Witness(store)
     try:
-        with _ledger(ctx) as (workspace, engine, signer), transaction(engine, "witness") as conn:
-            _mirror(workspace, conn)
-            done = send_checkpoints(conn, witness, _log_key(signer), datetime.now(UTC))
-            seen = witness.log(_log_key(signer).name)
+        with _ledger(ctx) as (_, engine, publisher), transaction(engine, "witness") as conn:
+            catch_up(conn, publisher.outside)
+            done = send_checkpoints(conn, witness, _log_key(publisher.signer), datetime.now(UTC))
+            seen = witness.log(_log_key(publisher.signer).name)
     except TransparencyLogError as exc:
         if as_json:
             print_json({"ok": False, "refused": str(exc)})
@@ -162,13 +155,13 @@ def receipt_command(
     from fairfollow.tlog import store as log_store
     from fairfollow.tlog.receipt import issue_receipt
 
-    with _ledger(ctx) as (_, engine, signer), transaction(engine, "receipt") as conn:
+    with _ledger(ctx) as (_, engine, publisher), transaction(engine, "receipt") as conn:
         if index is None:
             found = log_store.find_leaf(conn, kind, ref) if ref else None
             if found is None:
                 raise typer.BadParameter("give --index, or --ref (and --kind) of a logged record")
             index = found.index
-        receipt = issue_receipt(conn, index, signer, datetime.now(UTC))
+        receipt = issue_receipt(conn, index, publisher, datetime.now(UTC))
     if out is None:
         print(receipt.encode(), end="")
     else:
@@ -250,14 +243,15 @@ def verify_command(
     from fairfollow.tlog.checkpoint_file import read_notes
 
     nothing_to_check(workspace_of(ctx))
-    with _ledger(ctx) as (workspace, engine, signer), reading(engine, "verify") as conn:
+    with _ledger(ctx) as (workspace, engine, publisher), reading(engine, "verify") as conn:
         total = log_store.tree_size(conn)
         nothing_to_check(workspace_of(ctx), total, allow_empty)
         mirrored = read_notes(workspace.checkpoint_file)  # sizes the log already recorded
+        key = _log_key(publisher.signer)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
             result = verify_log(
-                conn, _log_key(signer), lambda n: bar.update(task, completed=n), mirrored=mirrored
+                conn, key, lambda n: bar.update(task, completed=n), mirrored=mirrored
             )
             bar.update(task, completed=total)
     if as_json:
@@ -280,7 +274,27 @@ def verify_command(
         raise typer.Exit(1)
 
 
-def render_audit(report: AuditReport, as_json: bool, budgets: Reconciliation | None = None) -> None:
+def copy_sentence(copy: CopyCheck) -> str:
+    """Why the outside copy fails the audit (or that it is current), in the CLI's language."""
+    from fairfollow.messages.catalogue import text
+    from fairfollow.settings import Settings
+
+    return text(
+        f"tlog.copy_{copy.state.value}",
+        Settings().language,
+        path=str(copy.path),
+        copy_size=copy.copy_size,
+        ledger_size=copy.ledger_size,
+    )
+
+
+def render_audit(
+    report: AuditReport,
+    as_json: bool,
+    budgets: Reconciliation | None = None,
+    copy: CopyCheck | None = None,
+) -> None:
+    copy_ok = copy is None or copy.ok
     spending = () if budgets is None else budgets.employers
     members = () if budgets is None else budgets.members
     unrecounted = () if budgets is None else budgets.unrecounted
@@ -288,7 +302,16 @@ def render_audit(report: AuditReport, as_json: bool, budgets: Reconciliation | N
     if as_json:
         print_json(
             {
-                "ok": report.ok and budgets_ok,
+                "ok": report.ok and budgets_ok and copy_ok,
+                "checkpoint_copy": None
+                if copy is None
+                else {
+                    "state": copy.state.value,
+                    "path": str(copy.path),
+                    "copy_size": copy.copy_size,
+                    "ledger_size": copy.ledger_size,
+                    "reason": copy_sentence(copy),
+                },
                 "member_budget_findings": [
                     {
                         "member_id": f.member_id,
@@ -333,8 +356,12 @@ def render_audit(report: AuditReport, as_json: bool, budgets: Reconciliation | N
         console.print(f"[red]✗ member budget[/]: {member.detail}")
     for problem in unrecounted:
         console.print(f"[red]✗ member budget[/]: {problem}")
-    if report.ok and budgets_ok:
+    if copy is not None and not copy.ok:
+        console.print(f"[red]✗ checkpoint copy[/]: {copy_sentence(copy)}", markup=True)
+    if report.ok and budgets_ok and copy_ok:
         console.print(f"[green]✓ no tampering found[/]: {summary}")
+        return
+    if report.ok:
         return
     rows = [
         (f.kind, "" if f.index is None else f.index, "" if f.end is None else f.end - 1, f.detail)
@@ -357,39 +384,29 @@ def audit_command(
     allow_empty: AllowEmpty = False,
 ) -> None:
     """Report every modified, deleted, reordered or inserted leaf with its index; against
-    the plain checkpoint file and (--witness DIR) a witness, also truncation, deleted
-    checkpoints, a replaced key and a split view."""
-    from fairfollow.ledger.transaction import reading
-    from fairfollow.release.reconciliation import reconcile_budgets
-    from fairfollow.tlog import store as log_store
-    from fairfollow.tlog.audit import audit_log
-    from fairfollow.tlog.checkpoint_file import read_notes
-    from fairfollow.tlog.witness import Witness
+    the plain checkpoint file (which must be there and hold the latest checkpoint) and
+    (--witness DIR) a witness, also truncation, deleted checkpoints, a replaced key and a
+    split view."""
+    from fairfollow.usecases import log as log_cases
 
-    nothing_to_check(workspace_of(ctx))
-    with _ledger(ctx) as (workspace, engine, signer), reading(engine, "audit") as conn:
-        nothing_to_check(workspace_of(ctx), log_store.tree_size(conn), allow_empty)
-        key = _log_key(signer)
-        witnessed = None
-        if witness is not None:
-            witnessed = Witness(witness, create=False).log(key.name)
-            if witnessed is None:
-                raise TransparencyLogError(f"the witness at {witness} has never seen {key.name}")
-        mirrored = read_notes(workspace.checkpoint_file)
-        total = log_store.tree_size(conn)
-        with progress(quiet=as_json) as bar:
-            task = bar.add_task("auditing leaves", total=total)
-            report = audit_log(
-                conn,
-                key,
-                lambda n: bar.update(task, completed=n),
-                witnessed=witnessed,
-                mirrored=mirrored,
-            )
-            bar.update(task, completed=total)
-        budgets = reconcile_budgets(conn)
-    render_audit(report, as_json, budgets)
-    if not (report.ok and budgets.ok):
+    workspace = workspace_of(ctx)
+    nothing_to_check(workspace)
+    with _ledger(ctx) as (_, engine, publisher), progress(quiet=as_json) as bar:
+        task = bar.add_task("auditing leaves", total=None)
+        found = log_cases.audit(
+            None,
+            engine,
+            _log_key(publisher.signer),
+            workspace.checkpoint_file,
+            witness=witness,
+            budgets=True,
+            on_progress=lambda n: bar.update(task, completed=n),
+            local=True,
+        )
+        bar.update(task, total=found.report.tree_size, completed=found.report.tree_size)
+    nothing_to_check(workspace, found.report.tree_size, allow_empty)
+    render_audit(found.report, as_json, found.budgets, found.copy)
+    if not (found.report.ok and found.copy.ok and (found.budgets is None or found.budgets.ok)):
         raise typer.Exit(1)
 
 

@@ -20,12 +20,14 @@ from typing import Annotated
 import typer
 
 from fairfollow.accounts.actions import Action
+from fairfollow.cli.account import caller_of
 from fairfollow.cli.context import acting_as, ledger_of
 from fairfollow.cli.terminal import console, err_console, print_json, table
-from fairfollow.consent import activation_store, policy_store
+from fairfollow.consent import policy_store
 from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.errors import InputError
 from fairfollow.ledger.transaction import Connection, transaction
+from fairfollow.usecases import policy as policy_cases
 
 policy_app = typer.Typer(help="Policy versions, deployments to screens, the activation gate.")
 
@@ -63,8 +65,11 @@ def ledger_tx(ctx: typer.Context) -> Iterator[Connection]:
 @policy_app.command("list")
 def list_command(ctx: typer.Context, at: AtOption = None, as_json: JsonFlag = False) -> None:
     """Versions with their status, screens with what they display, and gate decisions."""
-    with ledger_tx(ctx) as conn:
-        view = activation_store.overview(conn, parse_at(at))
+    engine = ledger_of(ctx)
+    try:
+        view = policy_cases.overview(caller_of(ctx, engine), engine, parse_at(at))
+    finally:
+        engine.dispose()
     if as_json:
         print_json(
             {
@@ -249,11 +254,14 @@ def activate_command(
 ) -> None:
     """The privacy officer makes VERSION the live policy; refused while any active screen
     displays another (``--force`` with a reason records the officer's account as forcing it)."""
-    by = acting_as(ctx, Action.POLICY_ACTIVATE)
-    with ledger_tx(ctx) as conn:
-        decision = activation_store.activate(
-            conn, version, at=parse_at(at), actor=by, force=force, reason=reason
+    engine = ledger_of(ctx)
+    try:
+        me = caller_of(ctx, engine)
+        decision = policy_cases.activate(
+            me, engine, version, parse_at(at), force=force, reason=reason
         )
+    finally:
+        engine.dispose()
     if as_json:
         print_json(
             {

@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from fairfollow.cli.account import caller_of
 from fairfollow.cli.context import account_of, shown, workspace_of
 from fairfollow.cli.terminal import console, print_json, table
 from fairfollow.errors import InputError
@@ -38,6 +39,7 @@ from fairfollow.rights.request import (
     RightsRequest,
 )
 from fairfollow.settings import Settings
+from fairfollow.usecases import rights as rights_cases
 
 rights_app = typer.Typer(
     help="Data-subject rights: disclosure, provision records, withdrawal, "
@@ -201,8 +203,7 @@ def due_command(ctx: typer.Context, at: At = None, as_json: JsonFlag = False) ->
     """Open requests with the days left; overdue ones in red (operator, privacy officer)."""
     when = _at(at)
     with _desk(ctx) as desk:
-        rights_desk.staff_actor(account_of(ctx, desk.engine))
-        found = rights_desk.due_requests(desk)
+        found = rights_cases.due(caller_of(ctx, desk.engine), desk)
     if as_json:
         print_json([_as_json(r, when) for r in found])
         return
@@ -254,8 +255,8 @@ def complete_command(
     """An operator carries out a verified request (its effect: see `rights kinds`) and
     records it done."""
     with _desk(ctx) as desk:
-        actor = rights_desk.staff_actor(account_of(ctx, desk.engine))
-        done = complete_request(desk, request_id, actor=actor, at=_at(at), out=out)
+        me = caller_of(ctx, desk.engine)
+        done = rights_cases.complete(me, desk, request_id, _at(at), out=out)
     _render_completion(done, as_json)
 
 

@@ -69,7 +69,7 @@ from fairfollow.services import store
 from fairfollow.services.registry import ServiceSpec
 from fairfollow.tlog import member_store
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import NoteSigner
+from fairfollow.tlog.checkpoint_file import LogPublisher, publish_checkpoint
 from fairfollow.tlog.record import LeafKind, LogRecord
 
 RELEASE_FORECAST = "release_forecast"
@@ -212,7 +212,7 @@ def release_forecast(
     source: ForecastSource,
     *,
     appender: Appender = log_store.append,
-    signer: NoteSigner | None = None,
+    publisher: LogPublisher | None = None,
     limits: PrivacyLimits = DEFAULT_LIMITS,
 ) -> ReleaseOutcome:
     """Release a noised aggregate forecast of the employer's pool, or refuse (see module)."""
@@ -220,8 +220,8 @@ def release_forecast(
     with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
         outcome = _forecast(conn, request, source, appender, limits)
-        if signer is not None:
-            log_store.issue_checkpoint(conn, signer, outcome.at)
+        if publisher is not None:
+            publish_checkpoint(conn, publisher, outcome.at)
         return outcome
 
 

@@ -22,7 +22,7 @@ from fairfollow.release.figures import ReleasedFigures
 from fairfollow.release.refusal import BlockingRule, Refusal, refusal_of
 from fairfollow.release.view import ReleaseRecord, accuracy_words
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import NoteSigner
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
 from fairfollow.tlog.record import decode_leaf
 
@@ -156,7 +156,7 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
 
 
 def release_receipt(
-    conn: Connection, employer: str, decision_id: int, signer: NoteSigner, now: datetime
+    conn: Connection, employer: str, decision_id: int, publisher: LogPublisher, now: datetime
 ) -> Receipt:
     """The receipt of one of the employer's own releases (another's is unknown to it)."""
     owned = {
@@ -166,4 +166,4 @@ def release_receipt(
     leaf = _leaf_of(conn, decision_id) if decision_id in owned else None
     if leaf is None:
         raise InputError("release.not_your_release", release=f"dec-{decision_id}")
-    return issue_receipt(conn, leaf.index, signer, now)
+    return issue_receipt(conn, leaf.index, publisher, now)

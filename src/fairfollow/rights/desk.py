@@ -31,7 +31,7 @@ from fairfollow.rights.request import (
     due_at,
 )
 from fairfollow.settings import Settings
-from fairfollow.tlog.keys import NoteSigner, load_or_create_log_signer
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.workspace import Workspace
 
 
@@ -42,11 +42,11 @@ class Desk:
     workspace: Workspace
     engine: Engine
     settings: Settings = field(default_factory=Settings.model_construct)
-    signer: NoteSigner | None = None
+    publisher: LogPublisher | None = None
 
     @property
-    def log_signer(self) -> NoteSigner:
-        return self.signer or load_or_create_log_signer(self.workspace.keys_dir)
+    def log_publisher(self) -> LogPublisher:
+        return self.publisher or LogPublisher.of_workspace(self.workspace)
 
     def member_ref(self, member_id: int) -> str:
         return keyed_hash(matching_key(self.workspace.keys_dir), "rights_member", str(member_id))

@@ -307,7 +307,7 @@ def export_provisions(
 ) -> tuple[Path, ...]:
     """Write the provision records and a proof per release (see the module docstring)."""
     folder = _folder(out, request_id)
-    signer = desk.log_signer
+    publisher = desk.log_publisher
     entries: list[dict[str, JsonValue]] = []
     files: list[Path] = []
     with transaction(desk.engine, "rights provision records") as conn:
@@ -331,7 +331,7 @@ def export_provisions(
                     consent_basis=record.consent_basis,
                     provision_id=record.provision_id,
                 )
-            receipt = member_receipt(conn, member_id, decision_id, release, signer, at)
+            receipt = member_receipt(conn, member_id, decision_id, release, publisher, at)
             path = folder / receipt.file_name
             path.write_text(receipt.text, encoding="utf-8")
             files.append(path)

@@ -127,10 +127,7 @@ def erase_member(desk: Desk, member_id: int, request_id: int, at: datetime) -> E
         )
         from fairfollow.rights.store import load_requests
 
-        exports = [
-            workspace.reports_dir / f"{EXPORT_PREFIX}{r.request_id}"
-            for r in load_requests(conn, member_ref)
-        ]
+        exports = [workspace.request_export(r.request_id) for r in load_requests(conn, member_ref)]
     compact(desk.engine)
     deleted = 0
     for folder in exports:

@@ -185,7 +185,7 @@ def release_proof(desk: Desk, me: Principal, decision_id: int, at: datetime) -> 
         release = mine.get(decision_id)
         if release is None:
             raise InputError("rights.release_not_about_you", release=decision_id)
-        return member_receipt(conn, member, decision_id, release.as_json(), desk.log_signer, at)
+        return member_receipt(conn, member, decision_id, release.as_json(), desk.log_publisher, at)
 
 
 def requests(desk: Desk, me: Principal) -> list[RightsRequest]:

@@ -28,7 +28,8 @@ from fairfollow.errors import TransparencyLogError
 from fairfollow.ledger.transaction import Connection
 from fairfollow.tlog import commitment, member_store
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.keys import NoteSigner, NoteVerifier
+from fairfollow.tlog.checkpoint_file import LogPublisher
+from fairfollow.tlog.keys import NoteVerifier
 from fairfollow.tlog.receipt import issue_receipt, verify_receipt
 from fairfollow.tlog.record import LeafKind, decode_leaf
 
@@ -57,7 +58,7 @@ def member_receipt(
     member_id: int,
     decision_id: int,
     release: Mapping[str, JsonValue],
-    signer: NoteSigner,
+    publisher: LogPublisher,
     now: datetime,
 ) -> MemberReceipt:
     """The member's proof for the release of ``decision_id`` (inclusion or exclusion)."""
@@ -75,7 +76,7 @@ def member_receipt(
     # A member left out of every release gets a secret now, for their exclusion proofs.
     secret = member_store.secrets_of(conn, [member_id], now, secrets.token_bytes)[member_id]
     proof = commitment.prove(committed, commitment.token(secret, committed.salt))
-    receipt = issue_receipt(conn, leaf.index, signer, now)
+    receipt = issue_receipt(conn, leaf.index, publisher, now)
     payload: dict[str, JsonValue] = {
         "format": FORMAT,
         "release": dict(release),

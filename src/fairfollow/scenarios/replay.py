@@ -52,7 +52,7 @@ from fairfollow.release.view import ReleaseOutcome
 from fairfollow.services import examples
 from fairfollow.services import workflow as wf
 from fairfollow.services.examples import PRIVACY_OFFICER, REVIEWERS
-from fairfollow.tlog.keys import load_or_create_log_signer
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.workspace import Workspace
 
 OWNER = "yield-forecast-owner"
@@ -289,7 +289,7 @@ def replay(
                 )
             analysis.train_season_model(workspace, training_season, now=at)
         source = model_scores(workspace, season, training_season)
-        signer = load_or_create_log_signer(workspace.keys_dir)  # a signed checkpoint per release
+        publisher = LogPublisher.of_workspace(workspace)  # a published checkpoint per release
         step("approve the yield forecast")
         _approve_forecast(engine, employers, at, people)
         lacking, outcomes = _truth(season_dir, season)
@@ -320,7 +320,7 @@ def replay(
                 engine,
                 request,
                 source,
-                signer=signer,
+                publisher=publisher,
             )
             pool = _pool_members(engine, employer, season)
             realised = sum(outcomes.get((company, m), False) for m in pool)

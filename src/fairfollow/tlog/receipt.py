@@ -27,8 +27,9 @@ from fairfollow.ledger.transaction import Connection
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint import open_checkpoint
+from fairfollow.tlog.checkpoint_file import LogPublisher, publish_checkpoint
 from fairfollow.tlog.cosignature import CosignerVerifier, cosignature_time
-from fairfollow.tlog.keys import NoteSigner, NoteVerifier
+from fairfollow.tlog.keys import NoteVerifier
 from fairfollow.tlog.record import LeafFormatError, LogRecord, decode_leaf
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -79,11 +80,11 @@ def parse_receipt(text: str) -> Receipt:
     return Receipt(index=int(digits), proof=proof, checkpoint_note=note, leaf=leaf)
 
 
-def issue_receipt(conn: Connection, index: int, signer: NoteSigner, now: datetime) -> Receipt:
-    """A receipt for leaf ``index`` under the newest checkpoint, signing one if needed."""
+def issue_receipt(conn: Connection, index: int, publisher: LogPublisher, now: datetime) -> Receipt:
+    """A receipt for leaf ``index`` under the newest checkpoint, publishing one if needed."""
     checkpoint = log_store.latest_checkpoint(conn)
     if checkpoint is None or checkpoint.size <= index:
-        checkpoint = log_store.issue_checkpoint(conn, signer, now)
+        checkpoint = publish_checkpoint(conn, publisher, now)
     leaf = log_store.read_leaf(conn, index)
     if merkle.leaf_hash(leaf.content) != leaf.leaf_hash:
         raise TransparencyLogError("tlog.leaf_hash_mismatch", index=index)

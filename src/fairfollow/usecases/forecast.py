@@ -32,7 +32,7 @@ from fairfollow.release.door import (
     release_individual,
 )
 from fairfollow.release.view import ReleaseOutcome, ReleaseRecord
-from fairfollow.tlog.keys import NoteSigner
+from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import Receipt
 from fairfollow.workspace import Workspace
 
@@ -41,12 +41,12 @@ ScoresLoader = Callable[[Workspace, int, int], ForecastSource]
 
 @dataclass(frozen=True)
 class ReleaseDesk:
-    """What a release needs from the workspace: its ledger, the log signer (the door issues
+    """What a release needs from the workspace: its ledger, the log publisher (the door issues
     a checkpoint), the configured ε range and caps, and how the model's scores are loaded."""
 
     engine: Engine
     workspace: Workspace
-    signer: NoteSigner
+    publisher: LogPublisher
     limits: PrivacyLimits
     scores: ScoresLoader = model_scores
 
@@ -140,7 +140,7 @@ def _release(desk_: ReleaseDesk, request: ReleaseRequest, training_season: int) 
         desk_.engine,
         request,
         desk_.source(request.season, training_season),
-        signer=desk_.signer,
+        publisher=desk_.publisher,
         limits=desk_.limits,
     )
 
@@ -160,11 +160,11 @@ def own_releases(principal: Principal | None, engine: Engine) -> tuple[ReleaseRe
 
 
 def own_receipt(
-    principal: Principal | None, engine: Engine, decision_id: int, signer: NoteSigner,
+    principal: Principal | None, engine: Engine, decision_id: int, publisher: LogPublisher,
     now: datetime,
 ) -> Receipt:  # fmt: skip
     """The log receipt of one of the employer's own releases (another's is unknown to it);
-    issuing it may add a checkpoint, hence the signer."""
+    issuing it may add a checkpoint, hence the publisher."""
     employer = _own_employer(principal)
     with transaction(engine, "employer receipt") as conn:
-        return history.release_receipt(conn, employer, decision_id, signer, now)
+        return history.release_receipt(conn, employer, decision_id, publisher, now)

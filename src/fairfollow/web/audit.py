@@ -5,7 +5,8 @@ decision and provision records (APPI Art. 29/30) as CSV for a regulator.
 Everything reads through the reader engine (never the ledger's write lock). The audit run is
 :func:`fairfollow.tlog.audit.audit_log` over every leaf, with the plain copy of the
 checkpoints kept outside the database: a leaf changed, deleted or inserted directly in the
-database is found and named by index. An empty log is a failed audit, not a pass.
+database is found and named by index. An empty log is a failed audit, not a pass, and so is
+a copy outside the database that is missing or behind the ledger (the page says which).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from pydantic import BaseModel
 from fairfollow.accounts.actions import Action
 from fairfollow.csv_export import csv_text
 from fairfollow.ledger.transaction import reading
+from fairfollow.messages import catalogue
 from fairfollow.records import report as records
-from fairfollow.tlog import proofs
-from fairfollow.tlog.audit import AuditReport, audit_log
-from fairfollow.tlog.checkpoint_file import read_notes
+from fairfollow.usecases import log as log_cases
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.i18n import negotiate
+from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
@@ -36,22 +38,33 @@ ACCESS = {
 }
 
 
-def _audit(ctx: AppContext) -> tuple[AuditReport, list[proofs.HeadCheck]]:
-    mirrored = read_notes(ctx.workspace.checkpoint_file)
-    with reading(ctx.reader, "audit") as conn:
-        return audit_log(conn, ctx.verifier, mirrored=mirrored), proofs.check_heads(
-            conn, ctx.verifier
-        )
+def _audit(request: Request, ctx: AppContext) -> log_cases.LogAudit:
+    return log_cases.audit(
+        principal_of(request), ctx.reader, ctx.verifier, ctx.workspace.checkpoint_file
+    )
+
+
+def _copy_reason(found: log_cases.LogAudit, language: str) -> str:
+    copy = found.copy
+    return catalogue.text(
+        f"tlog.copy_{copy.state.value}",
+        language,
+        path=copy.path.name,
+        copy_size=copy.copy_size,
+        ledger_size=copy.ledger_size,
+    )
 
 
 @router.get("/audit", include_in_schema=False)
 def audit_page(request: Request, ctx: Context) -> Response:
-    report, heads = _audit(ctx)
+    found = _audit(request, ctx)
     facts = {
-        "report": report,
-        "heads": heads,
-        "latest": heads[-1] if heads else None,
-        "passed": report.ok and report.tree_size > 0 and all(h.ok for h in heads),
+        "report": found.report,
+        "heads": found.heads,
+        "latest": found.heads[-1] if found.heads else None,
+        "passed": found.ok,
+        "copy": found.copy,
+        "copy_reason": _copy_reason(found, negotiate(request)),
         "key": ctx.verifier.encode(),
     }
     return ctx.pages.render(request, "audit_log.html", facts)
@@ -88,6 +101,13 @@ class FindingAnswer(BaseModel):
     detail: str
 
 
+class CopyAnswer(BaseModel):
+    state: str
+    copy_size: int
+    ledger_size: int
+    reason: str
+
+
 class AuditAnswer(BaseModel):
     ok: bool
     tree_size: int
@@ -95,20 +115,29 @@ class AuditAnswer(BaseModel):
     signed_size: int
     unsigned_leaves: int
     heads_consistent: bool
+    checkpoint_copy: CopyAnswer
     findings: list[FindingAnswer]
 
 
 @router.get("/api/v1/audit")
-def audit_api(ctx: Context) -> AuditAnswer:
-    """An audit run of the whole log now (an empty log does not pass)."""
-    report, heads = _audit(ctx)
+def audit_api(request: Request, ctx: Context) -> AuditAnswer:
+    """An audit run of the whole log now (an empty log, or a checkpoint copy outside the
+    database that is missing or behind, does not pass)."""
+    found = _audit(request, ctx)
+    report, copy = found.report, found.copy
     return AuditAnswer(
-        ok=report.ok and report.tree_size > 0 and all(h.ok for h in heads),
+        ok=found.ok,
         tree_size=report.tree_size,
         checkpoints=report.checkpoints,
         signed_size=report.signed_size,
         unsigned_leaves=report.unsigned_leaves,
-        heads_consistent=all(h.ok for h in heads),
+        heads_consistent=found.heads_consistent,
+        checkpoint_copy=CopyAnswer(
+            state=copy.state.value,
+            copy_size=copy.copy_size,
+            ledger_size=copy.ledger_size,
+            reason=_copy_reason(found, negotiate(request)),
+        ),
         findings=[
             FindingAnswer(kind=f.kind, index=f.index, end=f.end, detail=f.detail)
             for f in report.findings

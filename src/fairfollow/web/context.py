@@ -18,13 +18,8 @@ from fairfollow.instants import zone_named
 from fairfollow.ledger.engine import make_reader, open_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.settings import Settings
-from fairfollow.tlog.keys import (
-    SIGNER_FILE,
-    NoteSigner,
-    NoteVerifier,
-    load_or_create_log_signer,
-    parse_verifier_key,
-)
+from fairfollow.tlog.checkpoint_file import LogPublisher
+from fairfollow.tlog.keys import SIGNER_FILE, NoteVerifier, parse_verifier_key
 from fairfollow.web.pages import Pages
 from fairfollow.workspace import Workspace
 
@@ -43,7 +38,7 @@ class AppContext:
     ledger: Engine
     clock: Callable[[], datetime]
     session_policy: SessionPolicy
-    signer: NoteSigner  # signs the checkpoints releases and proofs add (read once)
+    publisher: LogPublisher  # signs and publishes the checkpoints releases and proofs add
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> AppContext:
@@ -58,11 +53,11 @@ class AppContext:
         ledger = open_ledger(workspace.ledger_url)  # refuses a missing or old ledger
         # The pinned key (FAIRFOLLOW_LOG_PUBLIC_KEY) wins, as in `log audit`: a replaced key
         # file that re-signed every checkpoint then fails on the page too.
-        signer = load_or_create_log_signer(workspace.keys_dir)
+        publisher = LogPublisher.of_workspace(workspace)
         verifier = (
             parse_verifier_key(settings.log_public_key)
             if settings.log_public_key
-            else signer.verifier
+            else publisher.verifier
         )
         policy = SessionPolicy(
             idle=timedelta(minutes=settings.web_session_idle_minutes),
@@ -77,7 +72,7 @@ class AppContext:
             ledger,
             clock or _utc_now,
             policy,
-            signer,
+            publisher,
         )
 
 

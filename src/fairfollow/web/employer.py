@@ -183,7 +183,7 @@ def forecast_page(request: Request, ctx: Context) -> Response:
 
 
 def _release_desk(ctx: AppContext) -> ReleaseDesk:
-    return ReleaseDesk(ctx.ledger, ctx.workspace, ctx.signer, _limits(ctx))
+    return ReleaseDesk(ctx.ledger, ctx.workspace, ctx.publisher, _limits(ctx))
 
 
 def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseRecord:
@@ -207,7 +207,9 @@ def releases_page(request: Request, ctx: Context) -> Response:
 
 
 def _receipt(request: Request, ctx: AppContext, decision_id: RowId) -> Response:
-    receipt = own_receipt(principal_of(request), ctx.ledger, decision_id, ctx.signer, ctx.clock())
+    receipt = own_receipt(
+        principal_of(request), ctx.ledger, decision_id, ctx.publisher, ctx.clock()
+    )
     name = f"dec-{decision_id}.tlog-proof"
     return PlainTextResponse(
         receipt.encode(),

@@ -80,13 +80,13 @@ def me_of(request: Request) -> Principal:
 
 
 def desk_of(ctx: AppContext) -> Desk:
-    return Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.signer)
+    return Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.publisher)
 
 
 def reading_desk_of(ctx: AppContext) -> Desk:
     """The desk for a call that only reads: on SQLite, a read on the writer engine takes the
     ledger's write lock (BEGIN IMMEDIATE), which concurrent page views would queue for."""
-    return Desk(ctx.workspace, ctx.reader, ctx.settings, ctx.signer)
+    return Desk(ctx.workspace, ctx.reader, ctx.settings, ctx.publisher)
 
 
 def channel_of(request: Request) -> str:

@@ -22,17 +22,18 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from fairfollow.accounts.actions import Action
-from fairfollow.consent import activation_store, rollout
+from fairfollow.consent import rollout
 from fairfollow.consent.policy import ActivationDecision
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.csv_export import csv_text
 from fairfollow.errors import InputError, RightsError
 from fairfollow.instants import JST, parse_instant
-from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.ledger.transaction import reading
 from fairfollow.records import report as records
 from fairfollow.rights import desk as rights_desk
-from fairfollow.rights.effects import complete_request
 from fairfollow.rights.request import IdentityCheck, IdentityMethod
+from fairfollow.usecases import policy as policy_cases
+from fairfollow.usecases import rights as rights_cases
 from fairfollow.usecases.coverage import Coverage, CoverageAsk, consent_coverage
 from fairfollow.web.access import check_access
 from fairfollow.web.charts import Bar, bar_chart
@@ -69,7 +70,7 @@ POLICY_STATUS_LABELS = {
 
 
 def _desk(ctx: AppContext) -> rights_desk.Desk:
-    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.signer)
+    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.publisher)
 
 
 def parse_at(text: str, ctx: AppContext) -> datetime:
@@ -100,7 +101,7 @@ def _matrix_page(
     request: Request, ctx: AppContext, *, outcome: object = None, status: int = 200
 ) -> Response:
     with reading(ctx.reader, "rollout matrix") as conn:
-        matrix = rollout.rollout_matrix(conn, ctx.clock())
+        matrix = rollout.rollout_matrix(conn, ctx.clock())  # after the POLICY_LIST check
     facts = {"matrix": matrix, "outcome": outcome, "status_labels": POLICY_STATUS_LABELS}
     return ctx.pages.render(request, "privacy_matrix.html", facts, status_code=status)
 
@@ -120,7 +121,7 @@ def activate_form(
 ) -> Response:
     """Run the gate as the signed-in privacy officer; the page shows its decision."""
     asked = ActivateRequest(version=version, force=bool(force), reason=reason)
-    decision = _activate(ctx, signed_in(request).login, asked)
+    decision = _activate(request, ctx, asked)
     return _matrix_page(request, ctx, outcome=decision, status=200 if decision.allowed else 409)
 
 
@@ -188,7 +189,7 @@ def _requests_page(
     request: Request, ctx: AppContext, *, error: str = "", done: object = None, status: int = 200
 ) -> Response:
     now = ctx.clock()
-    due = rights_desk.due_requests(_desk(ctx))
+    due = rights_cases.due(principal_of(request), _desk(ctx))
     facts = {"requests": due, "now": now, "error": error, "done": done}
     return ctx.pages.render(request, "privacy_requests.html", facts, status_code=status)
 
@@ -216,10 +217,9 @@ def verify_form(
 
 @router.post("/privacy/requests/{request_id}/complete", include_in_schema=False)
 def complete_form(request: Request, ctx: Context, request_id: RowId) -> Response:
-    me = signed_in(request)
-    out = ctx.workspace.root / "exports" / f"request-{request_id}"
+    me = principal_of(request)
     try:
-        done = complete_request(_desk(ctx), request_id, actor=me.login, at=ctx.clock(), out=out)
+        done = rights_cases.complete(me, _desk(ctx), request_id, ctx.clock())
     except RightsError as refused:
         return _requests_page(request, ctx, error=str(refused), status=409)
     return _requests_page(request, ctx, done=done)
@@ -333,7 +333,7 @@ class ActivationAnswer(BaseModel):
 @router.post("/api/v1/policy/activate", responses={400: {}})
 def activate_api(request: Request, ctx: Context, body: ActivateRequest) -> ActivationAnswer:
     """Run the activation gate as the calling privacy officer (a refusal is an answer)."""
-    d = _activate(ctx, signed_in(request).login, body)
+    d = _activate(request, ctx, body)
     return ActivationAnswer(
         version_id=d.version_id,
         outcome=d.outcome.value,
@@ -345,11 +345,11 @@ def activate_api(request: Request, ctx: Context, body: ActivateRequest) -> Activ
     )
 
 
-def _activate(ctx: AppContext, actor: str, body: ActivateRequest) -> ActivationDecision:
-    with transaction(ctx.ledger, "activate policy") as conn:
-        return activation_store.activate(
-            conn, body.version, at=ctx.clock(), actor=actor, force=body.force, reason=body.reason
-        )
+def _activate(request: Request, ctx: AppContext, body: ActivateRequest) -> ActivationDecision:
+    return policy_cases.activate(
+        principal_of(request), ctx.ledger, body.version, ctx.clock(),
+        force=body.force, reason=body.reason,
+    )  # fmt: skip
 
 
 class RequestAnswer(BaseModel):
@@ -363,7 +363,7 @@ class RequestAnswer(BaseModel):
 
 
 @router.get("/api/v1/rights/requests")
-def requests_api(ctx: Context) -> list[RequestAnswer]:
+def requests_api(request: Request, ctx: Context) -> list[RequestAnswer]:
     """Open data-subject requests, soonest due first (the overdue ones lead)."""
     now = ctx.clock()
     return [
@@ -376,7 +376,7 @@ def requests_api(ctx: Context) -> list[RequestAnswer]:
             days_left=round(r.days_left(now), 2),
             overdue=r.overdue(now),
         )
-        for r in rights_desk.due_requests(_desk(ctx))
+        for r in rights_cases.due(principal_of(request), _desk(ctx))
     ]
 
 
@@ -384,10 +384,8 @@ def requests_api(ctx: Context) -> list[RequestAnswer]:
 def complete_api(request: Request, ctx: Context, request_id: RowId) -> RequestAnswer:
     """Carry out a verified request as the calling privacy officer and record it done."""
     now = ctx.clock()
-    out = ctx.workspace.root / "exports" / f"request-{request_id}"
-    done = complete_request(
-        _desk(ctx), request_id, actor=signed_in(request).login, at=now, out=out
-    ).request
+    me = principal_of(request)
+    done = rights_cases.complete(me, _desk(ctx), request_id, now).request
     return RequestAnswer(
         request_id=done.request_id,
         kind=done.kind.value,

@@ -21,7 +21,7 @@ from fairfollow.accounts.actions import Action
 from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
 from fairfollow.messages.sentence import of_error
 from fairfollow.services import docket
-from fairfollow.services import workflow as wf
+from fairfollow.usecases import services
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import N_, negotiate
@@ -67,14 +67,14 @@ def _labels() -> dict[str, object]:
 
 @router.get("/review", include_in_schema=False)
 def queue_page(request: Request, ctx: Context) -> Response:
-    cases = docket.docket(ctx.reader)
+    cases = services.queue(principal_of(request), ctx.reader)
     return ctx.pages.render(request, "review_queue.html", {"cases": cases, **_labels()})
 
 
 def _case_page(
     request: Request, ctx: AppContext, service_id: str, *, error: str = "", status: int = 200
 ) -> Response:
-    case = docket.service_case(ctx.reader, service_id)
+    case = services.show(principal_of(request), ctx.reader, service_id)
     me = signed_in(request)
     facts = {"case": case, "error": error, "me": me, **_labels()}
     return ctx.pages.render(request, "review_service.html", facts, status_code=status)
@@ -91,13 +91,11 @@ def _act(request: Request, ctx: AppContext, service_id: str, action: str, reason
     now = ctx.clock()
     try:
         if action == "approve":
-            wf.approve_service(ctx.ledger, service_id, actor=me, now=now)
+            services.approve(me, ctx.ledger, service_id, now)
         elif action == "veto":
-            wf.veto_service(ctx.ledger, service_id, actor=me, reason=reason, now=now)
-        elif reason.strip():
-            wf.sign_off_service(ctx.ledger, service_id, actor=me, now=now, reject=reason)
+            services.veto(me, ctx.ledger, service_id, reason, now)
         else:
-            wf.sign_off_service(ctx.ledger, service_id, actor=me, now=now)
+            services.sign_off(me, ctx.ledger, service_id, now, reject=reason.strip() or None)
     except GovernanceError as refused:
         if isinstance(refused, AuthenticationError):
             raise
@@ -181,27 +179,26 @@ def _answer(case: docket.ServiceCase) -> ServiceAnswer:
 
 
 @router.get("/api/v1/services")
-def list_services(ctx: Context) -> list[ServiceAnswer]:
+def list_services(request: Request, ctx: Context) -> list[ServiceAnswer]:
     """Every data service, those waiting for review first."""
-    return [_answer(case) for case in docket.docket(ctx.reader)]
+    return [_answer(case) for case in services.cases(principal_of(request), ctx.reader)]
 
 
 @router.get("/api/v1/services/{service_id}", responses={409: {}})
-def get_service(ctx: Context, service_id: str) -> ServiceAnswer:
+def get_service(request: Request, ctx: Context, service_id: str) -> ServiceAnswer:
     """One service: its state, approvals, vetoes with their reasons, the rules' outcome."""
-    return _answer(docket.service_case(ctx.reader, service_id))
+    return _answer(services.show(principal_of(request), ctx.reader, service_id))
 
 
 @router.post("/api/v1/services/{service_id}/approve", responses={403: {}, 409: {}})
 def approve_api(request: Request, ctx: Context, service_id: str) -> ServiceAnswer:
     """Approve as the calling reviewer (refused for the service's owner)."""
-    wf.approve_service(ctx.ledger, service_id, actor=signed_in(request), now=ctx.clock())
-    return _answer(docket.service_case(ctx.ledger, service_id))
+    me = principal_of(request)
+    return _answer(services.approve_case(me, ctx.ledger, service_id, ctx.clock()))
 
 
 @router.post("/api/v1/services/{service_id}/veto", responses={403: {}, 409: {}})
 def veto_api(request: Request, ctx: Context, service_id: str, body: VetoRequest) -> ServiceAnswer:
     """Veto as the calling reviewer, with a reason that stays visible to everyone."""
-    me = signed_in(request)
-    wf.veto_service(ctx.ledger, service_id, actor=me, reason=body.reason, now=ctx.clock())
-    return _answer(docket.service_case(ctx.ledger, service_id))
+    me = principal_of(request)
+    return _answer(services.veto_case(me, ctx.ledger, service_id, body.reason, ctx.clock()))

@@ -1,0 +1,141 @@
+"""The transparency log's use cases: publish a checkpoint, issue and publish a receipt, audit.
+
+Publishing signs the tree head, keeps it in the ledger and appends it to the copy kept
+outside the database (:func:`fairfollow.tlog.checkpoint_file.publish_checkpoint`, the one
+function every issuer calls). The audit holds the ledger to that copy: a copy that is missing,
+truncated or behind the ledger's latest checkpoint fails the audit, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fairfollow.accounts.account import Principal
+from fairfollow.accounts.actions import Action, check
+from fairfollow.errors import TransparencyLogError
+from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.release.reconciliation import Reconciliation, reconcile_budgets
+from fairfollow.tlog import proofs
+from fairfollow.tlog import store as log_store
+from fairfollow.tlog.audit import AuditReport, Progress, audit_log
+from fairfollow.tlog.checkpoint_file import (
+    CopyCheck,
+    LogPublisher,
+    check_copy,
+    publish_checkpoint,
+)
+from fairfollow.tlog.keys import NoteVerifier
+from fairfollow.tlog.receipt import FILE_SUFFIX, LogReceiptCheck, issue_receipt, verify_receipt
+from fairfollow.tlog.witness import Witness
+from fairfollow.workspace import Workspace
+
+
+def publish(
+    principal: Principal | None,
+    engine: Engine,
+    publisher: LogPublisher,
+    now: datetime,
+    *,
+    local: bool = False,
+) -> log_store.StoredCheckpoint:
+    """Sign the current tree head (or reuse the latest), keep it and publish it outside."""
+    check(principal, Action.LOG_PUBLISH, local=local)
+    with transaction(engine, "checkpoint") as conn:
+        return publish_checkpoint(conn, publisher, now)
+
+
+@dataclass(frozen=True)
+class ReceiptPublication:
+    """A leaf's receipt written to the workspace's reports and checked offline with the
+    public key alone, as a member or an auditor would."""
+
+    index: int
+    checkpoint_note: str
+    path: Path
+    verifier_key: str
+    check: LogReceiptCheck
+
+
+def publish_receipt(
+    principal: Principal | None,
+    engine: Engine,
+    workspace: Workspace,
+    publisher: LogPublisher,
+    now: datetime,
+    *,
+    index: int | None = None,
+    local: bool = False,
+) -> ReceiptPublication:
+    """The receipt of leaf ``index`` (default the latest), under a published checkpoint,
+    written to ``reports/log-leaf-<index>.tlog-proof`` and verified from the file."""
+    check(principal, Action.LOG_PUBLISH, local=local)
+    with transaction(engine, "publish receipt") as conn:
+        size = log_store.tree_size(conn)
+        leaf = size - 1 if index is None else index
+        if leaf < 0:
+            raise TransparencyLogError("tlog.log_empty")
+        receipt = issue_receipt(conn, leaf, publisher, now)
+    path = workspace.reports_dir / f"log-leaf-{leaf}{FILE_SUFFIX}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(receipt.encode(), encoding="utf-8")
+    verifier = publisher.verifier
+    found = verify_receipt(path.read_text(encoding="utf-8"), verifier)
+    return ReceiptPublication(leaf, receipt.checkpoint_note, path, verifier.encode(), found)
+
+
+@dataclass(frozen=True)
+class LogAudit:
+    """An audit of the whole log: the leaves and checkpoints (``report``), the outside copy
+    against the ledger (``copy``), every stored head (``heads``) and, when asked, the
+    budgets recounted from the log (``budgets``)."""
+
+    report: AuditReport
+    copy: CopyCheck
+    heads: tuple[proofs.HeadCheck, ...]
+    budgets: Reconciliation | None
+
+    @property
+    def heads_consistent(self) -> bool:
+        return all(head.ok for head in self.heads)
+
+    @property
+    def ok(self) -> bool:
+        """Passed: no finding, the copy current, every head consistent, budgets agree, and
+        something to audit (an empty log is no pass)."""
+        return (
+            self.report.ok
+            and self.report.tree_size > 0
+            and self.copy.ok
+            and self.heads_consistent
+            and (self.budgets is None or self.budgets.ok)
+        )
+
+
+def audit(
+    principal: Principal | None,
+    engine: Engine,
+    verifier: NoteVerifier,
+    outside: Path,
+    *,
+    witness: Path | None = None,
+    budgets: bool = False,
+    on_progress: Progress | None = None,
+    local: bool = False,
+) -> LogAudit:
+    """Audit every leaf and checkpoint against ``verifier``'s key, the outside copy at
+    ``outside`` and (``witness``) what a witness cosigned; ``budgets``: recount them too."""
+    check(principal, Action.LOG_AUDIT, local=local)
+    witnessed = None
+    if witness is not None:
+        witnessed = Witness(witness, create=False).log(verifier.name)
+        if witnessed is None:
+            raise TransparencyLogError("tlog.witness_unseen", witness=str(witness))
+    with reading(engine, "audit") as conn:
+        latest = log_store.latest_checkpoint(conn)
+        copy = check_copy(outside, None if latest is None else latest.size, verifier)
+        report = audit_log(conn, verifier, on_progress, witnessed=witnessed, mirrored=copy.notes)
+        heads = tuple(proofs.check_heads(conn, verifier))
+        recount = reconcile_budgets(conn) if budgets else None
+    return LogAudit(report, copy, heads, recount)
