@@ -136,7 +136,7 @@ ALLOWED: Mapping[Action, frozenset[Audience]] = {
     Action.SERVICE_VETO: frozenset({A.REVIEWER}),
     Action.SERVICE_SHOW: STAFF | {A.AUDITOR},
     Action.REVIEW_QUEUE: frozenset({A.REVIEWER, A.PRIVACY_OFFICER}),
-    Action.POLICY_LIST: frozenset({A.PRIVACY_OFFICER, A.OPERATOR}),
+    Action.POLICY_LIST: STAFF | {A.AUDITOR},
     Action.POLICY_ADD: frozenset({A.PRIVACY_OFFICER}),
     Action.POLICY_APPROVE: frozenset({A.PRIVACY_OFFICER}),
     Action.POLICY_DEPLOY: frozenset({A.PRIVACY_OFFICER, A.OPERATOR}),

@@ -2,7 +2,7 @@
 
 Each use case checks ``RIGHTS_ACT`` against the one action table first: the operator and the
 privacy officer may both act, on the command line and the web alike. A completed request's
-export is written to the one folder the workspace names (:meth:`Workspace.request_export`),
+export is written to the one folder the workspace names (:meth:`fairfollow.workspace.Workspace.request_export`),
 which the member's erasure removes.
 """
 
