@@ -28,6 +28,7 @@ FOUNDATION = {
     "instants",
     "canonical_json",
     "keyfile",
+    "actor",
     "csv_export",
 }
 

@@ -64,7 +64,7 @@ def test_purge_keeps_records_within_retention_and_logs_the_counts(engine: Engine
         (decision,) = decision_store.load_decisions(conn, request=RECORDS_PURGE)
         leaf = decode_leaf(log_store.read_leaf(conn, report.leaf_index).content)
     assert json.loads(decision.detail) == {"provisions": 1, "confirmations": 1}
-    assert decision.actor == "admin" and decision.decision_id == report.decision_id
+    assert decision.actor.login == "admin" and decision.decision_id == report.decision_id
     assert leaf.record.kind == "records.purged"
     assert leaf.record.body["provisions"] == 1 and leaf.record.body["confirmations"] == 1
     again = purge_records(engine, people["admin"])  # a purge of nothing is still recorded

@@ -32,6 +32,7 @@ from fairfollow.services.examples import PRIVACY_OFFICER
 from fairfollow.settings import Settings
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace
+from tests.actors import as_actor
 from tests.web.consoles import ledger_of, staff_site
 from tests.web.site import csrf_of, sign_in
 
@@ -57,7 +58,7 @@ def draft_v3_on_one_screen(settings: Settings) -> str:
         v2 = policy_store.load_versions(conn)["v2"]
         v3 = PolicyVersion("v3", now - timedelta(hours=1), v2.purposes, "第3版", "version 3")
         policy_store.add_version(conn, v3, at=now, actor=PRIVACY_OFFICER)
-        policy_store.set_status(conn, StatusEvent("v3", PolicyStatus.APPROVED, now, "po"))
+        policy_store.set_status(conn, StatusEvent("v3", PolicyStatus.APPROVED, now, as_actor("po")))
         screen = sorted(policy_store.load_screens(conn))[0]
         policy_store.deploy(conn, screen, "v3", now - timedelta(minutes=5))
     engine.dispose()
@@ -151,9 +152,9 @@ def test_coverage_counts_chart_and_the_csv_of_lacking_members(site: Site) -> Non
 
 def _file(settings: Settings, kind: RightKind, member: int, received: datetime) -> int:
     desk = rights_desk.Desk(Workspace.from_settings(settings), ledger_of(settings), settings)
-    check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, "desk", "passport seen")
+    check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, as_actor("desk"), "passport seen")
     item = RequestInput(kind, member, received, identity=check)
-    return rights_desk.file_request(desk, item, actor="desk").request_id
+    return rights_desk.file_request(desk, item, actor=as_actor("desk")).request_id
 
 
 def test_requests_overdue_first_and_completing_an_erasure_runs_the_engine(site: Site) -> None:
@@ -180,7 +181,7 @@ def test_requests_overdue_first_and_completing_an_erasure_runs_the_engine(site: 
     assert done.status_code == 200 and 'id="request-done"' in done.text
     desk = rights_desk.Desk(Workspace.from_settings(settings), engine, settings)
     finished = rights_desk.show_request(desk, fresh)
-    assert finished.status is Status.DONE and finished.actions[-1].actor == PRIVACY_OFFICER
+    assert finished.status is Status.DONE and finished.actions[-1].actor.login == PRIVACY_OFFICER
     again = client.post(
         f"/privacy/requests/{fresh}/complete", data={"csrf_token": csrf_of(client, "/privacy")}
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Role, actor_label
+from fairfollow.accounts.account import Role, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.cli import governance_tables as render
 from fairfollow.cli.context import account_of, instant_of, new_workspace_of, workspace_of
@@ -260,7 +260,7 @@ def intake_command(
     )
     cap = Settings().intake_max_bytes
     with _ledger(ctx) as (workspace, engine):
-        actor = actor_label(require(account_of(ctx, engine), Action.INTAKE_UPLOAD))
+        actor = actor_of(require(account_of(ctx, engine), Action.INTAKE_UPLOAD))
         data = read_upload(file, cap)
         survey = read_survey_links(links, int(name[1:])) if links else {}
         inputs = workspace_inputs(
@@ -303,7 +303,7 @@ def release_forecast_command(
             require(me, Action.RELEASE_INTERNAL)
         at_ = _release_now(at)
         request = ReleaseRequest(
-            parse_employer(employer), service, season, at_, epsilon, actor_label(me)
+            parse_employer(employer), service, season, at_, epsilon, actor_of(me)
         )
         source = model_scores(workspace, season, training_season)
         outcome = release_forecast(
@@ -366,12 +366,12 @@ def budget_set(
     """The privacy officer sets an employer's ε cap for a season: at most the ceiling in
     settings, never below what is spent; a raise needs a reason. The change is a ledger
     entry and a log leaf."""
-    from fairfollow.release.cap import AccountId, CapChange, change_cap
+    from fairfollow.release.cap import CapChange, change_cap
 
     change = CapChange(parse_employer(employer), season, cap, reason, _now(at))
     with _ledger(ctx) as (_, engine):
         officer = require(account_of(ctx, engine), Action.BUDGET_SET)
-        found = change_cap(engine, change, actor=AccountId(officer.login), limits=_limits())
+        found = change_cap(engine, change, actor=actor_of(officer), limits=_limits())
     render.budgets([found.budget], as_json)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from fairfollow.actor import PORTAL, Actor
 from fairfollow.instants import JST
 from fairfollow.intake.pool_store import intakes_of
 from fairfollow.law.purposes import PurposeKey
@@ -32,8 +33,6 @@ from fairfollow.release.view import ReleaseOutcome
 from fairfollow.services import examples, store
 from fairfollow.tlog.keys import NoteSigner
 from fairfollow.workspace import Workspace
-
-PORTAL_ACTOR = "employer-portal"
 
 
 def season_of(workspace: Workspace, at: datetime) -> int:
@@ -103,12 +102,14 @@ def request_forecast(
     epsilon: float,
     signer: NoteSigner,
     limits: PrivacyLimits,
+    actor: Actor = PORTAL,
 ) -> ReleaseOutcome:
-    """One forecast of the employer's pool through the door (released or refused)."""
+    """One forecast of the employer's pool through the door (released or refused), asked by
+    ``actor`` (the signed-in employer user; the portal itself when nobody is signed in)."""
     season = season_of(workspace, at)
     with reading(engine, "forecast service") as conn:
         service_id, _ = forecast_service(conn, employer)
-    request = ReleaseRequest(employer, service_id, season, at, epsilon, actor=PORTAL_ACTOR)
+    request = ReleaseRequest(employer, service_id, season, at, epsilon, actor=actor)
     return release_forecast(
         engine, request, _ModelScores(workspace, season), signer=signer, limits=limits
     )

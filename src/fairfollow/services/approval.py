@@ -11,10 +11,11 @@
 A service's state is the fold of its append-only events (:func:`fold`). Each command
 (:func:`submit`, :func:`sign_off` …) checks the actor's roles against the current state and
 returns the events to append, or raises :class:`~fairfollow.errors.RoleError` /
-:class:`~fairfollow.errors.GovernanceError`. Role rules (actors are account logins, compared
-case-folded): the owner submits; the privacy officer is never the owner; a reviewer cannot
-approve a service they own or registered, nor one they signed off as privacy officer; any
-reviewer may veto, with a reason that stays in the history.
+:class:`~fairfollow.errors.GovernanceError`. Role rules (an actor is an
+:class:`~fairfollow.actor.Actor`, compared by account id; the owner a declaration names is a
+login, compared case-folded): the owner submits; the privacy officer is never the owner; a
+reviewer cannot approve a service they own or registered, nor one they signed off as
+privacy officer; any reviewer may veto, with a reason that stays in the history.
 A material change to an approved service reopens its review.
 """
 
@@ -26,10 +27,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from fairfollow.accounts.account import MIN_QUORUM, Role, same_person
+from fairfollow.actor import RULES, Actor
 from fairfollow.errors import GovernanceError, RoleError
 from fairfollow.law.rules import Decision, Outcome
 
-RULE_ENGINE_ACTOR = "rule-engine"
+RULE_ENGINE_ACTOR = RULES
 
 
 class State(StrEnum):
@@ -63,7 +65,7 @@ class WorkflowEvent:
     service_id: str
     version: int
     kind: EventKind
-    actor: str
+    actor: Actor
     at: datetime
     reason: str = ""
     fields: tuple[str, ...] = ()  # material fields changed
@@ -73,7 +75,7 @@ class WorkflowEvent:
 
 @dataclass(frozen=True)
 class Veto:
-    actor: str
+    actor: Actor
     reason: str
     at: datetime
     version: int
@@ -86,11 +88,11 @@ class ServiceState:
     service_id: str
     version: int
     owner: str
-    registered_by: str
+    registered_by: Actor
     state: State = State.DRAFT
     approved_version: int | None = None
-    privacy_officer: str | None = None
-    approvals: frozenset[str] = frozenset()
+    privacy_officer: Actor | None = None
+    approvals: frozenset[Actor] = frozenset()
     vetoes: tuple[Veto, ...] = ()
     last_reason: str = ""
     history: tuple[WorkflowEvent, ...] = field(default=(), repr=False)
@@ -146,7 +148,7 @@ def _apply(s: ServiceState, e: WorkflowEvent) -> ServiceState:
 
 
 def fold(
-    service_id: str, owner: str, registered_by: str, events: Iterable[WorkflowEvent]
+    service_id: str, owner: str, registered_by: Actor, events: Iterable[WorkflowEvent]
 ) -> ServiceState:
     """The state after ``events`` (in ledger order); owner of the latest version."""
     state = ServiceState(service_id, 0, owner, registered_by)
@@ -156,7 +158,7 @@ def fold(
 
 
 def _event(
-    s: ServiceState, kind: EventKind, actor: str, at: datetime, **kw: object
+    s: ServiceState, kind: EventKind, actor: Actor, at: datetime, **kw: object
 ) -> WorkflowEvent:
     return WorkflowEvent(s.service_id, s.version, kind, actor, at, **kw)  # type: ignore[arg-type]
 
@@ -167,11 +169,11 @@ def _expect(s: ServiceState, *allowed: State) -> None:
         raise GovernanceError(f"service {s.service_id} is {s.state.value}, not {names}")
 
 
-def _is_owner(s: ServiceState, actor: str) -> bool:
-    return same_person(actor, s.owner) or same_person(actor, s.registered_by)
+def _is_owner(s: ServiceState, actor: Actor) -> bool:
+    return same_person(actor.login, s.owner) or actor.account_id == s.registered_by.account_id
 
 
-def _require_role(actor: str, roles: frozenset[Role], role: Role) -> None:
+def _require_role(actor: Actor, roles: frozenset[Role], role: Role) -> None:
     if role not in roles:
         raise RoleError(f"{actor} does not hold the {role.value} role")
 
@@ -180,7 +182,7 @@ def register(
     s: ServiceState | None,
     service_id: str,
     version: int,
-    actor: str,
+    actor: Actor,
     at: datetime,
     material: tuple[str, ...],
 ) -> list[WorkflowEvent]:
@@ -195,9 +197,9 @@ def register(
     return [base, replace(base, kind=EventKind.AMENDED, reason="change is not material")]
 
 
-def submit(s: ServiceState, actor: str, at: datetime) -> list[WorkflowEvent]:
+def submit(s: ServiceState, actor: Actor, at: datetime) -> list[WorkflowEvent]:
     _expect(s, State.DRAFT)
-    if not same_person(actor, s.owner):
+    if not same_person(actor.login, s.owner):
         raise RoleError(f"only the product owner ({s.owner}) submits {s.service_id}")
     return [_event(s, EventKind.SUBMITTED, actor, at)]
 
@@ -216,7 +218,7 @@ def rules_checked(s: ServiceState, decision: Decision, at: datetime) -> list[Wor
 
 
 def sign_off(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime
 ) -> list[WorkflowEvent]:
     _expect(s, State.PRIVACY_REVIEW)
     _require_role(actor, roles, Role.PRIVACY_OFFICER)
@@ -226,7 +228,7 @@ def sign_off(
 
 
 def privacy_reject(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime, reason: str
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime, reason: str
 ) -> list[WorkflowEvent]:
     _expect(s, State.PRIVACY_REVIEW)
     _require_role(actor, roles, Role.PRIVACY_OFFICER)
@@ -236,15 +238,15 @@ def privacy_reject(
 
 
 def approve(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime, config: WorkflowConfig
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime, config: WorkflowConfig
 ) -> list[WorkflowEvent]:
     _expect(s, State.COMMITTEE_REVIEW)
     _require_role(actor, roles, Role.REVIEWER)
     if _is_owner(s, actor):
         raise RoleError(f"{actor} cannot approve their own service {s.service_id}")
-    if s.privacy_officer is not None and same_person(actor, s.privacy_officer):
+    if s.privacy_officer is not None and actor.account_id == s.privacy_officer.account_id:
         raise RoleError(f"{actor} signed off as privacy officer and cannot also approve")
-    if any(same_person(actor, a) for a in s.approvals):
+    if any(actor.account_id == a.account_id for a in s.approvals):
         raise GovernanceError(f"{actor} has already approved version {s.version}")
     events = [_event(s, EventKind.REVIEWER_APPROVED, actor, at)]
     if len(s.approvals) + 1 >= config.quorum:
@@ -254,7 +256,7 @@ def approve(
 
 
 def veto(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime, reason: str
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime, reason: str
 ) -> list[WorkflowEvent]:
     """Any reviewer's veto rejects the service, at any stage of review or once approved."""
     _expect(s, State.SUBMITTED, State.PRIVACY_REVIEW, State.COMMITTEE_REVIEW, State.APPROVED)

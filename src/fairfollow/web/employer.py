@@ -22,7 +22,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.account import actor_of
 from fairfollow.accounts.actions import Action
+from fairfollow.actor import PORTAL, Actor
 from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.intake.report import IntakeReport
 from fairfollow.intake.upload import Upload, file_name_of, take_upload
@@ -167,9 +169,9 @@ async def upload_page(
     return _lists_page(request, ctx, report=report, attestation=attestation)
 
 
-def _actor(request: Request) -> str:
+def _actor(request: Request) -> Actor:
     principal = principal_of(request)
-    return "employer-portal" if principal is None else f"account:{principal.login}"
+    return PORTAL if principal is None else actor_of(principal)
 
 
 def _forecast_page(
@@ -193,7 +195,7 @@ def forecast_page(request: Request, ctx: Context) -> Response:
 def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseOutcome:
     return desk.request_forecast(
         ctx.ledger, ctx.workspace, _employer(request), ctx.clock(), epsilon=epsilon,
-        signer=ctx.signer, limits=_limits(ctx),
+        signer=ctx.signer, limits=_limits(ctx), actor=_actor(request),
     )  # fmt: skip
 
 

@@ -20,7 +20,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.account import actor_of
 from fairfollow.accounts.actions import Action
+from fairfollow.actor import Actor
 from fairfollow.consent import activation_store, policy_store, rollout
 from fairfollow.consent.coverage import CoverageReport, coverage
 from fairfollow.consent.policy import ActivationDecision
@@ -119,7 +121,7 @@ def activate_form(
 ) -> Response:
     """Run the gate as the signed-in privacy officer; the page shows its decision."""
     asked = ActivateRequest(version=version, force=bool(force), reason=reason)
-    decision = _activate(ctx, signed_in(request).login, asked)
+    decision = _activate(ctx, actor_of(signed_in(request)), asked)
     return _matrix_page(request, ctx, outcome=decision, status=200 if decision.allowed else 409)
 
 
@@ -209,8 +211,10 @@ def verify_form(
 ) -> Response:
     me = signed_in(request)
     try:
-        check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, me.login, evidence)
-        rights_desk.verify_request(_desk(ctx), request_id, check, actor=me.login, at=ctx.clock())
+        check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor_of(me), evidence)
+        rights_desk.verify_request(
+            _desk(ctx), request_id, check, actor=actor_of(me), at=ctx.clock()
+        )
     except (InputError, RightsError) as refused:
         return _requests_page(request, ctx, error=str(refused), status=409)
     return _back(request, "/privacy/requests")
@@ -221,7 +225,7 @@ def complete_form(request: Request, ctx: Context, request_id: RowId) -> Response
     me = signed_in(request)
     out = ctx.workspace.root / "exports" / f"request-{request_id}"
     try:
-        done = complete_request(_desk(ctx), request_id, actor=me.login, at=ctx.clock(), out=out)
+        done = complete_request(_desk(ctx), request_id, actor=actor_of(me), at=ctx.clock(), out=out)
     except RightsError as refused:
         return _requests_page(request, ctx, error=str(refused), status=409)
     return _requests_page(request, ctx, done=done)
@@ -310,7 +314,7 @@ def matrix_api(ctx: Context) -> MatrixAnswer:
             for line in m.screens
         ],
         forced=[
-            ForcedAnswer(version_id=e.version_id, at=e.at, actor=e.actor, reason=e.reason)
+            ForcedAnswer(version_id=e.version_id, at=e.at, actor=str(e.actor), reason=e.reason)
             for e in m.forced
         ],
     )
@@ -335,19 +339,19 @@ class ActivationAnswer(BaseModel):
 @router.post("/api/v1/policy/activate", responses={400: {}})
 def activate_api(request: Request, ctx: Context, body: ActivateRequest) -> ActivationAnswer:
     """Run the activation gate as the calling privacy officer (a refusal is an answer)."""
-    d = _activate(ctx, signed_in(request).login, body)
+    d = _activate(ctx, actor_of(signed_in(request)), body)
     return ActivationAnswer(
         version_id=d.version_id,
         outcome=d.outcome.value,
         at=d.at,
-        actor=d.actor,
+        actor=str(d.actor),
         reasons=list(d.reasons),
         lagging=[s.screen_id for s in d.lagging],
         citation=d.citation,
     )
 
 
-def _activate(ctx: AppContext, actor: str, body: ActivateRequest) -> ActivationDecision:
+def _activate(ctx: AppContext, actor: Actor, body: ActivateRequest) -> ActivationDecision:
     with transaction(ctx.ledger, "activate policy") as conn:
         return activation_store.activate(
             conn, body.version, at=ctx.clock(), actor=actor, force=body.force, reason=body.reason
@@ -388,7 +392,7 @@ def complete_api(request: Request, ctx: Context, request_id: RowId) -> RequestAn
     now = ctx.clock()
     out = ctx.workspace.root / "exports" / f"request-{request_id}"
     done = complete_request(
-        _desk(ctx), request_id, actor=signed_in(request).login, at=now, out=out
+        _desk(ctx), request_id, actor=actor_of(signed_in(request)), at=now, out=out
     ).request
     return RequestAnswer(
         request_id=done.request_id,
