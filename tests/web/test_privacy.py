@@ -18,6 +18,7 @@ from fairfollow.consent import policy_store
 from fairfollow.consent.coverage import coverage
 from fairfollow.consent.policy import PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.messages import decisions
 from fairfollow.records import report as records
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.request import (
@@ -57,7 +58,7 @@ def draft_v3_on_one_screen(settings: Settings) -> str:
     with transaction(engine, "test policy") as conn:
         v2 = policy_store.load_versions(conn)["v2"]
         v3 = PolicyVersion("v3", now - timedelta(hours=1), v2.purposes, "第3版", "version 3")
-        policy_store.add_version(conn, v3, at=now, actor=PRIVACY_OFFICER)
+        policy_store.add_version(conn, v3, at=now, actor=as_actor(PRIVACY_OFFICER))
         policy_store.set_status(conn, StatusEvent("v3", PolicyStatus.APPROVED, now, as_actor("po")))
         screen = sorted(policy_store.load_screens(conn))[0]
         policy_store.deploy(conn, screen, "v3", now - timedelta(minutes=5))
@@ -205,7 +206,7 @@ def test_release_decisions_filter_by_employer_and_season(site: Site) -> None:
     expected = [d for d in every if d.employer == refused.employer and d.season == refused.season]
     assert shown and set(shown) == {(refused.employer, str(refused.season))}
     assert len(shown) == len(expected)
-    assert f"<code>{refused.reason}</code>" in page
+    assert f"<td>{decisions.reason(refused.reason, 'en')}</td>" in page
     released = next(d for d in every if d.released)
     rules = client.get("/privacy/decisions", params={"employer": released.employer}).text
     assert all(str(escape(citation)) in rules for citation in released.citations)
