@@ -208,8 +208,11 @@ def test_release_decisions_filter_by_employer_and_season(site: Site) -> None:
     assert len(shown) == len(expected)
     assert f"<td>{decisions.reason(refused.reason, 'en')}</td>" in page
     released = next(d for d in every if d.released)
-    rules = client.get("/privacy/decisions", params={"employer": released.employer}).text
+    asked = {"employer": released.employer, "lang": "en"}
+    rules = client.get("/privacy/decisions", params=asked).text
     assert all(str(escape(citation)) in rules for citation in released.citations)
+    japanese = client.get("/privacy/decisions", params={**asked, "lang": "ja"}).text
+    assert "個人情報保護法第" in japanese and "APPI Art." not in japanese
     api = client.get("/api/v1/decisions", params={"employer": refused.employer}).json()
     assert {d["employer"] for d in api} == {refused.employer}
     assert all(d.epsilon and d.epsilon > 0 for d in every if d.released)

@@ -43,8 +43,10 @@ def audit_kind(code: object, language: str) -> str:
 
 
 def citation(rule_id: str, language: str) -> str:
-    """The article a rule rests on, cited in ``language``'s form (rule id if unknown)."""
+    """The article a rule rests on, cited in ``language``'s form, then its further sources
+    (guidelines, FAQ entries) as the pack names them; the rule id if unknown."""
     for rule in RULES:
         if rule.rule_id == rule_id:
-            return formats.citation(rule.law, rule.article, rule.paragraph, language)
+            cited = formats.citation(rule.law, rule.article, rule.paragraph, language)
+            return f"{cited}; {rule.also}" if rule.also else cited
     return rule_id
