@@ -25,6 +25,7 @@ from fairfollow.consent.policy import (
     StatusEvent,
 )
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
+from tests.actors import as_actor
 
 JST = timezone(timedelta(hours=9))
 V1_AT = datetime(2018, 3, 1, tzinfo=JST)
@@ -127,14 +128,17 @@ def load_ledger(conn: Connection) -> None:
     policy_store.add_purposes(conn, PURPOSES)
     policy_store.add_screens(conn, SCREENS)
     for version in VERSIONS:
-        policy_store.add_version(conn, version, at=version.effective_at, actor="test")
+        policy_store.add_version(conn, version, at=version.effective_at, actor=as_actor("test"))
         policy_store.set_status(
-            conn, StatusEvent(version.version_id, PolicyStatus.APPROVED, version.effective_at, "t")
+            conn,
+            StatusEvent(
+                version.version_id, PolicyStatus.APPROVED, version.effective_at, as_actor("t")
+            ),
         )
     policy_store.add_deployments(conn, DEPLOYMENTS)
-    activation_store.activate(conn, "v1", at=V1_AT, actor="test")
+    activation_store.activate(conn, "v1", at=V1_AT, actor=as_actor("test"))
     activation_store.activate(
-        conn, "v2", at=V2_AT, actor="test", force=True, reason="replaying 2019"
+        conn, "v2", at=V2_AT, actor=as_actor("test"), force=True, reason="replaying 2019"
     )
     consent_store.add_members(conn, MEMBERS)
     consent_store.add_events(conn, EVENTS)

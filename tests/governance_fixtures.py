@@ -23,6 +23,7 @@ from fairfollow.records.provision import Attestation
 from fairfollow.season.policy_history import PURPOSES, V1_PURPOSES, V2_PURPOSES
 from fairfollow.services import workflow as wf
 from fairfollow.services.examples import yield_forecast
+from tests.actors import as_actor
 
 T0 = datetime(2019, 3, 1, tzinfo=UTC)
 AT = datetime(2019, 7, 15, tzinfo=UTC)
@@ -52,7 +53,7 @@ def seed_consent(engine: Engine, members: Iterable[int], consenting: Iterable[in
             conn,
             PolicyVersion("v1", T0 - timedelta(days=365), frozenset(V1_PURPOSES), "旧", "old"),
             at=T0,
-            actor="po",
+            actor=as_actor("po"),
         )
         add_version(
             conn,
@@ -65,7 +66,7 @@ def seed_consent(engine: Engine, members: Iterable[int], consenting: Iterable[in
                 frozenset({PurposeKey.EMPLOYER_FORECAST}),
             ),
             at=T0,
-            actor="po",
+            actor=as_actor("po"),
         )
         add_screens(conn, [Screen("pc_registration", "pc_web", "PC", "PC")])
         deploy(conn, "pc_registration", "v1", T0 - timedelta(days=365))
@@ -173,7 +174,7 @@ def take_in(engine: Engine, employer: str, members: Sequence[int], known: Iterab
         ATTESTATION,
         inputs(known),
         at=AT,
-        actor="test",
+        actor=as_actor("test"),
     )
 
 

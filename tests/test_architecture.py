@@ -32,6 +32,7 @@ FOUNDATION = {
     "keyfile",
     "keys",
     "employer_ids",
+    "actor",
     "csv_export",
 }
 

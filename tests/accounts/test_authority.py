@@ -156,7 +156,7 @@ def test_grants_revocations_and_quorum_are_ledger_events_and_log_leaves(engine: 
         assert r1 is not None and account_store.roles_of(conn, r1.account_id) == frozenset()
         last = decode_leaf(log_store.read_leaf(conn, 3).content)
     assert kinds == ["role.granted", "role.granted", "role.revoked", "quorum.set"]
-    assert last.record.body == {"quorum": 3, "by": me.account_id}
+    assert last.record.body == {"quorum": 3, "by": f"{me.login} ({me.account_id})"}
     trail = [e.kind for e in authority.audit_trail(engine, me)]
     assert trail.count(AuditKind.ROLE_GRANTED) == 2 and AuditKind.QUORUM_SET in trail
 

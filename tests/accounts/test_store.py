@@ -12,6 +12,7 @@ from fairfollow.accounts import session_store  # noqa: F401 - declares acct_sess
 from fairfollow.accounts import store as account_store
 from fairfollow.accounts.account import Account, Role
 from fairfollow.ledger.engine import metadata, open_ledger
+from tests.actors import as_actor
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -34,7 +35,9 @@ def test_roles_follow_the_latest_grant_or_revocation(ledger_url: str) -> None:
     with engine.begin() as conn:
         account_store.add_account(conn, Account("acc-1", "aiko", "Aiko", NOW))
         for role, granted in ((Role.REVIEWER, True), (Role.ANALYST, True), (Role.REVIEWER, False)):
-            account_store.set_role(conn, "acc-1", role, granted=granted, by="acc-0", at=NOW)
+            account_store.set_role(
+                conn, "acc-1", role, granted=granted, by=as_actor("acc-0"), at=NOW
+            )
         assert account_store.roles_of(conn, "acc-1") == {Role.ANALYST}
         assert account_store.roles_of(conn, "acc-nobody") == frozenset()
         assert account_store.holders_of(conn, Role.ANALYST) == ["acc-1"]

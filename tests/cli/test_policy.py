@@ -156,4 +156,4 @@ def test_policy_commands_run_as_the_privacy_officers_account_never_a_typed_name(
     with engine.connect() as conn:
         actors = [e.actor for e in policy_store.status_history(conn, "v3")]
     engine.dispose()
-    assert len(actors) == 2 and all(a.startswith("sato (acc-") for a in actors)
+    assert len(actors) == 2 and all(str(a).startswith("sato (acc-") for a in actors)

@@ -26,6 +26,7 @@ from fairfollow.consent.validity import ConsentAction, ConsentEvent, Reason, eva
 from fairfollow.errors import InputError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import transaction
+from tests.actors import as_actor
 from tests.consent_season import AS_OF, EXPECTED, FORECAST, at, load_ledger
 
 
@@ -182,7 +183,7 @@ def _load(conn: Connection, history: History) -> None:
         ],
     )
     for version in history.versions:
-        policy_store.add_version(conn, version, at=T0, actor="hypothesis")
+        policy_store.add_version(conn, version, at=T0, actor=as_actor("hypothesis"))
     policy_store.add_deployments(conn, history.deployments)
     consent_store.add_members(conn, history.members)
     consent_store.add_events(conn, history.events)

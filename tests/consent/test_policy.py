@@ -19,6 +19,7 @@ from fairfollow.consent.policy import (
     displayed_versions,
 )
 from fairfollow.errors import InputError
+from tests.actors import as_actor
 from tests.consent_season import DEPLOYMENTS, PURPOSES, V1_AT, V2_AT, VERSIONS, at
 
 
@@ -67,7 +68,9 @@ def test_transitions_follow_draft_approved_active_retired() -> None:
 
 
 def test_activation_is_refused_while_a_screen_lags_and_names_it() -> None:
-    decision = check_activation("v2", PolicyStatus.APPROVED, DEPLOYMENTS, at(1), actor="po")
+    decision = check_activation(
+        "v2", PolicyStatus.APPROVED, DEPLOYMENTS, at(1), actor=as_actor("po")
+    )
     assert decision.outcome is ActivationOutcome.REFUSED and not decision.allowed
     assert [(s.screen_id, s.displayed) for s in decision.lagging] == [("entry_form", "v1")]
     assert any("entry_form" in r for r in decision.reasons)
@@ -75,20 +78,35 @@ def test_activation_is_refused_while_a_screen_lags_and_names_it() -> None:
 
 def test_activation_goes_through_once_every_active_screen_displays_the_version() -> None:
     deps = (*DEPLOYMENTS, Deployment(6, "entry_form", "v2", at(1)))
-    decision = check_activation("v2", PolicyStatus.APPROVED, deps, at(1), actor="po")
+    decision = check_activation("v2", PolicyStatus.APPROVED, deps, at(1), actor=as_actor("po"))
     assert decision.outcome is ActivationOutcome.ACTIVATED and decision.lagging == ()
     taken_down = (*DEPLOYMENTS, Deployment(6, "entry_form", None, at(1)))
-    assert check_activation("v2", PolicyStatus.APPROVED, taken_down, at(1), actor="po").allowed
+    assert check_activation(
+        "v2", PolicyStatus.APPROVED, taken_down, at(1), actor=as_actor("po")
+    ).allowed
 
 
 def test_forcing_needs_a_named_person_and_a_reason() -> None:
+    # The person is an Actor (never empty, see tests/test_actor.py); the reason may be.
     anonymous = check_activation(
-        "v2", PolicyStatus.APPROVED, DEPLOYMENTS, at(1), actor="", force=True, reason="urgent"
+        "v2",
+        PolicyStatus.APPROVED,
+        DEPLOYMENTS,
+        at(1),
+        actor=as_actor("Sato"),
+        force=True,
+        reason="  ",
     )
     assert anonymous.outcome is ActivationOutcome.REFUSED
     assert any("named person" in r for r in anonymous.reasons)
     forced = check_activation(
-        "v2", PolicyStatus.APPROVED, DEPLOYMENTS, at(1), actor="Sato", force=True, reason="urgent"
+        "v2",
+        PolicyStatus.APPROVED,
+        DEPLOYMENTS,
+        at(1),
+        actor=as_actor("Sato"),
+        force=True,
+        reason="urgent",
     )
     assert forced.outcome is ActivationOutcome.FORCED and forced.allowed
     assert forced.lagging[0].screen_id == "entry_form"
@@ -96,10 +114,16 @@ def test_forcing_needs_a_named_person_and_a_reason() -> None:
 
 def test_force_does_not_skip_approval_or_a_version_nobody_displays() -> None:
     draft = check_activation(
-        "v2", PolicyStatus.DRAFT, DEPLOYMENTS, at(1), actor="Sato", force=True, reason="x"
+        "v2", PolicyStatus.DRAFT, DEPLOYMENTS, at(1), actor=as_actor("Sato"), force=True, reason="x"
     )
     assert draft.outcome is ActivationOutcome.REFUSED
     nowhere = check_activation(
-        "v3", PolicyStatus.APPROVED, DEPLOYMENTS, at(1), actor="Sato", force=True, reason="x"
+        "v3",
+        PolicyStatus.APPROVED,
+        DEPLOYMENTS,
+        at(1),
+        actor=as_actor("Sato"),
+        force=True,
+        reason="x",
     )
     assert nowhere.outcome is ActivationOutcome.REFUSED

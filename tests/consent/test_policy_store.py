@@ -16,6 +16,7 @@ from fairfollow.consent.policy import PolicyStatus, StatusEvent
 from fairfollow.errors import InputError, LedgerError
 from fairfollow.ledger.engine import metadata, open_ledger
 from fairfollow.ledger.transaction import transaction
+from tests.actors import as_actor
 from tests.consent_season import (
     DEPLOYMENTS,
     JST,
@@ -89,7 +90,7 @@ def test_records_are_idempotent_and_never_silently_redefined(ledger_url: str) ->
         assert policy_store.add_purposes(conn, PURPOSES) == 0
         assert policy_store.add_screens(conn, SCREENS) == 0
         assert policy_store.add_deployments(conn, DEPLOYMENTS) == 0
-        assert policy_store.add_version(conn, VERSIONS[0], at=V2_AT, actor="t") is False
+        assert policy_store.add_version(conn, VERSIONS[0], at=V2_AT, actor=as_actor("t")) is False
     with (
         pytest.raises(InputError, match=r"consent\.recorded_differently"),
         transaction(engine) as conn,
@@ -97,7 +98,7 @@ def test_records_are_idempotent_and_never_silently_redefined(ledger_url: str) ->
         policy_store.add_purposes(conn, [replace(PURPOSES[1], output="scores per student")])
     with pytest.raises(InputError), transaction(engine) as conn:
         policy_store.add_version(
-            conn, replace(VERSIONS[0], purposes=frozenset()), at=V2_AT, actor="t"
+            conn, replace(VERSIONS[0], purposes=frozenset()), at=V2_AT, actor=as_actor("t")
         )
     with engine.connect() as conn:
         assert policy_store.load_purposes(conn)[PURPOSES[1].key] == PURPOSES[1]
@@ -125,12 +126,14 @@ def test_status_events_follow_the_allowed_transitions(ledger_url: str) -> None:
         pytest.raises(InputError, match=r"consent\.transition_refused \(current='retired'"),
         transaction(engine) as conn,
     ):
-        policy_store.set_status(conn, StatusEvent("v1", PolicyStatus.APPROVED, at(1), "po"))
+        policy_store.set_status(
+            conn, StatusEvent("v1", PolicyStatus.APPROVED, at(1), as_actor("po"))
+        )
     with (
         pytest.raises(InputError, match=r"consent\.activation_required"),
         transaction(engine) as conn,
     ):
-        policy_store.set_status(conn, StatusEvent("v1", PolicyStatus.ACTIVE, at(1), "po"))
+        policy_store.set_status(conn, StatusEvent("v1", PolicyStatus.ACTIVE, at(1), as_actor("po")))
     engine.dispose()
 
 

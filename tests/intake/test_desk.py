@@ -15,6 +15,7 @@ from fairfollow.law.purposes import PurposeKey
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.records import decision_store, provision_store
 from fairfollow.records.provision import Attestation
+from tests.actors import as_actor
 from tests.governance_fixtures import (
     AT,
     ATTESTATION,
@@ -39,7 +40,7 @@ def engine(ledger_url: str) -> Iterator[Engine]:
 
 def _take(engine: Engine, data: bytes, name: str = "E0001.csv") -> object:
     return intake_bytes(
-        engine, "E0001", 2020, data, name, ATTESTATION, inputs(MEMBERS), at=AT, actor="t"
+        engine, "E0001", 2020, data, name, ATTESTATION, inputs(MEMBERS), at=AT, actor=as_actor("t")
     )
 
 
@@ -132,7 +133,7 @@ def test_attestation_is_required(engine: Engine) -> None:
             empty,
             inputs(MEMBERS),
             at=AT,
-            actor="t",
+            actor=as_actor("t"),
         )
 
 
@@ -143,7 +144,15 @@ def test_id_only_list_matches_through_survey_links(engine: Engine) -> None:
         KEY, [], {"c1": 1, "c7": 7}, {"A1": "c1", "A7": "c7"}, PurposeKey.EMPLOYER_FORECAST
     )
     report = intake_bytes(
-        engine, "E0001", 2020, text.encode(), "E0001.csv", ATTESTATION, links, at=AT, actor="t"
+        engine,
+        "E0001",
+        2020,
+        text.encode(),
+        "E0001.csv",
+        ATTESTATION,
+        links,
+        at=AT,
+        actor=as_actor("t"),
     )
     assert report.keyed_by == "applicant_id"
     assert report.matched == 1 and report.refused_by_reason == {"no_combination_consent": 1}
@@ -172,7 +181,7 @@ def test_indexed_inputs_take_in_a_list_as_the_plain_ones(engine: Engine) -> None
     for given in (plain, replace(indexed, survey_links={})):
         reports.append(
             intake_bytes(engine, "E0001", 2020, data, "E0001.csv", ATTESTATION, given,
-                         at=AT, actor="t")
+                         at=AT, actor=as_actor("t"))
         )  # fmt: skip
         pools.append(_stored_pool(engine))
     first, second = (replace(r, intake_id=0, confirmation_id=0) for r in reports)
@@ -181,7 +190,7 @@ def test_indexed_inputs_take_in_a_list_as_the_plain_ones(engine: Engine) -> None
     fewer = replace(indexed, members=[identity(1)])  # another member list: a fresh index
     assert fewer.matching_index() is not indexed.matching_index()
     only_one = intake_bytes(
-        engine, "E0001", 2020, data, "E0001.csv", ATTESTATION, fewer, at=AT, actor="t"
+        engine, "E0001", 2020, data, "E0001.csv", ATTESTATION, fewer, at=AT, actor=as_actor("t")
     )
     assert only_one.matched == 1
 
@@ -269,7 +278,7 @@ def test_unknown_employer_or_season_is_refused(
     with pytest.raises(InputError, match=message):
         intake_bytes(
             engine, employer, season, employer_csv(MEMBERS), "E.csv", ATTESTATION, known,
-            at=AT, actor="t",
+            at=AT, actor=as_actor("t"),
         )  # fmt: skip
     with engine.connect() as conn:
         assert pool_store.intakes_of(conn) == []
@@ -298,5 +307,5 @@ def test_size_cap_refuses_a_large_upload(engine: Engine) -> None:
     with pytest.raises(SchemaError, match=r"employers\.file_too_large .*cap=1000"):
         intake_bytes(
             engine, "E0001", 2020, employer_csv(range(1, 40)), "E.csv", ATTESTATION, capped,
-            at=AT, actor="t",
+            at=AT, actor=as_actor("t"),
         )  # fmt: skip

@@ -12,6 +12,7 @@ from fairfollow.intake.pool_store import (
     record_intake,
 )
 from fairfollow.ledger.engine import open_ledger
+from tests.actors import as_actor
 
 AT = datetime(2019, 7, 15, tzinfo=UTC)
 
@@ -29,7 +30,7 @@ def _record(employer: str, intake_no: int) -> IntakeRecord:
         2,
         1,
         "{}",
-        "t",
+        as_actor("t"),
         AT,
     )
 

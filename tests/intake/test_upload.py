@@ -14,6 +14,7 @@ from fairfollow.ledger.engine import create_ledger
 from fairfollow.records.provision import Attestation
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
+from tests.actors import as_actor
 
 AT = datetime(2019, 7, 15, tzinfo=UTC)
 FULL = Attestation("株式会社テスト", "東京都", "人事部長", "entry form", "aggregate forecasts")
@@ -45,5 +46,5 @@ def test_refused_before_the_store_or_the_ledger_is_read(
     engine = create_ledger(workspace.ledger_url)
     upload = Upload("E0001", 2020, data, "E0001.csv", attestation)
     with pytest.raises(InputError, match=message):
-        take_upload(engine, workspace, upload, at=AT, actor="test", max_bytes=100)
+        take_upload(engine, workspace, upload, at=AT, actor=as_actor("test"), max_bytes=100)
     engine.dispose()

@@ -67,6 +67,7 @@ def test_purge_keeps_records_within_retention_and_logs_the_counts(engine: Engine
     assert json.loads(decision.detail) == {"provisions": 1, "confirmations": 1}
     assert decision.actor == actor_label(people["admin"])  # one actor format
     assert decision.decision_id == report.decision_id
+    assert decision.actor.login == "admin" and decision.decision_id == report.decision_id
     assert leaf.record.kind == "records.purged"
     assert leaf.record.body["provisions"] == 1 and leaf.record.body["confirmations"] == 1
     again = purge_records(engine, people["admin"])  # a purge of nothing is still recorded

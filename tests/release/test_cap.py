@@ -11,12 +11,13 @@ from fairfollow.errors import GovernanceError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.release import budget_store
 from fairfollow.release.budget import DEFAULT_SEASON_CAP, PrivacyLimits
-from fairfollow.release.cap import AccountId, CapChange, change_cap
+from fairfollow.release.cap import CapChange, change_cap
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LeafKind, decode_leaf
+from tests.actors import as_actor
 
 AT = datetime(2020, 7, 15, tzinfo=UTC)
-PO = AccountId("acct-privacy-officer")
+PO = as_actor("privacy-officer")
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_a_cap_change_is_a_ledger_entry_and_a_log_leaf(engine: Engine) -> None:
         record = decode_leaf(log_store.read_leaf(conn, done.log_index).content).record
     assert record.kind == LeafKind.BUDGET_CAP == "budget-cap"
     assert record.body["epsilon_cap"] == 6.0 and record.body["previous_cap"] == DEFAULT_SEASON_CAP
-    assert record.body["reason"] == change.reason and record.body["actor"] == PO
+    assert record.body["reason"] == change.reason and record.body["actor"] == str(PO)
 
 
 def test_a_cap_change_before_the_ledger_clock_is_refused(engine: Engine) -> None:

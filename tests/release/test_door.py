@@ -24,6 +24,7 @@ from fairfollow.services.examples import yield_forecast
 from fairfollow.services.registry import validate_spec
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LogRecord, decode_leaf
+from tests.actors import as_actor
 from tests.governance_fixtures import (
     AT,
     COMMITTEE_LEAVES,
@@ -83,7 +84,7 @@ def test_release_excludes_members_without_consent_and_records_everything(engine:
 def test_budget_refuses_the_release_that_would_exceed_it(engine: Engine) -> None:
     ready_ledger(engine)
     with engine.begin() as conn:
-        privacy_budget.set_cap(conn, "E0001", 2020, 2.5, actor="po", at=AT)
+        privacy_budget.set_cap(conn, "E0001", 2020, 2.5, actor=as_actor("po"), at=AT)
     outcomes = [release_forecast(engine, _request(), SOURCE) for _ in range(3)]
     assert [o.released for o in outcomes] == [True, True, False]
     assert outcomes[2].reason == "budget_exhausted" and outcomes[2].epsilon_spent == 0
@@ -165,7 +166,7 @@ def test_failure_in_the_last_step_records_nothing_and_returns_nothing(engine: En
 def test_twenty_simultaneous_releases_never_overspend(engine: Engine, ledger_url: str) -> None:
     ready_ledger(engine)
     with engine.begin() as conn:
-        privacy_budget.set_cap(conn, "E0001", 2020, 4.0, actor="po", at=AT)
+        privacy_budget.set_cap(conn, "E0001", 2020, 4.0, actor=as_actor("po"), at=AT)
     engine.dispose()  # no connection of ours crosses the fork
     context = multiprocessing.get_context("fork")
     start = context.Barrier(20)
@@ -310,7 +311,7 @@ def test_epsilon_outside_the_configured_range_is_refused(engine: Engine, epsilon
     # Fails on the code before this change (both were released).
     ready_ledger(engine)
     with engine.begin() as conn:
-        privacy_budget.set_cap(conn, "E0001", 2020, 2e5, actor="po", at=AT)
+        privacy_budget.set_cap(conn, "E0001", 2020, 2e5, actor=as_actor("po"), at=AT)
     outcome = release_forecast(engine, _request(epsilon=epsilon), SOURCE)
     assert not outcome.released and outcome.reason == "epsilon_out_of_range"
     wide = PrivacyLimits(epsilon_min=1e-3, epsilon_max=3.0)

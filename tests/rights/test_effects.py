@@ -15,6 +15,7 @@ from fairfollow.rights.effects import complete_request
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import RightKind, Status
 from fairfollow.tlog.keys import load_or_create_log_signer
+from tests.actors import as_actor
 from tests.rights.world import LATER, World, make_world
 
 
@@ -32,7 +33,7 @@ def test_withdrawal_then_release_excludes_the_member(world: World) -> None:
     first = world.release()
     assert first.released and member not in first.excluded_member_ids
     request = world.request(RightKind.WITHDRAWAL, member)
-    done = complete_request(world.desk, request, actor="ops", at=LATER)
+    done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
     assert done.request.status is Status.DONE and done.effect["withdrawn"] == ["employer_forecast"]
     second = world.release(LATER)
     assert second.released and member in second.excluded_member_ids
@@ -46,7 +47,9 @@ def test_disclosure_exports_everything_held_as_json_and_csv(world: World, tmp_pa
     person = world.people[0]
     world.release()
     request = world.request(RightKind.DISCLOSURE, person.member_id, raw_events=True)
-    done = complete_request(world.desk, request, actor="ops", at=LATER, out=tmp_path / "out")
+    done = complete_request(
+        world.desk, request, actor=as_actor("ops"), at=LATER, out=tmp_path / "out"
+    )
     folder = tmp_path / "out" / f"rights-request-{request}"
     data = json.loads((folder / "data.json").read_text(encoding="utf-8"))
     assert data["profile"]["email"] == person.email
@@ -90,7 +93,7 @@ def test_provision_proofs_verify_offline_and_fail_for_another_member(
     texts = {}
     for member in (inside, outside):
         request = world.request(RightKind.PROVISION_RECORDS, member)
-        done = complete_request(world.desk, request, actor="ops", at=LATER, out=tmp_path)
+        done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER, out=tmp_path)
         (proof,) = [p for p in done.files if p.suffix == ".member-proof"]
         texts[member] = proof.read_text(encoding="utf-8")
     yes = verify_member_receipt(texts[inside], verifier)
@@ -113,7 +116,7 @@ def test_correction_rewrites_the_profile_for_the_next_feature_build(world: World
     request = world.request(
         RightKind.CORRECTION, person.member_id, fields={"email": "new@example.jp"}
     )
-    done = complete_request(world.desk, request, actor="ops", at=LATER)
+    done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
     assert done.effect["fields"] == ["email"] and done.effect["rows_corrected"] == 1
     from fairfollow.model.feature_source import read_store_table
 
@@ -129,7 +132,7 @@ def test_stop_suppresses_the_member_from_releases_features_and_intake(world: Wor
 
     member = world.consenting[2]
     request = world.request(RightKind.STOP, member)
-    complete_request(world.desk, request, actor="ops", at=LATER)
+    complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
     release = world.release(LATER)
     assert member in release.excluded_member_ids
     table = pa.table({"member_id": pa.array([member, world.consenting[3]], pa.int64())})
@@ -150,10 +153,12 @@ def test_unverified_or_closed_requests_are_not_acted_on(world: World) -> None:
     from fairfollow.rights.request import RequestInput
 
     item = RequestInput(RightKind.ERASURE, world.members[0], LATER)
-    request = file_request(world.desk, item, actor="ops").request_id
+    request = file_request(world.desk, item, actor=as_actor("ops")).request_id
     with pytest.raises(RightsError, match=r"rights\.request_not_verified"):
-        complete_request(world.desk, request, actor="ops", at=LATER)
-    refuse_request(world.desk, request, "identity could not be confirmed", actor="ops", at=LATER)
+        complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
+    refuse_request(
+        world.desk, request, "identity could not be confirmed", actor=as_actor("ops"), at=LATER
+    )
     assert show_request(world.desk, request).status is Status.REFUSED
     with pytest.raises(RightsError, match=r"rights\.request_closed.*refused"):
-        refuse_request(world.desk, request, "again", actor="ops", at=LATER)
+        refuse_request(world.desk, request, "again", actor=as_actor("ops"), at=LATER)

@@ -23,6 +23,7 @@ from fairfollow.rights.request import RightKind
 from fairfollow.tlog import member_store
 from fairfollow.tlog.audit import verify_log
 from fairfollow.tlog.keys import load_or_create_log_signer
+from tests.actors import as_actor
 from tests.rights.world import LATER, Person, World, make_world
 
 RETAINED = {("ledger", "gov_provision_subjects", "member_id")}
@@ -142,7 +143,9 @@ def test_erasure_leaves_the_person_only_in_the_retained_records(
     assert person.member_id in world.consenting
     world.release()
     export = world.request(RightKind.DISCLOSURE, person.member_id, raw_events=True)
-    complete_request(world.desk, export, actor="ops", at=LATER, out=world.workspace.reports_dir)
+    complete_request(
+        world.desk, export, actor=as_actor("ops"), at=LATER, out=world.workspace.reports_dir
+    )
     before = search_workspace(world, person)
     places = {where for where, _, _ in before}
     assert "ledger" in places
@@ -150,7 +153,7 @@ def test_erasure_leaves_the_person_only_in_the_retained_records(
     assert any(where.startswith("reports/rights-request-") for where in places)
     assert ("ledger", "consent_events", "member_id") in before
     erasure = world.request(RightKind.ERASURE, person.member_id)
-    done = complete_request(world.desk, erasure, actor="ops", at=LATER)
+    done = complete_request(world.desk, erasure, actor=as_actor("ops"), at=LATER)
     effect = done.effect
     assert effect["store"]["rows_removed"]["members"] == 1  # type: ignore[index]
     assert effect["exports_deleted"] == 1
@@ -163,7 +166,7 @@ def test_reingest_and_later_intake_do_not_resurrect_an_erased_member(world: Worl
     person = world.people[3]
     old_inputs = world.inputs()  # identities read before the erasure
     request = world.request(RightKind.ERASURE, person.member_id)
-    complete_request(world.desk, request, actor="ops", at=LATER)
+    complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
     # A re-export of the same season: every file's bytes change, its rows do not.
     raw = world.season_dir / "raw"
     for path in sorted(raw.rglob("*")):
@@ -213,8 +216,8 @@ def test_consent_reingest_does_not_resurrect_an_erased_member(
             erased, kept = [m.member_id for m in consent_store.load_members(conn)][:2]
         desk = Desk(workspace, engine)
         item = RequestInput(RightKind.ERASURE, erased, LATER, identity=CHECK)
-        request = file_request(desk, item, actor="ops").request_id
-        complete_request(desk, request, actor="ops", at=LATER)
+        request = file_request(desk, item, actor=as_actor("ops")).request_id
+        complete_request(desk, request, actor=as_actor("ops"), at=LATER)
         ingest_consent_logs(engine, season, key=key)
         with engine.connect() as conn:
             members = {m.member_id for m in consent_store.load_members(conn)}
@@ -231,13 +234,13 @@ def test_crypto_shredded_leaves_still_verify(world: World, tmp_path: Path) -> No
     person = world.people[0]
     release = world.release()
     request = world.request(RightKind.PROVISION_RECORDS, person.member_id)
-    done = complete_request(world.desk, request, actor="ops", at=LATER, out=tmp_path)
+    done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER, out=tmp_path)
     (proof,) = [p for p in done.files if p.suffix == ".member-proof"]
     with world.engine.connect() as conn:
         root = bytes.fromhex(json.loads(proof.read_text())["member_proof"]["leaves"][0]["token"])
         assert member_store.member_secret(conn, person.member_id) is not None
     erasure = world.request(RightKind.ERASURE, person.member_id)
-    complete_request(world.desk, erasure, actor="ops", at=LATER)
+    complete_request(world.desk, erasure, actor=as_actor("ops"), at=LATER)
     signer = load_or_create_log_signer(world.workspace.keys_dir)
     with world.engine.connect() as conn:
         assert member_store.member_secret(conn, person.member_id) is None

@@ -22,6 +22,7 @@ from fairfollow.rights.effects import complete_request
 from fairfollow.rights.portal import holdings
 from fairfollow.rights.request import RightKind
 from fairfollow.workspace import Workspace
+from tests.actors import as_actor
 from tests.rights.world import LATER, World, make_world
 
 Facts = tuple[dict[str, int], datetime | None, datetime | None]
@@ -111,14 +112,14 @@ def test_holdings_count_what_the_export_holds_and_follow_every_change(world: Wor
     assert _shown(world.desk, other)[0]["requests"] == 0
 
     withdrawal = world.request(RightKind.WITHDRAWAL, member)
-    complete_request(world.desk, withdrawal, actor="ops", at=LATER)
+    complete_request(world.desk, withdrawal, actor=as_actor("ops"), at=LATER)
     after = _shown(world.desk, member)
     assert after == _from_export(world.desk, member)
     assert after[0]["consent_decisions"] == counts["consent_decisions"] + 1
     assert after[0]["requests"] == 2
 
     erasure = world.request(RightKind.ERASURE, member)
-    complete_request(world.desk, erasure, actor="ops", at=LATER)
+    complete_request(world.desk, erasure, actor=as_actor("ops"), at=LATER)
     gone = _shown(world.desk, member)
     assert gone == _from_export(world.desk, member)
     held, first, last = gone

@@ -13,6 +13,7 @@ from fairfollow.rights.request import (
     RightKind,
     due_at,
 )
+from tests.actors import as_actor
 
 RECEIVED = datetime(2019, 1, 31, 3, 0, tzinfo=UTC)  # 12:00 JST
 
@@ -35,4 +36,4 @@ def test_due_dates_follow_the_law_unless_configured() -> None:
 
 def test_an_identity_check_needs_who_and_what() -> None:
     with pytest.raises(InputError, match=r"rights\.identity_check_incomplete"):
-        IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, "ops", " ")
+        IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, as_actor("ops"), " ")

@@ -22,6 +22,7 @@ from fairfollow.rights.desk import Desk
 from fairfollow.rights.request import IdentityCheck, IdentityMethod, RequestInput, RightKind
 from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
+from tests.actors import as_actor
 from tests.governance_fixtures import (
     AT,
     ATTESTATION,
@@ -32,7 +33,9 @@ from tests.governance_fixtures import (
 )
 
 SEASON = 2020
-CHECK = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, "ops-tanaka", "driving licence seen")
+CHECK = IdentityCheck(
+    IdentityMethod.OPERATOR_VERIFIED, as_actor("ops-tanaka"), "driving licence seen"
+)
 LATER = datetime(2019, 7, 20, tzinfo=UTC)
 
 
@@ -82,7 +85,7 @@ class World:
             ATTESTATION,
             inputs or self.inputs(),
             at=AT,
-            actor="test",
+            actor=as_actor("test"),
         )
 
     def release(self, at: datetime = AT) -> ReleaseOutcome:
@@ -94,7 +97,7 @@ class World:
         from fairfollow.rights.desk import file_request
 
         item = RequestInput(kind, member, AT, identity=CHECK, detail=detail)
-        return file_request(self.desk, item, actor="ops-tanaka").request_id
+        return file_request(self.desk, item, actor=as_actor("ops-tanaka")).request_id
 
 
 def _people(workspace: Workspace, count: int) -> tuple[Person, ...]:

@@ -14,6 +14,7 @@ from fairfollow.records import (
 )
 from fairfollow.release import budget_store  # noqa: F401  (declares its tables)
 from fairfollow.services import store  # noqa: F401
+from tests.actors import as_actor
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -43,7 +44,7 @@ def test_decision_records_round_trip(ledger_url: str) -> None:
         request="release_forecast",
         outcome="deny",
         reason="pool_too_small",
-        actor="cli",
+        actor=as_actor("cli"),
         at=NOW,
         detail='{"pool": 3}',
         service_id="svc",

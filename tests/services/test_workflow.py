@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Principal, Role
+from fairfollow.accounts.account import Principal, Role, actor_of
 from fairfollow.errors import GovernanceError, RoleError
 from fairfollow.law.rules import Outcome
 from fairfollow.ledger.engine import open_ledger
@@ -98,7 +98,12 @@ def test_veto_rejects_with_reason_visible(engine: Engine) -> None:
     assert state.state is State.REJECTED
     shown = wf.show_service(engine, "yield-forecast").as_json()
     assert shown["vetoes"] == [
-        {"actor": "r3", "reason": "pools too small", "at": NOW.isoformat(), "version": 1}
+        {
+            "actor": str(actor_of(P("r3"))),
+            "reason": "pools too small",
+            "at": NOW.isoformat(),
+            "version": 1,
+        }
     ]
 
 

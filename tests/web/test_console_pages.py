@@ -15,6 +15,7 @@ from fairfollow.rights.request import IdentityCheck, IdentityMethod, RequestInpu
 from fairfollow.scenarios.site_accounts import ANALYST, SiteAccount
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace
+from tests.actors import as_actor
 from tests.web.browser import SCREENSHOTS, serving
 from tests.web.consoles import ledger_of, person, staff_site
 from tests.web.site import PASSWORD, totp_now
@@ -100,9 +101,9 @@ def test_the_privacy_officer_completes_an_erasure(
     member_id = person(engine, accounts["member"].login).member_id
     assert member_id is not None
     desk = rights_desk.Desk(Workspace.from_settings(settings), engine, settings)
-    check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, "desk", "passport seen")
+    check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, as_actor("desk"), "passport seen")
     item = RequestInput(RightKind.ERASURE, member_id, datetime.now(UTC), identity=check)
-    filed = rights_desk.file_request(desk, item, actor="desk").request_id
+    filed = rights_desk.file_request(desk, item, actor=as_actor("desk")).request_id
     with serving(create_app(settings)) as base:
         page = signed_in(browser, base, accounts["privacy_officer"])
         page.goto(f"{base}/privacy/requests?lang=en")

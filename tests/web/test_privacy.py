@@ -18,6 +18,7 @@ from fairfollow.consent import policy_store
 from fairfollow.consent.coverage import coverage
 from fairfollow.consent.policy import PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.messages import decisions
 from fairfollow.records import report as records
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.request import (
@@ -32,6 +33,7 @@ from fairfollow.services.examples import PRIVACY_OFFICER
 from fairfollow.settings import Settings
 from fairfollow.web.app import create_app
 from fairfollow.workspace import Workspace
+from tests.actors import as_actor
 from tests.web.consoles import ledger_of, staff_site
 from tests.web.site import csrf_of, sign_in
 
@@ -56,8 +58,8 @@ def draft_v3_on_one_screen(settings: Settings) -> str:
     with transaction(engine, "test policy") as conn:
         v2 = policy_store.load_versions(conn)["v2"]
         v3 = PolicyVersion("v3", now - timedelta(hours=1), v2.purposes, "第3版", "version 3")
-        policy_store.add_version(conn, v3, at=now, actor=PRIVACY_OFFICER)
-        policy_store.set_status(conn, StatusEvent("v3", PolicyStatus.APPROVED, now, "po"))
+        policy_store.add_version(conn, v3, at=now, actor=as_actor(PRIVACY_OFFICER))
+        policy_store.set_status(conn, StatusEvent("v3", PolicyStatus.APPROVED, now, as_actor("po")))
         screen = sorted(policy_store.load_screens(conn))[0]
         policy_store.deploy(conn, screen, "v3", now - timedelta(minutes=5))
     engine.dispose()
@@ -151,9 +153,9 @@ def test_coverage_counts_chart_and_the_csv_of_lacking_members(site: Site) -> Non
 
 def _file(settings: Settings, kind: RightKind, member: int, received: datetime) -> int:
     desk = rights_desk.Desk(Workspace.from_settings(settings), ledger_of(settings), settings)
-    check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, "desk", "passport seen")
+    check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, as_actor("desk"), "passport seen")
     item = RequestInput(kind, member, received, identity=check)
-    return rights_desk.file_request(desk, item, actor="desk").request_id
+    return rights_desk.file_request(desk, item, actor=as_actor("desk")).request_id
 
 
 def test_requests_overdue_first_and_completing_an_erasure_runs_the_engine(site: Site) -> None:
@@ -182,6 +184,7 @@ def test_requests_overdue_first_and_completing_an_erasure_runs_the_engine(site: 
     finished = rights_desk.show_request(desk, fresh)
     assert finished.status is Status.DONE  # recorded in the one actor format: login and id
     assert finished.actions[-1].actor.startswith(f"{PRIVACY_OFFICER} (acc-")
+    assert finished.status is Status.DONE and finished.actions[-1].actor.login == PRIVACY_OFFICER
     again = client.post(
         f"/privacy/requests/{fresh}/complete", data={"csrf_token": csrf_of(client, "/privacy")}
     )
@@ -205,10 +208,13 @@ def test_release_decisions_filter_by_employer_and_season(site: Site) -> None:
     expected = [d for d in every if d.employer == refused.employer and d.season == refused.season]
     assert shown and set(shown) == {(refused.employer, str(refused.season))}
     assert len(shown) == len(expected)
-    assert f"<code>{refused.reason}</code>" in page
+    assert f"<td>{decisions.reason(refused.reason, 'en')}</td>" in page
     released = next(d for d in every if d.released)
-    rules = client.get("/privacy/decisions", params={"employer": released.employer}).text
+    asked = {"employer": released.employer, "lang": "en"}
+    rules = client.get("/privacy/decisions", params=asked).text
     assert all(str(escape(citation)) in rules for citation in released.citations)
+    japanese = client.get("/privacy/decisions", params={**asked, "lang": "ja"}).text
+    assert "個人情報保護法第" in japanese and "APPI Art." not in japanese
     api = client.get("/api/v1/decisions", params={"employer": refused.employer}).json()
     assert {d["employer"] for d in api} == {refused.employer}
     assert all(d.epsilon and d.epsilon > 0 for d in every if d.released)

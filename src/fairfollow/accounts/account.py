@@ -46,6 +46,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from fairfollow.actor import Actor
 from fairfollow.errors import GovernanceError, RoleError
 
 TOKEN_PREFIX = "fft_"
@@ -127,7 +128,7 @@ class Account:
     login: str
     display_name: str
     created_at: datetime
-    created_by: str | None = None  # account id; None for the bootstrap administrator
+    created_by: Actor | None = None  # the administrator; None for the bootstrap one
     member_id: int | None = None
     password_hash: str | None = None
     setup_secret_hash: str | None = None
@@ -223,6 +224,6 @@ def verify_totp(secret: str, code: str, now: datetime) -> bool:
     return pyotp.TOTP(secret).verify(code.strip(), for_time=now, valid_window=1)
 
 
-def actor_label(principal: Principal) -> str:
-    """How a decision records who took it: the login and the stable account id."""
-    return f"{principal.login} ({principal.account_id})"
+def actor_of(principal: Principal | Account) -> Actor:
+    """The actor an account acts as (its id, its login now): the one place one is made."""
+    return Actor(principal.account_id, principal.login)

@@ -24,6 +24,7 @@ from fairfollow.accounts.account import (
     IssuedToken,
     Principal,
     Role,
+    actor_of,
     hash_password,
     hash_secret,
     new_account_id,
@@ -141,13 +142,13 @@ def create_account(
             folded,
             display_name.strip() or folded,
             now,
-            created_by=admin.account_id,
+            created_by=actor_of(admin),
             member_id=member_id,
             setup_secret_hash=hash_secret(secret),
             employer=None if employer is None else employer.strip(),
         )
         account_store.add_account(conn, account)
-        record_audit(conn, AuditKind.CREATED, account, folded, now, by=admin.account_id)
+        record_audit(conn, AuditKind.CREATED, account, folded, now, by=str(actor_of(admin)))
         return NewAccount(account, secret)
 
 
@@ -162,7 +163,7 @@ def reset_account(engine: Engine, actor: Principal, login: str, now: datetime) -
         )
         account_store.revoke_tokens(conn, now, account_id=account.account_id)
         record_audit(
-            conn, AuditKind.PASSWORD_SET, account, account.login, now, reset_by=admin.account_id
+            conn, AuditKind.PASSWORD_SET, account, account.login, now, reset_by=str(actor_of(admin))
         )
         return NewAccount(replace(account, setup_secret_hash="(new)"), secret)
 
@@ -300,11 +301,11 @@ def _grant(
     conn: Connection, by: Account, to: Account, role: Role, *, granted: bool, now: datetime
 ) -> None:
     event_id = account_store.set_role(
-        conn, to.account_id, role, granted=granted, by=by.account_id, at=now
+        conn, to.account_id, role, granted=granted, by=actor_of(by), at=now
     )
     kind = AuditKind.ROLE_GRANTED if granted else AuditKind.ROLE_REVOKED
-    record_audit(conn, kind, to, to.login, now, role=role.value, by=by.account_id)
-    body = {"account": to.account_id, "role": role.value, "by": by.account_id}
+    record_audit(conn, kind, to, to.login, now, role=role.value, by=str(actor_of(by)))
+    body = {"account": to.account_id, "role": role.value, "by": str(actor_of(by))}
     leaf = LeafKind.ROLE_GRANTED if granted else LeafKind.ROLE_REVOKED
     add_leaf(conn, leaf, f"role-{event_id}", body)
 

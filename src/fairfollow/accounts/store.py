@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fairfollow.accounts.account import Account, AuditKind, Principal, Role
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.actor import Actor
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 accounts = sa.Table(
@@ -34,7 +35,7 @@ accounts = sa.Table(
     sa.Column("totp_secret", sa.String(64), nullable=True),
     sa.Column("disabled", sa.Boolean, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("created_by", sa.String(32), nullable=True),
+    sa.Column("created_by", ActorColumn(sqlite_length=32), nullable=True),
     sa.Column("employer", sa.String(64), nullable=True),
 )
 account_roles = sa.Table(
@@ -44,7 +45,7 @@ account_roles = sa.Table(
     sa.Column("account_id", sa.ForeignKey("acct_accounts.account_id"), nullable=False),
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("granted", sa.Boolean, nullable=False),
-    sa.Column("by_account", sa.String(32), nullable=False),
+    sa.Column("by_account", ActorColumn(sqlite_length=32), nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
 )
 tokens = sa.Table(
@@ -147,7 +148,7 @@ def update_credentials(conn: Connection, account_id: str, **values: str | None) 
 
 
 def set_role(
-    conn: Connection, account_id: str, role: Role, *, granted: bool, by: str, at: datetime
+    conn: Connection, account_id: str, role: Role, *, granted: bool, by: Actor, at: datetime
 ) -> int:
     key = conn.execute(
         account_roles.insert().values(

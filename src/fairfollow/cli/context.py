@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fairfollow.actor import Actor
 from fairfollow.cli.terminal import err_console
 from fairfollow.errors import InputError
 from fairfollow.keys import KeyFile
@@ -195,11 +196,11 @@ def authorized(ctx: typer.Context, action: Action) -> Principal:
         engine.dispose()
 
 
-def acting_as(ctx: typer.Context, action: Action) -> str:
-    """How a decision records the authorized account: its login and stable id."""
-    from fairfollow.accounts.account import actor_label
+def acting_as(ctx: typer.Context, action: Action) -> Actor:
+    """The actor a decision records for the authorized account."""
+    from fairfollow.accounts.account import actor_of
 
-    return actor_label(authorized(ctx, action))
+    return actor_of(authorized(ctx, action))
 
 
 AllowEmpty = Annotated[

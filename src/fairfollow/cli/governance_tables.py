@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fairfollow.cli.terminal import cli_language, console, print_json, table
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import Decision, render_markdown
+from fairfollow.messages import decisions
 from fairfollow.services.workflow import event_json
 
 if TYPE_CHECKING:  # types only: keeps `fairfollow --help` from importing OpenDP and Arrow
@@ -40,7 +41,7 @@ def state_json(s: ServiceState) -> dict[str, object]:
         "approvals": sorted(s.approvals),
         "privacy_officer": s.privacy_officer,
         "last_reason": s.last_reason,
-        "vetoes": [{"actor": v.actor, "reason": v.reason} for v in s.vetoes],
+        "vetoes": [{"actor": str(v.actor), "reason": v.reason} for v in s.vetoes],
     }
 
 
@@ -50,7 +51,7 @@ def state(s: ServiceState, as_json: bool) -> None:
         return
     line = f"{s.service_id} v{s.version}: [bold]{s.state.value}[/]"
     if s.approvals:
-        line += f" (approved by {', '.join(sorted(s.approvals))})"
+        line += f" (approved by {', '.join(a.login for a in sorted(s.approvals))})"
     if s.last_reason:
         line += f" — {s.last_reason}"
     console.print(line)
@@ -67,8 +68,28 @@ def registration(r: Registration, as_json: bool) -> None:
     state(r.state, False)
 
 
+def language() -> str:
+    """The language of the command line's tables (``FAIRFOLLOW_LANGUAGE``, ja by default)."""
+    from fairfollow.errors import FairFollowError
+    from fairfollow.settings import Settings
+
+    try:
+        return Settings().language
+    except (FairFollowError, ValueError):  # unusable settings are reported elsewhere
+        return "ja"
+
+
 def decision_table(title: str, decision: Decision) -> None:
-    rows = [(r.rule_id, r.outcome.value, r.citation, r.note) for r in decision.results]
+    lang = language()
+    rows = [
+        (
+            r.rule_id,
+            decisions.outcome(r.outcome, lang),
+            decisions.citation(r.rule_id, lang),
+            r.note,
+        )
+        for r in decision.results
+    ]
     console.print(table(title, ["rule", "outcome", "citation", "note"], rows))
 
 
@@ -76,7 +97,7 @@ def submission(s: Submission, as_json: bool) -> None:
     if as_json:
         print_json({**state_json(s.state), "decision": s.decision.as_json()})
         return
-    decision_table(f"Rules: {s.decision.outcome.value}", s.decision)
+    decision_table(f"Rules: {decisions.outcome(s.decision.outcome, language())}", s.decision)
     state(s.state, False)
 
 
@@ -87,12 +108,20 @@ def service_view(view: ServiceView, as_json: bool) -> None:
     s, spec = view.state, view.spec
     console.print(f"[bold]{spec.name}[/] ({s.service_id} v{s.version}) owner: {s.owner}")
     state(s, False)
+    lang = language()
     console.print(
         table(
             "History",
             ["event", "kind", "version", "actor", "at", "reason"],
             [
-                (e["event_id"], e["kind"], e["version"], e["actor"], e["at"], e["reason"])
+                (
+                    e["event_id"],
+                    decisions.event_kind(e["kind"], lang),
+                    e["version"],
+                    e["actor"],
+                    e["at"],
+                    e["reason"],
+                )
                 for e in map(event_json, s.history)
             ],
         )

@@ -99,7 +99,7 @@ def list_command(ctx: typer.Context, at: AtOption = None, as_json: JsonFlag = Fa
                         "version_id": d.version_id,
                         "at": d.at.isoformat(),
                         "outcome": d.outcome,
-                        "actor": d.actor,
+                        "actor": str(d.actor),
                         "reason": d.reason,
                         "lagging": [list(pair) for pair in d.lagging],
                     }
@@ -149,7 +149,7 @@ def list_command(ctx: typer.Context, at: AtOption = None, as_json: JsonFlag = Fa
                         d.version_id,
                         d.at.isoformat(),
                         d.outcome,
-                        d.actor,
+                        str(d.actor),
                         d.reason or "-",
                         ", ".join(s for s, _ in d.lagging) or "-",
                     )
@@ -273,7 +273,7 @@ def activate_command(
                     {"screen_id": s.screen_id, "displays": s.displayed} for s in decision.lagging
                 ],
                 "reasons": list(decision.reasons),
-                "actor": decision.actor,
+                "actor": str(decision.actor),
                 "reason": decision.reason,
                 "citation": decision.citation,
             }

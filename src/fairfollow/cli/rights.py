@@ -95,7 +95,7 @@ def _as_json(request: RightsRequest, now: datetime) -> dict[str, object]:
         if request.identity is None
         else {
             "method": request.identity.method.value,
-            "verified_by": request.identity.verified_by,
+            "verified_by": str(request.identity.verified_by),
             "evidence": request.identity.evidence,
         },
         "detail": dict(request.detail),
@@ -104,7 +104,7 @@ def _as_json(request: RightsRequest, now: datetime) -> dict[str, object]:
                 "at": in_jst(a.at),
                 "status": a.status.value,
                 "action": a.action,
-                "actor": a.actor,
+                "actor": str(a.actor),
                 "detail": dict(a.detail),
             }
             for a in request.actions
@@ -126,7 +126,7 @@ def _render(request: RightsRequest, now: datetime, as_json: bool) -> None:
         table(
             "対応履歴 actions",
             ["日時 at", "状態 status", "対応 action", "担当 actor"],
-            [[shown(a.at), a.status.value, a.action, a.actor] for a in request.actions],
+            [[shown(a.at), a.status.value, a.action, str(a.actor)] for a in request.actions],
         )
     )
 

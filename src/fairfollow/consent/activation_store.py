@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fairfollow.actor import Actor
 from fairfollow.consent.policy import (
     ActivationDecision,
     ActivationOutcome,
@@ -37,7 +38,7 @@ from fairfollow.consent.policy_store import (
 )
 from fairfollow.errors import InputError
 from fairfollow.instants import utc
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 activation_decisions = sa.Table(
@@ -47,7 +48,7 @@ activation_decisions = sa.Table(
     sa.Column("version_id", sa.String(64), nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("lagging", sa.Text, nullable=False),  # JSON [[screen_id, displayed], …]
     sa.Column("reasons", sa.Text, nullable=False),  # JSON list of the gate's messages
@@ -59,7 +60,7 @@ def activate(
     version_id: str,
     *,
     at: datetime,
-    actor: str,
+    actor: Actor,
     force: bool = False,
     reason: str = "",
 ) -> ActivationDecision:
@@ -122,7 +123,7 @@ class RecordedDecision:
     version_id: str
     at: datetime
     outcome: str
-    actor: str
+    actor: Actor
     reason: str
     lagging: tuple[tuple[str, str | None], ...]
 

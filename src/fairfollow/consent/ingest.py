@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from fairfollow.actor import IMPORT
 from fairfollow.consent import activation_store, policy_store
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.policy import (
@@ -45,7 +46,7 @@ from fairfollow.consent.validity import ConsentAction
 from fairfollow.errors import InputError, SchemaError
 from fairfollow.ledger.transaction import Connection, Engine, transaction
 
-IMPORT_ACTOR = "import:raw/policies.json"
+IMPORT_ACTOR = IMPORT  # the import of raw/policies.json
 CONSENT_FILE = "consent_events.csv"
 CONSENT_COLUMNS = COLUMNS
 MEMBER_COLUMNS = ("member_id", "season", "registered_at", "registration_screen")

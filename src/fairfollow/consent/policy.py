@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from fairfollow.actor import Actor
 from fairfollow.errors import InputError
 from fairfollow.instants import utc
 
@@ -218,7 +219,7 @@ class StatusEvent:
     version_id: str
     status: PolicyStatus
     at: datetime
-    actor: str
+    actor: Actor
     reason: str = ""
     forced: bool = False
 
@@ -262,7 +263,7 @@ class ActivationDecision:
     outcome: ActivationOutcome
     lagging: tuple[LaggingScreen, ...]
     reasons: tuple[str, ...]
-    actor: str
+    actor: Actor
     reason: str = ""
     citation: str = ACTIVATION_CITATION
 
@@ -277,7 +278,7 @@ def check_activation(
     deployments: Iterable[Deployment],
     at: datetime,
     *,
-    actor: str,
+    actor: Actor,
     force: bool = False,
     reason: str = "",
 ) -> ActivationDecision:
@@ -303,14 +304,14 @@ def check_activation(
     if lagging:
         names = ", ".join(f"{s.screen_id} (shows {s.displayed})" for s in lagging)
         reasons.append(f"screens lag behind {version_id}: {names}")
-    forceable = not problem and bool(lagging) and bool(actor.strip()) and bool(reason.strip())
+    forceable = not problem and bool(lagging) and bool(reason.strip())
     if not reasons:
         outcome = ActivationOutcome.ACTIVATED
     elif force and forceable and not any(r.startswith("no screen") for r in reasons):
         outcome = ActivationOutcome.FORCED
     else:
         outcome = ActivationOutcome.REFUSED
-        if force and not (actor.strip() and reason.strip()):
+        if force and not reason.strip():
             reasons.append("a forced activation needs a named person and a reason")
     return ActivationDecision(
         version_id=version_id,

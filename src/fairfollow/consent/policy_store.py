@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fairfollow.actor import Actor
 from fairfollow.consent.policy import (
     Deployment,
     PolicyStatus,
@@ -28,7 +29,7 @@ from fairfollow.consent.policy import (
     displayed_versions,
 )
 from fairfollow.errors import InputError
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 _POLICY_LOCK = 27_560  # any constant: one advisory lock serialises policy changes on PostgreSQL
@@ -71,7 +72,7 @@ status_events = sa.Table(
     sa.Column("version_id", sa.ForeignKey("policy_versions.version_id"), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("forced", sa.Boolean, nullable=False),
 )
@@ -154,7 +155,7 @@ def add_screens(conn: Connection, items: Iterable[Screen]) -> int:
     return _insert_new(conn, screens, "screen_id", rows)
 
 
-def add_version(conn: Connection, version: PolicyVersion, *, at: datetime, actor: str) -> bool:
+def add_version(conn: Connection, version: PolicyVersion, *, at: datetime, actor: Actor) -> bool:
     """Record a version as a draft; False if it is already recorded identically."""
     row = {
         "version_id": version.version_id,

@@ -43,6 +43,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from fairfollow.actor import INTAKE as INTAKE_ACTOR
+from fairfollow.actor import Actor
 from fairfollow.consent import coverage
 from fairfollow.employer_ids import EmployerId
 from fairfollow.employers.applicant_ids import (
@@ -165,7 +167,7 @@ def _refusal(
                 request=INTAKE,
                 outcome="deny",
                 reason=f"file_refused:{type(exc).__name__}",
-                actor="intake",
+                actor=INTAKE_ACTOR,
                 at=at,
                 detail=json.dumps(detail, ensure_ascii=False),
                 employer=employer,
@@ -248,7 +250,7 @@ def intake_bytes(
     inputs: IntakeInputs,
     *,
     at: datetime,
-    actor: str,
+    actor: Actor,
 ) -> IntakeReport:
     """Parse, confirm, match and store one employer list (see the module docstring)."""
     missing = attestation.missing()
@@ -329,7 +331,7 @@ class _Intake:
     name: str
     data: bytes
     attestation: Attestation
-    actor: str
+    actor: Actor
     at: datetime
 
 

@@ -20,8 +20,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fairfollow.actor import Actor
 from fairfollow.errors import GovernanceError
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 MATCHED = "matched"  # member found and their consent covers combining the list with browsing
@@ -45,7 +46,7 @@ intakes = sa.Table(
     sa.Column("rows_accepted", sa.Integer, nullable=False),
     sa.Column("rows_quarantined", sa.Integer, nullable=False),
     sa.Column("report", sa.Text, nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Index("ix_gov_intakes_employer", "employer", "season"),
 )
@@ -102,7 +103,7 @@ class IntakeRecord:
     rows_accepted: int
     rows_quarantined: int
     report: str  # JSON of the match report
-    actor: str
+    actor: Actor
     at: datetime
     intake_id: int = 0
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from fairfollow.actor import Actor
 from fairfollow.errors import InputError
 from fairfollow.intake.desk import intake_bytes, workspace_inputs
 from fairfollow.intake.report import IntakeReport
@@ -56,7 +57,7 @@ def file_name_of(given: str | None) -> str:
 
 
 def take_upload(
-    engine: Engine, workspace: Workspace, upload: Upload, *, at: datetime, actor: str,
+    engine: Engine, workspace: Workspace, upload: Upload, *, at: datetime, actor: Actor,
     max_bytes: int,
 ) -> IntakeReport:  # fmt: skip
     """Check the attestation, then take the list in through the intake core."""

@@ -10,8 +10,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fairfollow.actor import Actor
 from fairfollow.errors import GovernanceError
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 
 decisions = sa.Table(
@@ -27,7 +28,7 @@ decisions = sa.Table(
     sa.Column("reason", sa.String(48), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("rules", sa.Text, nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Index("ix_gov_decisions_employer", "employer", "season"),
 )
@@ -40,7 +41,7 @@ class DecisionRecord:
     request: str
     outcome: str
     reason: str
-    actor: str
+    actor: Actor
     at: datetime
     rules: str = "[]"
     detail: str = "{}"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from fairfollow.actor import Actor
 from fairfollow.ledger.transaction import Connection
 from fairfollow.records import decision_store, provision_store
 
@@ -39,7 +40,7 @@ class DecisionLine:
     season: int | None
     service_id: str | None
     at: datetime
-    actor: str
+    actor: Actor
     epsilon: float | None  # spent by a release; None for a refusal
     rules: tuple[RuleOutcome, ...]
 
@@ -150,7 +151,7 @@ def decision_rows(lines: Sequence[DecisionLine]) -> list[tuple[object, ...]]:
             d.season,
             d.service_id,
             d.at.isoformat(),
-            d.actor,
+            str(d.actor),
             d.epsilon,
             " ".join(r.rule_id for r in d.rules if r.outcome == "deny"),
             "; ".join(d.citations),

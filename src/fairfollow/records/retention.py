@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fairfollow.accounts import store as account_store
-from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.canonical_json import JsonValue
 from fairfollow.ledger.transaction import Engine, transaction
@@ -63,13 +63,13 @@ def purge_records(engine: Engine, actor: Principal) -> PurgeReport:
                 request=RECORDS_PURGE,
                 outcome="allow",
                 reason="retention_ended",
-                actor=actor_label(actor),
+                actor=actor_of(actor),
                 at=now,
                 rules=json.dumps([{"citation": RETENTION_CITATION}], ensure_ascii=False),
                 detail=json.dumps(counts),
             ),
         )
-        body: dict[str, JsonValue] = {**counts, "at": now.isoformat(), "by": actor.account_id}
+        body: dict[str, JsonValue] = {**counts, "at": now.isoformat(), "by": str(actor_of(actor))}
         body["citation"] = RETENTION_CITATION
         leaf = log_store.append(
             conn, LogRecord(LeafKind.RECORDS_PURGED, f"purge-{decision_id}", body)

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.actor import Actor
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 from fairfollow.release.budget import (
     DEFAULT_SEASON_CAP,
@@ -46,7 +47,7 @@ budget_entries = sa.Table(
     sa.Column("kind", sa.String(8), nullable=False),
     sa.Column("epsilon", sa.Float, nullable=False),
     sa.Column("decision_id", sa.Integer, nullable=True),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Index("ix_gov_budget_entries_employer", "employer", "season"),
@@ -106,7 +107,7 @@ def set_cap(
     season: int,
     cap: float,
     *,
-    actor: str,
+    actor: Actor,
     at: datetime,
     reason: str = "",
 ) -> Budget:
@@ -137,7 +138,7 @@ def spend(
     epsilon: float,
     *,
     decision_id: int,
-    actor: str,
+    actor: Actor,
     at: datetime,
 ) -> Budget:
     """Charge ``epsilon``; the caller holds the lock and has checked :meth:`Budget.allows`

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NewType
 
+from fairfollow.actor import Actor
 from fairfollow.canonical_json import JsonValue
 from fairfollow.errors import GovernanceError
 from fairfollow.ledger.transaction import Connection, Engine, transaction
@@ -27,7 +27,6 @@ from fairfollow.release.leaf import ledger_clock
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LeafKind, LogRecord
 
-AccountId = NewType("AccountId", str)  # an authenticated account, never a typed name
 Appender = Callable[[Connection, LogRecord], log_store.LeafRef]
 
 
@@ -51,7 +50,7 @@ def change_cap(
     engine: Engine,
     change: CapChange,
     *,
-    actor: AccountId,
+    actor: Actor,
     limits: PrivacyLimits = DEFAULT_LIMITS,
     appender: Appender = log_store.append,
 ) -> CapChanged:

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from fairfollow.actor import DOOR, Actor
 from fairfollow.canonical_json import JsonValue
 from fairfollow.consent import coverage
 from fairfollow.errors import GovernanceError, InputError
@@ -85,7 +86,7 @@ class ReleaseRequest:
     season: int
     at: datetime  # consent is evaluated at this instant, and the release recorded with it
     epsilon: float = DEFAULT_EPSILON
-    actor: str = "release-door"
+    actor: Actor = DOOR  # the door itself, when no account asks
 
 
 def _service(conn: Connection, service_id: str) -> tuple[ServiceSpec | None, bool, int | None]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
+from fairfollow.actor import Actor
 from fairfollow.errors import RightsError, RoleError
 from fairfollow.intake.desk import matching_key
 from fairfollow.intake.keyed_index import keyed_hash
@@ -70,7 +71,7 @@ Effect = Callable[
 ]
 
 
-def file_request(desk: Desk, item: RequestInput, *, actor: str) -> RightsRequest:
+def file_request(desk: Desk, item: RequestInput, *, actor: Actor) -> RightsRequest:
     """Record a request as received, and as verified when it comes with an identity check."""
     due = due_at(item.kind, item.basis, item.received_at, desk.settings.rights_due_days)
     with transaction(desk.engine, "rights request") as conn:
@@ -92,13 +93,13 @@ def file_request(desk: Desk, item: RequestInput, *, actor: str) -> RightsRequest
                 "identity_verified",
                 actor,
                 item.received_at,
-                {"method": item.identity.method.value, "by": item.identity.verified_by},
+                {"method": item.identity.method.value, "by": str(item.identity.verified_by)},
             )
         return store.load_request(conn, request_id)
 
 
 def verify_request(
-    desk: Desk, request_id: int, identity: IdentityCheck, *, actor: str, at: datetime
+    desk: Desk, request_id: int, identity: IdentityCheck, *, actor: Actor, at: datetime
 ) -> RightsRequest:
     with transaction(desk.engine, "rights verify") as conn:
         request = store.load_request(conn, request_id)
@@ -114,13 +115,13 @@ def verify_request(
             "identity_verified",
             actor,
             at,
-            {"method": identity.method.value, "by": identity.verified_by},
+            {"method": identity.method.value, "by": str(identity.verified_by)},
         )
         return store.load_request(conn, request_id)
 
 
 def refuse_request(
-    desk: Desk, request_id: int, reason: str, *, actor: str, at: datetime
+    desk: Desk, request_id: int, reason: str, *, actor: Actor, at: datetime
 ) -> RightsRequest:
     """Close a request unanswered, with the reason the member is told (APPI Art. 36)."""
     if not reason.strip():
@@ -166,9 +167,9 @@ def open_request_of(desk: Desk, member_id: int, kinds: tuple[RightKind, ...]) ->
 MEMBER_SESSION = "the member's own authenticated account"
 
 
-def staff_actor(actor: Principal) -> str:
-    """The label an operator or the privacy officer acts under (refused for anyone else)."""
-    return actor_label(require(actor, Action.RIGHTS_ACT))
+def staff_actor(actor: Principal) -> Actor:
+    """The actor an operator or the privacy officer acts under (refused for anyone else)."""
+    return actor_of(require(actor, Action.RIGHTS_ACT))
 
 
 def requester_identity(
@@ -178,33 +179,33 @@ def requester_identity(
     itself; an operator records the check they made (``evidence``), or none yet; any other
     account is refused."""
     if actor.member_id is not None and actor.member_id == member_id:
-        return IdentityCheck(IdentityMethod.LOGGED_IN_MEMBER, actor_label(actor), MEMBER_SESSION)
+        return IdentityCheck(IdentityMethod.LOGGED_IN_MEMBER, actor_of(actor), MEMBER_SESSION)
     if actor.member_id is not None:
         raise RoleError("rights.file_own_only", login=actor.login)
     staff_actor(actor)
     if evidence is None or not evidence.strip():
         return None
-    return IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor_label(actor), evidence)
+    return IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor_of(actor), evidence)
 
 
-def filed_by(actor: Principal, identity: IdentityCheck | None) -> str:
+def filed_by(actor: Principal, identity: IdentityCheck | None) -> Actor:
     """Who filed a request, as its actions record it (the account's login and id)."""
     return identity.verified_by if identity is not None else staff_actor(actor)
 
 
-def member_or_staff(actor: Principal, member_id: int) -> str:
-    """The label of a member acting on their own data, or of staff acting on anyone's."""
+def member_or_staff(actor: Principal, member_id: int) -> Actor:
+    """The actor of a member acting on their own data, or of staff acting on anyone's."""
     if actor.member_id is not None and actor.member_id == member_id:
-        return actor_label(actor)
+        return actor_of(actor)
     if actor.member_id is not None:
         raise RoleError("rights.act_own_only", login=actor.login)
     return staff_actor(actor)
 
 
-def request_reader(desk: Desk, actor: Principal, request: RightsRequest) -> str:
+def request_reader(desk: Desk, actor: Principal, request: RightsRequest) -> Actor:
     """Staff read any request; a member's account only its own."""
     if actor.member_id is not None and desk.member_ref(actor.member_id) == request.member_ref:
-        return actor_label(actor)
+        return actor_of(actor)
     if actor.member_id is not None:
         raise RoleError("rights.read_own_only", login=actor.login)
     return staff_actor(actor)

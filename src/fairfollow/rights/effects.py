@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from fairfollow.actor import Actor
 from fairfollow.consent import policy_store, suppression_store
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.policy import Screen
@@ -163,7 +164,7 @@ EFFECTS: Mapping[RightKind, Effect] = {
 
 
 def complete_request(
-    desk: Desk, request_id: int, *, actor: str, at: datetime, out: Path | None = None
+    desk: Desk, request_id: int, *, actor: Actor, at: datetime, out: Path | None = None
 ) -> Completion:
     """Run the request's effect and record it as done (see :data:`EFFECTS`)."""
     with reading(desk.engine, "rights complete") as conn:

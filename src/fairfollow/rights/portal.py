@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from fairfollow.accounts.account import Principal
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.canonical_json import JsonValue
 from fairfollow.consent import choice
 from fairfollow.consent import store as consent_store
@@ -209,11 +209,11 @@ def file_request(
         raise InputError("rights.kind_has_own_page", kind=kind)
     identity = IdentityCheck(
         IdentityMethod.LOGGED_IN_MEMBER,
-        me.login,
+        actor_of(me),
         f"signed-in web session of account {me.account_id} ({session})",
     )
     item = RequestInput(kind, member_of(me), utc(at), basis, identity, dict(detail or {}))
-    return rights_desk.file_request(desk, item, actor=me.login)
+    return rights_desk.file_request(desk, item, actor=actor_of(me))
 
 
 def export(desk: Desk, me: Principal, at: datetime) -> str:

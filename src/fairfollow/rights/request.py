@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from fairfollow.actor import Actor
 from fairfollow.errors import InputError
 from fairfollow.instants import JST, utc
 
@@ -147,11 +148,11 @@ class IdentityCheck:
     """How the requester was verified to be the member: never a typed name alone."""
 
     method: IdentityMethod
-    verified_by: str  # the operator, or the member's account
+    verified_by: Actor  # the operator, or the member's account
     evidence: str  # what was checked (document, channel, session id)
 
     def __post_init__(self) -> None:
-        if not self.verified_by.strip() or not self.evidence.strip():
+        if not self.evidence.strip():
             raise InputError("rights.identity_check_incomplete")
 
 
@@ -174,7 +175,7 @@ class Action:
     at: datetime
     status: Status
     action: str
-    actor: str
+    actor: Actor
     detail: Mapping[str, object]
 
 

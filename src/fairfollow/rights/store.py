@@ -16,10 +16,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fairfollow.actor import Actor
 from fairfollow.consent.store import events as consent_events
 from fairfollow.errors import InputError
 from fairfollow.intake.pool_store import intakes, pool_offers
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 from fairfollow.records.decision_store import decisions
 from fairfollow.records.provision_store import provision_subjects, provisions
@@ -45,7 +46,7 @@ requests = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("due_at", UtcDateTime, nullable=False),
     sa.Column("identity_method", sa.String(32), nullable=True),
-    sa.Column("identity_verified_by", sa.Text, nullable=True),
+    sa.Column("identity_verified_by", ActorColumn, nullable=True),
     sa.Column("identity_evidence", sa.Text, nullable=True),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Index("ix_rights_requests_member_ref", "member_ref"),
@@ -58,7 +59,7 @@ actions = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Index("ix_rights_actions_request", "request_id"),
 )
@@ -89,7 +90,7 @@ def add_action(
     request_id: int,
     status: Status,
     action: str,
-    actor: str,
+    actor: Actor,
     at: datetime,
     detail: Mapping[str, object] | None = None,
 ) -> None:
@@ -138,7 +139,7 @@ def _request(r: sa.Row[tuple[object, ...]], taken: list[Action]) -> RightsReques
     if m["identity_method"] is not None:
         identity = IdentityCheck(
             IdentityMethod(str(m["identity_method"])),
-            str(m["identity_verified_by"]),
+            m["identity_verified_by"],
             str(m["identity_evidence"]),
         )
     return RightsRequest(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from fairfollow.actor import DEMO
 from fairfollow.consent import activation_store, policy_store
 from fairfollow.consent.coverage import CoverageReport, coverage
 from fairfollow.consent.ingest import ConsentIngestSummary, ingest_consent_logs
@@ -23,7 +24,7 @@ from fairfollow.errors import InputError, SchemaError
 from fairfollow.ledger.transaction import Engine, reading, transaction
 
 FORECAST_PURPOSE = "employer_forecast"
-DEMO_OFFICER = "privacy officer (demo)"
+DEMO_OFFICER = DEMO  # the demo acts as its own privacy officer
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Principal, Role, actor_label
+from fairfollow.accounts.account import Principal, Role, actor_of
+from fairfollow.actor import REPLAY
 from fairfollow.consent.coverage import consented_members
 from fairfollow.consent.ingest import ingest_consent_logs
 from fairfollow.employer_ids import EmployerId
@@ -279,7 +280,7 @@ def replay(
         wf.register_service(engine, old, actor=people[old.owner], now=at)
         submission = wf.submit_service(engine, old.service_id, actor=people[old.owner], now=at)
         individual = release_individual(
-            engine, ReleaseRequest(employers[0], old.service_id, season, at)
+            engine, ReleaseRequest(employers[0], old.service_id, season, at, actor=REPLAY)
         )
         if not loaded:
             step("train the model")
@@ -307,14 +308,14 @@ def replay(
             try:
                 taken = intake_bytes(
                     engine, employer, season, path.read_bytes(), path.name, _attestation(name),
-                    inputs, at=at, actor=actor_label(people[OPERATOR]),
+                    inputs, at=at, actor=actor_of(people[OPERATOR]),
                 )  # fmt: skip
             except InputError as exc:  # recorded as a refusal decision by intake itself
                 refused.append(RefusedList(employer, str(exc)))
                 continue
             request = ReleaseRequest(
                 employer, examples.YIELD_FORECAST_ID, season, at, epsilon,
-                actor_label(people[OPERATOR]),
+                actor_of(people[OPERATOR]),
             )  # fmt: skip
             outcome = release_forecast(
                 engine,

@@ -11,10 +11,11 @@
 A service's state is the fold of its append-only events (:func:`fold`). Each command
 (:func:`submit`, :func:`sign_off` …) checks the actor's roles against the current state and
 returns the events to append, or raises :class:`~fairfollow.errors.RoleError` /
-:class:`~fairfollow.errors.GovernanceError`. Role rules (actors are account logins, compared
-case-folded): the owner submits; the privacy officer is never the owner; a reviewer cannot
-approve a service they own or registered, nor one they signed off as privacy officer; any
-reviewer may veto, with a reason that stays in the history.
+:class:`~fairfollow.errors.GovernanceError`. Role rules (an actor is an
+:class:`~fairfollow.actor.Actor`, compared by account id; the owner a declaration names is a
+login, compared case-folded): the owner submits; the privacy officer is never the owner; a
+reviewer cannot approve a service they own or registered, nor one they signed off as
+privacy officer; any reviewer may veto, with a reason that stays in the history.
 A material change to an approved service reopens its review.
 """
 
@@ -26,10 +27,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from fairfollow.accounts.account import MIN_QUORUM, Role, same_person
+from fairfollow.actor import RULES, Actor
 from fairfollow.errors import GovernanceError, RoleError
 from fairfollow.law.rules import Decision, Outcome
 
-RULE_ENGINE_ACTOR = "rule-engine"
+RULE_ENGINE_ACTOR = RULES
 
 
 class State(StrEnum):
@@ -63,7 +65,7 @@ class WorkflowEvent:
     service_id: str
     version: int
     kind: EventKind
-    actor: str
+    actor: Actor
     at: datetime
     reason: str = ""
     fields: tuple[str, ...] = ()  # material fields changed
@@ -73,7 +75,7 @@ class WorkflowEvent:
 
 @dataclass(frozen=True)
 class Veto:
-    actor: str
+    actor: Actor
     reason: str
     at: datetime
     version: int
@@ -86,11 +88,11 @@ class ServiceState:
     service_id: str
     version: int
     owner: str
-    registered_by: str
+    registered_by: Actor
     state: State = State.DRAFT
     approved_version: int | None = None
-    privacy_officer: str | None = None
-    approvals: frozenset[str] = frozenset()
+    privacy_officer: Actor | None = None
+    approvals: frozenset[Actor] = frozenset()
     vetoes: tuple[Veto, ...] = ()
     last_reason: str = ""
     history: tuple[WorkflowEvent, ...] = field(default=(), repr=False)
@@ -146,7 +148,7 @@ def _apply(s: ServiceState, e: WorkflowEvent) -> ServiceState:
 
 
 def fold(
-    service_id: str, owner: str, registered_by: str, events: Iterable[WorkflowEvent]
+    service_id: str, owner: str, registered_by: Actor, events: Iterable[WorkflowEvent]
 ) -> ServiceState:
     """The state after ``events`` (in ledger order); owner of the latest version."""
     state = ServiceState(service_id, 0, owner, registered_by)
@@ -156,7 +158,7 @@ def fold(
 
 
 def _event(
-    s: ServiceState, kind: EventKind, actor: str, at: datetime, **kw: object
+    s: ServiceState, kind: EventKind, actor: Actor, at: datetime, **kw: object
 ) -> WorkflowEvent:
     return WorkflowEvent(s.service_id, s.version, kind, actor, at, **kw)  # type: ignore[arg-type]
 
@@ -168,11 +170,11 @@ def _expect(s: ServiceState, *allowed: State) -> None:
         )
 
 
-def _is_owner(s: ServiceState, actor: str) -> bool:
-    return same_person(actor, s.owner) or same_person(actor, s.registered_by)
+def _is_owner(s: ServiceState, actor: Actor) -> bool:
+    return same_person(actor.login, s.owner) or actor.account_id == s.registered_by.account_id
 
 
-def _require_role(actor: str, roles: frozenset[Role], role: Role) -> None:
+def _require_role(actor: Actor, roles: frozenset[Role], role: Role) -> None:
     if role not in roles:
         raise RoleError("services.role_missing", actor=actor, role=role)
 
@@ -181,7 +183,7 @@ def register(
     s: ServiceState | None,
     service_id: str,
     version: int,
-    actor: str,
+    actor: Actor,
     at: datetime,
     material: tuple[str, ...],
 ) -> list[WorkflowEvent]:
@@ -196,9 +198,9 @@ def register(
     return [base, replace(base, kind=EventKind.AMENDED, reason="change is not material")]
 
 
-def submit(s: ServiceState, actor: str, at: datetime) -> list[WorkflowEvent]:
+def submit(s: ServiceState, actor: Actor, at: datetime) -> list[WorkflowEvent]:
     _expect(s, State.DRAFT)
-    if not same_person(actor, s.owner):
+    if not same_person(actor.login, s.owner):
         raise RoleError("services.owner_submits", owner=s.owner, service=s.service_id)
     return [_event(s, EventKind.SUBMITTED, actor, at)]
 
@@ -217,7 +219,7 @@ def rules_checked(s: ServiceState, decision: Decision, at: datetime) -> list[Wor
 
 
 def sign_off(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime
 ) -> list[WorkflowEvent]:
     _expect(s, State.PRIVACY_REVIEW)
     _require_role(actor, roles, Role.PRIVACY_OFFICER)
@@ -227,7 +229,7 @@ def sign_off(
 
 
 def privacy_reject(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime, reason: str
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime, reason: str
 ) -> list[WorkflowEvent]:
     _expect(s, State.PRIVACY_REVIEW)
     _require_role(actor, roles, Role.PRIVACY_OFFICER)
@@ -237,16 +239,16 @@ def privacy_reject(
 
 
 def approve(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime, config: WorkflowConfig
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime, config: WorkflowConfig
 ) -> list[WorkflowEvent]:
     _expect(s, State.COMMITTEE_REVIEW)
     _require_role(actor, roles, Role.REVIEWER)
     if _is_owner(s, actor):
-        raise RoleError("services.own_service", actor=actor, service=s.service_id)
-    if s.privacy_officer is not None and same_person(actor, s.privacy_officer):
-        raise RoleError("services.officer_not_approver", actor=actor)
-    if any(same_person(actor, a) for a in s.approvals):
-        raise GovernanceError("services.already_approved", actor=actor, version=s.version)
+        raise RoleError("services.own_service", actor=actor.login, service=s.service_id)
+    if s.privacy_officer is not None and actor.account_id == s.privacy_officer.account_id:
+        raise RoleError("services.officer_not_approver", actor=actor.login)
+    if any(actor.account_id == a.account_id for a in s.approvals):
+        raise GovernanceError("services.already_approved", actor=actor.login, version=s.version)
     events = [_event(s, EventKind.REVIEWER_APPROVED, actor, at)]
     if len(s.approvals) + 1 >= config.quorum:
         reason = f"{len(s.approvals) + 1} of {config.quorum} reviewers approved"
@@ -255,7 +257,7 @@ def approve(
 
 
 def veto(
-    s: ServiceState, actor: str, roles: frozenset[Role], at: datetime, reason: str
+    s: ServiceState, actor: Actor, roles: frozenset[Role], at: datetime, reason: str
 ) -> list[WorkflowEvent]:
     """Any reviewer's veto rejects the service, at any stage of review or once approved."""
     _expect(s, State.SUBMITTED, State.PRIVACY_REVIEW, State.COMMITTEE_REVIEW, State.APPROVED)

@@ -17,8 +17,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from fairfollow.actor import Actor
 from fairfollow.errors import GovernanceError
-from fairfollow.ledger.columns import UtcDateTime
+from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 from fairfollow.services.approval import (
     EventKind,
@@ -43,7 +44,7 @@ service_versions = sa.Table(
     sa.Column("spec", sa.Text, nullable=False),
     sa.Column("spec_sha256", sa.String(64), nullable=False),
     sa.Column("owner", sa.Text, nullable=False),
-    sa.Column("registered_by", sa.Text, nullable=False),
+    sa.Column("registered_by", ActorColumn, nullable=False),
     sa.Column("registered_at", UtcDateTime, nullable=False),
 )
 workflow_events = sa.Table(
@@ -53,7 +54,7 @@ workflow_events = sa.Table(
     sa.Column("service_id", sa.ForeignKey("gov_services.service_id"), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("kind", sa.String(48), nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("fields", sa.Text, nullable=False),
@@ -65,7 +66,7 @@ committee_events = sa.Table(
     metadata,
     sa.Column("committee_event_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("quorum", sa.Integer, nullable=False),
-    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("by", ActorColumn, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
 )
 
@@ -87,7 +88,7 @@ def latest_version(conn: Connection, service_id: str) -> int:
     return int(found or 0)
 
 
-def add_version(conn: Connection, spec: ServiceSpec, *, actor: str, at: datetime) -> int:
+def add_version(conn: Connection, spec: ServiceSpec, *, actor: Actor, at: datetime) -> int:
     """Store a new version of the declaration; returns its number (1 for a new service)."""
     if not lock_service(conn, spec.service_id):
         conn.execute(services.insert().values(service_id=spec.service_id, created_at=at))
@@ -178,7 +179,7 @@ def list_services(conn: Connection) -> list[str]:
     return list(conn.execute(sa.select(services.c.service_id).order_by("service_id")).scalars())
 
 
-def set_quorum(conn: Connection, quorum: int, *, by: str, at: datetime) -> WorkflowConfig:
+def set_quorum(conn: Connection, quorum: int, *, by: Actor, at: datetime) -> WorkflowConfig:
     config = WorkflowConfig(quorum=quorum)
     conn.execute(committee_events.insert().values(quorum=quorum, by=by, at=at))
     return config

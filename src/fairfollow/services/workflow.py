@@ -14,8 +14,9 @@ from datetime import datetime
 
 from fairfollow.accounts import authority
 from fairfollow.accounts import store as account_store
-from fairfollow.accounts.account import AuditKind, Principal, Role
+from fairfollow.accounts.account import AuditKind, Principal, Role, actor_of
 from fairfollow.accounts.duties import check_quorum
+from fairfollow.actor import Actor
 from fairfollow.errors import GovernanceError
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import Decision, RuleContext, evaluate
@@ -61,10 +62,15 @@ class ServiceView:
             "current": s.current,
             "owner": s.owner,
             "approved_version": s.approved_version,
-            "privacy_officer": s.privacy_officer,
-            "approvals": sorted(s.approvals),
+            "privacy_officer": None if s.privacy_officer is None else str(s.privacy_officer),
+            "approvals": [str(a) for a in sorted(s.approvals)],
             "vetoes": [
-                {"actor": v.actor, "reason": v.reason, "at": v.at.isoformat(), "version": v.version}
+                {
+                    "actor": str(v.actor),
+                    "reason": v.reason,
+                    "at": v.at.isoformat(),
+                    "version": v.version,
+                }
                 for v in s.vetoes
             ],
             "spec": json.loads(self.spec.canonical()),
@@ -77,7 +83,7 @@ def event_json(e: WorkflowEvent) -> dict[str, object]:
         "event_id": e.event_id,
         "kind": e.kind.value,
         "version": e.version,
-        "actor": e.actor,
+        "actor": str(e.actor),
         "at": e.at.isoformat(),
         "reason": e.reason,
         "fields": list(e.fields),
@@ -104,7 +110,7 @@ def register_service(
     its review (and runs the rules again at once). ``actor`` is an authenticated account."""
     with transaction(engine, "register service") as conn:
         _roles(conn, actor)
-        by = actor.login
+        by = actor_of(actor)
         previous: ServiceSpec | None = None
         state: ServiceState | None = None
         if store.lock_service(conn, spec.service_id):
@@ -124,7 +130,7 @@ def register_service(
 
 
 def _check_rules(
-    conn: Connection, state: ServiceState, spec: ServiceSpec, actor: str, now: datetime
+    conn: Connection, state: ServiceState, spec: ServiceSpec, actor: Actor, now: datetime
 ) -> tuple[ServiceState, Decision, int]:
     decision = review_decision(spec)
     decision_id = decision_store.record_decision(
@@ -157,10 +163,10 @@ def submit_service(
     with transaction(engine, "submit service") as conn:
         _roles(conn, actor)
         state = _locked_state(conn, service_id)
-        store.append_events(conn, approval.submit(state, actor.login, now))
+        store.append_events(conn, approval.submit(state, actor_of(actor), now))
         state = store.service_state(conn, service_id)
         spec = store.load_spec(conn, service_id)
-        state, decision, decision_id = _check_rules(conn, state, spec, actor.login, now)
+        state, decision, decision_id = _check_rules(conn, state, spec, actor_of(actor), now)
         return Submission(state, decision, decision_id)
 
 
@@ -177,9 +183,9 @@ def sign_off_service(
         roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
         events = (
-            approval.sign_off(state, actor.login, roles, now)
+            approval.sign_off(state, actor_of(actor), roles, now)
             if reject is None
-            else approval.privacy_reject(state, actor.login, roles, now, reject)
+            else approval.privacy_reject(state, actor_of(actor), roles, now, reject)
         )
         store.append_events(conn, events)
         return store.service_state(conn, service_id)
@@ -192,7 +198,7 @@ def approve_service(
         roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
         config = store.workflow_config(conn)
-        events = approval.approve(state, actor.login, roles, now, config)
+        events = approval.approve(state, actor_of(actor), roles, now, config)
         store.append_events(conn, events)
         _log_committee(conn, events)
         return store.service_state(conn, service_id)
@@ -204,7 +210,7 @@ def veto_service(
     with transaction(engine, "veto service") as conn:
         roles = _roles(conn, actor)
         state = _locked_state(conn, service_id)
-        events = approval.veto(state, actor.login, roles, now, reason)
+        events = approval.veto(state, actor_of(actor), roles, now, reason)
         store.append_events(conn, events)
         _log_committee(conn, events)
         return store.service_state(conn, service_id)
@@ -220,7 +226,7 @@ def _log_committee(conn: Connection, events: list[WorkflowEvent]) -> None:
             {
                 "service": e.service_id,
                 "version": e.version,
-                "actor": e.actor,
+                "actor": str(e.actor),
                 "at": e.at.isoformat(),
                 "reason": e.reason,
             },
@@ -242,7 +248,7 @@ def set_quorum(engine: Engine, actor: Principal, quorum: int, now: datetime) -> 
     with transaction(engine, "set quorum") as conn:
         admin = authority.fresh(conn, actor)
         check_quorum(admin, quorum)
-        store.set_quorum(conn, quorum, by=admin.login, at=now)
+        store.set_quorum(conn, quorum, by=actor_of(admin), at=now)
         account = account_store.find_account(conn, account_id=admin.account_id)
         event_id = authority.record_audit(
             conn, AuditKind.QUORUM_SET, account, admin.login, now, quorum=quorum
@@ -251,5 +257,5 @@ def set_quorum(engine: Engine, actor: Principal, quorum: int, now: datetime) -> 
             conn,
             LeafKind.QUORUM_SET,
             f"quorum-{event_id}",
-            {"quorum": quorum, "by": admin.account_id},
+            {"quorum": quorum, "by": str(actor_of(admin))},
         )

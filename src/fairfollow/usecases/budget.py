@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.errors import AuthenticationError
 from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.release import desk
 from fairfollow.release.budget import Budget, PrivacyLimits
 from fairfollow.release.budget_store import budgets_of
-from fairfollow.release.cap import AccountId, CapChange, CapChanged, change_cap
+from fairfollow.release.cap import CapChange, CapChanged, change_cap
 from fairfollow.workspace import Workspace
 
 
@@ -58,7 +58,7 @@ def set_cap(
     """The privacy officer sets a cap: a ledger entry and a log leaf naming the account."""
     officer = require(principal, Action.BUDGET_SET)
     change = CapChange(ask.employer, ask.season, ask.cap, ask.reason, now)
-    return change_cap(engine, change, actor=AccountId(actor_label(officer)), limits=limits)
+    return change_cap(engine, change, actor=actor_of(officer), limits=limits)
 
 
 def own_standing(

@@ -7,7 +7,7 @@ call, dated by the clock the adapter passes in. The door alone refuses a backdat
 of its own. The model's scores are loaded the same way for both, lazily
 (:class:`fairfollow.model.scores.LazySource`), so a refusal never waits for the model.
 
-Who acts is recorded as :func:`~fairfollow.accounts.account.actor_label` of the principal.
+Who acts is recorded as :func:`~fairfollow.accounts.account.actor_of` the principal.
 The employer's own request reads the employer, the season and the service from the
 principal and the workspace, never from input; staff name them.
 """
@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
+from fairfollow.actor import DOOR
 from fairfollow.errors import AuthenticationError
 from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.model.scores import ForecastSource, LazySource, model_scores
@@ -105,7 +106,7 @@ def request_own_forecast(
     season = desk.season_of(desk_.workspace, now)
     with reading(desk_.engine, "forecast service") as conn:
         service_id, _ = desk.forecast_service(conn, me.employer)
-    request = ReleaseRequest(me.employer, service_id, season, now, ask.epsilon, actor_label(me))
+    request = ReleaseRequest(me.employer, service_id, season, now, ask.epsilon, actor_of(me))
     return Forecast(_release(desk_, request, season - 1))
 
 
@@ -117,7 +118,7 @@ def request_forecast(
     if ask.internal:  # the platform's record holds exact figures
         require(me, Action.RELEASE_INTERNAL)
     request = ReleaseRequest(
-        ask.employer, ask.service_id, ask.season, now, ask.epsilon, actor_label(me)
+        ask.employer, ask.service_id, ask.season, now, ask.epsilon, actor_of(me)
     )
     training = ask.season - 1 if ask.training_season is None else ask.training_season
     return Forecast(_release(desk_, request, training), internal=ask.internal)
@@ -130,7 +131,7 @@ def attempt_individual(
     """An attempt to send individual scores: always refused by the door and recorded with
     its citations. Open to any caller, as before: a refusal spends nothing and is evidence
     (the attempt is recorded under the account when one is signed in)."""
-    actor = "release-door" if principal is None else actor_label(principal)
+    actor = DOOR if principal is None else actor_of(principal)
     request = ReleaseRequest(employer, service_id, season, now, actor=actor)
     return Forecast(release_individual(engine, request))
 

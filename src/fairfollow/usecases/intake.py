@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.errors import AuthenticationError
 from fairfollow.intake.report import IntakeReport
@@ -99,7 +99,7 @@ def _take(desk: IntakeDesk, upload: Upload, at: datetime, me: Principal) -> Inta
         desk.workspace,
         upload,
         at=at,
-        actor=actor_label(me),
+        actor=actor_of(me),
         max_bytes=desk.max_bytes,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.consent import activation_store
 from fairfollow.consent.policy import ActivationDecision
@@ -38,5 +38,5 @@ def activate(
     me = require(principal, Action.POLICY_ACTIVATE)
     with transaction(engine, "activate policy") as conn:
         return activation_store.activate(
-            conn, version_id, at=at, actor=actor_label(me), force=force, reason=reason
+            conn, version_id, at=at, actor=actor_of(me), force=force, reason=reason
         )

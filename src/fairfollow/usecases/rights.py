@@ -2,8 +2,8 @@
 
 Each use case checks ``RIGHTS_ACT`` against the one action table first: the operator and the
 privacy officer may both act, on the command line and the web alike. A completed request's
-export is written to the one folder the workspace names (:meth:`fairfollow.workspace.Workspace.request_export`),
-which the member's erasure removes.
+export is written to the one folder the workspace names
+(:meth:`fairfollow.workspace.Workspace.request_export`), which the member's erasure removes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from fairfollow.accounts.account import Principal, actor_label
+from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.effects import complete_request
@@ -41,4 +41,4 @@ def complete(
     officer; an export goes to the workspace's one exports folder unless ``out`` is given."""
     me = require(principal, Action.RIGHTS_ACT)
     where = export_folder(desk, request_id) if out is None else out
-    return complete_request(desk, request_id, actor=actor_label(me), at=at, out=where)
+    return complete_request(desk, request_id, actor=actor_of(me), at=at, out=where)

@@ -22,7 +22,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.account import actor_of
 from fairfollow.accounts.actions import Action
+from fairfollow.actor import PORTAL, Actor
 from fairfollow.errors import InputError
 from fairfollow.intake.report import IntakeReport
 from fairfollow.intake.upload import file_name_of
@@ -162,6 +164,11 @@ async def upload_page(
     except InputError as refused:
         return _lists_page(request, ctx, error=str(refused), status=400, attestation=attestation)
     return _lists_page(request, ctx, report=report, attestation=attestation)
+
+
+def _actor(request: Request) -> Actor:
+    principal = principal_of(request)
+    return PORTAL if principal is None else actor_of(principal)
 
 
 def _forecast_page(

@@ -20,6 +20,7 @@ from babel.support import Translations
 from fastapi import Request
 
 from fairfollow.instants import JST, for_people
+from fairfollow.messages import decisions
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("ja", "en")
@@ -59,21 +60,6 @@ ROLE_LABELS = {
     "analyst": N_("analyst"),
     "operator": N_("operator"),
     "auditor": N_("auditor"),
-}
-AUDIT_LABELS = {
-    "account.created": N_("account created"),
-    "account.login": N_("signed in"),
-    "account.login_failed": N_("failed sign-in"),
-    "account.token_issued": N_("API token issued"),
-    "account.token_revoked": N_("API token revoked"),
-    "account.role_granted": N_("role granted"),
-    "account.role_revoked": N_("role revoked"),
-    "account.password_set": N_("password set"),
-    "account.totp_enrolled": N_("second factor enrolled"),
-    "member_data.read": N_("member's records read"),
-    "session.opened": N_("web session opened"),
-    "session.closed": N_("signed out"),
-    "committee.quorum_set": N_("committee quorum set"),
 }
 
 
@@ -115,5 +101,19 @@ class Localiser:
         return self.gettext(ROLE_LABELS.get(name, name))
 
     def audit_kind(self, kind: object) -> str:
-        name = str(getattr(kind, "value", kind))
-        return self.gettext(AUDIT_LABELS.get(name, name))
+        return decisions.audit_kind(kind, self.language)
+
+    # Decisions and histories: the core's codes in this language (decisions.po).
+    def outcome(self, code: object) -> str:
+        return decisions.outcome(code, self.language)
+
+    def reason(self, code: object) -> str:
+        return decisions.reason(code, self.language)
+
+    def event_kind(self, code: object) -> str:
+        return decisions.event_kind(code, self.language)
+
+    def citation(self, rule_id: str, recorded: str = "") -> str:
+        """The rule's article in this language's form; else the citation as recorded."""
+        cited = decisions.citation(rule_id, self.language)
+        return recorded if cited == rule_id and recorded else cited

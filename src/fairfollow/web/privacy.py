@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from fairfollow.accounts.account import actor_of
 from fairfollow.accounts.actions import Action
 from fairfollow.consent import rollout
 from fairfollow.consent.policy import ActivationDecision
@@ -208,8 +209,10 @@ def verify_form(
 ) -> Response:
     me = signed_in(request)
     try:
-        check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, me.login, evidence)
-        rights_desk.verify_request(_desk(ctx), request_id, check, actor=me.login, at=ctx.clock())
+        check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor_of(me), evidence)
+        rights_desk.verify_request(
+            _desk(ctx), request_id, check, actor=actor_of(me), at=ctx.clock()
+        )
     except (InputError, RightsError) as refused:
         return _requests_page(request, ctx, error=str(refused), status=409)
     return _back(request, "/privacy/requests")
@@ -308,7 +311,7 @@ def matrix_api(ctx: Context) -> MatrixAnswer:
             for line in m.screens
         ],
         forced=[
-            ForcedAnswer(version_id=e.version_id, at=e.at, actor=e.actor, reason=e.reason)
+            ForcedAnswer(version_id=e.version_id, at=e.at, actor=str(e.actor), reason=e.reason)
             for e in m.forced
         ],
     )
@@ -338,7 +341,7 @@ def activate_api(request: Request, ctx: Context, body: ActivateRequest) -> Activ
         version_id=d.version_id,
         outcome=d.outcome.value,
         at=d.at,
-        actor=d.actor,
+        actor=str(d.actor),
         reasons=list(d.reasons),
         lagging=[s.screen_id for s in d.lagging],
         citation=d.citation,

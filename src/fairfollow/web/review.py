@@ -168,9 +168,10 @@ def _answer(case: docket.ServiceCase) -> ServiceAnswer:
         version=s.version,
         state=s.state.value,
         approved_version=s.approved_version,
-        approvals=sorted(s.approvals),
+        approvals=[str(a) for a in sorted(s.approvals)],
         vetoes=[
-            VetoAnswer(actor=v.actor, reason=v.reason, at=v.at, version=v.version) for v in s.vetoes
+            VetoAnswer(actor=str(v.actor), reason=v.reason, at=v.at, version=v.version)
+            for v in s.vetoes
         ],
         rules_outcome=verdict.outcome if verdict else None,
         citations=sorted({r.citation for r in verdict.rules}) if verdict else [],
