@@ -265,7 +265,7 @@ def test_verify_and_audit_never_pass_on_a_missing_or_empty_log(tmp_path: Path) -
     create_ledger(workspace.ledger_url).dispose()
     for command in ("verify", "audit"):
         result = runner.invoke(app, ["-w", str(workspace.root), "log", command])
-        assert result.exit_code == 2 and "the log is empty" in result.output
+        assert result.exit_code == 2 and "The log is empty" in result.output
         allowed = runner.invoke(app, ["-w", str(workspace.root), "log", command, "--allow-empty"])
         assert allowed.exit_code == 0, allowed.output
 

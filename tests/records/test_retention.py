@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from fairfollow.accounts.account import actor_label
+from fairfollow.accounts.account import actor_of
 from fairfollow.errors import RoleError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.records import decision_store
@@ -65,7 +65,7 @@ def test_purge_keeps_records_within_retention_and_logs_the_counts(engine: Engine
         (decision,) = decision_store.load_decisions(conn, request=RECORDS_PURGE)
         leaf = decode_leaf(log_store.read_leaf(conn, report.leaf_index).content)
     assert json.loads(decision.detail) == {"provisions": 1, "confirmations": 1}
-    assert decision.actor == actor_label(people["admin"])  # one actor format
+    assert decision.actor == actor_of(people["admin"])  # one actor format
     assert decision.decision_id == report.decision_id
     assert decision.actor.login == "admin" and decision.decision_id == report.decision_id
     assert leaf.record.kind == "records.purged"

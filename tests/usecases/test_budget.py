@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from fairfollow.accounts.account import Principal, Role, actor_label
+from fairfollow.accounts.account import Principal, Role, actor_of
 from fairfollow.errors import GovernanceError, RoleError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.release.budget import DEFAULT_LIMITS
@@ -20,10 +20,10 @@ from fairfollow.usecases.budget import CapAsk, own_standing, set_cap, show_budge
 from fairfollow.workspace import Workspace
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
-OFFICER = Principal("acc-po", "po", frozenset({Role.PRIVACY_OFFICER}))
-ANALYST = Principal("acc-ana", "ana", frozenset({Role.ANALYST}))
-AUDITOR = Principal("acc-aud", "aud", frozenset({Role.AUDITOR}))
-HR = Principal("acc-hr", "hr", frozenset(), employer="E0007")
+OFFICER = Principal("acc-6199aecf23aba7e8", "po", frozenset({Role.PRIVACY_OFFICER}))
+ANALYST = Principal("acc-24d4b96f58da6d4a", "ana", frozenset({Role.ANALYST}))
+AUDITOR = Principal("acc-4275d71e90f7f09f", "aud", frozenset({Role.AUDITOR}))
+HR = Principal("acc-1b52f3a2e1514873", "hr", frozenset(), employer="E0007")
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_only_the_privacy_officer_sets_a_cap_and_the_account_is_recorded(engine:
     assert changed.budget.cap == 2.5
     with engine.connect() as conn:
         actors = {row.actor for row in conn.execute(budget_entries.select())}
-    assert actors == {actor_label(OFFICER)}
+    assert actors == {actor_of(OFFICER)}
     with pytest.raises(GovernanceError):  # a raise needs a reason (the core's rule)
         set_cap(OFFICER, CapAsk("E0007", 2020, 6.0), engine, DEFAULT_LIMITS, NOW)
 

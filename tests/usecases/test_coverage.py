@@ -51,8 +51,8 @@ def test_members_employers_and_nobody_are_refused(engine: Engine) -> None:
     with pytest.raises(AuthenticationError):
         consent_coverage(None, ASK, engine)
     for outsider in (
-        Principal("acc-m", "m", frozenset(), member_id=1),
-        Principal("acc-e", "e", frozenset(), employer="E0001"),
+        Principal("acc-62c66a7a5dd70c31", "m", frozenset(), member_id=1),
+        Principal("acc-3f79bb7b435b0532", "e", frozenset(), employer="E0001"),
     ):
         with pytest.raises(RoleError):
             consent_coverage(outsider, ASK, engine)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from fairfollow.accounts.account import Principal, Role, actor_label
+from fairfollow.accounts.account import Principal, Role, actor_of
 from fairfollow.errors import AuthenticationError, RoleError
 from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.messages.refusal import worded
@@ -36,10 +36,10 @@ from fairfollow.workspace import Workspace
 from tests.conftest import copy_workspace
 from tests.governance_fixtures import AT, SOURCE, ready_ledger
 
-ANALYST = Principal("acc-ana", "ana", frozenset({Role.ANALYST}))
-OPERATOR = Principal("acc-ops", "ops", frozenset({Role.OPERATOR}))
-REVIEWER = Principal("acc-rev", "rev", frozenset({Role.REVIEWER}))
-EMPLOYER_USER = Principal("acc-emp", "hr", frozenset(), employer="E0001")
+ANALYST = Principal("acc-24d4b96f58da6d4a", "ana", frozenset({Role.ANALYST}))
+OPERATOR = Principal("acc-a92c36e66a25ee99", "ops", frozenset({Role.OPERATOR}))
+REVIEWER = Principal("acc-d1e75aca758154ee", "rev", frozenset({Role.REVIEWER}))
+EMPLOYER_USER = Principal("acc-9d586dc0a48a2ed0", "hr", frozenset(), employer="E0001")
 ASK = ForecastAsk("E0001", "yield-forecast", 2020)
 
 
@@ -71,7 +71,9 @@ def test_staff_release_for_an_employer_records_the_account(engine: Engine, tmp_p
     assert "exact" not in forecast.as_json() and forecast.as_json()["released"] is True
     with engine.connect() as conn:
         (decision,) = decision_store.load_decisions(conn, request="release_forecast")
-    assert decision.actor == actor_label(ANALYST) == "ana (acc-ana)"
+    assert (
+        decision.actor == actor_of(ANALYST) and str(decision.actor) == f"ana ({ANALYST.account_id})"
+    )
 
 
 def test_who_may_ask_is_the_action_table(engine: Engine, tmp_path: Path) -> None:
@@ -140,7 +142,7 @@ def test_on_the_replay_an_employer_user_gets_its_own_forecast(
     )
     engine = open_ledger(workspace.ledger_url)
     desk = ReleaseDesk(engine, workspace, LogPublisher.of_workspace(workspace), DEFAULT_LIMITS)
-    user = Principal("acc-e", "e0314", frozenset(), employer="E0314")
+    user = Principal("acc-3f79bb7b435b0532", "e0314", frozenset(), employer="E0314")
     forecast = request_own_forecast(user, OwnForecastAsk(0.5), desk, datetime.now(UTC))
     record = forecast.record
     assert record.released and record.service == YIELD_FORECAST_ID

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fairfollow.accounts.account import Principal, Role, actor_label
+from fairfollow.accounts.account import Principal, Role, actor_of
 from fairfollow.errors import AuthenticationError, InputError, RoleError
 from fairfollow.intake.pool_store import intakes_of
 from fairfollow.ledger.engine import create_ledger, open_ledger
@@ -23,9 +23,9 @@ from tests.conftest import copy_workspace
 AT = datetime(2019, 7, 15, tzinfo=UTC)
 FULL = Attestation("株式会社テスト", "東京都", "人事部長", "entry form", "aggregate forecasts")
 LIST = b"applicant_id,offer_date\nA1,2019-06-01\nA2,2019-06-02\n"
-ANALYST = Principal("acc-ana", "ana", frozenset({Role.ANALYST}))
-REVIEWER = Principal("acc-rev", "rev", frozenset({Role.REVIEWER}))
-HR = Principal("acc-hr", "hr", frozenset(), employer="E0777")
+ANALYST = Principal("acc-24d4b96f58da6d4a", "ana", frozenset({Role.ANALYST}))
+REVIEWER = Principal("acc-d1e75aca758154ee", "rev", frozenset({Role.REVIEWER}))
+HR = Principal("acc-1b52f3a2e1514873", "hr", frozenset(), employer="E0777")
 
 
 def _empty_desk(tmp_path: Path) -> IntakeDesk:
@@ -65,7 +65,7 @@ def test_on_the_replay_the_list_is_the_employer_users_own(
     desk = IntakeDesk(open_ledger(workspace.ledger_url), workspace, 1_000_000)
     with reading(desk.engine, "clients") as conn:
         mine, theirs = sorted({i.employer for i in intakes_of(conn)})[:2]
-    hr = Principal("acc-hr", "hr", frozenset(), employer=mine)
+    hr = Principal("acc-1b52f3a2e1514873", "hr", frozenset(), employer=mine)
     now = datetime.now(UTC)
     taken = take_own_list(hr, OwnListAsk(LIST, "mine.csv", FULL), desk, now)
     assert taken.report.employer == mine and taken.report.rows_read == 2
@@ -76,5 +76,5 @@ def test_on_the_replay_the_list_is_the_employer_users_own(
     assert staff.as_json() == staff.report.as_json() and staff.report.employer == theirs
     with reading(desk.engine, "intakes") as conn:
         actors = {i.file_name: i.actor for i in intakes_of(conn)}
-    assert actors["mine.csv"] == actor_label(hr) and actors["theirs.csv"] == actor_label(ANALYST)
+    assert actors["mine.csv"] == actor_of(hr) and actors["theirs.csv"] == actor_of(ANALYST)
     desk.engine.dispose()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Role, actor_label
+from fairfollow.accounts.account import Role, actor_of
 from fairfollow.errors import RoleError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.records import decision_store
@@ -64,7 +64,7 @@ def test_the_purge_is_the_operators_or_administrators_and_names_the_account(
     assert report.provisions == 0  # the record is within its retention period
     with engine.connect() as conn:
         (decision,) = decision_store.load_decisions(conn, request=RECORDS_PURGE)
-    assert decision.actor == actor_label(people["ops"])
+    assert decision.actor == actor_of(people["ops"])
 
 
 def test_the_tables_go_to_the_privacy_officer_and_the_auditor(engine: Engine) -> None:

@@ -15,9 +15,9 @@ from fairfollow.usecases.season import ingest_report, ingest_season, run_model_d
 from fairfollow.workspace import Workspace
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
-OPERATOR = Principal("acc-ops", "ops", frozenset({Role.OPERATOR}))
-ANALYST = Principal("acc-ana", "ana", frozenset({Role.ANALYST}))
-REVIEWER = Principal("acc-rev", "rev", frozenset({Role.REVIEWER}))
+OPERATOR = Principal("acc-a92c36e66a25ee99", "ops", frozenset({Role.OPERATOR}))
+ANALYST = Principal("acc-24d4b96f58da6d4a", "ana", frozenset({Role.ANALYST}))
+REVIEWER = Principal("acc-d1e75aca758154ee", "rev", frozenset({Role.REVIEWER}))
 
 
 def _workspace(tmp_path: Path) -> Workspace:

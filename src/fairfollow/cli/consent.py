@@ -75,7 +75,7 @@ def render_ingest(summary: ConsentIngestSummary) -> None:
 def ingest_command(ctx: typer.Context, season_dir: Path, as_json: JsonFlag = False) -> None:
     """Load a season's policies, screens, deployments and consent events (idempotent)."""
     if not season_dir.is_dir():
-        raise InputError(f"no season directory at {season_dir}")
+        raise InputError("cli.no_season_dir", path=str(season_dir))
     engine = ledger_of(ctx, create=True)
     try:
         with progress(quiet=as_json) as bar:
@@ -270,7 +270,7 @@ def demo_command(ctx: typer.Context, season_dir: Path) -> None:
     """Ingest a simulated season, report forecast-purpose coverage, try a lagging rollout."""
     origin = SeasonOrigin.of_season(season_dir)
     if origin is None:
-        raise InputError(f"no simulated season at {season_dir} (no manifest.json)")
+        raise InputError("cli.no_simulated_season", path=str(season_dir))
     engine = ledger_of(ctx, create=True)
     try:  # the season's clock: a revision drafted "today" would lie inside a 2019 season
         key = matching_key(workspace_of(ctx).keys_dir)

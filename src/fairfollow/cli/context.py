@@ -98,7 +98,7 @@ def origin_of(ctx: typer.Context, option: str) -> SeasonOrigin:
     """The season the workspace was built from, for an option it lets default."""
     origin = workspace_of(ctx).origin()
     if origin is None:
-        raise InputError(f"{option} is required: this workspace was not built from a season")
+        raise InputError("cli.option_needs_season", option=option)
     return origin
 
 
@@ -215,8 +215,6 @@ def nothing_to_check(workspace: Workspace, size: int | None = None, allow: bool 
     from fairfollow.errors import ConfigError, TransparencyLogError
 
     if workspace.creates_ledger():
-        raise ConfigError(f"no ledger in {workspace.root}: there is no log to check")
+        raise ConfigError("cli.no_ledger_to_check", path=str(workspace.root))
     if size == 0 and not allow:
-        raise TransparencyLogError(
-            "the log is empty: nothing to verify (pass --allow-empty if that is expected)"
-        )
+        raise TransparencyLogError("cli.log_empty")

@@ -392,10 +392,10 @@ def replay_command(
     from fairfollow.scenarios.replay import replay
 
     if not (season_dir / "manifest.json").is_file():
-        raise InputError(f"no simulated season at {season_dir} (no manifest.json)")
+        raise InputError("cli.no_simulated_season", path=str(season_dir))
     target = out or render.fresh_dir(new_workspace_of(ctx).reports_dir / "replays")
     if target.exists() and any(target.iterdir()):
-        raise InputError(f"{target} is not empty: the replay needs a fresh workspace")
+        raise InputError("cli.replay_target_not_empty", path=str(target))
     try:
         with progress(quiet=as_json) as bar:
             task = bar.add_task("replay", total=None)

@@ -181,7 +181,9 @@ def add_command(
             frozenset(doc.get("material_changes", [])),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{file}: not a policy version document: {exc!r}") from exc
+        raise InputError(
+            "cli.policy_document_unreadable", file=str(file), detail=type(exc).__name__
+        ) from exc
     by = acting_as(ctx, Action.POLICY_ADD)
     with ledger_tx(ctx) as conn:
         added = policy_store.add_version(conn, version, at=datetime.now(UTC), actor=by)

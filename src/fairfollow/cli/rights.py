@@ -73,7 +73,7 @@ def _fields(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise InputError(f"--field {item!r}: write NAME=VALUE")
+            raise InputError("cli.field_malformed", item=item)
         out[name.strip()] = value
     return out
 

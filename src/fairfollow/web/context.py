@@ -46,10 +46,7 @@ class AppContext:
         never created here (a web server must not invent a workspace)."""
         workspace = Workspace.from_settings(settings)
         if not (workspace.keys_dir / SIGNER_FILE).exists():
-            raise ConfigError(
-                f"no transparency-log key in {workspace.keys_dir}: serve a workspace that "
-                "has a log (run `make demo` or `fairfollow log checkpoint` first)"
-            )
+            raise ConfigError("web.no_log_key", path=str(workspace.keys_dir))
         ledger = open_ledger(workspace.ledger_url)  # refuses a missing or old ledger
         # The pinned key (FAIRFOLLOW_LOG_PUBLIC_KEY) wins, as in `log audit`: a replaced key
         # file that re-signed every checkpoint then fails on the page too.

@@ -75,7 +75,7 @@ STATUS_LABELS = {
 def me_of(request: Request) -> Principal:
     principal = principal_of(request)
     if principal is None:  # check_access already refused; kept for the type checker
-        raise AuthenticationError("not signed in")
+        raise AuthenticationError("web.not_signed_in")
     return principal
 
 

@@ -83,7 +83,7 @@ def parse_at(text: str, ctx: AppContext) -> datetime:
     try:
         naive = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(f"at {text!r} is not a date and time") from exc
+        raise InputError("web.instant_malformed", text=text) from exc
     if naive.tzinfo is None:
         return naive.replace(tzinfo=JST).astimezone(UTC)
     return parse_instant(text, "at")

@@ -57,7 +57,7 @@ OUTCOME_LABELS = {"allow": N_("allow"), "deny": N_("deny"), "gap": N_("gap"), "n
 def signed_in(request: Request) -> Principal:
     principal = principal_of(request)
     if principal is None:  # check_access already refused; kept for the type checker
-        raise AuthenticationError("not signed in")
+        raise AuthenticationError("web.not_signed_in")
     return principal
 
 

@@ -155,7 +155,7 @@ def logout(request: Request, ctx: Context) -> Response:
 def _signed_in(request: Request) -> Principal:
     principal = principal_of(request)
     if principal is None:  # check_access already refused; kept for the type checker
-        raise AuthenticationError("not signed in")
+        raise AuthenticationError("web.not_signed_in")
     return principal
 
 
