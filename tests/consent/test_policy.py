@@ -11,6 +11,7 @@ from fairfollow.consent.policy import (
     DPV_PURPOSE_TERMS,
     ActivationOutcome,
     Deployment,
+    GateReason,
     PolicyStatus,
     PolicyVersion,
     check_activation,
@@ -73,7 +74,8 @@ def test_activation_is_refused_while_a_screen_lags_and_names_it() -> None:
     )
     assert decision.outcome is ActivationOutcome.REFUSED and not decision.allowed
     assert [(s.screen_id, s.displayed) for s in decision.lagging] == [("entry_form", "v1")]
-    assert any("entry_form" in r for r in decision.reasons)
+    assert GateReason.SCREENS_LAG in decision.reasons
+    assert any(s.screen_id == "entry_form" for s in decision.lagging)
 
 
 def test_activation_goes_through_once_every_active_screen_displays_the_version() -> None:
@@ -98,7 +100,7 @@ def test_forcing_needs_a_named_person_and_a_reason() -> None:
         reason="  ",
     )
     assert anonymous.outcome is ActivationOutcome.REFUSED
-    assert any("named person" in r for r in anonymous.reasons)
+    assert GateReason.FORCE_NEEDS_REASON in anonymous.reasons
     forced = check_activation(
         "v2",
         PolicyStatus.APPROVED,

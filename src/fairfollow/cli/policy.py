@@ -22,7 +22,7 @@ import typer
 from fairfollow.accounts.actions import Action
 from fairfollow.cli.account import caller_of
 from fairfollow.cli.context import acting_as, ledger_of
-from fairfollow.cli.terminal import console, err_console, print_json, table
+from fairfollow.cli.terminal import cli_language, console, err_console, print_json, table
 from fairfollow.consent import policy_store
 from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVersion, StatusEvent
 from fairfollow.errors import InputError
@@ -233,8 +233,10 @@ def render_decision(decision: ActivationDecision) -> None:
             )
     else:
         err_console.print(f"[bold red]activation of {decision.version_id} refused[/]")
-        for reason in decision.reasons:
-            err_console.print(f"  - {reason}")
+        from fairfollow.messages.decisions import gate_reasons
+
+        for reason in gate_reasons(decision, cli_language()):
+            err_console.print(f"  - {reason}", soft_wrap=True)
     if decision.lagging:
         console.print(
             table(

@@ -51,7 +51,7 @@ activation_decisions = sa.Table(
     sa.Column("actor", ActorColumn, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("lagging", sa.Text, nullable=False),  # JSON [[screen_id, displayed], …]
-    sa.Column("reasons", sa.Text, nullable=False),  # JSON list of the gate's messages
+    sa.Column("reasons", sa.Text, nullable=False),  # JSON list of the gate's reason codes
 )
 
 

@@ -10,8 +10,9 @@ text that screen displayed, and lets them withdraw or grant again:
   is as easy as giving) and ends the consent from that instant: the release door evaluates
   consent at every release, so the next release for any employer leaves the member out;
 - a **grant** counts only if the settings page displays, at that instant, a policy version
-  covering the purpose (DESIGN.md principle 3): the page shows that version's text, which is
-  what the deploy log says the screen displays; a page displaying none refuses the grant.
+  covering the purpose (consent is evaluated, never assumed): the page shows that
+  version's text, which is what the deploy log says the screen displays; a page
+  displaying none refuses the grant.
 
 Each decision is one appended consent event (:func:`fairfollow.consent.store.record_event`),
 never an update.
@@ -45,7 +46,7 @@ PORTAL_SCREEN = Screen(
     "Settings page (review and change consent)",
 )
 PORTAL_METHOD = "member_portal"
-GRANT_CITATION = "APPI Art. 17(1), 21(1), 27(1); DESIGN.md principle 3"
+GRANT_CITATION = "APPI Art. 17(1), 21(1), 27(1)"
 WITHDRAW_CITATION = "APPI Art. 27(1), 35(5); GDPR Art. 7(3)"
 
 

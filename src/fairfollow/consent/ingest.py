@@ -5,8 +5,8 @@ registration only: names and contacts stay out of the ledger) and ``consent_even
 (docs/season-format.md). Idempotent: anything already in the ledger is skipped, so a second
 run adds nothing. Policies, screens and deployments must be clean (a bad one fails the whole
 ingest, nothing stored); a bad consent row is quarantined with the reason code of
-docs/season-format.md "Injected log dirt" and loses nothing (DESIGN.md principle 5); the
-quarantine holds no identifier in clear (:mod:`fairfollow.consent.quarantine`).
+docs/season-format.md "Injected log dirt" and loses nothing (rejected rows are counted and
+quarantined); the quarantine holds no identifier in clear (:mod:`fairfollow.consent.quarantine`).
 
 Policy versions found in the file are recorded as they happened: draft, approved and
 activated at ``published_at``. Where screens lagged at that instant the activation is

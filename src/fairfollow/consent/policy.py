@@ -1,7 +1,7 @@
 """Privacy-policy versions, the screens that display them, and the activation gate (pure).
 
 The 2019 case happened because a revised policy never reached one registration screen and
-nobody could tell (LAW.md, "Why consent was missing"). Here a version's life is a series of
+nobody could tell (the regulator's 2019 findings). Here a version's life is a series of
 status events (draft → approved → active → retired), every screen's display is a series of
 deployments from the site's deploy log, and :func:`check_activation` refuses to let a
 version go live while any active screen displays something else. A refusal is a value
@@ -30,7 +30,7 @@ from fairfollow.instants import utc
 PURPOSE_CITATION = "APPI Art. 17(1), Art. 21(1); PPC general guidelines 3-1-1"
 # The gate: consent to provision is only as good as the text the person was shown
 # (APPI Art. 27(1)); the operator's remediation made a privacy officer own every screen.
-ACTIVATION_CITATION = "APPI Art. 27(1); DESIGN.md principle 3"
+ACTIVATION_CITATION = "APPI Art. 27(1)"
 
 # W3C DPV 2 purpose concepts FairFollow accepts (https://w3id.org/dpv#). Declared as data so
 # that a purpose naming an unknown or misfit concept is refused with one message. Security
@@ -254,6 +254,16 @@ class ActivationOutcome(StrEnum):
     REFUSED = "refused"
 
 
+class GateReason(StrEnum):
+    """Why the gate refused, as stable codes (the adapters word them; the decision itself
+    holds the version, its status and the lagging screens they refer to)."""
+
+    NOT_APPROVED = "consent.gate.not_approved"  # the version's status cannot go active
+    NO_SCREEN = "consent.gate.no_screen"  # no active screen displays the version
+    SCREENS_LAG = "consent.gate.screens_lag"  # active screens display another version
+    FORCE_NEEDS_REASON = "consent.gate.force_needs_reason"
+
+
 @dataclass(frozen=True)
 class ActivationDecision:
     """The gate's answer for one version at one instant, kept in the ledger either way."""
@@ -262,10 +272,11 @@ class ActivationDecision:
     at: datetime
     outcome: ActivationOutcome
     lagging: tuple[LaggingScreen, ...]
-    reasons: tuple[str, ...]
+    reasons: tuple[GateReason, ...]
     actor: Actor
     reason: str = ""
     citation: str = ACTIVATION_CITATION
+    status: PolicyStatus | None = None  # the version's status when the gate was asked
 
     @property
     def allowed(self) -> bool:
@@ -295,24 +306,23 @@ def check_activation(
         for screen, version in sorted(shown.items())
         if version is not None and version != version_id
     )
-    reasons: list[str] = []
+    reasons: list[GateReason] = []
     problem = check_transition(status, PolicyStatus.ACTIVE)
     if problem:
-        reasons.append(problem)
+        reasons.append(GateReason.NOT_APPROVED)
     if not any(version == version_id for version in shown.values()):
-        reasons.append(f"no screen displays {version_id}")
+        reasons.append(GateReason.NO_SCREEN)
     if lagging:
-        names = ", ".join(f"{s.screen_id} (shows {s.displayed})" for s in lagging)
-        reasons.append(f"screens lag behind {version_id}: {names}")
+        reasons.append(GateReason.SCREENS_LAG)
     forceable = not problem and bool(lagging) and bool(reason.strip())
     if not reasons:
         outcome = ActivationOutcome.ACTIVATED
-    elif force and forceable and not any(r.startswith("no screen") for r in reasons):
+    elif force and forceable and GateReason.NO_SCREEN not in reasons:
         outcome = ActivationOutcome.FORCED
     else:
         outcome = ActivationOutcome.REFUSED
         if force and not reason.strip():
-            reasons.append("a forced activation needs a named person and a reason")
+            reasons.append(GateReason.FORCE_NEEDS_REASON)
     return ActivationDecision(
         version_id=version_id,
         at=at,
@@ -321,4 +331,5 @@ def check_activation(
         reasons=tuple(reasons),
         actor=actor,
         reason=reason,
+        status=status,
     )

@@ -1,6 +1,6 @@
 """Consent validity: the rule, the reasons it can fail, and a per-member reference (pure).
 
-Consent of a member for a purpose is valid at time *t* only if (DESIGN.md principle 3):
+Consent of a member for a purpose is valid at time *t* only if:
 
 1. the member's latest decision for the purpose at or before *t* is a grant
    (APPI Art. 27(1): consent is prior to the provision; a later refusal or withdrawal

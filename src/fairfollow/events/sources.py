@@ -1,7 +1,8 @@
 """Raw export files of a season directory: discovery, header checks, CSV reading.
 
 Everything here happens before the store is touched, so that a prohibited item or a missing
-column refuses the whole ingest with nothing written (DESIGN.md principle 4).
+column refuses the whole ingest with nothing written (prohibited items are refused at
+intake, never stored).
 """
 
 from __future__ import annotations

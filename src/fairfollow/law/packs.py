@@ -1,4 +1,5 @@
-"""The rule packs: ``jp`` (every row of LAW.md's jp table) and ``eu`` (its eu table), as data.
+"""The rule packs, as data: ``jp`` (APPI, the Employment Security Act and its guidance)
+and ``eu`` (GDPR, the AI Act).
 
 Each rule names its law, article, paragraph and further sources, says what it requires in
 Japanese and English, points at its check (:mod:`fairfollow.law.checks`), and carries its

@@ -1,6 +1,6 @@
 """Items the law bars from collection, and their detection in a file's column names.
 
-Two sources bar items at intake (LAW.md "Rules to encode"):
+Two sources bar items at intake:
 
 * the MHLW guideline under the Employment Security Act (Notice 141 of 1999, issued under
   ESA Art. 5-5), personal-information part 1(2): (i) race, ethnicity, social status,

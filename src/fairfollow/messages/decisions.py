@@ -8,6 +8,7 @@ code the catalogue does not know is shown as it is, so a new code is visible, no
 
 from __future__ import annotations
 
+from fairfollow.consent.policy import ActivationDecision
 from fairfollow.law.packs import RULES
 from fairfollow.messages import catalogue, formats
 
@@ -50,3 +51,21 @@ def citation(rule_id: str, language: str) -> str:
             cited = formats.citation(rule.law, rule.article, rule.paragraph, language)
             return f"{cited}; {rule.also}" if rule.also else cited
     return rule_id
+
+
+def gate_reasons(decision: ActivationDecision, language: str) -> list[str]:
+    """Why the activation gate refused (or what a forced activation overrode), one sentence
+    per reason, with the version, its status and the lagging screens it names."""
+    screens = [
+        catalogue.text(
+            "consent.gate.screen_shows",
+            language,
+            screen=s.screen_id,
+            version=s.displayed or "-",
+        )
+        for s in decision.lagging
+    ]
+    params: dict[str, object] = {"version": decision.version_id, "screens": screens}
+    if decision.status is not None:
+        params["status"] = decision.status
+    return [catalogue.text(str(code), language, **params) for code in decision.reasons]

@@ -1,6 +1,6 @@
 """Calibration targets for the simulator, each with its tolerance and source, and their
-measurement on a simulated season. Targets come from ``LAW.md`` ("Numbers for a realistic
-simulation"); tests check every one at 20,000 students."""
+measurement on a simulated season. Targets come from published figures (surveys of job
+hunting and the regulators' counts); tests check every one at 20,000 students."""
 
 from __future__ import annotations
 

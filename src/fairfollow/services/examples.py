@@ -1,11 +1,12 @@
 """Two data-service declarations: the 2019 service as it was, and FairFollow's yield forecast.
 
 The replay of the case (:mod:`fairfollow.scenarios.replay`) registers both; the docs show them;
-tests use them. ``DMP_FOLLOW_2019`` reconstructs what LAW.md records of "DMP Follow": a 5-level
-decline score per student, keyed by the employer's applicant ID, from the student's
-browsing here and on a partner site, with a purpose text that named neither the output nor
-the employers. ``yield_forecast`` is the same need met lawfully: an aggregate count of
-acceptances per employer pool, with noise, for members whose consent covers it.
+tests use them. ``DMP_FOLLOW_2019`` reconstructs what the regulators' records say of
+"DMP Follow": a 5-level decline score per student, keyed by the employer's applicant ID,
+from the student's browsing here and on a partner site, with a purpose text that named
+neither the output nor the employers. ``yield_forecast`` is the same need met lawfully: an
+aggregate count of acceptances per employer pool, with noise, for members whose consent
+covers it.
 """
 
 from __future__ import annotations

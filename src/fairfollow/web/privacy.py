@@ -30,6 +30,7 @@ from fairfollow.csv_export import csv_text
 from fairfollow.errors import InputError, RightsError
 from fairfollow.instants import JST, parse_instant
 from fairfollow.ledger.transaction import reading
+from fairfollow.messages.decisions import gate_reasons
 from fairfollow.records import report as records
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights.request import IdentityCheck, IdentityMethod
@@ -39,7 +40,7 @@ from fairfollow.usecases.coverage import Coverage, CoverageAsk, consent_coverage
 from fairfollow.web.access import check_access
 from fairfollow.web.charts import Bar, bar_chart
 from fairfollow.web.context import AppContext, RowId, context_of
-from fairfollow.web.i18n import N_
+from fairfollow.web.i18n import N_, negotiate
 from fairfollow.web.review import signed_in
 from fairfollow.web.session import principal_of
 
@@ -103,7 +104,15 @@ def _matrix_page(
 ) -> Response:
     with reading(ctx.reader, "rollout matrix") as conn:
         matrix = rollout.rollout_matrix(conn, ctx.clock())  # after the POLICY_LIST check
-    facts = {"matrix": matrix, "outcome": outcome, "status_labels": POLICY_STATUS_LABELS}
+    reasons = (
+        gate_reasons(outcome, negotiate(request)) if isinstance(outcome, ActivationDecision) else []
+    )
+    facts = {
+        "matrix": matrix,
+        "outcome": outcome,
+        "reasons": reasons,
+        "status_labels": POLICY_STATUS_LABELS,
+    }
     return ctx.pages.render(request, "privacy_matrix.html", facts, status_code=status)
 
 
