@@ -16,9 +16,10 @@ from typing import Annotated
 import typer
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Principal, Role
+from fairfollow.accounts.account import Role
 from fairfollow.cli.context import (
     account_of,
+    caller_of,
     clear_session,
     ledger_of,
     save_session,
@@ -26,7 +27,6 @@ from fairfollow.cli.context import (
     workspace_of,
 )
 from fairfollow.cli.terminal import console, print_json, table
-from fairfollow.ledger.transaction import Engine
 
 account_app = typer.Typer(help="Accounts: log in, roles granted by an administrator.")
 
@@ -41,14 +41,6 @@ Quiet = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.add_typer(account_app, name="account")
-
-
-def caller_of(ctx: typer.Context, engine: Engine) -> Principal | None:
-    """The session's account, or None when no token is given: a use case then asks the
-    caller to sign in with the same code as the web (``accounts.sign_in_required``)."""
-    from fairfollow.cli.context import account_of, token_of
-
-    return None if token_of(ctx) is None else account_of(ctx, engine)
 
 
 def _now() -> datetime:

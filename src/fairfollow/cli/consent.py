@@ -16,6 +16,7 @@ from fairfollow.accounts import authority
 from fairfollow.cli.context import (
     JsonFlag,
     account_of,
+    caller_of,
     instant_of,
     ledger_of,
     opened,
@@ -157,7 +158,7 @@ def coverage_command(
     ask = CoverageAsk(purpose, instant_of(ctx, as_of, option="--as-of"), ids=ids_out is not None)
     with opened(ctx) as (_, engine), progress(quiet=as_json) as bar:
         bar.add_task(f"evaluating {purpose}", total=None)
-        found = consent_coverage(account_of(ctx, engine), ask, engine)
+        found = consent_coverage(caller_of(ctx, engine), ask, engine)
     report = found.report
     written = write_ids(report, ids_out) if ids_out else None
     if as_json:

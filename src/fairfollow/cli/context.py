@@ -182,6 +182,12 @@ def account_of(ctx: typer.Context, engine: Engine) -> Principal:
     return principal
 
 
+def caller_of(ctx: typer.Context, engine: Engine) -> Principal | None:
+    """The session's account, or None when no token is given: a use case then asks the
+    caller to sign in with the same code as the web (``accounts.sign_in_required``)."""
+    return None if token_of(ctx) is None else account_of(ctx, engine)
+
+
 def authorized(ctx: typer.Context, action: Action) -> Principal:
     """The session's account if it may take ``action`` (the action table,
     :mod:`fairfollow.accounts.account`); refused otherwise (exit 2, one line)."""

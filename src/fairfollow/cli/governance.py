@@ -17,12 +17,12 @@ import typer
 from fairfollow.accounts import authority
 from fairfollow.accounts.account import Role
 from fairfollow.cli import governance_tables as render
-from fairfollow.cli.account import caller_of
 from fairfollow.cli.context import (
     At,
     JsonFlag,
     Season,
     account_of,
+    caller_of,
     instant_of,
     new_workspace_of,
     opened,

@@ -20,8 +20,7 @@ from typing import Annotated
 import typer
 
 from fairfollow.accounts.actions import Action
-from fairfollow.cli.account import caller_of
-from fairfollow.cli.context import acting_as, ledger_of
+from fairfollow.cli.context import acting_as, caller_of, ledger_of
 from fairfollow.cli.terminal import cli_language, console, err_console, print_json, table
 from fairfollow.consent import policy_store
 from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVersion, StatusEvent

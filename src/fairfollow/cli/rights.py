@@ -19,8 +19,7 @@ from typing import Annotated
 
 import typer
 
-from fairfollow.cli.account import caller_of
-from fairfollow.cli.context import account_of, shown, workspace_of
+from fairfollow.cli.context import account_of, caller_of, shown, workspace_of
 from fairfollow.cli.terminal import console, print_json, table
 from fairfollow.errors import InputError
 from fairfollow.instants import in_jst, parse_instant

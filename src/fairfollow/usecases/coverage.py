@@ -51,9 +51,9 @@ class Coverage:
 
 def consent_coverage(principal: Principal | None, ask: CoverageAsk, engine: Engine) -> Coverage:
     """Who has valid consent for the purpose at the instant, who does not and why."""
-    check(principal, Action.CONSENT_COVERAGE)
-    if ask.ids:
-        check(principal, Action.CONSENT_MEMBER_IDS)
+    # Asking for the ids is the narrower action: its refusal is the one to give (as the
+    # web's CSV of lacking members does), and whoever may see ids may see the coverage.
+    check(principal, Action.CONSENT_MEMBER_IDS if ask.ids else Action.CONSENT_COVERAGE)
     may_see_ids = permits(principal, Action.CONSENT_MEMBER_IDS)
     with reading(engine, "consent coverage") as conn:
         purposes = tuple(sorted(policy_store.load_purposes(conn)))
