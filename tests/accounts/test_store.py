@@ -12,7 +12,7 @@ from fairfollow.accounts import session_store  # noqa: F401 - declares acct_sess
 from fairfollow.accounts import store as account_store
 from fairfollow.accounts.account import Account, Role
 from fairfollow.ledger.engine import metadata, open_ledger
-from tests.actors import as_actor
+from tests.actors import as_actor, compare_type
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -20,7 +20,7 @@ NOW = datetime(2026, 4, 1, tzinfo=UTC)
 def test_migration_creates_exactly_the_declared_tables(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         diffs = [d for d in compare_metadata(context, metadata) if "acct_" in repr(d)]
         present = {t for t in sa.inspect(conn).get_table_names() if t.startswith("acct_")}
         assert "gov_role_events" not in sa.inspect(conn).get_table_names()

@@ -16,7 +16,7 @@ from fairfollow.consent.policy import PolicyStatus, StatusEvent
 from fairfollow.errors import InputError, LedgerError
 from fairfollow.ledger.engine import metadata, open_ledger
 from fairfollow.ledger.transaction import transaction
-from tests.actors import as_actor
+from tests.actors import as_actor, compare_type
 from tests.consent_season import (
     DEPLOYMENTS,
     JST,
@@ -47,7 +47,7 @@ def test_the_migration_creates_exactly_the_declared_tables(ledger_url: str) -> N
     assert consent_store.events is not None
     engine = open_ledger(ledger_url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         diffs = [d for d in compare_metadata(context, metadata) if any(t in repr(d) for t in OURS)]
         present = set(sa.inspect(conn).get_table_names())
     engine.dispose()

@@ -14,7 +14,7 @@ from fairfollow.records import (
 )
 from fairfollow.release import budget_store  # noqa: F401  (declares its tables)
 from fairfollow.services import store  # noqa: F401
-from tests.actors import as_actor
+from tests.actors import as_actor, compare_type
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -29,7 +29,7 @@ def _gov_diffs(diffs: list[object]) -> list[object]:
 def test_migration_creates_exactly_the_declared_tables(ledger_url: str) -> None:
     engine = open_ledger(ledger_url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         diffs = _gov_diffs(compare_metadata(context, metadata))
         declared = {t for t in metadata.tables if t.startswith("gov_")}
         present = {t for t in sa.inspect(conn).get_table_names() if t.startswith("gov_")}

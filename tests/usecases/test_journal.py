@@ -67,7 +67,7 @@ def test_the_lines_of_a_replay_and_of_staff_commands_hold_no_personal_data(
     lines = [r.getMessage() for r in caplog.records if r.name == "fairfollow.actions"]
     entries = [json.loads(line) for line in lines]
     assert [e["command"] for e in entries] == ["replay", *["account"] * 5, "consent"]
-    assert entries[0]["outcome"] == "done" and entries[0]["action"] is None  # the local shell
+    assert entries[0]["outcome"] == "done" and entries[0]["account"] is None  # the local shell
     granted, refused, covered = entries[3], entries[4], entries[6]
     assert granted["outcome"] == "done" and re.fullmatch(r"acc-[0-9a-f]+", granted["account"])
     assert refused["outcome"] == "refused" and refused["account"] is None

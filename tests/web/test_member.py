@@ -96,7 +96,9 @@ def test_a_member_sees_nothing_of_another_member_by_any_parameter(site: Site) ->
         everything = {p.decision_id for p in provision_store.provisions_to(conn)}
     mine = {r["decision_id"] for r in client.get("/api/v1/me/releases").json()}
     foreign = client.get(f"/me/receipts/{theirs.event_id}")
-    assert foreign.status_code == 400 and "not one of yours" in foreign.json()["message"]
+    assert (
+        foreign.status_code == 400 and foreign.json()["code"] == "rights.consent_decision_not_yours"
+    )
     for decision in sorted(everything - mine)[:3]:
         answer = client.get(f"/me/releases/{decision}/proof")
         assert answer.status_code == 400 and "member_secret" not in answer.text
@@ -185,7 +187,7 @@ def test_a_member_files_requests_and_sees_their_status_and_due_dates(site: Site)
         data={"kind": "correction", "fields": "religion=none", "csrf_token": token},
         headers=HTML,
     )
-    assert bad.status_code == 400 and "correction line 1" in bad.text
+    assert bad.status_code == 400 and "Correction line 1" in bad.text
     filed = client.post(
         "/me/requests?lang=en",
         data={"kind": "correction", "fields": "email=new@example.jp", "csrf_token": token},

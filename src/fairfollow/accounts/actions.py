@@ -17,7 +17,7 @@ action, so the adapters word it in the caller's language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 from fairfollow.accounts.account import Principal, Role
@@ -188,10 +188,23 @@ def permits(principal: Principal | None, action: Action, *, local: bool = False)
     return bool(ALLOWED[action] & audiences_of(principal, local=local))
 
 
+# Who wants to know which action a caller asked for (the application's action log); an
+# observer here keeps this tier from importing the one above it.
+_WATCHERS: list[Callable[[Action], None]] = []
+
+
+def watch(watcher: Callable[[Action], None]) -> None:
+    """Be told of every action checked from now on (once per watcher)."""
+    if watcher not in _WATCHERS:
+        _WATCHERS.append(watcher)
+
+
 def check(principal: Principal | None, action: Action, *, local: bool = False) -> None:
     """Refuse the caller unless it may take ``action``: nobody signed in is asked to sign in
     (:class:`AuthenticationError`), an account without the right is refused
     (:class:`RoleError`), each with a code and the action."""
+    for watcher in _WATCHERS:
+        watcher(action)
     if permits(principal, action, local=local):
         return
     if principal is None:

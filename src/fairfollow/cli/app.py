@@ -27,7 +27,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from fairfollow.cli.context import RootOptions
-from fairfollow.cli.terminal import err_console
+from fairfollow.cli.terminal import err_console, error_sentence
 from fairfollow.errors import FairFollowError
 
 WORKSPACE_FLAGS = ("--workspace", "-w")
@@ -108,19 +108,6 @@ def one_line(message: str) -> None:
     """The error line: no wrapping, no markup, no traceback."""
     text = " ".join(message.split())
     err_console.print(f"[bold red]error:[/] {text}", soft_wrap=True, highlight=False, markup=True)
-
-
-def error_sentence(exc: FairFollowError) -> str:
-    """The error in the language of the command line (``FAIRFOLLOW_LANGUAGE``, ja by default)."""
-    from fairfollow.instants import JST, zone_named
-    from fairfollow.messages.sentence import of_error
-    from fairfollow.settings import Settings
-
-    try:
-        settings = Settings()
-    except (FairFollowError, ValueError):  # the settings themselves are what failed
-        return of_error(exc, "ja", JST)
-    return of_error(exc, settings.language, zone_named(settings.display_zone))
 
 
 def _command_name(argv: Sequence[str]) -> str | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairfollow.cli.context import AllowEmpty, nothing_to_check, workspace_of
-from fairfollow.cli.terminal import console, print_json, progress, table
+from fairfollow.cli.terminal import console, error_sentence, print_json, progress, table
 from fairfollow.errors import TransparencyLogError
 from fairfollow.tlog.record import LeafKind
 from fairfollow.workspace import Workspace
@@ -107,9 +107,9 @@ def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = F
             seen = witness.log(_log_key(publisher.signer).name)
     except TransparencyLogError as exc:
         if as_json:
-            print_json({"ok": False, "refused": str(exc)})
+            print_json({"ok": False, "code": exc.code, "refused": error_sentence(exc)})
         else:
-            console.print(f"[red]✗ witness refused[/]: {exc}")
+            console.print(f"[red]✗ witness refused[/]: {error_sentence(exc)}", soft_wrap=True)
         raise typer.Exit(1) from exc
     size = 0 if seen is None else seen.latest.size
     if as_json:

@@ -24,6 +24,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fairfollow.errors import FairFollowError
+
 PIPED_WIDTH = 1_000  # wide enough for any table row; Rich still never pads to it
 
 
@@ -94,3 +96,16 @@ def cli_language() -> str:
         return Settings().language
     except (FairFollowError, ValueError):  # unusable settings: say so in the default language
         return "ja"
+
+
+def error_sentence(exc: FairFollowError) -> str:
+    """The error in the language of the command line (``FAIRFOLLOW_LANGUAGE``, ja by default)."""
+    from fairfollow.instants import JST, zone_named
+    from fairfollow.messages.sentence import of_error
+    from fairfollow.settings import Settings
+
+    try:
+        settings = Settings()
+    except (FairFollowError, ValueError):  # the settings themselves are what failed
+        return of_error(exc, "ja", JST)
+    return of_error(exc, settings.language, zone_named(settings.display_zone))

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO
 
+from fairfollow.accounts import actions
+from fairfollow.accounts.actions import Action
 from fairfollow.errors import AuthenticationError, FairFollowError, RoleError
 
 logger = logging.getLogger("fairfollow.actions")
@@ -104,6 +106,14 @@ def note(action: str) -> None:
         found.action = action
 
 
+def _noted(action: Action) -> None:
+    # The first action a command checks is the command's own; the core's later checks on
+    # its behalf (a grant's duties, a replay's steps) do not rename it.
+    found = _current.get()
+    if found is not None and found.action is None:
+        found.action = action.value
+
+
 def note_account(account: str) -> None:
     """The running command's caller, once authenticated (an account id)."""
     found = _current.get()
@@ -118,6 +128,7 @@ def command(name: str | None) -> Iterator[None]:
     if name is None:
         yield
         return
+    actions.watch(_noted)  # the action the use case checks names the command's line
     running = _Command(name)
     token = _current.set(running)
     started = time.perf_counter()

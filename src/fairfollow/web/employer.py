@@ -42,6 +42,7 @@ from fairfollow.usecases.forecast import (
     request_own_forecast,
 )
 from fairfollow.usecases.intake import IntakeDesk, OwnListAsk, own_lists, take_own_list
+from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
@@ -162,7 +163,13 @@ async def upload_page(
     try:
         report = _take(request, ctx, data, file_name_of(file.filename), attestation)
     except InputError as refused:
-        return _lists_page(request, ctx, error=str(refused), status=400, attestation=attestation)
+        return _lists_page(
+            request,
+            ctx,
+            error=problems.sentence(request, refused),
+            status=400,
+            attestation=attestation,
+        )
     return _lists_page(request, ctx, report=report, attestation=attestation)
 
 

@@ -24,6 +24,7 @@ from fairfollow.rights import portal
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LAW, LegalBasis, RightKind
+from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.i18n import N_
@@ -142,7 +143,7 @@ def choose(
     try:
         done = portal.choose(desk_of(ctx), me_of(request), purpose, choice, ctx.clock())
     except InputError as refused:
-        return _consents_page(request, ctx, error=str(refused), status=400)
+        return _consents_page(request, ctx, error=problems.sentence(request, refused), status=400)
     query = urlencode({"changed": done.event.purpose_key, "choice": choice.value})
     return RedirectResponse(f"/me/consents?{_lang(request)}{query}", status_code=303)
 
@@ -231,7 +232,7 @@ def file_request(
             basis=basis, session=channel_of(request), detail=detail,
         )  # fmt: skip
     except (InputError, RightsError) as refused:
-        return _requests_page(request, ctx, error=str(refused), status=400)
+        return _requests_page(request, ctx, error=problems.sentence(request, refused), status=400)
     query = urlencode({"filed": filed.request_id})
     return RedirectResponse(f"/me/requests?{_lang(request)}{query}", status_code=303)
 

@@ -37,6 +37,7 @@ from fairfollow.rights.request import IdentityCheck, IdentityMethod
 from fairfollow.usecases import policy as policy_cases
 from fairfollow.usecases import rights as rights_cases
 from fairfollow.usecases.coverage import Coverage, CoverageAsk, consent_coverage
+from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.charts import Bar, bar_chart
 from fairfollow.web.context import AppContext, RowId, context_of
@@ -223,7 +224,7 @@ def verify_form(
             _desk(ctx), request_id, check, actor=actor_of(me), at=ctx.clock()
         )
     except (InputError, RightsError) as refused:
-        return _requests_page(request, ctx, error=str(refused), status=409)
+        return _requests_page(request, ctx, error=problems.sentence(request, refused), status=409)
     return _back(request, "/privacy/requests")
 
 
@@ -233,7 +234,7 @@ def complete_form(request: Request, ctx: Context, request_id: RowId) -> Response
     try:
         done = rights_cases.complete(me, _desk(ctx), request_id, ctx.clock())
     except RightsError as refused:
-        return _requests_page(request, ctx, error=str(refused), status=409)
+        return _requests_page(request, ctx, error=problems.sentence(request, refused), status=409)
     return _requests_page(request, ctx, done=done)
 
 

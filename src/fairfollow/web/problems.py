@@ -72,6 +72,11 @@ class Problem:
 NOT_READY = "web.not_ready"
 
 
+def sentence(request: Request, exc: FairFollowError) -> str:
+    """What went wrong, in the visitor's language (for a page that shows it in place)."""
+    return of_error(exc, negotiate(request))
+
+
 def problem_of(
     exc: FairFollowError, language: str, zone: tzinfo = JST, *, for_staff: bool = True
 ) -> Problem:

@@ -21,6 +21,7 @@ from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action, Audience, audiences_of
 from fairfollow.errors import AuthenticationError, GovernanceError, ThrottledError
 from fairfollow.messages.sentence import of_error
+from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import negotiate
@@ -195,7 +196,7 @@ def set_password(
             keep=session_cookie(request) or bearer_of(request),
         )
     except GovernanceError as refused:
-        return _account_page(request, ctx, error=str(refused), status=400)
+        return _account_page(request, ctx, error=problems.sentence(request, refused), status=400)
     return _account_page(request, ctx, saved=True, ended=ended)
 
 
