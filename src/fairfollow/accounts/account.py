@@ -57,6 +57,13 @@ MAX_LOGIN_CHARS = 64
 FAILED_LOGINS_BEFORE_LOCK = 5
 # RFC 9106's second recommended option (64 MiB, 3 passes): argon2id.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
+# A hash of a random password nobody kept, with the same parameters: checked when there is
+# no real hash, so an unknown login (or one without a password) costs the same hash work and
+# the time of a refusal does not tell whether a login exists.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$1AVQCYKvYnAkdnOIWmNE7w"
+    "$5vDDxB68OtSEYFbn7xnSQN2ORsKlFuel7eEPihyQpFg"
+)
 
 
 class Role(StrEnum):
@@ -202,13 +209,13 @@ def verify_secret(stored: str | None, given: str) -> bool:
 
 
 def verify_hash(stored: str | None, given: str) -> bool:
-    """Whether ``given`` matches an argon2id hash (False for no hash at all)."""
-    if stored is None or not given:
-        return False
+    """Whether ``given`` matches an argon2id hash (False for no hash at all). Always runs
+    one argon2 verification, against a dummy hash when there is none to check."""
     try:
-        return _HASHER.verify(stored, given)
+        matched = _HASHER.verify(stored or _DUMMY_HASH, given)
     except (VerificationError, InvalidHashError):
         return False
+    return bool(matched) and stored is not None and bool(given)
 
 
 def new_totp_secret() -> str:

@@ -220,11 +220,11 @@ def _refusal(
 ) -> str:
     """The code refusing this sign-in, or "" to let it in. An unknown login and a wrong
     credential get the same code, and nothing else is said before the credential is right,
-    so a refusal never tells whether a login exists."""
-    if account is None or not (
-        verify_hash(account.password_hash, credential)
-        or verify_secret(account.setup_secret_hash, credential)
-    ):
+    so a refusal never tells whether a login exists. The password hash runs whether or not
+    the account exists (against a dummy hash when it has none), so neither does its time."""
+    stored = None if account is None else account.password_hash
+    password_ok = verify_hash(stored, credential)
+    if account is None or not (password_ok or verify_secret(account.setup_secret_hash, credential)):
         return "accounts.sign_in_refused"
     if account.disabled:
         return "accounts.sign_in_disabled"
