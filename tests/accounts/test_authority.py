@@ -238,3 +238,31 @@ def test_an_unknown_login_costs_the_same_hash_work_as_a_real_one(
             authority.login(engine, login, password, NOW)
         work[(login, password)] = counting.verified - before
     assert set(work.values()) == {1}, work
+
+
+def test_a_totp_code_works_once_and_only_for_now_or_the_step_before(engine: Engine) -> None:
+    """Finding (issue 27): the same TOTP code signed in three times, and the previous
+    30-second step's code was accepted after a later one."""
+    admin = _admin_token(engine)
+    po = authority.authenticate(engine, _person(engine, admin, "aiko", Role.PRIVACY_OFFICER), NOW)
+    authority.set_password(engine, po, "aiko's long password", NOW)
+    totp = pyotp.parse_uri(authority.enroll_totp(engine, po, NOW))
+    at = NOW + timedelta(minutes=5)
+
+    def sign_in(code: str, when: datetime = at) -> str:
+        return authority.login(engine, "aiko", "aiko's long password", when, totp=code).login
+
+    with pytest.raises(AuthenticationError, match=r"accounts\.totp_required"):
+        sign_in(totp.at(at + timedelta(seconds=30)))  # the next step's code: not yet
+    assert sign_in(totp.at(at - timedelta(seconds=30))) == "aiko"  # typed as it changed
+    assert sign_in(totp.at(at)) == "aiko"
+    for replayed in (totp.at(at), totp.at(at - timedelta(seconds=30))):
+        with pytest.raises(AuthenticationError, match=r"accounts\.totp_required"):
+            sign_in(replayed)
+    later = at + timedelta(seconds=30)
+    assert sign_in(totp.at(later), later) == "aiko"
+    with pytest.raises(AuthenticationError, match=r"accounts\.totp_required"):
+        sign_in(totp.at(at - timedelta(seconds=60)), at)  # two steps back: too old anyway
+    with engine.connect() as conn:
+        found = account_store.find_account(conn, login="aiko")
+    assert found is not None and found.totp_last_step == int(later.timestamp()) // 30

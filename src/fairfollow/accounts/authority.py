@@ -230,8 +230,10 @@ def _refusal(
         return "accounts.sign_in_disabled"
     if account_store.recent_failures(conn, account.login) >= FAILED_LOGINS_BEFORE_LOCK:
         return "accounts.sign_in_locked"
-    if account.totp_secret is not None and not verify_totp(account.totp_secret, totp, now):
-        return "accounts.totp_required"
+    if account.totp_secret is not None:
+        step = verify_totp(account.totp_secret, totp, now, last_step=account.totp_last_step)
+        if step is None or not account_store.spend_totp_step(conn, account.account_id, step):
+            return "accounts.totp_required"
     return ""
 
 
@@ -292,6 +294,7 @@ def enroll_totp(engine: Engine, actor: Principal, now: datetime) -> str:
             raise RoleError("accounts.totp_staff_only")
         secret = new_totp_secret()
         account_store.update_credentials(conn, me.account_id, totp_secret=secret)
+        account_store.forget_totp_step(conn, me.account_id)
         account = account_store.find_account(conn, account_id=me.account_id)
         record_audit(conn, AuditKind.TOTP_ENROLLED, account, me.login, now)
         return totp_uri(secret, me.login)
