@@ -266,3 +266,26 @@ def test_a_totp_code_works_once_and_only_for_now_or_the_step_before(engine: Engi
     with engine.connect() as conn:
         found = account_store.find_account(conn, login="aiko")
     assert found is not None and found.totp_last_step == int(later.timestamp()) // 30
+
+
+def test_a_token_alone_cannot_change_a_password_that_is_set(engine: Engine) -> None:
+    """Finding (issue 27): a stolen bearer token set a new password without the current
+    one, and the owner's password stopped working."""
+    admin = _admin_token(engine)
+    me = authority.authenticate(engine, _person(engine, admin, "goro"), NOW)
+    authority.set_password(engine, me, "goro's first password", NOW)  # on the setup secret
+    for current in ("", "a wrong guess at it"):
+        with pytest.raises(AuthenticationError) as refused:
+            authority.set_password(engine, me, "a thief's password", NOW, current=current)
+        assert refused.value.code == "accounts.current_password_wrong"
+    assert authority.login(engine, "goro", "goro's first password", NOW).login == "goro"
+    authority.set_password(
+        engine, me, "goro's second password", NOW, current="goro's first password"
+    )
+    assert authority.login(engine, "goro", "goro's second password", NOW).login == "goro"
+    admin_me = authority.authenticate(engine, admin, NOW)
+    failures = [
+        e for e in authority.audit_trail(engine, admin_me, "goro")
+        if e.kind is AuditKind.LOGIN_FAILED
+    ]  # fmt: skip
+    assert [e.detail["reason"] for e in failures] == ["accounts.current_password_wrong"] * 2

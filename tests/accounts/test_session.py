@@ -82,7 +82,9 @@ def test_a_new_password_ends_every_other_session_and_token(engine: Engine) -> No
     elsewhere = session.open_session(engine, "hanako", PASSWORD, NOW)
     token = authority.login(engine, "hanako", PASSWORD, NOW).token
     me = session.resume_session(engine, here.cookie, NOW)
-    ended = authority.set_password(engine, me, "a newer long password", NOW, keep=here.cookie)
+    ended = authority.set_password(
+        engine, me, "a newer long password", NOW, current=PASSWORD, keep=here.cookie
+    )
     assert ended == 2
     assert session.resume_session(engine, here.cookie, NOW).login == "hanako"
     with pytest.raises(AuthenticationError, match=r"accounts\.session_closed"):

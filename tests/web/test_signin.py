@@ -113,7 +113,7 @@ def test_each_sign_in_rotates_the_session(site) -> None:  # type: ignore[no-unty
 def test_state_changes_need_the_sessions_token(site) -> None:  # type: ignore[no-untyped-def]
     settings, accounts = site
     client = sign_in(_client(settings), accounts["member"])
-    new = {"password": "another long password"}
+    new = {"password": "another long password", "current": PASSWORD}
     assert client.post("/account/password", data=new).status_code == 403
     assert client.post("/logout", follow_redirects=False).status_code == 403
     other = sign_in(_client(settings), accounts["analyst"])
@@ -135,13 +135,35 @@ def test_a_new_password_signs_out_every_other_browser_and_token(site) -> None:  
     token = script.post("/api/v1/token", json=body).json()["token"]
     bearer = {"authorization": f"Bearer {token}"}
     assert script.get("/api/v1/me", headers=bearer).status_code == 200
-    new = {"password": "another long password", "csrf_token": csrf_of(here)}
+    new = {"password": "another long password", "current": PASSWORD, "csrf_token": csrf_of(here)}
     page = here.post("/account/password", data=new)
     assert page.status_code == 200 and 'id="password-saved"' in page.text
     assert "2" in page.text.split('id="password-saved"')[1].split("</p>")[0]
     assert here.get("/api/v1/me").status_code == 200  # the browser it was set in stays in
     assert there.get("/api/v1/me").status_code == 401
     assert script.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_a_bearer_token_alone_cannot_change_the_password(site) -> None:  # type: ignore[no-untyped-def]
+    """Finding (issue 27): a stolen bearer token set a new password without the current
+    one and took the account over for good (the owner's password stopped working)."""
+    settings, accounts = site
+    thief = _client(settings)
+    body = {"login": accounts["member"].login, "password": PASSWORD}
+    bearer = {"authorization": f"Bearer {thief.post('/api/v1/token', json=body).json()['token']}"}
+    for guess in ({}, {"current": "not the password"}):
+        taken = thief.post(
+            "/account/password", data={"password": "the thief's password", **guess},
+            headers=bearer,
+        )  # fmt: skip
+        assert taken.status_code == 403 and 'id="password-error"' in taken.text
+        assert "現在のパスワードが正しくありません" in taken.text
+    assert sign_in(_client(settings), accounts["member"])  # the owner's password still works
+    owner = thief.post(
+        "/account/password", data={"password": "the owner's new password", "current": PASSWORD},
+        headers=bearer,
+    )  # fmt: skip
+    assert owner.status_code == 200 and 'id="password-saved"' in owner.text
 
 
 def test_failed_sign_ins_are_throttled_then_lock(site) -> None:  # type: ignore[no-untyped-def]

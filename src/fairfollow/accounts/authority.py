@@ -267,13 +267,35 @@ def logout(engine: Engine, token: str, now: datetime) -> Principal:
 
 
 def set_password(
-    engine: Engine, actor: Principal, password: str, now: datetime, *, keep: str | None = None
+    engine: Engine,
+    actor: Principal,
+    password: str,
+    now: datetime,
+    *,
+    current: str = "",
+    keep: str | None = None,
 ) -> int:
     """Set the actor's own password and end every other way into the account: each open
     browser session and unrevoked API token stops working at once, but ``keep`` (the cookie
     or token the change was made with), so whoever held the old password is shut out.
-    Returns how many sessions and tokens were ended (also in the audit event)."""
+    Returns how many sessions and tokens were ended (also in the audit event).
+
+    Once the account has a password, the change needs it (``current``): a stolen token or
+    an unattended session must not be enough to take the account over for good. Only an
+    account still on its one-time setup secret (just made or reset) sets one without."""
     kept = None if keep is None else token_digest(keep)
+    with transaction(engine, "account password") as conn:
+        me = fresh(conn, actor)
+        mine = account_store.find_account(conn, account_id=me.account_id)
+        assert mine is not None  # fresh found it
+        wrong = mine.password_hash is not None and not verify_hash(mine.password_hash, current)
+        if wrong:  # committed, so a token holder's guesses are in the audit trail
+            record_audit(
+                conn, AuditKind.LOGIN_FAILED, mine, me.login, now,
+                reason="accounts.current_password_wrong",
+            )  # fmt: skip
+    if wrong:
+        raise AuthenticationError("accounts.current_password_wrong", login=me.login)
     with transaction(engine, "account password") as conn:
         me = fresh(conn, actor)
         account_store.update_credentials(
@@ -284,6 +306,13 @@ def set_password(
         account = account_store.find_account(conn, account_id=me.account_id)
         record_audit(conn, AuditKind.PASSWORD_SET, account, me.login, now, ended=ended)
         return ended
+
+
+def has_password(engine: Engine, actor: Principal) -> bool:
+    """Whether the actor's account has a password (so changing it needs the current one)."""
+    with reading(engine, "account password") as conn:
+        found = account_store.find_account(conn, account_id=actor.account_id)
+        return found is not None and found.password_hash is not None
 
 
 def enroll_totp(engine: Engine, actor: Principal, now: datetime) -> str:

@@ -185,12 +185,19 @@ def reset_command(
 
 @account_app.command("password")
 def password_command(ctx: typer.Context, password_stdin: PasswordStdin = False) -> None:
-    """Set your own password (argon2id; at least 12 characters)."""
-    password = _read_secret(password_stdin, "new password")
+    """Set your own password (argon2id; at least 12 characters). Once one is set, the
+    current password is asked first (with --password-stdin: the current password on the
+    first line, the new one on the second)."""
     engine = ledger_of(ctx)
     try:
         me = account_of(ctx, engine)
-        ended = authority.set_password(engine, me, password, _now(), keep=token_of(ctx))
+        current = ""
+        if authority.has_password(engine, me):
+            current = _read_secret(password_stdin, "current password")
+        password = _read_secret(password_stdin, "new password")
+        ended = authority.set_password(
+            engine, me, password, _now(), current=current, keep=token_of(ctx)
+        )
     finally:
         engine.dispose()
     others = f"; {ended} other session(s) and token(s) ended" if ended else ""

@@ -184,16 +184,25 @@ def account_page(request: Request, ctx: Context) -> Response:
 
 @router.post("/account/password", include_in_schema=False)
 def set_password(
-    request: Request, ctx: Context, password: Annotated[str, Form(max_length=256)]
+    request: Request,
+    ctx: Context,
+    password: Annotated[str, Form(max_length=256)],
+    current: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
+    """Set a new password; the current one is asked for (the core checks it), so neither
+    a bearer token nor an unattended browser is enough to change it."""
     try:
         ended = authority.set_password(
             ctx.ledger,
             _signed_in(request),
             password,
             ctx.clock(),
+            current=current,
             keep=session_cookie(request) or bearer_of(request),
         )
+    except AuthenticationError as refused:
+        message = of_error(refused, negotiate(request))
+        return _account_page(request, ctx, error=message, status=403)
     except GovernanceError as refused:
         return _account_page(request, ctx, error=str(refused), status=400)
     return _account_page(request, ctx, saved=True, ended=ended)
