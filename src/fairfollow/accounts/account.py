@@ -54,7 +54,6 @@ SECRET_PREFIX = "ffs_"
 MIN_PASSWORD_CHARS = 12
 MIN_QUORUM = 2
 MAX_LOGIN_CHARS = 64
-FAILED_LOGINS_BEFORE_LOCK = 5
 TOTP_STEP_SECONDS = 30
 # RFC 9106's second recommended option (64 MiB, 3 passes): argon2id.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)

@@ -272,17 +272,36 @@ def audit_trail(conn: Connection, login: str | None = None) -> list[AuditEvent]:
     ]
 
 
-def recent_failures(conn: Connection, login: str) -> int:
-    """Failed logins since the account's last successful one or its last credential reset."""
-    last_ok = conn.execute(
-        sa.select(sa.func.max(audit_events.c.audit_id)).where(
+# How far back the throttle looks: past this many attempts the wait is at its cap anyway.
+ATTEMPTS_LOOKED_AT = 64
+
+
+def failures_in_a_row(
+    conn: Connection, login: str, source: str | None
+) -> tuple[int, datetime | None]:
+    """Failed sign-ins of ``login`` from ``source`` (a web client's address; None for the
+    command line) since its last success from there or the last credential reset: how
+    many, and when the latest was. Other sources' failures do not count, so nobody's
+    failures slow down anybody else."""
+    rows = conn.execute(
+        sa.select(audit_events.c.kind, audit_events.c.detail, audit_events.c.at)
+        .where(
             audit_events.c.login == login,
-            audit_events.c.kind.in_([AuditKind.LOGIN.value, AuditKind.PASSWORD_SET.value]),
+            audit_events.c.kind.in_(
+                [AuditKind.LOGIN.value, AuditKind.LOGIN_FAILED.value, AuditKind.PASSWORD_SET.value]
+            ),
         )
-    ).scalar()
-    query = sa.select(sa.func.count()).where(
-        audit_events.c.login == login, audit_events.c.kind == AuditKind.LOGIN_FAILED.value
+        .order_by(audit_events.c.audit_id.desc())
+        .limit(ATTEMPTS_LOOKED_AT)
     )
-    if last_ok is not None:
-        query = query.where(audit_events.c.audit_id > last_ok)
-    return int(conn.execute(query).scalar() or 0)
+    count, latest = 0, None
+    for kind, detail, at in rows:
+        if kind == AuditKind.PASSWORD_SET.value:
+            break
+        if json.loads(detail).get("source") != source:
+            continue
+        if kind == AuditKind.LOGIN.value:
+            break
+        count += 1
+        latest = latest or at
+    return count, latest

@@ -98,6 +98,11 @@ def _login_page(
     return response
 
 
+def _source(request: Request) -> str:
+    """The address a sign-in came from: the sign-in throttle counts failures by it."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 @router.get("/login", include_in_schema=False)
 def login_form(request: Request) -> Response:
     """The sign-in form (also when signed in: signing in again switches accounts)."""
@@ -125,6 +130,7 @@ def login_submit(
             totp=totp,
             policy=ctx.session_policy,
             replacing=request.cookies.get(SESSION_COOKIE),
+            source=_source(request),
         )
     except ThrottledError as refused:
         page = _login_page(
@@ -230,11 +236,12 @@ class WhoAmI(BaseModel):
 
 
 @router.post("/api/v1/token", responses={401: {}, 429: {}})
-def issue_token(body: TokenRequest, ctx: Context) -> TokenAnswer:
+def issue_token(body: TokenRequest, request: Request, ctx: Context) -> TokenAnswer:
     """Exchange credentials for a bearer token (12 h), as `fairfollow account login`."""
     issued = sessions.issue_token(
-        ctx.ledger, body.login, body.password, ctx.clock(), totp=body.totp
-    )
+        ctx.ledger, body.login, body.password, ctx.clock(), totp=body.totp,
+        source=_source(request),
+    )  # fmt: skip
     return TokenAnswer(
         token=issued.token, account_id=issued.account_id, login=issued.login,
         expires_at=issued.expires_at,
