@@ -82,7 +82,9 @@ def test_a_new_password_ends_every_other_session_and_token(engine: Engine) -> No
     elsewhere = session.open_session(engine, "hanako", PASSWORD, NOW)
     token = authority.login(engine, "hanako", PASSWORD, NOW).token
     me = session.resume_session(engine, here.cookie, NOW)
-    ended = authority.set_password(engine, me, "a newer long password", NOW, keep=here.cookie)
+    ended = authority.set_password(
+        engine, me, "a newer long password", NOW, current=PASSWORD, keep=here.cookie
+    )
     assert ended == 2
     assert session.resume_session(engine, here.cookie, NOW).login == "hanako"
     with pytest.raises(AuthenticationError, match=r"accounts\.session_closed"):
@@ -105,3 +107,31 @@ def test_the_throttle_waits_longer_after_each_failure(engine: Engine) -> None:
     assert waited.value.retry_after == 1
     opened = session.open_session(engine, "hanako", PASSWORD, NOW + timedelta(seconds=2))
     assert session.resume_session(engine, opened.cookie, NOW + timedelta(seconds=2))
+
+
+def test_one_sources_failures_slow_down_only_that_source(engine: Engine) -> None:
+    """Finding (issue 27): an anonymous caller locked staff accounts out with wrong
+    passwords. Now failures are counted per (login, source), with growing waits."""
+    attacker, owner = "198.51.100.7", "192.0.2.10"
+    for n in range(8):
+        at = NOW + timedelta(minutes=10 * n)  # each try after the previous wait
+        with pytest.raises(AuthenticationError):
+            session.open_session(engine, "hanako", "wrong password", at, source=attacker)
+    later = NOW + timedelta(minutes=70, seconds=1)
+    with pytest.raises(ThrottledError) as waited:  # the attacker's address waits …
+        session.open_session(engine, "hanako", PASSWORD, later, source=attacker)
+    assert waited.value.retry_after > 60  # 2^(8-2) s after the 8th failure
+    opened = session.open_session(engine, "hanako", PASSWORD, later, source=owner)  # … not hers
+    assert session.resume_session(engine, opened.cookie, later).login == "hanako"
+    assert session.issue_token(engine, "hanako", PASSWORD, later).login == "hanako"  # nor the CLI
+    with pytest.raises(ThrottledError):  # her success from elsewhere does not free the attacker
+        session.open_session(engine, "hanako", PASSWORD, later, source=attacker)
+
+
+def test_the_command_line_keeps_a_per_login_throttle(engine: Engine) -> None:
+    for _ in range(3):
+        with pytest.raises(AuthenticationError):
+            session.issue_token(engine, "hanako", "wrong password", NOW)
+    with pytest.raises(ThrottledError):
+        session.issue_token(engine, "hanako", PASSWORD, NOW + timedelta(seconds=1))
+    assert session.issue_token(engine, "hanako", PASSWORD, NOW + timedelta(seconds=2)).token

@@ -90,3 +90,14 @@ def test_password_then_login_with_it(ws: Path) -> None:
     assert run(ws, "account", "login", "admin", "--password-stdin", stdin=secret)[0] == 2
     code, _ = run(ws, "account", "login", "admin", "--password-stdin", stdin="a long new password")
     assert code == 0
+    # Issue 27: once a password is set, the token alone cannot change it.
+    code, out = run(
+        ws, "account", "password", "--password-stdin", stdin="a guess\nthe thief's password"
+    )
+    assert code == 2 and "current password" in out.lower()
+    both = "a long new password\nan even longer password"
+    assert run(ws, "account", "password", "--password-stdin", stdin=both)[0] == 0
+    code, _ = run(
+        ws, "account", "login", "admin", "--password-stdin", stdin="an even longer password"
+    )
+    assert code == 0

@@ -54,9 +54,16 @@ SECRET_PREFIX = "ffs_"
 MIN_PASSWORD_CHARS = 12
 MIN_QUORUM = 2
 MAX_LOGIN_CHARS = 64
-FAILED_LOGINS_BEFORE_LOCK = 5
+TOTP_STEP_SECONDS = 30
 # RFC 9106's second recommended option (64 MiB, 3 passes): argon2id.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
+# A hash of a random password nobody kept, with the same parameters: checked when there is
+# no real hash, so an unknown login (or one without a password) costs the same hash work and
+# the time of a refusal does not tell whether a login exists.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$1AVQCYKvYnAkdnOIWmNE7w"
+    "$5vDDxB68OtSEYFbn7xnSQN2ORsKlFuel7eEPihyQpFg"
+)
 
 
 class Role(StrEnum):
@@ -135,6 +142,7 @@ class Account:
     totp_secret: str | None = None
     disabled: bool = False
     employer: str | None = None  # an employer user's employer; None for staff and members
+    totp_last_step: int | None = None  # the last TOTP step accepted (each code works once)
 
 
 @dataclass(frozen=True)
@@ -202,13 +210,13 @@ def verify_secret(stored: str | None, given: str) -> bool:
 
 
 def verify_hash(stored: str | None, given: str) -> bool:
-    """Whether ``given`` matches an argon2id hash (False for no hash at all)."""
-    if stored is None or not given:
-        return False
+    """Whether ``given`` matches an argon2id hash (False for no hash at all). Always runs
+    one argon2 verification, against a dummy hash when there is none to check."""
     try:
-        return _HASHER.verify(stored, given)
+        matched = _HASHER.verify(stored or _DUMMY_HASH, given)
     except (VerificationError, InvalidHashError):
         return False
+    return bool(matched) and stored is not None and bool(given)
 
 
 def new_totp_secret() -> str:
@@ -219,9 +227,28 @@ def totp_uri(secret: str, login: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name="FairFollow")
 
 
-def verify_totp(secret: str, code: str, now: datetime) -> bool:
-    """RFC 6238 code at ``now`` (one 30-second step of drift either way)."""
-    return pyotp.TOTP(secret).verify(code.strip(), for_time=now, valid_window=1)
+def totp_step(now: datetime) -> int:
+    """The RFC 6238 time step ``now`` falls in (30-second steps since the Unix epoch)."""
+    return int(now.timestamp()) // TOTP_STEP_SECONDS
+
+
+def verify_totp(
+    secret: str, code: str, now: datetime, *, last_step: int | None = None
+) -> int | None:
+    """The step of an RFC 6238 code valid at ``now``, or None. Only the current step and
+    the one before it are accepted (a code typed as it changed), never a later one, and
+    never a step at or before ``last_step``, the last one accepted: each code works once."""
+    given = code.strip()
+    if not given:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp_step(now)
+    for step in (current, current - 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(totp.at(step * TOTP_STEP_SECONDS), given):
+            return step
+    return None
 
 
 def actor_of(principal: Principal | Account) -> Actor:

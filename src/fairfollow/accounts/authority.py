@@ -5,8 +5,9 @@ Every grant, revocation and quorum change is an audit event in the ledger *and* 
 the transparency log (``role.granted``, ``role.revoked``, ``quorum.set``), written in the
 same transaction, so an operator cannot hand out a role the log does not show. Log-ins,
 failed log-ins and issued tokens are audit events; a failed log-in is committed even though
-the log-in is refused. After :data:`~fairfollow.accounts.account.FAILED_LOGINS_BEFORE_LOCK`
-failures in a row an account is locked until an administrator resets it.
+the log-in is refused, with the address it came from (``source``; none from the command
+line), which the sign-in throttle (:mod:`fairfollow.accounts.session`) counts by. Nothing
+locks an account: an outsider's failures must not shut its owner out.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import datetime, timedelta
 from fairfollow.accounts import session_store
 from fairfollow.accounts import store as account_store
 from fairfollow.accounts.account import (
-    FAILED_LOGINS_BEFORE_LOCK,
     Account,
     AuditKind,
     IssuedToken,
@@ -153,7 +153,7 @@ def create_account(
 
 
 def reset_account(engine: Engine, actor: Principal, login: str, now: datetime) -> NewAccount:
-    """An administrator issues a new setup secret (unlocks; revokes every token)."""
+    """An administrator issues a new setup secret (the password goes; every token ends)."""
     with transaction(engine, "account reset") as conn:
         admin = require(fresh(conn, actor), Action.ACCOUNT_CREATE)
         account = _account(conn, login)
@@ -176,19 +176,20 @@ def login(
     *,
     totp: str = "",
     ttl: timedelta = DEFAULT_TOKEN_TTL,
+    source: str | None = None,
 ) -> IssuedToken:
     """Exchange a password (or the one-time setup secret, consumed) and, when enrolled, a
-    TOTP code for a token. Every attempt is in the audit trail."""
+    TOTP code for a token. Every attempt is in the audit trail, with its ``source``."""
     if not timedelta(0) < ttl <= MAX_TOKEN_TTL:
         raise GovernanceError("accounts.token_lifetime_invalid", days=MAX_TOKEN_TTL.days)
-    account = verify_login(engine, login_name, credential, now, totp=totp)
+    account = verify_login(engine, login_name, credential, now, totp=totp, source=source)
     with transaction(engine, "account login") as conn:
         token = new_token()
         expires = now + ttl
         account_store.add_token(
             conn, token_digest(token), account.account_id, issued_at=now, expires_at=expires
         )
-        record_audit(conn, AuditKind.LOGIN, account, account.login, now)
+        record_audit(conn, AuditKind.LOGIN, account, account.login, now, **_from(source))
         record_audit(
             conn, AuditKind.TOKEN_ISSUED, account, account.login, now,
             expires_at=expires.isoformat(),
@@ -196,17 +197,32 @@ def login(
         return IssuedToken(token, account.account_id, account.login, expires)
 
 
+def _from(source: str | None) -> dict[str, object]:
+    """The audit detail naming where an attempt came from (nothing for the command line)."""
+    return {} if source is None else {"source": source}
+
+
 def verify_login(
-    engine: Engine, login_name: str, credential: str, now: datetime, *, totp: str = ""
+    engine: Engine,
+    login_name: str,
+    credential: str,
+    now: datetime,
+    *,
+    totp: str = "",
+    source: str | None = None,
 ) -> Account:
     """The account whose credential (and TOTP code, when enrolled) this is; a refusal is
-    committed to the audit trail before it is raised. A one-time setup secret is consumed."""
+    committed to the audit trail, with its ``source``, before it is raised. A one-time
+    setup secret is consumed."""
     folded = normalise_login(login_name)
     with transaction(engine, "account login") as conn:
         account = account_store.find_account(conn, login=folded)
         reason = _refusal(conn, account, credential, totp, now)
         if reason or account is None:
-            record_audit(conn, AuditKind.LOGIN_FAILED, account, folded, now, reason=reason)
+            record_audit(
+                conn, AuditKind.LOGIN_FAILED, account, folded, now, reason=reason,
+                **_from(source),
+            )  # fmt: skip
     if reason or account is None:
         raise AuthenticationError(reason or "accounts.sign_in_refused")
     if verify_secret(account.setup_secret_hash, credential):
@@ -220,18 +236,18 @@ def _refusal(
 ) -> str:
     """The code refusing this sign-in, or "" to let it in. An unknown login and a wrong
     credential get the same code, and nothing else is said before the credential is right,
-    so a refusal never tells whether a login exists."""
-    if account is None or not (
-        verify_hash(account.password_hash, credential)
-        or verify_secret(account.setup_secret_hash, credential)
-    ):
+    so a refusal never tells whether a login exists. The password hash runs whether or not
+    the account exists (against a dummy hash when it has none), so neither does its time."""
+    stored = None if account is None else account.password_hash
+    password_ok = verify_hash(stored, credential)
+    if account is None or not (password_ok or verify_secret(account.setup_secret_hash, credential)):
         return "accounts.sign_in_refused"
     if account.disabled:
         return "accounts.sign_in_disabled"
-    if account_store.recent_failures(conn, account.login) >= FAILED_LOGINS_BEFORE_LOCK:
-        return "accounts.sign_in_locked"
-    if account.totp_secret is not None and not verify_totp(account.totp_secret, totp, now):
-        return "accounts.totp_required"
+    if account.totp_secret is not None:
+        step = verify_totp(account.totp_secret, totp, now, last_step=account.totp_last_step)
+        if step is None or not account_store.spend_totp_step(conn, account.account_id, step):
+            return "accounts.totp_required"
     return ""
 
 
@@ -265,13 +281,35 @@ def logout(engine: Engine, token: str, now: datetime) -> Principal:
 
 
 def set_password(
-    engine: Engine, actor: Principal, password: str, now: datetime, *, keep: str | None = None
+    engine: Engine,
+    actor: Principal,
+    password: str,
+    now: datetime,
+    *,
+    current: str = "",
+    keep: str | None = None,
 ) -> int:
     """Set the actor's own password and end every other way into the account: each open
     browser session and unrevoked API token stops working at once, but ``keep`` (the cookie
     or token the change was made with), so whoever held the old password is shut out.
-    Returns how many sessions and tokens were ended (also in the audit event)."""
+    Returns how many sessions and tokens were ended (also in the audit event).
+
+    Once the account has a password, the change needs it (``current``): a stolen token or
+    an unattended session must not be enough to take the account over for good. Only an
+    account still on its one-time setup secret (just made or reset) sets one without."""
     kept = None if keep is None else token_digest(keep)
+    with transaction(engine, "account password") as conn:
+        me = fresh(conn, actor)
+        mine = account_store.find_account(conn, account_id=me.account_id)
+        assert mine is not None  # fresh found it
+        wrong = mine.password_hash is not None and not verify_hash(mine.password_hash, current)
+        if wrong:  # committed, so a token holder's guesses are in the audit trail
+            record_audit(
+                conn, AuditKind.LOGIN_FAILED, mine, me.login, now,
+                reason="accounts.current_password_wrong",
+            )  # fmt: skip
+    if wrong:
+        raise AuthenticationError("accounts.current_password_wrong", login=me.login)
     with transaction(engine, "account password") as conn:
         me = fresh(conn, actor)
         account_store.update_credentials(
@@ -284,6 +322,13 @@ def set_password(
         return ended
 
 
+def has_password(engine: Engine, actor: Principal) -> bool:
+    """Whether the actor's account has a password (so changing it needs the current one)."""
+    with reading(engine, "account password") as conn:
+        found = account_store.find_account(conn, account_id=actor.account_id)
+        return found is not None and found.password_hash is not None
+
+
 def enroll_totp(engine: Engine, actor: Principal, now: datetime) -> str:
     """Give a staff account a TOTP secret; returns its ``otpauth://`` URI (shown once)."""
     with transaction(engine, "account totp") as conn:
@@ -292,6 +337,7 @@ def enroll_totp(engine: Engine, actor: Principal, now: datetime) -> str:
             raise RoleError("accounts.totp_staff_only")
         secret = new_totp_secret()
         account_store.update_credentials(conn, me.account_id, totp_secret=secret)
+        account_store.forget_totp_step(conn, me.account_id)
         account = account_store.find_account(conn, account_id=me.account_id)
         record_audit(conn, AuditKind.TOTP_ENROLLED, account, me.login, now)
         return totp_uri(secret, me.login)

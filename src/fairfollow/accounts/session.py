@@ -4,10 +4,13 @@ throttled failures, sign-out. One ledger transaction per step.
 A session is a 256-bit random cookie; the ledger keeps its SHA-256 only. Signing in always
 makes a new session (and closes the one the browser presented, if any), so a cookie planted
 before sign-in never becomes an authenticated one (session fixation). The privacy officer and
-reviewers sign in only with a TOTP code (:data:`NEEDS_SECOND_FACTOR`). After
-:data:`THROTTLE_AFTER` failed attempts in a row, each further attempt waits
-:func:`throttle_wait` after the last failure; at
-:data:`~fairfollow.accounts.account.FAILED_LOGINS_BEFORE_LOCK` the account locks.
+reviewers sign in only with a TOTP code (:data:`NEEDS_SECOND_FACTOR`).
+
+The throttle counts failures per (login, source): the web passes the client's address, the
+command line none. After :data:`THROTTLE_AFTER` failed attempts in a row from one source,
+each further attempt from there waits :func:`throttle_wait` after the last failure (doubling,
+capped at 5 min). Nothing locks the account: an anonymous caller who guesses wrong slows down
+only its own address, never the owner signing in from elsewhere.
 """
 
 from __future__ import annotations
@@ -73,11 +76,13 @@ def _audit(
     account_store.add_audit(conn, AuditEvent(kind, account.account_id, account.login, detail, at))
 
 
-def check_throttle(engine: Engine, login_name: str, now: datetime) -> None:
+def check_throttle(
+    engine: Engine, login_name: str, now: datetime, source: str | None = None
+) -> None:
+    """Refuse an attempt made before the wait its source's failures in a row ask for."""
     folded = normalise_login(login_name)
     with reading(engine, "sign-in throttle") as conn:
-        failures = account_store.recent_failures(conn, folded)
-        last = session_store.last_failure_at(conn, folded)
+        failures, last = account_store.failures_in_a_row(conn, folded, source)
     wait = throttle_wait(failures)
     if last is not None and wait and now < last + wait:
         seconds = max(1, int((last + wait - now).total_seconds() + 0.999))
@@ -93,15 +98,20 @@ def open_session(
     totp: str = "",
     policy: SessionPolicy = SessionPolicy(),
     replacing: str | None = None,
+    source: str | None = None,
 ) -> OpenedSession:
-    """Sign in: check the throttle and the credentials, then open a new session (closing
-    the one presented as ``replacing``). Refusals are audit events and raise."""
-    check_throttle(engine, login_name, now)
-    account = authority.verify_login(engine, login_name, credential, now, totp=totp)
+    """Sign in: check the throttle (of ``source``, the client's address) and the
+    credentials, then open a new session (closing the one presented as ``replacing``).
+    Refusals are audit events and raise."""
+    check_throttle(engine, login_name, now, source)
+    account = authority.verify_login(engine, login_name, credential, now, totp=totp, source=source)
     with transaction(engine, "session open") as conn:
         principal = account_store.principal_of(conn, account)
         if principal.roles & NEEDS_SECOND_FACTOR and account.totp_secret is None:
-            _audit(conn, AuditKind.LOGIN_FAILED, account, now, reason="no second factor")
+            _audit(
+                conn, AuditKind.LOGIN_FAILED, account, now, reason="no second factor",
+                **({} if source is None else {"source": source}),
+            )  # fmt: skip
             raise AuthenticationError("accounts.second_factor_needed", login=account.login)
         if replacing:
             session_store.close_sessions(conn, now, digest=token_digest(replacing))
@@ -110,17 +120,28 @@ def open_session(
         session_store.add_session(
             conn, token_digest(cookie), account.account_id, opened_at=now, expires_at=expires
         )
-        _audit(conn, AuditKind.LOGIN, account, now, via="web")
+        _audit(
+            conn, AuditKind.LOGIN, account, now, via="web",
+            **({} if source is None else {"source": source}),
+        )  # fmt: skip
         _audit(conn, AuditKind.SESSION_OPENED, account, now, expires_at=expires.isoformat())
         return OpenedSession(cookie, principal, expires)
 
 
 def issue_token(
-    engine: Engine, login_name: str, credential: str, now: datetime, *, totp: str = ""
+    engine: Engine,
+    login_name: str,
+    credential: str,
+    now: datetime,
+    *,
+    totp: str = "",
+    ttl: timedelta = authority.DEFAULT_TOKEN_TTL,
+    source: str | None = None,
 ) -> IssuedToken:
-    """A bearer token for the API, behind the same throttle as the sign-in page."""
-    check_throttle(engine, login_name, now)
-    return authority.login(engine, login_name, credential, now, totp=totp)
+    """A bearer token for the API or the command line (``source`` None), behind the same
+    throttle as the sign-in page."""
+    check_throttle(engine, login_name, now, source)
+    return authority.login(engine, login_name, credential, now, totp=totp, ttl=ttl, source=source)
 
 
 def resume_session(

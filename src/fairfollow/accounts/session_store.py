@@ -2,7 +2,7 @@
 
 A row per session: the SHA-256 of its cookie (the cookie itself is never stored), the
 account, when it was opened and last used, when it ends at the latest, and when it was
-closed. Also the failed-log-in clock the sign-in throttle reads.
+closed.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fairfollow.accounts.account import AuditKind
-from fairfollow.accounts.store import audit_events
 from fairfollow.ledger.columns import UtcDateTime
 from fairfollow.ledger.engine import metadata
 
@@ -91,13 +89,3 @@ def close_sessions(
     if sparing is not None:
         query = query.where(sessions.c.session_sha256 != sparing)
     return int(conn.execute(query).rowcount or 0)
-
-
-def last_failure_at(conn: Connection, login: str) -> datetime | None:
-    """When the latest failed log-in of ``login`` happened (the throttle's clock)."""
-    found = conn.execute(
-        sa.select(sa.func.max(audit_events.c.at)).where(
-            audit_events.c.login == login, audit_events.c.kind == AuditKind.LOGIN_FAILED.value
-        )
-    ).scalar()
-    return found if isinstance(found, datetime) or found is None else None

@@ -1,7 +1,8 @@
-"""Ledger tables of accounts (migrations ``acct_0001``, ``acct_0002``).
+"""Ledger tables of accounts (migrations ``acct_0001``, ``acct_0002``, ``acct_0003``).
 
 - ``acct_accounts``: one row per account; the login is unique (stored case-folded); the
   credentials are hashes (argon2id) or the TOTP secret, never a clear password or token;
+  ``totp_last_step`` is the last TOTP time step accepted, so a code is never accepted twice;
 - ``acct_role_events``: grants and revocations, append-only, each naming who granted it;
 - ``acct_tokens``: SHA-256 of each issued token, its expiry and revocation;
 - ``acct_audit_events``: logins, failed logins, tokens, role and quorum changes, reads of a
@@ -37,6 +38,7 @@ accounts = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("created_by", ActorColumn(sqlite_length=32), nullable=True),
     sa.Column("employer", sa.String(64), nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
 )
 account_roles = sa.Table(
     "acct_role_events",
@@ -102,6 +104,7 @@ def _account(r: sa.Row[tuple[object, ...]]) -> Account:
         totp_secret=m["totp_secret"],
         disabled=bool(m["disabled"]),
         employer=m["employer"],
+        totp_last_step=None if m["totp_last_step"] is None else int(m["totp_last_step"]),
     )
 
 
@@ -145,6 +148,27 @@ def update_credentials(conn: Connection, account_id: str, **values: str | None) 
     if not values or set(values) - allowed:
         raise ValueError(f"credentials are {sorted(allowed)}")
     conn.execute(accounts.update().where(accounts.c.account_id == account_id).values(**values))
+
+
+def spend_totp_step(conn: Connection, account_id: str, step: int) -> bool:
+    """Record ``step`` as the account's last accepted TOTP step, only if it is later than
+    the one stored (one statement, so two sign-ins racing with one code cannot both win)."""
+    done = conn.execute(
+        accounts.update()
+        .where(
+            accounts.c.account_id == account_id,
+            sa.or_(accounts.c.totp_last_step.is_(None), accounts.c.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    )
+    return bool(done.rowcount)
+
+
+def forget_totp_step(conn: Connection, account_id: str) -> None:
+    """A new TOTP secret starts with no step spent."""
+    conn.execute(
+        accounts.update().where(accounts.c.account_id == account_id).values(totp_last_step=None)
+    )
 
 
 def set_role(
@@ -248,17 +272,36 @@ def audit_trail(conn: Connection, login: str | None = None) -> list[AuditEvent]:
     ]
 
 
-def recent_failures(conn: Connection, login: str) -> int:
-    """Failed logins since the account's last successful one or its last credential reset."""
-    last_ok = conn.execute(
-        sa.select(sa.func.max(audit_events.c.audit_id)).where(
+# How far back the throttle looks: past this many attempts the wait is at its cap anyway.
+ATTEMPTS_LOOKED_AT = 64
+
+
+def failures_in_a_row(
+    conn: Connection, login: str, source: str | None
+) -> tuple[int, datetime | None]:
+    """Failed sign-ins of ``login`` from ``source`` (a web client's address; None for the
+    command line) since its last success from there or the last credential reset: how
+    many, and when the latest was. Other sources' failures do not count, so nobody's
+    failures slow down anybody else."""
+    rows = conn.execute(
+        sa.select(audit_events.c.kind, audit_events.c.detail, audit_events.c.at)
+        .where(
             audit_events.c.login == login,
-            audit_events.c.kind.in_([AuditKind.LOGIN.value, AuditKind.PASSWORD_SET.value]),
+            audit_events.c.kind.in_(
+                [AuditKind.LOGIN.value, AuditKind.LOGIN_FAILED.value, AuditKind.PASSWORD_SET.value]
+            ),
         )
-    ).scalar()
-    query = sa.select(sa.func.count()).where(
-        audit_events.c.login == login, audit_events.c.kind == AuditKind.LOGIN_FAILED.value
+        .order_by(audit_events.c.audit_id.desc())
+        .limit(ATTEMPTS_LOOKED_AT)
     )
-    if last_ok is not None:
-        query = query.where(audit_events.c.audit_id > last_ok)
-    return int(conn.execute(query).scalar() or 0)
+    count, latest = 0, None
+    for kind, detail, at in rows:
+        if kind == AuditKind.PASSWORD_SET.value:
+            break
+        if json.loads(detail).get("source") != source:
+            continue
+        if kind == AuditKind.LOGIN.value:
+            break
+        count += 1
+        latest = latest or at
+    return count, latest

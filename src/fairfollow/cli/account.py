@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from fairfollow.accounts import authority
+from fairfollow.accounts import session as sessions
 from fairfollow.accounts.account import Role
 from fairfollow.cli.context import (
     account_of,
@@ -94,7 +95,7 @@ def login_command(
     credential = _read_secret(password_stdin, "password or one-time secret")
     engine = ledger_of(ctx)
     try:
-        issued = authority.login(
+        issued = sessions.issue_token(  # the per-login throttle of the command line
             engine, login, credential, _now(), totp=totp, ttl=timedelta(hours=hours)
         )
     finally:
@@ -174,7 +175,7 @@ def create_command(
 def reset_command(
     ctx: typer.Context, login: str, quiet: Quiet = False, as_json: JsonFlag = False
 ) -> None:
-    """An administrator unlocks an account with a new one-time secret (its tokens end)."""
+    """An administrator replaces an account's password with a new one-time secret."""
     engine = ledger_of(ctx)
     try:
         new = authority.reset_account(engine, account_of(ctx, engine), login, _now())
@@ -185,12 +186,19 @@ def reset_command(
 
 @account_app.command("password")
 def password_command(ctx: typer.Context, password_stdin: PasswordStdin = False) -> None:
-    """Set your own password (argon2id; at least 12 characters)."""
-    password = _read_secret(password_stdin, "new password")
+    """Set your own password (argon2id; at least 12 characters). Once one is set, the
+    current password is asked first (with --password-stdin: the current password on the
+    first line, the new one on the second)."""
     engine = ledger_of(ctx)
     try:
         me = account_of(ctx, engine)
-        ended = authority.set_password(engine, me, password, _now(), keep=token_of(ctx))
+        current = ""
+        if authority.has_password(engine, me):
+            current = _read_secret(password_stdin, "current password")
+        password = _read_secret(password_stdin, "new password")
+        ended = authority.set_password(
+            engine, me, password, _now(), current=current, keep=token_of(ctx)
+        )
     finally:
         engine.dispose()
     others = f"; {ended} other session(s) and token(s) ended" if ended else ""

@@ -99,6 +99,11 @@ def _login_page(
     return response
 
 
+def _source(request: Request) -> str:
+    """The address a sign-in came from: the sign-in throttle counts failures by it."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 @router.get("/login", include_in_schema=False)
 def login_form(request: Request) -> Response:
     """The sign-in form (also when signed in: signing in again switches accounts)."""
@@ -126,6 +131,7 @@ def login_submit(
             totp=totp,
             policy=ctx.session_policy,
             replacing=request.cookies.get(SESSION_COOKIE),
+            source=_source(request),
         )
     except ThrottledError as refused:
         page = _login_page(
@@ -185,16 +191,25 @@ def account_page(request: Request, ctx: Context) -> Response:
 
 @router.post("/account/password", include_in_schema=False)
 def set_password(
-    request: Request, ctx: Context, password: Annotated[str, Form(max_length=256)]
+    request: Request,
+    ctx: Context,
+    password: Annotated[str, Form(max_length=256)],
+    current: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
+    """Set a new password; the current one is asked for (the core checks it), so neither
+    a bearer token nor an unattended browser is enough to change it."""
     try:
         ended = authority.set_password(
             ctx.ledger,
             _signed_in(request),
             password,
             ctx.clock(),
+            current=current,
             keep=session_cookie(request) or bearer_of(request),
         )
+    except AuthenticationError as refused:
+        message = of_error(refused, negotiate(request))
+        return _account_page(request, ctx, error=message, status=403)
     except GovernanceError as refused:
         return _account_page(request, ctx, error=problems.sentence(request, refused), status=400)
     return _account_page(request, ctx, saved=True, ended=ended)
@@ -222,11 +237,12 @@ class WhoAmI(BaseModel):
 
 
 @router.post("/api/v1/token", responses={401: {}, 429: {}})
-def issue_token(body: TokenRequest, ctx: Context) -> TokenAnswer:
+def issue_token(body: TokenRequest, request: Request, ctx: Context) -> TokenAnswer:
     """Exchange credentials for a bearer token (12 h), as `fairfollow account login`."""
     issued = sessions.issue_token(
-        ctx.ledger, body.login, body.password, ctx.clock(), totp=body.totp
-    )
+        ctx.ledger, body.login, body.password, ctx.clock(), totp=body.totp,
+        source=_source(request),
+    )  # fmt: skip
     return TokenAnswer(
         token=issued.token, account_id=issued.account_id, login=issued.login,
         expires_at=issued.expires_at,
