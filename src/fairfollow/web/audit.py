@@ -19,10 +19,10 @@ from pydantic import BaseModel
 
 from fairfollow.accounts.actions import Action
 from fairfollow.csv_export import csv_text
-from fairfollow.ledger.transaction import reading
 from fairfollow.messages import catalogue
-from fairfollow.records import report as records
 from fairfollow.usecases import log as log_cases
+from fairfollow.usecases import records as record_cases
+from fairfollow.usecases.records import RecordsTable
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import negotiate
@@ -70,28 +70,24 @@ def audit_page(request: Request, ctx: Context) -> Response:
     return ctx.pages.render(request, "audit_log.html", facts)
 
 
-def _csv(name: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> Response:
+def _csv(table: RecordsTable) -> Response:
     return PlainTextResponse(
-        csv_text(header, rows),
+        csv_text(table.header, list(table.rows)),
         media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
+        headers={"content-disposition": f'attachment; filename="{table.name}"'},
     )
 
 
 @router.get("/audit/decisions.csv", include_in_schema=False)
-def decisions_csv(ctx: Context) -> Response:
+def decisions_csv(request: Request, ctx: Context) -> Response:
     """Every decision record (service reviews, releases, intake) with its citations."""
-    with reading(ctx.reader, "decision records") as conn:
-        rows = records.decision_rows(records.all_decisions(conn))
-    return _csv("decisions.csv", records.DECISION_HEADER, rows)
+    return _csv(record_cases.decision_table(principal_of(request), ctx.reader))
 
 
 @router.get("/audit/provisions.csv", include_in_schema=False)
-def provisions_csv(ctx: Context) -> Response:
+def provisions_csv(request: Request, ctx: Context) -> Response:
     """Every third-party provision record (APPI Art. 29): recipient, items, persons, basis."""
-    with reading(ctx.reader, "provision records") as conn:
-        rows = records.provision_rows(conn)
-    return _csv("provisions.csv", records.PROVISION_HEADER, rows)
+    return _csv(record_cases.provision_table(principal_of(request), ctx.reader))
 
 
 class FindingAnswer(BaseModel):
