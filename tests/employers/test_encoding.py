@@ -45,3 +45,11 @@ def test_a_wrong_delimiter_is_named(separator: str, called: str) -> None:
     with pytest.raises(SchemaError, match=rf"employers\.not_comma_separated .*'{called}'"):
         check_delimiter(separator.join(["applicant_id", "email"]), "E1.csv")
     check_delimiter("applicant_id,email", "E1.csv")
+
+
+def test_the_first_implausible_word_is_named_whichever_rule_it_breaks() -> None:
+    # Categories are checked once per distinct character: the word named must still be the
+    # first one in the text, whether it breaks the category rule or the glued-scripts rule.
+    assert implausible("山田 Renée漢 a\x07b") == "Renée漢"
+    assert implausible("山田 a\x07b Renée漢") == "a\x07b"
+    assert implausible("田中 Tanaka 田中\ue000 Tanaka") == "田中\ue000"

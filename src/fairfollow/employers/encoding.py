@@ -42,15 +42,23 @@ def check_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> N
 
 def implausible(text: str) -> str | None:
     """The first word that is neither Japanese nor Latin text, or None if all are plausible."""
+    # Categories are looked up once per distinct character, not once per character: a list of
+    # 200,000 applicants holds millions of characters but a few thousand distinct ones.
+    odd = {char for char in set(text) if _odd(char)}
     word: str
     for word in _WORD.findall(text):
-        for char in word:
-            category = unicodedata.category(char)
-            if category in ("Co", "Cn", "Cs") or (category == "Cc" and char not in "\t\r\n"):
-                return word
-        if _LATIN_LETTER.search(word) and _CJK_OR_KANA.search(word):
+        if odd and not odd.isdisjoint(word):
+            return word
+        # An ASCII word holds no kana or kanji, so it cannot glue the two scripts.
+        if not word.isascii() and _LATIN_LETTER.search(word) and _CJK_OR_KANA.search(word):
             return word
     return None
+
+
+def _odd(char: str) -> bool:
+    """A private-use, unassigned, surrogate or control character (tab, CR, LF excepted)."""
+    category = unicodedata.category(char)
+    return category in ("Co", "Cn", "Cs") or (category == "Cc" and char not in "\t\r\n")
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ the header on line 1. Pure apart from reading the file (:func:`parse_employer_fi
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -295,6 +296,10 @@ def date_rule(column: str, value: str, today: date | None) -> tuple[date | None,
 
 def normalise_cell(column: str, raw: str) -> tuple[str, RepairKind | None]:
     """The normalised cell and the repair it needed, if one of the known kinds."""
+    if raw.isascii():  # most cells: NFKC leaves ASCII as it is and no full-width form occurs
+        stripped = raw.strip()
+        ascii_kind: RepairKind | None = "stray_spaces" if stripped and stripped != raw else None
+        return (stripped.lower() if column == "email" else stripped), ascii_kind
     value = unicodedata.normalize("NFKC", raw)
     stripped = value.strip()
     kind: RepairKind | None = None
@@ -309,6 +314,7 @@ def normalise_cell(column: str, raw: str) -> tuple[str, RepairKind | None]:
     return stripped, kind
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a list's dates repeat: birth days, entry days
 def parse_date(text: str) -> date | None:
     """``YYYY-MM-DD`` or ``YYYY/MM/DD`` as a date; None when malformed or no such day."""
     match = _DATE.match(text)
