@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
+from bench import BENCH_ACTOR
 from fairfollow.consent.activation_store import activate
 from fairfollow.consent.coverage import coverage, reason_counts
 from fairfollow.consent.policy import (
@@ -70,18 +71,18 @@ def build(engine: sa.Engine, n_members: int, seed: int = 1) -> int:
             "v2", V2_AT, frozenset({"service", PURPOSE}), "v2 ja", "v2 en", frozenset({PURPOSE})
         )
         for version in (v1, v2):
-            add_version(conn, version, at=version.effective_at, actor="bench")
+            add_version(conn, version, at=version.effective_at, actor=BENCH_ACTOR)
             set_status(
                 conn,
                 StatusEvent(
-                    version.version_id, PolicyStatus.APPROVED, version.effective_at, "bench"
+                    version.version_id, PolicyStatus.APPROVED, version.effective_at, BENCH_ACTOR
                 ),
             )
         deps = [Deployment(i + 1, s, "v1", START) for i, s in enumerate(SCREENS)]
         deps += [Deployment(10 + i, s, "v2", V2_AT) for i, s in enumerate(SCREENS[1:])]
         add_deployments(conn, deps)
-        activate(conn, "v1", at=START, actor="bench")
-        activate(conn, "v2", at=V2_AT, actor="bench", force=True, reason="bench lag")
+        activate(conn, "v1", at=START, actor=BENCH_ACTOR)
+        activate(conn, "v2", at=V2_AT, actor=BENCH_ACTOR, force=True, reason="bench lag")
     # Members register over the season; each grants the service purpose at registration
     # and makes 0-2 later decisions about the forecast purpose on random screens.
     span_us = int((AS_OF - START).total_seconds() * 1e6)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import BENCH_ACTOR
 from fairfollow.accounts import authority
 from fairfollow.accounts.account import Role
 from fairfollow.consent.policy import PolicyVersion, Purpose, Screen
@@ -53,7 +54,7 @@ def _seed(engine_url: str, rng: np.random.Generator) -> tuple[ScoreTable, list[f
     with engine.begin() as conn:
         add_purposes(conn, [Purpose(**p.__dict__) for p in PURPOSES])
         version = PolicyVersion("v2", T0, frozenset(V2_PURPOSES), "新", "new")
-        add_version(conn, version, at=T0, actor="po")
+        add_version(conn, version, at=T0, actor=BENCH_ACTOR)
         add_screens(conn, [Screen("pc_registration", "pc_web", "PC", "PC")])
         deploy(conn, "pc_registration", "v2", T0)
         add_members(conn, [Member(m, T0 - timedelta(days=1)) for m in members])
@@ -73,7 +74,7 @@ def _seed(engine_url: str, rng: np.random.Generator) -> tuple[ScoreTable, list[f
                 for i, m in enumerate(consenting)
             ],
         )
-        set_cap(conn, EMPLOYER, 2020, 10.0 * RELEASES, actor="bench", at=T0)
+        set_cap(conn, EMPLOYER, 2020, 10.0 * RELEASES, actor=BENCH_ACTOR, at=T0)
     admin = authority.principal_for(engine, authority.bootstrap(engine, T0).account.login)
     staff = {"po": Role.PRIVACY_OFFICER, "r1": Role.REVIEWER, "r2": Role.REVIEWER, "owner": None}
     for person, role in staff.items():
@@ -95,7 +96,9 @@ def _seed(engine_url: str, rng: np.random.Generator) -> tuple[ScoreTable, list[f
     attestation = Attestation("社", "東京", "代表", "entry form", "agreed")
     inputs = IntakeInputs(b"b" * 32, identities, {}, {}, PurposeKey.EMPLOYER_FORECAST)
     data = ("\n".join([header, *rows]) + "\n").encode()
-    intake_bytes(engine, EMPLOYER, 2020, data, "E0001.csv", attestation, inputs, at=AT, actor="b")
+    intake_bytes(
+        engine, EMPLOYER, 2020, data, "E0001.csv", attestation, inputs, at=AT, actor=BENCH_ACTOR
+    )
     engine.dispose()
     p = rng.uniform(0.2, 0.9, OFFERS)
     scores = {(EMPLOYER, m): float(p[m - 1]) for m in consenting}

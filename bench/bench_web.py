@@ -29,6 +29,8 @@ from pathlib import Path
 import httpx2
 import numpy as np
 
+from bench import BENCH_ACTOR
+
 Report = Callable[..., None]
 CLIENTS = int(os.environ.get("FAIRFOLLOW_BENCH_WEB_CLIENTS", "20"))
 SECONDS = float(os.environ.get("FAIRFOLLOW_BENCH_WEB_SECONDS", "30"))
@@ -133,7 +135,7 @@ def _tokens(ws: Path, ledger_url: str | None) -> tuple[dict[str, str], str, str]
             for k in ("member", "employer")
         }
         with transaction(engine, "bench cap") as conn:
-            set_cap(conn, employer, 2020, 1e6, actor="bench", at=now)
+            set_cap(conn, employer, 2020, 1e6, actor=BENCH_ACTOR, at=now)
     finally:
         engine.dispose()
     return tokens, opened["member"].login, employer
