@@ -113,9 +113,8 @@ def _replayed(root: Path, season: Path, ledger_url: str | None) -> Path:
 
 
 def _tokens(ws: Path, ledger_url: str | None) -> tuple[dict[str, str], str, str]:
-    """Bearer tokens of the site's member and employer user, the member's login and the
-    employer;
-    the employer's season cap raised so the load never runs out of budget."""
+    """Bearer tokens of the site's member and employer user and their logins; the employer's
+    season cap raised so the load never runs out of budget."""
     from fairfollow.accounts import authority
     from fairfollow.ledger.engine import open_ledger
     from fairfollow.ledger.transaction import transaction
@@ -138,7 +137,7 @@ def _tokens(ws: Path, ledger_url: str | None) -> tuple[dict[str, str], str, str]
             set_cap(conn, employer, 2020, 1e6, actor=BENCH_ACTOR, at=now)
     finally:
         engine.dispose()
-    return tokens, opened["member"].login, employer
+    return tokens, opened["member"].login, opened["employer"].login
 
 
 def _serve(ws: Path, ledger_url: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -168,38 +167,38 @@ def _serve(ws: Path, ledger_url: str | None, workers: int) -> tuple[subprocess.P
 
 
 def _core_calls(
-    ws: Path, ledger_url: str | None, member_login: str, employer: str
+    ws: Path, ledger_url: str | None, member_login: str, employer_login: str
 ) -> tuple[Callable[[], object], Callable[[], object], Callable[[], None]]:
     from fairfollow.accounts import authority
     from fairfollow.ledger.engine import open_ledger
-    from fairfollow.release import desk
     from fairfollow.release.budget import PrivacyLimits
     from fairfollow.rights import portal
     from fairfollow.rights.desk import Desk
     from fairfollow.settings import Settings
-    from fairfollow.tlog.keys import load_or_create_log_signer
+    from fairfollow.tlog.checkpoint_file import LogPublisher
+    from fairfollow.usecases.forecast import OwnForecastAsk, ReleaseDesk, request_own_forecast
     from fairfollow.workspace import Workspace
 
     settings = Settings(home=ws, ledger_url=ledger_url)
     workspace = Workspace.from_settings(settings)
     engine = open_ledger(workspace.ledger_url)
     rights_desk = Desk(workspace, engine, settings)
-    limits = PrivacyLimits.from_settings(settings)
     member = authority.principal_for(engine, member_login)
-    signer = load_or_create_log_signer(workspace.keys_dir)  # read once, as the web does
+    employer_user = authority.principal_for(engine, employer_login)
+    # Built once, as the web application builds it at start-up.
+    release_desk = ReleaseDesk(
+        engine,
+        workspace,
+        LogPublisher.of_workspace(workspace),
+        PrivacyLimits.from_settings(settings),
+    )
 
     def page() -> object:
         return portal.holdings(rights_desk, member)
 
     def forecast() -> object:
-        return desk.request_forecast(
-            engine,
-            workspace,
-            employer,
-            datetime.now(UTC),
-            epsilon=1.0,
-            signer=signer,
-            limits=limits,
+        return request_own_forecast(
+            employer_user, OwnForecastAsk(1.0), release_desk, datetime.now(UTC)
         )
 
     return page, forecast, engine.dispose
@@ -208,7 +207,7 @@ def _core_calls(
 def _measure(report: Report, backend: str, season: Path, ledger_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = _replayed(Path(tmp), season, ledger_url)
-        tokens, member_login, employer = _tokens(ws, ledger_url)
+        tokens, member_login, employer_login = _tokens(ws, ledger_url)
         workers = 2 if ledger_url else 1
         server, base = _serve(ws, ledger_url, workers)
         load = f"{CLIENTS} clients × {SECONDS:.0f} s, {workers} worker(s)"
@@ -239,7 +238,7 @@ def _measure(report: Report, backend: str, season: Path, ledger_url: str | None)
         finally:
             server.terminate()
             server.wait(30)
-        page, forecast, close = _core_calls(ws, ledger_url, member_login, employer)
+        page, forecast, close = _core_calls(ws, ledger_url, member_login, employer_login)
         try:
             member_core = _core(page, SECONDS / 3)
             forecast_core = _core(forecast, SECONDS / 3)
