@@ -4,6 +4,7 @@ import json
 import math
 import multiprocessing
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -19,7 +20,9 @@ from fairfollow.records import decision_store, provision_store
 from fairfollow.release import budget_store as privacy_budget
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
+from fairfollow.services import store
 from fairfollow.services import workflow as wf
+from fairfollow.services.approval import EventKind, WorkflowEvent
 from fairfollow.services.examples import yield_forecast
 from fairfollow.services.registry import validate_spec
 from fairfollow.tlog import store as log_store
@@ -233,6 +236,49 @@ def _service_with(engine: Engine, purposes: list[dict[str, str]], **recipients: 
     return "variant"
 
 
+def _forced(
+    engine: Engine,
+    purposes: list[dict[str, str]],
+    packs: tuple[str, ...] = ("jp", "eu"),
+    **recipients: object,
+) -> str:
+    """A variant stored and marked approved straight in the ledger, past registration and
+    review (what a dishonest insider with the database could do)."""
+    data = yield_forecast(["E0001", "E0002"], owner="owner").model_dump(mode="json")
+    data.update(service_id="forced", packs=list(packs))
+    data["purposes"] = [{**data["purposes"][0], **p} for p in purposes]
+    data["recipients"] = {**data["recipients"], **recipients}
+    spec = validate_spec(data)
+    with engine.begin() as conn:
+        version = store.add_version(conn, spec, actor=as_actor("owner"), at=T0)
+        registered = WorkflowEvent("forced", version, EventKind.REGISTERED, as_actor("o"), T0)
+        approved = replace(registered, kind=EventKind.APPROVED, reason="committee")
+        store.append_events(conn, [registered, approved])
+    return "forced"
+
+
+@pytest.mark.parametrize("packs", [("jp", "eu"), ()], ids=["both-packs", "no-pack"])
+def test_a_purpose_not_stated_for_employers_is_denied_at_the_door(
+    engine: Engine, packs: tuple[str, ...]
+) -> None:
+    # Issue 27: a service naming `statistics` (stated for the platform) for an employer
+    # forecast was released; the door trusted the committee. Fails on aa80ea0 (released).
+    ready_ledger(engine)
+    service = _forced(engine, [{"key": "statistics"}], packs=packs)
+    outcome = release_forecast(engine, ReleaseRequest("E0001", service, 2020, AT), SOURCE)
+    assert not outcome.released and outcome.reason == "rules_deny"
+    assert outcome.decision is not None and outcome.epsilon_spent == 0
+    denied = outcome.decision.as_json()["denied_by"]
+    assert "jp.purpose_binds_recipient" in denied  # type: ignore[operator]
+    assert any(c.startswith("APPI Art. 27(1); APPI Art. 18(1)") for c in outcome.citations)
+    with engine.connect() as conn:
+        (decision,) = decision_store.load_decisions(conn, request="release_forecast")
+        assert decision.outcome == "deny" and "jp.purpose_binds_recipient" in decision.rules
+        assert "law.note.purpose_not_for_recipient" in decision.rules
+        assert privacy_budget.budget(conn, "E0001", 2020).spent == 0
+        assert provision_store.provisions_to(conn, "E0001") == []
+
+
 def test_a_backdated_release_is_refused_and_recorded_at_the_ledger_clock(engine: Engine) -> None:
     # Hardening finding: a release dated before the log's latest leaf used a member again
     # after a withdrawal the log had passed, and was logged at the claimed time. Fails on
@@ -279,9 +325,10 @@ def test_consent_filter_uses_the_purpose_whose_recipient_is_the_employer(engine:
 def test_no_or_several_purposes_for_the_employer_is_a_gap(
     engine: Engine, purposes: list[dict[str, str]], recipient_class: str
 ) -> None:
-    # Fails on the code before this change (it took the first purpose and went on).
+    # Fails on the code before this change (it took the first purpose and went on). The
+    # second service is refused at registration since issue 27: forced into the store.
     ready_ledger(engine)
-    service = _service_with(engine, purposes, recipient_class=recipient_class)
+    service = _forced(engine, purposes, recipient_class=recipient_class)
     outcome = release_forecast(engine, ReleaseRequest("E0001", service, 2020, AT), SOURCE)
     assert not outcome.released and outcome.reason == "purpose_gap"
     assert outcome.decision is not None and outcome.decision.outcome is Outcome.GAP
