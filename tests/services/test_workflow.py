@@ -159,7 +159,8 @@ def test_material_change_sends_an_approved_service_back_to_review(engine: Engine
     major = wf.register_service(
         engine, yield_forecast(["E0001", "E0009"], owner="owner"), actor=P("owner"), now=NOW
     )
-    assert major.material == ("recipients",)
+    # the retention goes back from 200 to 365 days as well: longer, so material (issue 27)
+    assert major.material == ("recipients", "retention_days")
     assert major.state.state is State.PRIVACY_REVIEW and not major.state.current
     kinds = [e.kind for e in major.state.history[-3:]]
     assert kinds == [EventKind.REGISTERED, EventKind.REVIEW_REOPENED, EventKind.RULES_ALLOWED]
@@ -230,3 +231,17 @@ def test_a_platform_purpose_stated_as_such_is_registered(engine: Engine) -> None
     submission = wf.submit_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
     assert submission.state.state is State.REJECTED
     assert "jp.purpose_binds_recipient" in submission.decision.as_json()["denied_by"]  # type: ignore[operator]
+
+
+def test_switching_packs_off_and_answering_no_lapses_the_approval(engine: Engine) -> None:
+    # Issue 27: amending an approved service with packs=[] and every DPIA answer "no" was
+    # not material; the approval stayed. Fails on aa80ea0 (the amendment was approved).
+    _approved(engine)
+    data = yield_forecast(["E0001"], owner="owner").model_dump(mode="json")
+    data["packs"] = []
+    data["dpia"]["answers"] = {q: False for q in data["dpia"]["answers"]}
+    amended = wf.register_service(engine, validate_spec(data), actor=P("owner"), now=NOW)
+    assert amended.material == ("packs", "dpia.answers")
+    assert not amended.state.current and amended.state.state is not State.APPROVED
+    kinds = [e.kind for e in amended.state.history if e.version == amended.version]
+    assert EventKind.REVIEW_REOPENED in kinds and EventKind.AMENDED not in kinds
