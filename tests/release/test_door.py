@@ -3,9 +3,12 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -20,6 +23,7 @@ from fairfollow.records import decision_store, provision_store
 from fairfollow.release import budget_store as privacy_budget
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
+from fairfollow.release.view import ReleaseOutcome
 from fairfollow.services import store
 from fairfollow.services import workflow as wf
 from fairfollow.services.approval import EventKind, WorkflowEvent
@@ -423,3 +427,30 @@ def test_differencing_two_lists_learns_no_more_than_epsilon_allows(engine: Engin
     accuracy = float(np.mean((estimate > (consented + refused) / 2) == truth))
     bound = math.exp(0.6) / (1 + math.exp(0.6))
     assert 0.5 <= accuracy <= bound + 0.01 and accuracy == pytest.approx(0.553, abs=0.001)
+
+
+def test_twenty_parallel_releases_are_ordered_by_the_ledger(engine: Engine) -> None:
+    # Issue 27: of 20 parallel forecasts, 15 were refused `instant_before_ledger_clock` (each
+    # dated now, then overtaken while it waited for the budget lock). Fails on aa80ea0.
+    ready_ledger(engine)
+    start = threading.Barrier(20)
+    outcomes: list[ReleaseOutcome] = []
+
+    def one() -> None:
+        request = ReleaseRequest("E0001", "yield-forecast", 2020, datetime.now(UTC))
+        start.wait()
+        outcomes.append(release_forecast(engine, request, SOURCE))
+
+    threads = [threading.Thread(target=one) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.001)  # distinct instants, taken before any release starts
+    for thread in threads:
+        thread.join()
+    reasons = Counter(o.reason for o in outcomes)
+    assert set(reasons) <= {"released", "budget_exhausted"}, reasons
+    assert reasons["released"] == 4  # the default season cap of 4.0, ε = 1.0 each
+    ordered = sorted(outcomes, key=lambda o: o.log_index)
+    assert [o.at for o in ordered] == sorted(o.at for o in ordered)  # the log's order
+    with engine.connect() as conn:
+        assert privacy_budget.budget(conn, "E0001", 2020).spent == pytest.approx(4.0)
