@@ -91,11 +91,12 @@ def test_no_setting_passes_the_hard_maxima_in_the_code(
     # aa80ea0 (each value was accepted).
     from fairfollow.errors import ConfigError
     from fairfollow.messages.sentence import of_error
-    from fairfollow.settings import HARD_MAXIMA
 
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError) as refused:
         Settings()
+    from fairfollow.settings import HARD_MAXIMA
+
     assert refused.value.code == "settings.over_hard_maximum"
     assert refused.value.params["setting"] == variable
     name = variable.removeprefix("FAIRFOLLOW_").lower()
