@@ -137,7 +137,7 @@ def test_an_employer_service_without_an_employer_purpose_is_denied_in_review() -
 def test_the_binding_rule_is_mandatory_and_cites_art_18_and_27() -> None:
     binding = rule("jp.purpose_binds_recipient")
     assert binding.mandatory
-    assert binding.citation.startswith("APPI Art. 27(1)") and "APPI Art. 18(1)" in binding.citation
+    assert binding.citation.startswith("APPI Art. 27(1)") and "Art. 18(1)" in binding.citation
     ctx = replace(example_release(), release=replace(EXAMPLE_RELEASE, purpose_key="statistics"))
     decision = evaluate(RULES, ctx, RuleConfig(packs=()))  # no pack chosen: still evaluated
     assert decision.outcome is Outcome.DENY

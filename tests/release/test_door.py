@@ -274,7 +274,7 @@ def test_a_purpose_not_stated_for_employers_is_denied_at_the_door(
     assert outcome.decision is not None and outcome.epsilon_spent == 0
     denied = outcome.decision.as_json()["denied_by"]
     assert "jp.purpose_binds_recipient" in denied  # type: ignore[operator]
-    assert any(c.startswith("APPI Art. 27(1); APPI Art. 18(1)") for c in outcome.citations)
+    assert any(c.startswith("APPI Art. 27(1); Art. 18(1)") for c in outcome.citations)
     with engine.connect() as conn:
         (decision,) = decision_store.load_decisions(conn, request="release_forecast")
         assert decision.outcome == "deny" and "jp.purpose_binds_recipient" in decision.rules

@@ -232,7 +232,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "jp.purpose_binds_recipient", JP, APPI, "27", "1",
-        "APPI Art. 18(1); PPC general guidelines 3-1-1",
+        "Art. 18(1); PPC general guidelines 3-1-1",
         "外部の提供先への提供は、その提供先の類型について特定された利用目的(への同意)に限る",
         "A provision outside the platform relies only on a purpose stated for that "
         "recipient class; a purpose stated for the platform never covers an employer",
