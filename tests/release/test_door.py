@@ -454,3 +454,8 @@ def test_twenty_parallel_releases_are_ordered_by_the_ledger(engine: Engine) -> N
     assert [o.at for o in ordered] == sorted(o.at for o in ordered)  # the log's order
     with engine.connect() as conn:
         assert privacy_budget.budget(conn, "E0001", 2020).spent == pytest.approx(4.0)
+        found = decision_store.load_decisions(conn, request="release_forecast")
+    moved = [(d.at, json.loads(d.detail).get("claimed_at")) for d in found]
+    moved = [(at, claimed) for at, claimed in moved if claimed is not None]
+    assert moved  # each overtaken request's decision keeps the instant it claimed
+    assert all(datetime.fromisoformat(claimed) < at for at, claimed in moved)

@@ -136,6 +136,7 @@ class _Record:
     kind: str
     version: int | None
     appender: Appender
+    claimed_at: datetime | None = None  # the request's own instant, when the ledger moved it
 
 
 def _write(
@@ -151,6 +152,8 @@ def _write(
 ) -> tuple[int, int]:
     """The decision row and its log leaf; returns (decision id, leaf index)."""
     req = rec.request
+    if rec.claimed_at is not None:  # the decision says the ledger ordered it after the clock
+        detail = {**detail, "claimed_at": rec.claimed_at.isoformat()}
     gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
     outcome = "allow" if released is not None else ("gap" if gap else "deny")
     decision_id = decision_store.record_decision(
@@ -246,7 +249,7 @@ def _timely(conn: Connection, rec: _Record) -> tuple[_Record, ReleaseOutcome | N
     at_clock = _Record(replace(req, at=clock), rec.kind, rec.version, rec.appender)
     now = provision_store.ledger_now(conn)
     if req.at >= now - LIVE_WINDOW and clock <= now + LIVE_WINDOW:
-        return at_clock, None
+        return replace(at_clock, claimed_at=req.at), None
     detail: dict[str, object] = {"claimed_at": req.at.isoformat(), "clock": clock.isoformat()}
     return at_clock, _refuse(conn, at_clock, "instant_before_ledger_clock", detail=detail)
 
