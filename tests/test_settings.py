@@ -72,3 +72,49 @@ def test_the_display_zone_defaults_to_tokyo_and_refuses_an_unknown_name(
         match=r"foundation\.zone_unknown .*'display_zone'.*'Mars/Olympus'.*FAIRFOLLOW_DISPLAY_ZONE",
     ):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FAIRFOLLOW_RELEASE_EPSILON_MAX", "50"),
+        ("FAIRFOLLOW_RELEASE_EPSILON_MIN", "3"),
+        ("FAIRFOLLOW_BUDGET_CAP_CEILING", "1e6"),
+        ("FAIRFOLLOW_MEMBER_SEASON_CAP", "inf"),
+        ("FAIRFOLLOW_INTAKE_MAX_BYTES", str(200 * 1024 * 1024)),
+    ],
+)
+def test_no_setting_passes_the_hard_maxima_in_the_code(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    # Issue 27: "hard" ceilings were environment settings without a bound. Fails on
+    # aa80ea0 (each value was accepted).
+    from fairfollow.errors import ConfigError
+    from fairfollow.messages.sentence import of_error
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as refused:
+        Settings()
+    from fairfollow.settings import HARD_MAXIMA
+
+    assert refused.value.code == "settings.over_hard_maximum"
+    assert refused.value.params["setting"] == variable
+    name = variable.removeprefix("FAIRFOLLOW_").lower()
+    assert refused.value.params["maximum"] == HARD_MAXIMA[name]
+    for language in ("ja", "en"):
+        sentence = of_error(refused.value, language)
+        assert variable in sentence and "settings." not in sentence
+
+
+def test_a_setting_may_lower_a_limit_to_the_maximum_or_below(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fairfollow.errors import ConfigError
+    from fairfollow.settings import HARD_MAXIMA
+
+    at_most = Settings(**{name: maximum for name, maximum in HARD_MAXIMA.items()})  # type: ignore[arg-type]
+    assert at_most.release_epsilon_max == HARD_MAXIMA["release_epsilon_max"]
+    assert Settings(release_epsilon_max=0.5, release_epsilon_min=0.1).release_epsilon_max == 0.5
+    with pytest.raises(ConfigError) as empty:
+        Settings(release_epsilon_max=0.5, release_epsilon_min=1.0)
+    assert empty.value.code == "settings.epsilon_range_empty"

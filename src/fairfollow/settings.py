@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fairfollow.errors import ConfigError
 from fairfollow.instants import zone_named
+
+PREFIX = "FAIRFOLLOW_"
+# Hard maxima in code (issue 27: an operator's typo or a hostile environment lifted the
+# "hard" ε ceilings). A setting may lower a limit, never raise it past these: above them
+# the noise no longer hides one person, or one upload costs the server what anyone can send.
+HARD_MAXIMA: Mapping[str, float] = {
+    "release_epsilon_max": 2.0,
+    "release_epsilon_min": 2.0,
+    "budget_cap_ceiling": 8.0,
+    "member_season_cap": 8.0,
+    "intake_max_bytes": 64 * 1024 * 1024,
+}
 
 
 class Settings(BaseSettings):
     """Everything configurable. Built once in the CLI or web entry point and passed down."""
 
-    model_config = SettingsConfigDict(env_prefix="FAIRFOLLOW_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
 
     home: Path = Field(
         default=Path("./fairfollow-data"),
@@ -110,3 +124,27 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         zone_named(value)  # ConfigError naming the setting, not a pydantic error
         return value
+
+    @field_validator(*HARD_MAXIMA)
+    @classmethod
+    def _within_hard_maximum(cls, value: float, info: ValidationInfo) -> float:
+        maximum = HARD_MAXIMA[info.field_name or ""]
+        if not value <= maximum:  # NaN fails too
+            raise ConfigError(
+                "settings.over_hard_maximum",
+                setting=PREFIX + (info.field_name or "").upper(),
+                value=value,
+                maximum=maximum,
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _epsilon_range(self) -> Settings:
+        if self.release_epsilon_min > self.release_epsilon_max:
+            raise ConfigError(
+                "settings.epsilon_range_empty",
+                setting=PREFIX + "RELEASE_EPSILON_MIN",
+                minimum=self.release_epsilon_min,
+                maximum=self.release_epsilon_max,
+            )
+        return self

@@ -146,7 +146,9 @@ def test_budget_records_and_rules_commands(ws: Path) -> None:
     assert code == 0 and json.loads(out)["provisions"] == 0
     code, out = run(ws, "service", "rules")
     assert code == 0 and "`jp.no_individual_evaluation` (mandatory)" in out
-    assert len(json.loads(run(ws, "service", "rules", "--json")[1])) == 19
+    assert (
+        len(json.loads(run(ws, "service", "rules", "--json")[1])) == 20
+    )  # the 19 of the law tables and issue 27's binding rule
 
 
 def test_a_release_cannot_be_dated_by_the_command_line(ws: Path) -> None:

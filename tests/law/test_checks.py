@@ -9,8 +9,15 @@ import pytest
 
 from fairfollow.law import checks as rule_checks
 from fairfollow.law import dpia
-from fairfollow.law.packs import EXAMPLE_SERVICE, example_release, example_review
-from fairfollow.law.rules import Granularity, Outcome, RuleContext
+from fairfollow.law.packs import (
+    EXAMPLE_RELEASE,
+    EXAMPLE_SERVICE,
+    RULES,
+    example_release,
+    example_review,
+    rule,
+)
+from fairfollow.law.rules import Finding, Granularity, Outcome, RuleConfig, RuleContext, evaluate
 
 
 def _svc(**changes: object) -> RuleContext:
@@ -94,3 +101,44 @@ def test_any_unlisted_recipient_class_is_treated_as_an_employer(name: str) -> No
     unanswered = _svc(recipient_class=name, answers={})
     assert rule_checks.third_party_consent(unanswered).outcome is Outcome.GAP
     assert rule_checks.ai_act_high_risk(unanswered).outcome is Outcome.GAP
+
+
+# --- issue 27: purpose binds recipient (fails on aa80ea0: the rule did not exist) --------
+
+
+def _binding(ctx: RuleContext) -> Finding:
+    return rule("jp.purpose_binds_recipient").check(ctx)
+
+
+def test_statistics_declared_for_an_employer_is_denied_in_review_and_release() -> None:
+    lying = replace(EXAMPLE_SERVICE.purposes[0], key="statistics")
+    review = _binding(RuleContext(replace(EXAMPLE_SERVICE, purposes=(lying,))))
+    assert review.outcome is Outcome.DENY and review.note == "law.note.purpose_not_for_recipient"
+    assert review.params["stated"] == "platform"
+    release = _binding(replace(example_release(), release=replace(
+        EXAMPLE_RELEASE, purpose_key="statistics")))  # fmt: skip
+    assert release.outcome is Outcome.DENY and release.params["purpose"] == "statistics"
+
+
+def test_an_unregistered_purpose_for_an_outside_recipient_is_denied() -> None:
+    made_up = replace(EXAMPLE_SERVICE.purposes[0], key="hiring_insights")
+    found = _binding(RuleContext(replace(EXAMPLE_SERVICE, purposes=(made_up,))))
+    assert found.outcome is Outcome.DENY and found.note == "law.note.purpose_unregistered"
+
+
+def test_an_employer_service_without_an_employer_purpose_is_denied_in_review() -> None:
+    statistics = replace(EXAMPLE_SERVICE.purposes[0], key="statistics", recipient_class="platform")
+    found = _binding(RuleContext(replace(EXAMPLE_SERVICE, purposes=(statistics,))))
+    assert found.outcome is Outcome.DENY and found.note == "law.note.no_purpose_for_recipient"
+    internal = replace(EXAMPLE_SERVICE, purposes=(statistics,), recipient_class="platform")
+    assert _binding(RuleContext(internal)).outcome is Outcome.ALLOW
+
+
+def test_the_binding_rule_is_mandatory_and_cites_art_18_and_27() -> None:
+    binding = rule("jp.purpose_binds_recipient")
+    assert binding.mandatory
+    assert binding.citation.startswith("APPI Art. 27(1)") and "Art. 18(1)" in binding.citation
+    ctx = replace(example_release(), release=replace(EXAMPLE_RELEASE, purpose_key="statistics"))
+    decision = evaluate(RULES, ctx, RuleConfig(packs=()))  # no pack chosen: still evaluated
+    assert decision.outcome is Outcome.DENY
+    assert "jp.purpose_binds_recipient" in decision.as_json()["denied_by"]  # type: ignore[operator]

@@ -73,3 +73,22 @@ def test_purge_keeps_records_within_retention_and_logs_the_counts(engine: Engine
     again = purge_records(engine, people["admin"])  # a purge of nothing is still recorded
     assert (again.provisions, again.confirmations) == (0, 0)
     assert again.leaf_index == report.leaf_index + 1
+
+
+def test_a_backdated_intake_keeps_its_confirmation_record_through_a_purge(engine: Engine) -> None:
+    # Issue 27: a list taken with `intake --at` in the past had its APPI Art. 30 record
+    # deleted by the next purge, the same day. Fails on aa80ea0 (the purge deleted it).
+    from fairfollow.accounts import authority
+    from fairfollow.intake.pool_store import load_pool
+    from tests.governance_fixtures import AT, ready_ledger
+
+    ready_ledger(engine)  # E0001's list is taken in at AT, in 2019
+    with engine.connect() as conn:
+        before = ledger_now(conn)
+    report = purge_records(engine, authority.principal_for(engine, "admin"))
+    assert report.confirmations == 0
+    with engine.connect() as conn:
+        pool = load_pool(conn, "E0001", 2020)
+        assert pool is not None and pool.intake.at == AT  # the intake keeps its instant
+        kept = load_confirmation(conn, pool.intake.confirmation_id)
+    assert kept is not None and kept.received_at >= before - timedelta(minutes=1)

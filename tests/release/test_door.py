@@ -3,8 +3,12 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -19,7 +23,10 @@ from fairfollow.records import decision_store, provision_store
 from fairfollow.release import budget_store as privacy_budget
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
+from fairfollow.release.view import ReleaseOutcome
+from fairfollow.services import store
 from fairfollow.services import workflow as wf
+from fairfollow.services.approval import EventKind, WorkflowEvent
 from fairfollow.services.examples import yield_forecast
 from fairfollow.services.registry import validate_spec
 from fairfollow.tlog import store as log_store
@@ -233,6 +240,49 @@ def _service_with(engine: Engine, purposes: list[dict[str, str]], **recipients: 
     return "variant"
 
 
+def _forced(
+    engine: Engine,
+    purposes: list[dict[str, str]],
+    packs: tuple[str, ...] = ("jp", "eu"),
+    **recipients: object,
+) -> str:
+    """A variant stored and marked approved straight in the ledger, past registration and
+    review (what a dishonest insider with the database could do)."""
+    data = yield_forecast(["E0001", "E0002"], owner="owner").model_dump(mode="json")
+    data.update(service_id="forced", packs=list(packs))
+    data["purposes"] = [{**data["purposes"][0], **p} for p in purposes]
+    data["recipients"] = {**data["recipients"], **recipients}
+    spec = validate_spec(data)
+    with engine.begin() as conn:
+        version = store.add_version(conn, spec, actor=as_actor("owner"), at=T0)
+        registered = WorkflowEvent("forced", version, EventKind.REGISTERED, as_actor("o"), T0)
+        approved = replace(registered, kind=EventKind.APPROVED, reason="committee")
+        store.append_events(conn, [registered, approved])
+    return "forced"
+
+
+@pytest.mark.parametrize("packs", [("jp", "eu"), ()], ids=["both-packs", "no-pack"])
+def test_a_purpose_not_stated_for_employers_is_denied_at_the_door(
+    engine: Engine, packs: tuple[str, ...]
+) -> None:
+    # Issue 27: a service naming `statistics` (stated for the platform) for an employer
+    # forecast was released; the door trusted the committee. Fails on aa80ea0 (released).
+    ready_ledger(engine)
+    service = _forced(engine, [{"key": "statistics"}], packs=packs)
+    outcome = release_forecast(engine, ReleaseRequest("E0001", service, 2020, AT), SOURCE)
+    assert not outcome.released and outcome.reason == "rules_deny"
+    assert outcome.decision is not None and outcome.epsilon_spent == 0
+    denied = outcome.decision.as_json()["denied_by"]
+    assert "jp.purpose_binds_recipient" in denied  # type: ignore[operator]
+    assert any(c.startswith("APPI Art. 27(1); Art. 18(1)") for c in outcome.citations)
+    with engine.connect() as conn:
+        (decision,) = decision_store.load_decisions(conn, request="release_forecast")
+        assert decision.outcome == "deny" and "jp.purpose_binds_recipient" in decision.rules
+        assert "law.note.purpose_not_for_recipient" in decision.rules
+        assert privacy_budget.budget(conn, "E0001", 2020).spent == 0
+        assert provision_store.provisions_to(conn, "E0001") == []
+
+
 def test_a_backdated_release_is_refused_and_recorded_at_the_ledger_clock(engine: Engine) -> None:
     # Hardening finding: a release dated before the log's latest leaf used a member again
     # after a withdrawal the log had passed, and was logged at the claimed time. Fails on
@@ -279,9 +329,10 @@ def test_consent_filter_uses_the_purpose_whose_recipient_is_the_employer(engine:
 def test_no_or_several_purposes_for_the_employer_is_a_gap(
     engine: Engine, purposes: list[dict[str, str]], recipient_class: str
 ) -> None:
-    # Fails on the code before this change (it took the first purpose and went on).
+    # Fails on the code before this change (it took the first purpose and went on). The
+    # second service is refused at registration since issue 27: forced into the store.
     ready_ledger(engine)
-    service = _service_with(engine, purposes, recipient_class=recipient_class)
+    service = _forced(engine, purposes, recipient_class=recipient_class)
     outcome = release_forecast(engine, ReleaseRequest("E0001", service, 2020, AT), SOURCE)
     assert not outcome.released and outcome.reason == "purpose_gap"
     assert outcome.decision is not None and outcome.decision.outcome is Outcome.GAP
@@ -376,3 +427,35 @@ def test_differencing_two_lists_learns_no_more_than_epsilon_allows(engine: Engin
     accuracy = float(np.mean((estimate > (consented + refused) / 2) == truth))
     bound = math.exp(0.6) / (1 + math.exp(0.6))
     assert 0.5 <= accuracy <= bound + 0.01 and accuracy == pytest.approx(0.553, abs=0.001)
+
+
+def test_twenty_parallel_releases_are_ordered_by_the_ledger(engine: Engine) -> None:
+    # Issue 27: of 20 parallel forecasts, 15 were refused `instant_before_ledger_clock` (each
+    # dated now, then overtaken while it waited for the budget lock). Fails on aa80ea0.
+    ready_ledger(engine)
+    start = threading.Barrier(20)
+    outcomes: list[ReleaseOutcome] = []
+
+    def one() -> None:
+        request = ReleaseRequest("E0001", "yield-forecast", 2020, datetime.now(UTC))
+        start.wait()
+        outcomes.append(release_forecast(engine, request, SOURCE))
+
+    threads = [threading.Thread(target=one) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.001)  # distinct instants, taken before any release starts
+    for thread in threads:
+        thread.join()
+    reasons = Counter(o.reason for o in outcomes)
+    assert set(reasons) <= {"released", "budget_exhausted"}, reasons
+    assert reasons["released"] == 4  # the default season cap of 4.0, ε = 1.0 each
+    ordered = sorted(outcomes, key=lambda o: o.log_index)
+    assert [o.at for o in ordered] == sorted(o.at for o in ordered)  # the log's order
+    with engine.connect() as conn:
+        assert privacy_budget.budget(conn, "E0001", 2020).spent == pytest.approx(4.0)
+        found = decision_store.load_decisions(conn, request="release_forecast")
+    moved = [(d.at, json.loads(d.detail).get("claimed_at")) for d in found]
+    moved = [(at, claimed) for at, claimed in moved if claimed is not None]
+    assert moved  # each overtaken request's decision keeps the instant it claimed
+    assert all(datetime.fromisoformat(claimed) < at for at, claimed in moved)

@@ -73,3 +73,59 @@ def test_facts_carry_what_the_rules_read() -> None:
     assert facts.granularity is Granularity.INDIVIDUAL
     assert "employer_applicant_id" in facts.output_keys
     assert facts.derived_evaluation and facts.retention_days is None
+
+
+def _changed(**update: object) -> dict[str, object]:
+    data = _data()
+    for path, value in update.items():
+        *parents, leaf = path.split("__")
+        target = data
+        for part in parents:
+            target = target[part]  # type: ignore[assignment]
+        target[leaf] = value  # type: ignore[index]
+    return data
+
+
+_YES = {q: True for q in json.loads(yield_forecast(["E0001"]).canonical())["dpia"]["answers"]}
+_PURPOSE = json.loads(yield_forecast(["E0001"]).canonical())["purposes"][0]
+
+
+@pytest.mark.parametrize(
+    ("update", "material"),
+    [
+        # issue 27: safeguards removed or weakened (fail on aa80ea0: not material there)
+        ({"packs": ["jp"]}, ("packs",)),
+        ({"packs": []}, ("packs",)),
+        ({"dpia__answers": {**_YES, "human_review": False}}, ("dpia.answers",)),
+        ({"dpia__answers": {k: v for k, v in _YES.items() if k != "member_view"}},
+         ("dpia.answers",)),
+        ({"dpia__necessity": {"browsing_history": "x", "entry_history": "x",
+                              "employer_applicant_list": " "}}, ("dpia.necessity",)),
+        ({"retention_days": 900}, ("retention_days",)),
+        ({"retention_days": None}, ("retention_days",)),
+        ({"legal_basis": "legitimate_interests"}, ("legal_basis",)),
+        # what goes out (material before issue 27 too)
+        ({"purposes": [{**_PURPOSE, "output": "counts"}]}, ("purposes",)),
+        ({"recipients": {"recipient_class": "client_employer", "named": []}}, ("recipients",)),
+        ({"granularity": "individual"}, ("granularity",)),
+        ({"data_categories_in": ["browsing_history", "employer_applicant_list"]},
+         ("data_categories_in",)),
+        ({"data_categories_out": []}, ("data_categories_out",)),
+        # strengthening a safeguard is not material
+        ({"packs": ["eu", "jp", "jp"]}, ()),
+        ({"retention_days": 90}, ()),
+        ({"name": "Yield forecast"}, ()),
+    ],
+)  # fmt: skip
+def test_materiality_is_computed_from_the_versions(
+    update: dict[str, object], material: tuple[str, ...]
+) -> None:
+    before = yield_forecast(["E0001"])
+    assert material_changes(before, validate_spec(_changed(**update))) == material
+
+
+def test_strengthening_dpia_answers_is_not_material() -> None:
+    data = _data()
+    data["dpia"]["answers"]["human_review"] = False  # type: ignore[index]
+    weaker = validate_spec(data)
+    assert material_changes(weaker, yield_forecast(["E0001"])) == ()

@@ -15,6 +15,7 @@ from fairfollow.records import decision_store
 from fairfollow.services import workflow as wf
 from fairfollow.services.approval import EventKind, State
 from fairfollow.services.examples import dmp_follow_2019, yield_forecast
+from fairfollow.services.registry import ServiceSpec, validate_spec
 from tests.governance_fixtures import staff
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
@@ -158,7 +159,8 @@ def test_material_change_sends_an_approved_service_back_to_review(engine: Engine
     major = wf.register_service(
         engine, yield_forecast(["E0001", "E0009"], owner="owner"), actor=P("owner"), now=NOW
     )
-    assert major.material == ("recipients",)
+    # the retention goes back from 200 to 365 days as well: longer, so material (issue 27)
+    assert major.material == ("recipients", "retention_days")
     assert major.state.state is State.PRIVACY_REVIEW and not major.state.current
     kinds = [e.kind for e in major.state.history[-3:]]
     assert kinds == [EventKind.REGISTERED, EventKind.REVIEW_REOPENED, EventKind.RULES_ALLOWED]
@@ -184,3 +186,62 @@ def test_unknown_service_and_wrong_state(engine: Engine) -> None:
     wf.register_service(engine, yield_forecast(["E0001"], owner="owner"), actor=P("owner"), now=NOW)
     with pytest.raises(GovernanceError, match=r"services\.wrong_state.*draft"):
         wf.approve_service(engine, "yield-forecast", actor=P("r1"), now=NOW)
+
+
+def _with_purpose(**purpose: str) -> ServiceSpec:
+    data = yield_forecast(["E0001"], owner="owner").model_dump(mode="json")
+    data["purposes"] = [{**data["purposes"][0], **purpose}]
+    return validate_spec(data)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "code"),
+    [
+        ("statistics", "services.purpose_not_for_recipient"),
+        ("hiring_insights", "services.purpose_unregistered"),
+    ],
+)
+def test_a_purpose_not_stated_for_employers_is_refused_at_registration(
+    engine: Engine, purpose: str, code: str
+) -> None:
+    # Issue 27: a service naming `statistics` (stated for the platform) as the purpose of an
+    # employer forecast passed review. Fails on aa80ea0 (the registration was stored).
+    spec = _with_purpose(key=purpose)
+    with pytest.raises(GovernanceError) as refused:
+        wf.register_service(engine, spec, actor=P("owner"), now=NOW)
+    assert refused.value.code == code and refused.value.params["purpose"] == purpose
+    assert [str(c) for c in refused.value.params["citations"]] == [  # type: ignore[attr-defined]
+        "APPI Art. 18(1)",
+        "APPI Art. 27(1)",
+    ]
+    with pytest.raises(GovernanceError):  # nothing was stored
+        wf.show_service(engine, "yield-forecast")
+    with engine.connect() as conn:
+        (decision,) = decision_store.load_decisions(conn, request=wf.SERVICE_REGISTRATION)
+    assert decision.outcome == "deny" and decision.decision_id == refused.value.params[
+        "decision_id"]  # fmt: skip
+    assert "jp.purpose_binds_recipient" in decision.rules and "APPI Art. 27(1)" in decision.rules
+
+
+def test_a_platform_purpose_stated_as_such_is_registered(engine: Engine) -> None:
+    spec = _with_purpose(key="statistics", recipient_class="platform")
+    registered = wf.register_service(engine, spec, actor=P("owner"), now=NOW)
+    assert registered.version == 1
+    # …and denied in review: an employer service with no purpose stated for employers
+    submission = wf.submit_service(engine, "yield-forecast", actor=P("owner"), now=NOW)
+    assert submission.state.state is State.REJECTED
+    assert "jp.purpose_binds_recipient" in submission.decision.as_json()["denied_by"]  # type: ignore[operator]
+
+
+def test_switching_packs_off_and_answering_no_lapses_the_approval(engine: Engine) -> None:
+    # Issue 27: amending an approved service with packs=[] and every DPIA answer "no" was
+    # not material; the approval stayed. Fails on aa80ea0 (the amendment was approved).
+    _approved(engine)
+    data = yield_forecast(["E0001"], owner="owner").model_dump(mode="json")
+    data["packs"] = []
+    data["dpia"]["answers"] = {q: False for q in data["dpia"]["answers"]}
+    amended = wf.register_service(engine, validate_spec(data), actor=P("owner"), now=NOW)
+    assert amended.material == ("packs", "dpia.answers")
+    assert not amended.state.current and amended.state.state is not State.APPROVED
+    kinds = [e.kind for e in amended.state.history if e.version == amended.version]
+    assert EventKind.REVIEW_REOPENED in kinds and EventKind.AMENDED not in kinds

@@ -345,8 +345,12 @@ def _record(
     """Store the confirmation record, the intake with its pool, and the decision; return the
     confirmation's and the intake's ids."""
     digest = hashlib.sha256(intake.data).hexdigest()
+    # The Art. 30 record is received when the ledger receives it: its retention runs from
+    # the ledger's clock, whatever instant the intake claims (a backdated ``--at`` lost its
+    # record to the next purge, issue 27); a later claimed instant only keeps it longer.
+    received = max(intake.at, provision_store.ledger_now(conn))
     confirmation_id = provision_store.record_confirmation(
-        conn, Confirmation(intake.employer, intake.attestation, intake.name, digest, intake.at)
+        conn, Confirmation(intake.employer, intake.attestation, intake.name, digest, received)
     )
     report = classification.report(listed.quarantined_by_rule)
     intake_id = record_intake(

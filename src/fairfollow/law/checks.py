@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 
-from fairfollow.law import dpia
+from fairfollow.law import dpia, purposes
 from fairfollow.law.prohibited import ProhibitedHit
 from fairfollow.law.prohibited import match_column as _match_column
 from fairfollow.law.rules import (
     Finding,
     Granularity,
+    PurposeFacts,
     RuleContext,
     ServiceFacts,
     allow,
@@ -260,6 +261,58 @@ def prohibited_items(ctx: RuleContext) -> Finding:
 
 def special_care(ctx: RuleContext) -> Finding:
     return NO_SERVICE if ctx.service is None else _barred(ctx, "APPI")
+
+
+def _purpose_for(key: str, recipient: str) -> Finding:
+    """Deny unless the registry states ``key`` for recipients of this class."""
+    if purposes.covers(key, recipient):
+        return allow()
+    stated = purposes.registered_recipient(key)
+    if stated is None:
+        return deny("law.note.purpose_unregistered", purpose=key, recipient_class=recipient)
+    return deny(
+        "law.note.purpose_not_for_recipient",
+        purpose=key,
+        recipient_class=recipient,
+        stated=stated.value,
+    )
+
+
+def purposes_bound(declared: tuple[PurposeFacts, ...]) -> Finding:
+    """A declaration may not state a purpose for an outside recipient the purpose was not
+    stated for (``statistics`` is the platform's; writing ``client_employer`` next to it
+    does not make members' consent to it cover an employer). Checked at registration."""
+    for p in declared:
+        if purposes.outside(p.recipient_class):
+            found = _purpose_for(p.key, p.recipient_class)
+            if found.outcome.value != "allow":
+                return found
+    return allow()
+
+
+def declared_purposes_bound(ctx: RuleContext) -> Finding:
+    return NO_SERVICE if ctx.service is None else purposes_bound(ctx.service.purposes)
+
+
+def purpose_binds_recipient(ctx: RuleContext) -> Finding:
+    """A provision outside the platform relies only on a purpose the registry states for
+    that recipient (mandatory: the committee cannot decide otherwise)."""
+    service = ctx.service
+    if service is None:
+        return NO_SERVICE
+    declared = purposes_bound(service.purposes)
+    if declared.outcome.value != "allow":
+        return declared
+    release = ctx.release
+    if release is not None:
+        if not purposes.outside(release.recipient_class):
+            return allow("law.note.not_third_party")
+        return _purpose_for(release.purpose_key, release.recipient_class)
+    if not purposes.outside(service.recipient_class):
+        return allow("law.note.not_third_party")
+    if not any(purposes.covers(p.key, service.recipient_class) for p in service.purposes):
+        return deny("law.note.no_purpose_for_recipient", recipient_class=service.recipient_class)
+    return allow()
 
 
 def no_individual_evaluation(ctx: RuleContext) -> Finding:

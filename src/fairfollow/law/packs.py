@@ -231,6 +231,15 @@ RULES: tuple[Rule, ...] = (
         check.no_individual_evaluation, _individual, mandatory=True,
     ),
     Rule(
+        "jp.purpose_binds_recipient", JP, APPI, "27", "1",
+        "Art. 18(1); PPC general guidelines 3-1-1",
+        "外部の提供先への提供は、その提供先の類型について特定された利用目的(への同意)に限る",
+        "A provision outside the platform relies only on a purpose stated for that "
+        "recipient class; a purpose stated for the platform never covers an employer",
+        check.purpose_binds_recipient, lambda c: _release(c, purpose_key="statistics"),
+        mandatory=True,
+    ),
+    Rule(
         "eu.lawful_basis", EU, "GDPR", "6", "1", "",
         "処理には適法な根拠が必要",
         "Processing has a lawful basis",
@@ -259,6 +268,17 @@ RULES: tuple[Rule, ...] = (
 )
 # fmt: on
 PACKS: tuple[str, ...] = (JP, EU)
+
+
+# Rules the issue-27 hardening added to the jp pack beyond the law table's rows.
+HARDENING_RULES: tuple[str, ...] = ("jp.purpose_binds_recipient",)
+
+
+def registration_rule() -> Rule:
+    """The binding rule as registration applies it: to the declaration's own purposes
+    (a purpose declared for a recipient it was not stated for is refused there and then)."""
+    binding = rule("jp.purpose_binds_recipient")
+    return replace(binding, check=check.declared_purposes_bound)
 
 
 def rules_of(pack: str) -> tuple[Rule, ...]:

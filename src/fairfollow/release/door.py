@@ -3,7 +3,10 @@
 ``release_forecast`` runs, in **one** ledger transaction that first locks the employer's
 privacy budget for the season:
 
-1. the release instant is not earlier than the ledger's clock (the latest log leaf), and
+1. the release instant is not earlier than the ledger's clock (the latest log leaf), read
+   under the budget lock and the log's append lock: a request dated now (within
+   :data:`LIVE_WINDOW` of the ledger database's own clock) that others overtook while it
+   waited is ordered after them, at the clock; one dated further back is refused; and
    the ε asked for lies within the configured range (:class:`PrivacyLimits`);
 2. the service is approved, and the approval covers its current version;
 3. the purpose relied on is the service's one purpose whose recipient class is the
@@ -31,8 +34,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from fairfollow.actor import DOOR, Actor
 from fairfollow.canonical_json import JsonValue
@@ -76,6 +79,9 @@ from fairfollow.tlog.record import LeafKind, LogRecord
 RELEASE_FORECAST = "release_forecast"
 RELEASE_INDIVIDUAL = "release_individual"
 DEFAULT_EPSILON = 1.0
+# How far from the ledger database's clock a request's instant may be and still count as
+# "now": one overtaken while it waited for the lock is ordered by the ledger, not refused.
+LIVE_WINDOW = timedelta(minutes=5)
 Appender = Callable[[Connection, LogRecord], log_store.LeafRef]
 
 
@@ -130,6 +136,7 @@ class _Record:
     kind: str
     version: int | None
     appender: Appender
+    claimed_at: datetime | None = None  # the request's own instant, when the ledger moved it
 
 
 def _write(
@@ -145,6 +152,8 @@ def _write(
 ) -> tuple[int, int]:
     """The decision row and its log leaf; returns (decision id, leaf index)."""
     req = rec.request
+    if rec.claimed_at is not None:  # the decision says the ledger ordered it after the clock
+        detail = {**detail, "claimed_at": rec.claimed_at.isoformat()}
     gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
     outcome = "allow" if released is not None else ("gap" if gap else "deny")
     decision_id = decision_store.record_decision(
@@ -220,6 +229,10 @@ def release_forecast(
     prepare_figures()  # the interval tables, computed before any lock is held
     with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
+        # The clock is read and the leaf appended under one lock: no leaf of another
+        # employer's release can slip in between with a later instant (PostgreSQL; SQLite's
+        # BEGIN IMMEDIATE already serialises every writer).
+        log_store.hold_appends(conn)
         outcome = _forecast(conn, request, source, appender, limits)
         if publisher is not None:
             publish_checkpoint(conn, publisher, outcome.at)
@@ -227,17 +240,16 @@ def release_forecast(
 
 
 def _timely(conn: Connection, rec: _Record) -> tuple[_Record, ReleaseOutcome | None]:
-    """A request dated before the ledger's clock is refused, and recorded at the clock."""
+    """A request dated before the ledger's clock is moved to the clock if it was dated now
+    (the ledger orders concurrent requests), else refused and recorded at the clock."""
     clock = ledger_clock(conn)
     req = rec.request
     if clock is None or req.at >= clock:
         return rec, None
-    at_clock = _Record(
-        ReleaseRequest(req.employer, req.service_id, req.season, clock, req.epsilon, req.actor),
-        rec.kind,
-        rec.version,
-        rec.appender,
-    )
+    at_clock = _Record(replace(req, at=clock), rec.kind, rec.version, rec.appender)
+    now = provision_store.ledger_now(conn)
+    if req.at >= now - LIVE_WINDOW and clock <= now + LIVE_WINDOW:
+        return replace(at_clock, claimed_at=req.at), None
     detail: dict[str, object] = {"claimed_at": req.at.isoformat(), "clock": clock.isoformat()}
     return at_clock, _refuse(conn, at_clock, "instant_before_ledger_clock", detail=detail)
 

@@ -18,7 +18,7 @@ from fairfollow.ledger.transaction import Connection, Engine, reading
 from fairfollow.records import decision_store
 from fairfollow.services import store
 from fairfollow.services.approval import EventKind, ServiceState, State
-from fairfollow.services.registry import MATERIAL_FIELDS, ServiceSpec
+from fairfollow.services.registry import ServiceSpec, material_changes
 
 # States in which the committee (or the privacy officer before it) still has to act.
 WAITING = (State.SUBMITTED, State.PRIVACY_REVIEW, State.COMMITTEE_REVIEW)
@@ -97,9 +97,10 @@ def _text(value: object) -> str:
 
 def spec_diff(before: ServiceSpec, after: ServiceSpec) -> tuple[FieldChange, ...]:
     """Every declaration field that differs, material ones first (pure)."""
+    material = {field.split(".")[0] for field in material_changes(before, after)}
     changes = [
         FieldChange(
-            name, _text(getattr(before, name)), _text(getattr(after, name)), name in MATERIAL_FIELDS
+            name, _text(getattr(before, name)), _text(getattr(after, name)), name in material
         )
         for name in ServiceSpec.model_fields
         if getattr(before, name) != getattr(after, name)

@@ -6,7 +6,9 @@ the DPIA questionnaire (:mod:`fairfollow.law.dpia`). A declaration without an ow
 the 2019 service had none (責任者不在). Declarations are versioned by the ledger
 (:mod:`fairfollow.services.store`); a change to an approved service that touches what
 goes out — purposes, recipients, granularity, data categories, output keys, derived
-evaluations — is *material* and sends it back to review.
+evaluations — is *material* and sends it back to review, and so is one that removes or
+weakens a safeguard the review relied on (a rule pack, a DPIA answer, a necessity statement,
+the retention, the legal basis): :func:`material_changes` computes it from the versions.
 
 Files are TOML or JSON with the fields of :class:`ServiceSpec`.
 """
@@ -190,6 +192,37 @@ def load_spec(path: Path) -> ServiceSpec:
     return validate_spec(data)
 
 
+def _weakened(before: ServiceSpec, after: ServiceSpec) -> tuple[str, ...]:
+    """The safeguards the review relied on that the later version removes or weakens
+    (issue 27: rule packs switched off and every DPIA answer turned to "no" counted as
+    non-material and kept the approval). Strengthening one is not material."""
+    found: list[str] = []
+    if set(before.packs) - set(after.packs):
+        found.append("packs")
+    if before.dpia.questionnaire != after.dpia.questionnaire:
+        found.append("dpia.questionnaire")
+    yes_before = {q for q, yes in before.dpia.answers.items() if yes}
+    if yes_before - {q for q, yes in after.dpia.answers.items() if yes}:
+        found.append("dpia.answers")  # a yes turned to no, or left unanswered
+    stated = {c for c, why in before.dpia.necessity.items() if why.strip()}
+    if stated - {c for c, why in after.dpia.necessity.items() if why.strip()}:
+        found.append("dpia.necessity")
+    kept, keeps = before.retention_days, after.retention_days
+    if (keeps is None and kept is not None) or (
+        kept is not None and keeps is not None and keeps > kept
+    ):
+        found.append("retention_days")
+    if before.legal_basis != after.legal_basis:
+        found.append("legal_basis")
+    if after.uses_model and not before.uses_model:
+        found.append("uses_model")
+    return tuple(found)
+
+
 def material_changes(before: ServiceSpec, after: ServiceSpec) -> tuple[str, ...]:
-    """The material fields that differ between two versions (empty: not material)."""
-    return tuple(name for name in MATERIAL_FIELDS if getattr(before, name) != getattr(after, name))
+    """What makes the later version material, computed from the two versions (never
+    declared): any change of a field of :data:`MATERIAL_FIELDS`, and any safeguard removed
+    or weakened (packs, DPIA answers and necessity, retention, legal basis, model use).
+    Empty: not material, and an approval carries over."""
+    changed = tuple(n for n in MATERIAL_FIELDS if getattr(before, n) != getattr(after, n))
+    return changed + _weakened(before, after)

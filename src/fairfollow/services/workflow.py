@@ -18,8 +18,9 @@ from fairfollow.accounts.account import AuditKind, Principal, Role, actor_of
 from fairfollow.accounts.duties import check_quorum
 from fairfollow.actor import Actor
 from fairfollow.errors import GovernanceError
-from fairfollow.law.packs import RULES
-from fairfollow.law.rules import Decision, RuleContext, evaluate
+from fairfollow.law.packs import RULES, registration_rule
+from fairfollow.law.purposes import BINDING_CITATIONS
+from fairfollow.law.rules import Decision, Outcome, RuleConfig, RuleContext, evaluate
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.records import decision_store
 from fairfollow.services import approval, store
@@ -29,6 +30,7 @@ from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LeafKind, LogRecord
 
 SERVICE_REVIEW = "service_review"
+SERVICE_REGISTRATION = "service_registration"
 # The committee's decisions are also log leaves, so anyone can see them taken and not undone.
 COMMITTEE_EVENTS = (EventKind.REVIEWER_APPROVED, EventKind.APPROVED, EventKind.VETOED)
 
@@ -107,7 +109,12 @@ def register_service(
     engine: Engine, spec: ServiceSpec, *, actor: Principal, now: datetime
 ) -> Registration:
     """Store a declaration as a new version; a material change to an approved one reopens
-    its review (and runs the rules again at once). ``actor`` is an authenticated account."""
+    its review (and runs the rules again at once). ``actor`` is an authenticated account.
+
+    A declaration stating a purpose for an outside recipient the purpose was not stated for
+    (``statistics`` for an employer) is refused before it is stored, and the refusal is
+    recorded as a decision with its citations, whatever a committee might later decide."""
+    _refuse_unbound_purposes(engine, spec, actor, now)
     with transaction(engine, "register service") as conn:
         _roles(conn, actor)
         by = actor_of(actor)
@@ -127,6 +134,41 @@ def register_service(
         if new_state.state is approval.State.SUBMITTED:  # reopened by a material change
             new_state, _, _ = _check_rules(conn, new_state, spec, by, now)
         return Registration(new_state, version, material)
+
+
+def _refuse_unbound_purposes(
+    engine: Engine, spec: ServiceSpec, actor: Principal, now: datetime
+) -> None:
+    decision = evaluate((registration_rule(),), RuleContext(spec.facts()), RuleConfig())
+    if decision.outcome is not Outcome.DENY:
+        return
+    (result,) = decision.results
+    with transaction(engine, "refuse service registration") as conn:
+        _roles(conn, actor)
+        decision_id = decision_store.record_decision(
+            conn,
+            decision_store.DecisionRecord(
+                request=SERVICE_REGISTRATION,
+                outcome=decision.outcome.value,
+                reason="rules_deny",
+                actor=actor_of(actor),
+                at=now,
+                rules=json.dumps(decision.as_json(), ensure_ascii=False),
+                service_id=spec.service_id,
+            ),
+        )
+    code = (
+        "services.purpose_unregistered"
+        if result.note_code == "law.note.purpose_unregistered"
+        else "services.purpose_not_for_recipient"
+    )
+    raise GovernanceError(
+        code,
+        service=spec.service_id,
+        citations=list(BINDING_CITATIONS),
+        decision_id=decision_id,
+        **dict(result.note_params),
+    )
 
 
 def _check_rules(

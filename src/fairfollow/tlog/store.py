@@ -140,6 +140,12 @@ def _insert_many(conn: Connection, table: sa.Table, rows: list[tuple[object, ...
         conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
 
 
+def hold_appends(conn: Connection) -> None:
+    """Hold the log's append lock until the caller's transaction ends: for a writer that
+    reads the log's latest instant and must append after it (the release door)."""
+    _lock(conn)
+
+
 def _lock(conn: Connection) -> None:
     # SQLite: the ledger engine's BEGIN IMMEDIATE already holds the write lock.
     if conn.dialect.name == "postgresql":
