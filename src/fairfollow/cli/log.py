@@ -124,6 +124,26 @@ def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = F
         )
 
 
+@log_app.command("export-tiles")
+def export_tiles_command(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(file_okay=False, help="Where to write.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the log as C2SP tlog-tiles files (checkpoint, tile/…, tile/entries/…): serve
+    them from any static server, or check them offline with standard tools."""
+    from fairfollow.usecases import log as log_cases
+
+    with _ledger(ctx) as (_, engine, _publisher):
+        done = log_cases.export_tiles(None, engine, directory, local=True)
+    if as_json:
+        print_json({"directory": str(done.directory), "size": done.size, "files": done.files})
+    else:
+        console.print(
+            f"[green]✓[/] {done.files} files for a tree of {done.size} leaves in {done.directory}"
+        )
+
+
 @log_app.command("witness-key")
 def witness_key_command(store: WitnessDir) -> None:
     """Print the witness's public cosigner key (<name>+<key id>+<base64 0x04||key>)."""

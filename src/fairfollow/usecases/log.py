@@ -17,7 +17,7 @@ from fairfollow.accounts.actions import Action, check
 from fairfollow.errors import TransparencyLogError
 from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.release.reconciliation import Reconciliation, reconcile_budgets
-from fairfollow.tlog import proofs
+from fairfollow.tlog import proofs, tile_store
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.audit import AuditReport, Progress, audit_log
 from fairfollow.tlog.checkpoint_file import (
@@ -139,3 +139,23 @@ def audit(
         heads = tuple(proofs.check_heads(conn, verifier))
         recount = reconcile_budgets(conn) if budgets else None
     return LogAudit(report, copy, heads, recount)
+
+
+@dataclass(frozen=True)
+class TileExport:
+    """The log written as C2SP tlog-tiles files: where, its signed size, how many files."""
+
+    directory: Path
+    size: int
+    files: int
+
+
+def export_tiles(
+    principal: Principal | None, engine: Engine, directory: Path, *, local: bool = False
+) -> TileExport:
+    """Write the checkpoint, every tile and entry bundle (and the partial tiles of every
+    signed size) under ``directory``, for a static server or an offline auditor."""
+    check(principal, Action.LOG_READ, local=local)
+    with reading(engine, "export tiles") as conn:
+        size, files = tile_store.export_tiles(conn, directory)
+    return TileExport(directory, size, files)
