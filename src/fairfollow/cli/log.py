@@ -7,6 +7,7 @@ receipt file and the public key: it opens no workspace and no database.
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -50,9 +51,25 @@ def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, LogPublishe
     workspace = workspace_of(ctx)
     engine = workspace_ledger(workspace)
     try:
-        yield workspace, engine, LogPublisher.of_workspace(workspace)
+        publisher = LogPublisher.of_workspace(workspace)
+        _origin_notice(workspace, publisher.signer)
+        yield workspace, engine, publisher
     finally:
         engine.dispose()
+
+
+def _origin_notice(workspace: Workspace, signer: NoteSigner) -> None:
+    """Say so (on stderr) when FAIRFOLLOW_LOG_ORIGIN names another origin than the log's:
+    an existing log keeps the origin it was created with."""
+    if workspace.log_origin is None or workspace.log_origin == signer.name:
+        return
+    from fairfollow.cli.terminal import cli_language
+    from fairfollow.messages.catalogue import text
+
+    notice = text(
+        "tlog.log_origin_kept", cli_language(), origin=signer.name, setting=workspace.log_origin
+    )
+    print(notice, file=sys.stderr)
 
 
 @log_app.command("checkpoint")
@@ -157,7 +174,10 @@ def export_key_command(ctx: typer.Context) -> None:
     """Print the log's public verifier key (<name>+<key id>+<base64 key>)."""
     from fairfollow.tlog.keys import load_or_create_log_signer
 
-    print(load_or_create_log_signer(workspace_of(ctx).keys_dir).verifier.encode())
+    workspace = workspace_of(ctx)
+    signer = load_or_create_log_signer(workspace.keys_dir, workspace.log_origin)
+    _origin_notice(workspace, signer)
+    print(signer.verifier.encode())
 
 
 @log_app.command("receipt")
