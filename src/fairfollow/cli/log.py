@@ -28,11 +28,19 @@ if TYPE_CHECKING:
     from fairfollow.tlog.audit import AuditReport
     from fairfollow.tlog.checkpoint_file import CopyCheck, LogPublisher
     from fairfollow.tlog.keys import NoteSigner, NoteVerifier
+    from fairfollow.tlog.policy import Policy
     from fairfollow.tlog.receipt import LogReceiptCheck
+    from fairfollow.usecases.log import Cosigning
 
 log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+PolicyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", exists=True, dir_okay=False, help="A C2SP tlog-policy file: its witnesses."
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -73,13 +81,19 @@ def _origin_notice(workspace: Workspace, signer: NoteSigner) -> None:
 
 
 @log_app.command("checkpoint")
-def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+def checkpoint_command(
+    ctx: typer.Context, policy: PolicyFile = None, as_json: JsonFlag = False
+) -> None:
     """Sign the current tree head (or reuse the latest if nothing was appended), publish it
-    to the copy outside the database and print it."""
+    to the copy outside the database and print it; with a tlog-policy (--policy, or the
+    workspace's log-witnesses.policy) send it to the witnesses and print it cosigned."""
     from fairfollow.usecases import log as log_cases
 
-    with _ledger(ctx) as (_, engine, publisher):
-        stored = log_cases.publish(None, engine, publisher, datetime.now(UTC), local=True)
+    with _ledger(ctx) as (workspace, engine, publisher):
+        found = _policy(workspace, policy)
+        stored = log_cases.publish(
+            None, engine, publisher, datetime.now(UTC), policy=found, local=True
+        )
     if as_json:
         print_json(
             {
@@ -105,13 +119,29 @@ def _log_key(signer: NoteSigner) -> NoteVerifier:
 
 
 WitnessDir = Annotated[Path, typer.Option("--store", help="The witness's own directory.")]
+witness_app = typer.Typer(
+    help="A witness: cosign this workspace's new checkpoints from a directory (--store), or "
+    "serve C2SP tlog-witness add-checkpoint over HTTP (serve).",
+    invoke_without_command=True,
+)
+log_app.add_typer(witness_app, name="witness")
 
 
-@log_app.command("witness")
-def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = False) -> None:
+@witness_app.callback()
+def witness_command(
+    ctx: typer.Context,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="The witness's own directory.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Act as a witness with its own store: check every new checkpoint against the last one
     it cosigned (consistency, no truncation, no split view, the key it pinned) and cosign
     it (C2SP tlog-cosignature); exit 1 with the reason when it refuses."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if store is None:
+        raise typer.BadParameter("give --store DIR (the witness's own directory)")
     from fairfollow.ledger.transaction import transaction
     from fairfollow.tlog.checkpoint_file import catch_up
     from fairfollow.tlog.witness import Witness, send_checkpoints
@@ -139,6 +169,100 @@ def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = F
             f"[green]✓ witnessed[/]: {witness.signer.name} cosigned {len(done)} new "
             f"checkpoint(s); latest size {size}"
         )
+
+
+@witness_app.command("serve")
+def witness_serve_command(
+    store: WitnessDir,
+    log_key: Annotated[
+        list[str], typer.Option("--log-key", help="Key (or file) of a log to follow; repeatable.")
+    ],
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8801,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    budget_tiles: Annotated[
+        str | None,
+        typer.Option(
+            help="Be a budget witness: the log's tiles (URL prefix or directory) to vet "
+            "each new tree's leaves from before cosigning."
+        ),
+    ] = None,
+    default_cap: Annotated[
+        float | None, typer.Option(help="Season ε cap without a budget-cap leaf.")
+    ] = None,
+    member_cap: Annotated[float | None, typer.Option(help="A member's season ε cap.")] = None,
+) -> None:
+    """Serve C2SP tlog-witness: answer POST /add-checkpoint with a cosignature (409 with
+    text/x.tlog.size, 422 on a bad proof or, as a budget witness, an overspending leaf)."""
+    from fairfollow.release.budget import DEFAULT_LIMITS, DEFAULT_SEASON_CAP
+    from fairfollow.tlog.budget_witness import BudgetRules
+    from fairfollow.tlog.keys import parse_verifier_key
+    from fairfollow.tlog.witness import Witness
+    from fairfollow.tlog.witness_http import WitnessService, budget_vetting, serve
+
+    keys = [parse_verifier_key(_verifier_text(key)) for key in log_key]
+    vet = None
+    if budget_tiles is not None:
+        rules = BudgetRules(
+            DEFAULT_SEASON_CAP if default_cap is None else default_cap,
+            DEFAULT_LIMITS.member_cap if member_cap is None else member_cap,
+        )
+        vet = budget_vetting(budget_tiles, rules)
+    witness = Witness(store)
+    server = serve(WitnessService(witness, keys, lambda: datetime.now(UTC), vet), host, port)
+    print(witness.signer.verifier.encode(), flush=True)  # the key to put in a policy
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@log_app.command("cosign")
+def cosign_command(
+    ctx: typer.Context, policy: PolicyFile = None, as_json: JsonFlag = False
+) -> None:
+    """Send the latest checkpoint to the witnesses of a tlog-policy file and keep their
+    cosignatures; exit 1 when the policy's quorum is not met."""
+    from fairfollow.usecases import log as log_cases
+
+    with _ledger(ctx) as (workspace, engine, _publisher):
+        found = _policy(workspace, policy)
+        if found is None:
+            raise typer.BadParameter("give --policy FILE (a C2SP tlog-policy file)")
+        done = log_cases.cosign(None, engine, found, local=True)
+    render_cosigning(done, as_json)
+    if not done.quorum_met:
+        raise typer.Exit(1)
+
+
+def _policy(workspace: Workspace, path: Path | None) -> Policy | None:
+    """The policy file given, else the workspace's own (``log-witnesses.policy``) if any."""
+    from fairfollow.tlog.policy import POLICY_FILE, parse_policy
+
+    path = path or workspace.root / POLICY_FILE
+    return parse_policy(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def render_cosigning(done: Cosigning, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "size": done.size,
+                "quorum_met": done.quorum_met,
+                "witnesses": [
+                    {"name": r.name, "cosigned": r.cosigned, "status": r.status, "detail": r.detail}
+                    for r in done.replies
+                ],
+                "note": done.note,
+            }
+        )
+        return
+    for reply in done.replies:
+        mark = "[green]✓[/]" if reply.cosigned else "[red]✗[/]"
+        console.print(f"{mark} {reply.name}: {reply.status} {reply.detail}", soft_wrap=True)
+    verdict = "[green]quorum met[/]" if done.quorum_met else "[red]quorum not met[/]"
+    console.print(f"{verdict}: size {done.size}")
 
 
 @log_app.command("export-tiles")
@@ -240,24 +364,37 @@ def render_receipt_check(check: LogReceiptCheck, as_json: bool) -> None:
 @log_app.command("verify-receipt")
 def verify_receipt_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Receipt file.")],
-    key: Annotated[str, typer.Option(help="Verifier key, or a file holding it.")],
+    key: Annotated[
+        str | None,
+        typer.Option(help="Verifier key, or a file holding it (default: the policy's log)."),
+    ] = None,
     origin: Annotated[str | None, typer.Option(help="Expected log origin.")] = None,
     witness_key: Annotated[
         list[str] | None,
         typer.Option(help="A witness's key (or file) whose cosignature is required; repeatable."),
     ] = None,
+    policy: PolicyFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Verify a receipt offline with only the file and the log's public key (and, with
-    --witness-key, the cosignature of each witness named). A member's provision proof
-    (docs/rights.md) is checked the same way."""
+    --witness-key, the cosignature of each witness named; with --policy, the quorum of a
+    C2SP tlog-policy file). A member's provision proof (docs/rights.md) is checked the
+    same way."""
     from fairfollow.cli.rights import render_member_check
     from fairfollow.rights.receipt import verify_member_receipt
     from fairfollow.tlog.cosignature import parse_cosigner_key
     from fairfollow.tlog.keys import parse_verifier_key
+    from fairfollow.tlog.policy import parse_policy
     from fairfollow.tlog.receipt import verify_receipt
 
-    text, verifier = file.read_text(encoding="utf-8"), parse_verifier_key(_verifier_text(key))
+    found = None if policy is None else parse_policy(policy.read_text(encoding="utf-8"))
+    if key is not None:
+        verifier = parse_verifier_key(_verifier_text(key))
+    elif found is not None and len(found.logs) == 1:
+        verifier = found.logs[0]
+    else:
+        raise typer.BadParameter("give --key, or a --policy naming one log")
+    text = file.read_text(encoding="utf-8")
     if text.lstrip().startswith("{"):  # a member provision proof
         member = verify_member_receipt(text, verifier, origin)
         render_member_check(member, as_json)
@@ -265,7 +402,7 @@ def verify_receipt_command(
             raise typer.Exit(1)
         return
     witnesses = [parse_cosigner_key(_verifier_text(k)) for k in witness_key or []]
-    check = verify_receipt(text, verifier, origin, witnesses)
+    check = verify_receipt(text, verifier, origin, witnesses, found)
     render_receipt_check(check, as_json)
     if not check.valid:
         raise typer.Exit(1)

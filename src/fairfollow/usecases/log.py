@@ -8,7 +8,7 @@ truncated or behind the ledger's latest checkpoint fails the audit, with the rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,9 +26,12 @@ from fairfollow.tlog.checkpoint_file import (
     check_copy,
     publish_checkpoint,
 )
+from fairfollow.tlog.cosignature import cosignature_time
 from fairfollow.tlog.keys import NoteVerifier
+from fairfollow.tlog.policy import Policy
 from fairfollow.tlog.receipt import FILE_SUFFIX, LogReceiptCheck, issue_receipt, verify_receipt
 from fairfollow.tlog.witness import Witness
+from fairfollow.tlog.witness_http import WitnessReply, collect_cosignatures
 from fairfollow.workspace import Workspace
 
 
@@ -38,12 +41,65 @@ def publish(
     publisher: LogPublisher,
     now: datetime,
     *,
+    policy: Policy | None = None,
     local: bool = False,
 ) -> log_store.StoredCheckpoint:
-    """Sign the current tree head (or reuse the latest), keep it and publish it outside."""
+    """Sign the current tree head (or reuse the latest), keep it and publish it outside;
+    with a ``policy``, then send it to the policy's witnesses and keep their cosignatures."""
     check(principal, Action.LOG_PUBLISH, local=local)
     with transaction(engine, "checkpoint") as conn:
-        return publish_checkpoint(conn, publisher, now)
+        stored = publish_checkpoint(conn, publisher, now)
+    if policy is None:
+        return stored
+    return replace(stored, note=cosign(principal, engine, policy, local=local).note)
+
+
+@dataclass(frozen=True)
+class Cosigning:
+    """The latest checkpoint sent to a policy's witnesses: the note with every cosignature
+    it holds now, each witness's answer, and whether the policy's quorum is met."""
+
+    size: int
+    note: str
+    replies: tuple[WitnessReply, ...]
+    quorum_met: bool
+
+
+def cosign(
+    principal: Principal | None, engine: Engine, policy: Policy, *, local: bool = False
+) -> Cosigning:
+    """Send the latest checkpoint to every witness of ``policy`` (C2SP tlog-witness over
+    HTTP, after the checkpoint's transaction: no network call holds the ledger) and keep the
+    cosignatures that verify with the checkpoint, so receipts carry them."""
+    check(principal, Action.LOG_PUBLISH, local=local)
+    with reading(engine, "checkpoints to cosign") as conn:
+        checkpoints = log_store.list_checkpoints(conn)
+    if not checkpoints:
+        raise TransparencyLogError("tlog.log_unsigned")
+    latest = checkpoints[-1]
+
+    def held(name: str) -> int:
+        """The size the witness last cosigned, as far as the ledger's notes tell."""
+        key = policy.witnesses[name].key
+        for stored in reversed(checkpoints):
+            try:
+                cosignature_time(stored.note, key)
+            except TransparencyLogError:
+                continue
+            return stored.size
+        return 0
+
+    def proof_from(old: int) -> list[bytes]:
+        if not 0 < old < latest.size:
+            return []
+        with reading(engine, "consistency proof for a witness") as conn:
+            return log_store.consistency_proof(conn, old, latest.size)
+
+    note, replies = collect_cosignatures(policy, latest.note, latest.size, held, proof_from)
+    if note != latest.note:
+        with transaction(engine, "keep cosignatures") as conn:
+            log_store.record_cosigned(conn, latest.size, latest.root, note)
+    return Cosigning(latest.size, note, tuple(replies), policy.satisfied(note))
 
 
 @dataclass(frozen=True)
