@@ -14,8 +14,9 @@ from pathlib import Path
 
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action, check
+from fairfollow.consent.leaf import ConsentLeaf
 from fairfollow.errors import TransparencyLogError
-from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.release.reconciliation import Reconciliation, reconcile_budgets
 from fairfollow.tlog import proofs, tile_store
 from fairfollow.tlog import store as log_store
@@ -30,6 +31,8 @@ from fairfollow.tlog.cosignature import cosignature_time
 from fairfollow.tlog.keys import NoteVerifier
 from fairfollow.tlog.policy import Policy
 from fairfollow.tlog.receipt import FILE_SUFFIX, LogReceiptCheck, issue_receipt, verify_receipt
+from fairfollow.tlog.record import LeafKind, LogRecord
+from fairfollow.tlog.store import LeafRef
 from fairfollow.tlog.witness import Witness
 from fairfollow.tlog.witness_http import WitnessReply, collect_cosignatures
 from fairfollow.workspace import Workspace
@@ -215,3 +218,9 @@ def export_tiles(
     with reading(engine, "export tiles") as conn:
         size, files = tile_store.export_tiles(conn, directory)
     return TileExport(directory, size, files)
+
+
+def consent_leaf_hook(conn: Connection, leaf: ConsentLeaf) -> LeafRef:
+    """Append a consent leaf (a policy activation, a screen deployment) in the caller's
+    transaction: the hook the consent stores are handed (:mod:`fairfollow.consent.leaf`)."""
+    return log_store.append(conn, LogRecord(LeafKind(leaf.kind), leaf.ref[:200], leaf.body))
