@@ -7,77 +7,42 @@ receipt file and the public key: it opens no workspace and no database.
 from __future__ import annotations
 
 import base64
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fairfollow.cli import witness
 from fairfollow.cli.context import AllowEmpty, nothing_to_check, workspace_of
-from fairfollow.cli.terminal import console, error_sentence, print_json, progress, table
-from fairfollow.errors import TransparencyLogError
+from fairfollow.cli.log_session import (
+    JsonFlag,
+    PolicyFile,
+    log_key,
+    open_log,
+    origin_notice,
+    policy_of,
+    verifier_text,
+)
+from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.tlog.record import LeafKind
-from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
-    from fairfollow.ledger.transaction import Engine
     from fairfollow.release.reconciliation import Reconciliation
     from fairfollow.tlog.audit import AuditReport
-    from fairfollow.tlog.checkpoint_file import CopyCheck, LogPublisher
-    from fairfollow.tlog.keys import NoteSigner, NoteVerifier
-    from fairfollow.tlog.policy import Policy
+    from fairfollow.tlog.checkpoint_file import CopyCheck
     from fairfollow.tlog.receipt import LogReceiptCheck
-    from fairfollow.usecases.log import Cosigning
 
 log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-PolicyFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--policy", exists=True, dir_okay=False, help="A C2SP tlog-policy file: its witnesses."
-    ),
-]
-
 
 def register(app: typer.Typer) -> None:
+    witness.register(log_app)
     app.add_typer(log_app, name="log")
 
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
-
-
-@contextmanager
-def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, LogPublisher]]:
-    from fairfollow.ledger.engine import workspace_ledger
-    from fairfollow.tlog.checkpoint_file import LogPublisher
-
-    workspace = workspace_of(ctx)
-    engine = workspace_ledger(workspace)
-    try:
-        publisher = LogPublisher.of_workspace(workspace)
-        _origin_notice(workspace, publisher.signer)
-        yield workspace, engine, publisher
-    finally:
-        engine.dispose()
-
-
-def _origin_notice(workspace: Workspace, signer: NoteSigner) -> None:
-    """Say so (on stderr) when FAIRFOLLOW_LOG_ORIGIN names another origin than the log's:
-    an existing log keeps the origin it was created with."""
-    if workspace.log_origin is None or workspace.log_origin == signer.name:
-        return
-    from fairfollow.cli.terminal import cli_language
-    from fairfollow.messages.catalogue import text
-
-    notice = text(
-        "tlog.log_origin_kept", cli_language(), origin=signer.name, setting=workspace.log_origin
-    )
-    print(notice, file=sys.stderr)
 
 
 @log_app.command("checkpoint")
@@ -89,8 +54,8 @@ def checkpoint_command(
     workspace's log-witnesses.policy) send it to the witnesses and print it cosigned."""
     from fairfollow.usecases import log as log_cases
 
-    with _ledger(ctx) as (workspace, engine, publisher):
-        found = _policy(workspace, policy)
+    with open_log(ctx) as (workspace, engine, publisher):
+        found = policy_of(workspace, policy)
         stored = log_cases.publish(
             None, engine, publisher, datetime.now(UTC), policy=found, local=True
         )
@@ -108,163 +73,6 @@ def checkpoint_command(
         print(stored.note, end="")
 
 
-def _log_key(signer: NoteSigner) -> NoteVerifier:
-    """The log's key as pinned in settings (FAIRFOLLOW_LOG_PUBLIC_KEY), else the
-    workspace's own; a pinned key makes a replaced key file fail every check."""
-    from fairfollow.settings import Settings
-    from fairfollow.tlog.keys import parse_verifier_key
-
-    pinned = Settings().log_public_key
-    return signer.verifier if not pinned else parse_verifier_key(_verifier_text(pinned))
-
-
-WitnessDir = Annotated[Path, typer.Option("--store", help="The witness's own directory.")]
-witness_app = typer.Typer(
-    help="A witness: cosign this workspace's new checkpoints from a directory (--store), or "
-    "serve C2SP tlog-witness add-checkpoint over HTTP (serve).",
-    invoke_without_command=True,
-)
-log_app.add_typer(witness_app, name="witness")
-
-
-@witness_app.callback()
-def witness_command(
-    ctx: typer.Context,
-    store: Annotated[
-        Path | None, typer.Option("--store", help="The witness's own directory.")
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Act as a witness with its own store: check every new checkpoint against the last one
-    it cosigned (consistency, no truncation, no split view, the key it pinned) and cosign
-    it (C2SP tlog-cosignature); exit 1 with the reason when it refuses."""
-    if ctx.invoked_subcommand is not None:
-        return
-    if store is None:
-        raise typer.BadParameter("give --store DIR (the witness's own directory)")
-    from fairfollow.ledger.transaction import transaction
-    from fairfollow.tlog.checkpoint_file import catch_up
-    from fairfollow.tlog.witness import Witness, send_checkpoints
-
-    witness = Witness(store)
-    try:
-        with _ledger(ctx) as (_, engine, publisher), transaction(engine, "witness") as conn:
-            catch_up(conn, publisher.outside)
-            done = send_checkpoints(conn, witness, _log_key(publisher.signer), datetime.now(UTC))
-            seen = witness.log(_log_key(publisher.signer).name)
-    except TransparencyLogError as exc:
-        if as_json:
-            print_json({"ok": False, "code": exc.code, "refused": error_sentence(exc)})
-        else:
-            console.print(f"[red]✗ witness refused[/]: {error_sentence(exc)}", soft_wrap=True)
-        raise typer.Exit(1) from exc
-    size = 0 if seen is None else seen.latest.size
-    if as_json:
-        print_json(
-            {"ok": True, "witness": witness.signer.name, "cosigned": [d.size for d in done],
-             "size": size}
-        )  # fmt: skip
-    else:
-        console.print(
-            f"[green]✓ witnessed[/]: {witness.signer.name} cosigned {len(done)} new "
-            f"checkpoint(s); latest size {size}"
-        )
-
-
-@witness_app.command("serve")
-def witness_serve_command(
-    store: WitnessDir,
-    log_key: Annotated[
-        list[str], typer.Option("--log-key", help="Key (or file) of a log to follow; repeatable.")
-    ],
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8801,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    budget_tiles: Annotated[
-        str | None,
-        typer.Option(
-            help="Be a budget witness: the log's tiles (URL prefix or directory) to vet "
-            "each new tree's leaves from before cosigning."
-        ),
-    ] = None,
-    default_cap: Annotated[
-        float | None, typer.Option(help="Season ε cap without a budget-cap leaf.")
-    ] = None,
-    member_cap: Annotated[float | None, typer.Option(help="A member's season ε cap.")] = None,
-) -> None:
-    """Serve C2SP tlog-witness: answer POST /add-checkpoint with a cosignature (409 with
-    text/x.tlog.size, 422 on a bad proof or, as a budget witness, an overspending leaf)."""
-    from fairfollow.release.budget import DEFAULT_LIMITS, DEFAULT_SEASON_CAP
-    from fairfollow.tlog.budget_witness import BudgetRules
-    from fairfollow.tlog.keys import parse_verifier_key
-    from fairfollow.tlog.witness import Witness
-    from fairfollow.tlog.witness_http import WitnessService, budget_vetting, serve
-
-    keys = [parse_verifier_key(_verifier_text(key)) for key in log_key]
-    vet = None
-    if budget_tiles is not None:
-        rules = BudgetRules(
-            DEFAULT_SEASON_CAP if default_cap is None else default_cap,
-            DEFAULT_LIMITS.member_cap if member_cap is None else member_cap,
-        )
-        vet = budget_vetting(budget_tiles, rules)
-    witness = Witness(store)
-    server = serve(WitnessService(witness, keys, lambda: datetime.now(UTC), vet), host, port)
-    print(witness.signer.verifier.encode(), flush=True)  # the key to put in a policy
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-
-
-@log_app.command("cosign")
-def cosign_command(
-    ctx: typer.Context, policy: PolicyFile = None, as_json: JsonFlag = False
-) -> None:
-    """Send the latest checkpoint to the witnesses of a tlog-policy file and keep their
-    cosignatures; exit 1 when the policy's quorum is not met."""
-    from fairfollow.usecases import log as log_cases
-
-    with _ledger(ctx) as (workspace, engine, _publisher):
-        found = _policy(workspace, policy)
-        if found is None:
-            raise typer.BadParameter("give --policy FILE (a C2SP tlog-policy file)")
-        done = log_cases.cosign(None, engine, found, local=True)
-    render_cosigning(done, as_json)
-    if not done.quorum_met:
-        raise typer.Exit(1)
-
-
-def _policy(workspace: Workspace, path: Path | None) -> Policy | None:
-    """The policy file given, else the workspace's own (``log-witnesses.policy``) if any."""
-    from fairfollow.tlog.policy import POLICY_FILE, parse_policy
-
-    path = path or workspace.root / POLICY_FILE
-    return parse_policy(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
-def render_cosigning(done: Cosigning, as_json: bool) -> None:
-    if as_json:
-        print_json(
-            {
-                "size": done.size,
-                "quorum_met": done.quorum_met,
-                "witnesses": [
-                    {"name": r.name, "cosigned": r.cosigned, "status": r.status, "detail": r.detail}
-                    for r in done.replies
-                ],
-                "note": done.note,
-            }
-        )
-        return
-    for reply in done.replies:
-        mark = "[green]✓[/]" if reply.cosigned else "[red]✗[/]"
-        console.print(f"{mark} {reply.name}: {reply.status} {reply.detail}", soft_wrap=True)
-    verdict = "[green]quorum met[/]" if done.quorum_met else "[red]quorum not met[/]"
-    console.print(f"{verdict}: size {done.size}")
-
-
 @log_app.command("export-tiles")
 def export_tiles_command(
     ctx: typer.Context,
@@ -275,7 +83,7 @@ def export_tiles_command(
     them from any static server, or check them offline with standard tools."""
     from fairfollow.usecases import log as log_cases
 
-    with _ledger(ctx) as (_, engine, _publisher):
+    with open_log(ctx) as (_, engine, _publisher):
         done = log_cases.export_tiles(None, engine, directory, local=True)
     if as_json:
         print_json({"directory": str(done.directory), "size": done.size, "files": done.files})
@@ -285,14 +93,6 @@ def export_tiles_command(
         )
 
 
-@log_app.command("witness-key")
-def witness_key_command(store: WitnessDir) -> None:
-    """Print the witness's public cosigner key (<name>+<key id>+<base64 0x04||key>)."""
-    from fairfollow.tlog.witness import Witness
-
-    print(Witness(store).signer.verifier.encode())
-
-
 @log_app.command("export-key")
 def export_key_command(ctx: typer.Context) -> None:
     """Print the log's public verifier key (<name>+<key id>+<base64 key>)."""
@@ -300,7 +100,7 @@ def export_key_command(ctx: typer.Context) -> None:
 
     workspace = workspace_of(ctx)
     signer = load_or_create_log_signer(workspace.keys_dir, workspace.log_origin)
-    _origin_notice(workspace, signer)
+    origin_notice(workspace, signer)
     print(signer.verifier.encode())
 
 
@@ -319,7 +119,7 @@ def receipt_command(
     from fairfollow.tlog import store as log_store
     from fairfollow.tlog.receipt import issue_receipt
 
-    with _ledger(ctx) as (_, engine, publisher), transaction(engine, "receipt") as conn:
+    with open_log(ctx) as (_, engine, publisher), transaction(engine, "receipt") as conn:
         if index is None:
             found = log_store.find_leaf(conn, kind, ref) if ref else None
             if found is None:
@@ -331,11 +131,6 @@ def receipt_command(
     else:
         out.write_text(receipt.encode(), encoding="utf-8")
         console.print(f"receipt for leaf {index} written to {out}")
-
-
-def _verifier_text(key: str) -> str:
-    path = Path(key)
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else key
 
 
 def render_receipt_check(check: LogReceiptCheck, as_json: bool) -> None:
@@ -389,7 +184,7 @@ def verify_receipt_command(
 
     found = None if policy is None else parse_policy(policy.read_text(encoding="utf-8"))
     if key is not None:
-        verifier = parse_verifier_key(_verifier_text(key))
+        verifier = parse_verifier_key(verifier_text(key))
     elif found is not None and len(found.logs) == 1:
         verifier = found.logs[0]
     else:
@@ -401,7 +196,7 @@ def verify_receipt_command(
         if not member.valid:
             raise typer.Exit(1)
         return
-    witnesses = [parse_cosigner_key(_verifier_text(k)) for k in witness_key or []]
+    witnesses = [parse_cosigner_key(verifier_text(k)) for k in witness_key or []]
     check = verify_receipt(text, verifier, origin, witnesses, found)
     render_receipt_check(check, as_json)
     if not check.valid:
@@ -420,11 +215,11 @@ def verify_command(
     from fairfollow.tlog.checkpoint_file import read_notes
 
     nothing_to_check(workspace_of(ctx))
-    with _ledger(ctx) as (workspace, engine, publisher), reading(engine, "verify") as conn:
+    with open_log(ctx) as (workspace, engine, publisher), reading(engine, "verify") as conn:
         total = log_store.tree_size(conn)
         nothing_to_check(workspace_of(ctx), total, allow_empty)
         mirrored = read_notes(workspace.checkpoint_file)  # sizes the log already recorded
-        key = _log_key(publisher.signer)
+        key = log_key(publisher.signer)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
             result = verify_log(
@@ -568,12 +363,12 @@ def audit_command(
 
     workspace = workspace_of(ctx)
     nothing_to_check(workspace)
-    with _ledger(ctx) as (_, engine, publisher), progress(quiet=as_json) as bar:
+    with open_log(ctx) as (_, engine, publisher), progress(quiet=as_json) as bar:
         task = bar.add_task("auditing leaves", total=None)
         found = log_cases.audit(
             None,
             engine,
-            _log_key(publisher.signer),
+            log_key(publisher.signer),
             workspace.checkpoint_file,
             witness=witness,
             budgets=True,
@@ -597,7 +392,7 @@ def prove_command(
     from fairfollow.ledger.transaction import reading
     from fairfollow.tlog import proofs
 
-    with _ledger(ctx) as (_, engine, _signer), reading(engine, "prove") as conn:
+    with open_log(ctx) as (_, engine, _signer), reading(engine, "prove") as conn:
         found = proofs.inclusion(conn, index, size)
     print_json(found.as_json())
 
@@ -612,6 +407,6 @@ def consistency_command(
     from fairfollow.ledger.transaction import reading
     from fairfollow.tlog import proofs
 
-    with _ledger(ctx) as (_, engine, _signer), reading(engine, "consistency") as conn:
+    with open_log(ctx) as (_, engine, _signer), reading(engine, "consistency") as conn:
         found = proofs.consistency(conn, size1, size2)
     print_json(found.as_json())
