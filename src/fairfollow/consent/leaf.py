@@ -13,11 +13,13 @@ reads ``at`` (a deploy log may be recorded late, and must not hold releases back
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from fairfollow.canonical_json import JsonValue
 from fairfollow.consent.policy import ActivationDecision, Deployment, PolicyVersion
+from fairfollow.instants import utc
 from fairfollow.ledger.transaction import Connection
 
 # Leaf kinds, the same strings as fairfollow.tlog.record.LeafKind (a test holds them equal).
@@ -46,7 +48,7 @@ def deployment_leaf(deployment: Deployment) -> ConsentLeaf:
         "version": deployment.version_id,
         "since": deployment.deployed_at.isoformat(),
     }
-    return ConsentLeaf(SCREEN_DEPLOYED, f"deploy-{deployment.deploy_id}", body)
+    return ConsentLeaf(SCREEN_DEPLOYED, deployment_ref(deployment.deploy_id), body)
 
 
 def activation_leaf(decision: ActivationDecision, version: PolicyVersion) -> ConsentLeaf:
@@ -62,3 +64,25 @@ def activation_leaf(decision: ActivationDecision, version: PolicyVersion) -> Con
         "lagging": [[s.screen_id, s.displayed] for s in decision.lagging],
     }
     return ConsentLeaf(POLICY_ACTIVATED, f"activate-{version.version_id}", body)
+
+
+def deployment_ref(deploy_id: int) -> str:
+    """The log ref of a deployment's leaf (its ``screen.deployed`` leaf)."""
+    return f"deploy-{deploy_id}"
+
+
+def deployment_in_effect(
+    deployments: Iterable[Deployment], screen_id: str, at: datetime
+) -> Deployment | None:
+    """The deployment that set what ``screen_id`` displayed at ``at`` (a consent decision's
+    screen state, whose leaf a consent receipt can be proved against)."""
+    current: Deployment | None = None
+    for dep in deployments:
+        if dep.screen_id != screen_id or dep.deployed_at > utc(at):
+            continue
+        if current is None or (dep.deployed_at, dep.deploy_id) > (
+            current.deployed_at,
+            current.deploy_id,
+        ):
+            current = dep
+    return current

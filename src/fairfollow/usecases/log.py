@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action, check
-from fairfollow.consent.leaf import ConsentLeaf
+from fairfollow.consent.leaf import ConsentLeaf, deployment_ref
 from fairfollow.errors import TransparencyLogError
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.release.reconciliation import Reconciliation, reconcile_budgets
@@ -30,7 +30,13 @@ from fairfollow.tlog.checkpoint_file import (
 from fairfollow.tlog.cosignature import cosignature_time
 from fairfollow.tlog.keys import NoteVerifier
 from fairfollow.tlog.policy import Policy
-from fairfollow.tlog.receipt import FILE_SUFFIX, LogReceiptCheck, issue_receipt, verify_receipt
+from fairfollow.tlog.receipt import (
+    FILE_SUFFIX,
+    LogReceiptCheck,
+    Receipt,
+    issue_receipt,
+    verify_receipt,
+)
 from fairfollow.tlog.record import LeafKind, LogRecord
 from fairfollow.tlog.store import LeafRef
 from fairfollow.tlog.witness import Witness
@@ -224,3 +230,21 @@ def consent_leaf_hook(conn: Connection, leaf: ConsentLeaf) -> LeafRef:
     """Append a consent leaf (a policy activation, a screen deployment) in the caller's
     transaction: the hook the consent stores are handed (:mod:`fairfollow.consent.leaf`)."""
     return log_store.append(conn, LogRecord(LeafKind(leaf.kind), leaf.ref[:200], leaf.body))
+
+
+def screen_state_receipt(
+    principal: Principal | None,
+    engine: Engine,
+    publisher: LogPublisher,
+    deploy_id: int,
+    now: datetime,
+    *,
+    local: bool = False,
+) -> Receipt | None:
+    """The log receipt of a screen deployment's leaf: the inclusion proof, under a signed
+    checkpoint, of what a screen displayed when a consent decision was made on it (a consent
+    receipt's ``screen_deploy_id``). None when the deployment was recorded without a leaf."""
+    check(principal, Action.LOG_PUBLISH, local=local)  # it may sign a checkpoint
+    with transaction(engine, "screen state receipt") as conn:
+        leaf = log_store.find_leaf(conn, LeafKind.SCREEN_DEPLOYED, deployment_ref(deploy_id))
+        return None if leaf is None else issue_receipt(conn, leaf.index, publisher, now)
