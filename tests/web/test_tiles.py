@@ -113,3 +113,28 @@ def test_go_verifies_an_exported_season_and_catches_a_changed_tile(
     bundle = out / "tile/entries/000"
     bundle.write_bytes(bundle.read_bytes().replace(b'"epsilon":0.5', b'"epsilon":0.7', 1))
     assert "entry 0 does not match" in go_refuses(goverify, str(out), key, origin)
+
+
+@pytest.mark.slow
+def test_go_verifies_a_log_with_three_tile_levels(
+    tmp_path: Path, goverify: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """70,001 leaves: level-2 tiles (hashes of 65,536-leaf subtrees), a one-leaf edge."""
+    monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
+    settings = Settings(home=tmp_path / "ws")
+    workspace = Workspace.from_settings(settings).ensure()
+    publisher = LogPublisher.of_workspace(workspace)
+    engine = create_ledger(workspace.ledger_url)
+    with transaction(engine, "a large log") as conn:
+        log_store.append_many(
+            conn, [LogRecord("release", f"r-{i}", {"epsilon": 0.5}) for i in range(70_001)]
+        )
+        publish_checkpoint(conn, publisher, T0)
+    engine.dispose()
+    result = CliRunner().invoke(
+        app, ["--workspace", str(settings.home), "log", "export-tiles", str(tmp_path / "t")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "t/tile/2/000.p/1").is_file()
+    found = go_verify(goverify, str(tmp_path / "t"), *_key(settings))
+    assert found["size"] == 70_001 and found["release_leaf"] == 70_000
