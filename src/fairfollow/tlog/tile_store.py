@@ -36,6 +36,8 @@ def read_tile(conn: Connection, tile: Tile, size: int) -> bytes:
     end = start + tile.width
     if tile.level is None:
         leaves = log_store.read_leaves(conn, start, end)
+        if len(leaves) != tile.width:  # a deleted row: never serve a short bundle
+            raise TransparencyLogError("tlog.leaf_missing", index=start + len(leaves))
         return tiles.bundle([leaf.content for leaf in leaves])
     if tile.level == 0:
         leaves_c = log_store.log_leaves.c
