@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -23,6 +24,9 @@ HARD_MAXIMA: Mapping[str, float] = {
     "member_season_cap": 8.0,
     "intake_max_bytes": 64 * 1024 * 1024,
 }
+# A URL prefix without scheme: a host name, then path segments; no "+" or space, so it is
+# also a valid signed-note key name (the log's key is named after its origin).
+_ORIGIN = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[A-Za-z0-9._~%!$&'()*,;=:@-]+)*")
 
 
 class Settings(BaseSettings):
@@ -53,6 +57,13 @@ class Settings(BaseSettings):
         description="The transparency log's verifier key (`fairfollow log export-key`), pinned "
         "outside the ledger and the workspace: `log audit` and `log verify` check against it, "
         "so a replaced key file that re-signed every checkpoint is caught.",
+    )
+    log_origin: str | None = Field(
+        default=None,
+        description="The transparency log's origin when a log is created: the URL prefix, "
+        "without scheme, where its tiles are served, unique and never changing (e.g. "
+        "log.example.jp/fairfollow/2020). A log that exists keeps the origin it was created "
+        "with; default fairfollow.local/log-<key hash>.",
     )
     intake_max_bytes: int = Field(
         default=20 * 1024 * 1024,
@@ -118,6 +129,17 @@ class Settings(BaseSettings):
         description="IANA time zone in which times are shown to people (CLI tables and "
         "messages); machine output (--json) stays ISO 8601 with the offset.",
     )
+
+    @field_validator("log_origin")
+    @classmethod
+    def _origin_is_a_url_prefix(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _ORIGIN.fullmatch(value):
+            raise ConfigError(
+                "foundation.log_origin_invalid", variable="FAIRFOLLOW_LOG_ORIGIN", value=value
+            )
+        return value
 
     @field_validator("display_zone")
     @classmethod

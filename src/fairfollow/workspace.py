@@ -70,11 +70,14 @@ class Workspace:
 
     root: Path
     ledger_url_override: str | None = None
+    log_origin: str | None = None  # the origin a log created here gets (FAIRFOLLOW_LOG_ORIGIN)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
         return cls(
-            root=settings.home.expanduser().resolve(), ledger_url_override=settings.ledger_url
+            root=settings.home.expanduser().resolve(),
+            ledger_url_override=settings.ledger_url,
+            log_origin=settings.log_origin,
         )
 
     @property

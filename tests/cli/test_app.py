@@ -26,7 +26,13 @@ NO_PATH = {
     ("service", "rules"),
     ("rights", "kinds"),
 }
-CREATES = {("db", "upgrade"), ("account", "bootstrap"), ("log", "witness"), ("log", "witness-key")}
+CREATES = {
+    ("db", "upgrade"),
+    ("account", "bootstrap"),
+    ("log", "witness"),
+    ("log", "witness", "serve"),
+    ("log", "witness-key"),
+}
 PROMPTS = {("account", "login"), ("account", "password")}  # ask for a secret before anything
 
 

@@ -274,3 +274,37 @@ def test_verify_on_a_mistyped_workspace_creates_nothing(tmp_path: Path) -> None:
     result = runner.invoke(app, ["log", "verify", "-w", str(tmp_path / "typo")])
     assert result.exit_code == 2 and "no workspace at" in result.output
     assert not (tmp_path / "typo").exists()
+
+
+def test_a_new_log_takes_the_origin_setting_and_an_existing_one_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
+    origin = "log.example.jp/fairfollow/2020"
+    monkeypatch.setenv("FAIRFOLLOW_LOG_ORIGIN", origin)
+    fresh = Workspace.from_settings(Settings(home=tmp_path / "new")).ensure()
+    code, key = _run(fresh, "export-key")
+    assert code == 0 and parse_verifier_key(key.strip()).name == origin
+    code, note = _run(fresh, "checkpoint")
+    assert code == 0 and note.startswith(origin + "\n0\n")
+
+    monkeypatch.delenv("FAIRFOLLOW_LOG_ORIGIN")
+    old = Workspace.from_settings(Settings(home=tmp_path / "old")).ensure()
+    code, key = _run(old, "export-key")
+    kept = parse_verifier_key(key.strip()).name
+    assert kept.startswith("fairfollow.local/log-")
+    monkeypatch.setenv("FAIRFOLLOW_LOG_ORIGIN", origin)
+    result = runner.invoke(app, ["--workspace", str(old.root), "log", "export-key"])
+    assert result.exit_code == 0 and parse_verifier_key(result.stdout.strip()).name == kept
+    assert kept in result.stderr and origin in result.stderr
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://log.example.jp/x", "log.example.jp/x/", "a b", "log+1", "Log.example"]
+)
+def test_an_origin_that_is_not_a_url_prefix_is_refused(origin: str) -> None:
+    from fairfollow.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        Settings(log_origin=origin)
+    assert refused.value.code == "foundation.log_origin_invalid"

@@ -130,6 +130,18 @@ def test_swallowing_the_append_error_cannot_commit_the_record(engine: Engine) ->
         assert conn.execute(sa.select(meta.c.key).where(meta.c.key == "release-3")).first() is None
 
 
+def test_a_leaf_over_64_kib_is_refused_with_its_size(engine: Engine) -> None:
+    fits = LogRecord("release", "r", {"pad": "x" * (log_store.MAX_LEAF_BYTES - 200)})
+    with engine.begin() as conn:
+        log_store.append(conn, fits)
+    with pytest.raises(LogAppendError) as refused, engine.begin() as conn:
+        log_store.append(conn, LogRecord("release", "r", {"pad": "x" * 0x10000}))
+    assert refused.value.code == "tlog.leaf_too_large"
+    assert refused.value.params["size"] > log_store.MAX_LEAF_BYTES
+    with engine.connect() as conn:
+        assert log_store.tree_size(conn) == 1
+
+
 def test_append_outside_a_transaction_is_refused(engine: Engine) -> None:
     with engine.connect() as conn, pytest.raises(LogAppendError):
         log_store.append(conn, record(0))

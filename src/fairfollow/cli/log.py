@@ -7,34 +7,37 @@ receipt file and the public key: it opens no workspace and no database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fairfollow.cli import witness
 from fairfollow.cli.context import AllowEmpty, nothing_to_check, workspace_of
-from fairfollow.cli.terminal import console, error_sentence, print_json, progress, table
-from fairfollow.errors import TransparencyLogError
+from fairfollow.cli.log_session import (
+    JsonFlag,
+    PolicyFile,
+    log_key,
+    open_log,
+    origin_notice,
+    policy_of,
+    verifier_text,
+)
+from fairfollow.cli.terminal import console, print_json, progress, table
 from fairfollow.tlog.record import LeafKind
-from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:
-    from fairfollow.ledger.transaction import Engine
     from fairfollow.release.reconciliation import Reconciliation
     from fairfollow.tlog.audit import AuditReport
-    from fairfollow.tlog.checkpoint_file import CopyCheck, LogPublisher
-    from fairfollow.tlog.keys import NoteSigner, NoteVerifier
+    from fairfollow.tlog.checkpoint_file import CopyCheck
     from fairfollow.tlog.receipt import LogReceiptCheck
 
 log_app = typer.Typer(help="The transparency log: signed checkpoints, receipts, proofs, audits.")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
 
 def register(app: typer.Typer) -> None:
+    witness.register(log_app)
     app.add_typer(log_app, name="log")
 
 
@@ -42,27 +45,20 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-@contextmanager
-def _ledger(ctx: typer.Context) -> Iterator[tuple[Workspace, Engine, LogPublisher]]:
-    from fairfollow.ledger.engine import workspace_ledger
-    from fairfollow.tlog.checkpoint_file import LogPublisher
-
-    workspace = workspace_of(ctx)
-    engine = workspace_ledger(workspace)
-    try:
-        yield workspace, engine, LogPublisher.of_workspace(workspace)
-    finally:
-        engine.dispose()
-
-
 @log_app.command("checkpoint")
-def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+def checkpoint_command(
+    ctx: typer.Context, policy: PolicyFile = None, as_json: JsonFlag = False
+) -> None:
     """Sign the current tree head (or reuse the latest if nothing was appended), publish it
-    to the copy outside the database and print it."""
+    to the copy outside the database and print it; with a tlog-policy (--policy, or the
+    workspace's log-witnesses.policy) send it to the witnesses and print it cosigned."""
     from fairfollow.usecases import log as log_cases
 
-    with _ledger(ctx) as (_, engine, publisher):
-        stored = log_cases.publish(None, engine, publisher, datetime.now(UTC), local=True)
+    with open_log(ctx) as (workspace, engine, publisher):
+        found = policy_of(workspace, policy)
+        stored = log_cases.publish(
+            None, engine, publisher, datetime.now(UTC), policy=found, local=True
+        )
     if as_json:
         print_json(
             {
@@ -77,59 +73,24 @@ def checkpoint_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         print(stored.note, end="")
 
 
-def _log_key(signer: NoteSigner) -> NoteVerifier:
-    """The log's key as pinned in settings (FAIRFOLLOW_LOG_PUBLIC_KEY), else the
-    workspace's own; a pinned key makes a replaced key file fail every check."""
-    from fairfollow.settings import Settings
-    from fairfollow.tlog.keys import parse_verifier_key
+@log_app.command("export-tiles")
+def export_tiles_command(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(file_okay=False, help="Where to write.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the log as C2SP tlog-tiles files (checkpoint, tile/…, tile/entries/…): serve
+    them from any static server, or check them offline with standard tools."""
+    from fairfollow.usecases import log as log_cases
 
-    pinned = Settings().log_public_key
-    return signer.verifier if not pinned else parse_verifier_key(_verifier_text(pinned))
-
-
-WitnessDir = Annotated[Path, typer.Option("--store", help="The witness's own directory.")]
-
-
-@log_app.command("witness")
-def witness_command(ctx: typer.Context, store: WitnessDir, as_json: JsonFlag = False) -> None:
-    """Act as a witness with its own store: check every new checkpoint against the last one
-    it cosigned (consistency, no truncation, no split view, the key it pinned) and cosign
-    it (C2SP tlog-cosignature); exit 1 with the reason when it refuses."""
-    from fairfollow.ledger.transaction import transaction
-    from fairfollow.tlog.checkpoint_file import catch_up
-    from fairfollow.tlog.witness import Witness, send_checkpoints
-
-    witness = Witness(store)
-    try:
-        with _ledger(ctx) as (_, engine, publisher), transaction(engine, "witness") as conn:
-            catch_up(conn, publisher.outside)
-            done = send_checkpoints(conn, witness, _log_key(publisher.signer), datetime.now(UTC))
-            seen = witness.log(_log_key(publisher.signer).name)
-    except TransparencyLogError as exc:
-        if as_json:
-            print_json({"ok": False, "code": exc.code, "refused": error_sentence(exc)})
-        else:
-            console.print(f"[red]✗ witness refused[/]: {error_sentence(exc)}", soft_wrap=True)
-        raise typer.Exit(1) from exc
-    size = 0 if seen is None else seen.latest.size
+    with open_log(ctx) as (_, engine, _publisher):
+        done = log_cases.export_tiles(None, engine, directory, local=True)
     if as_json:
-        print_json(
-            {"ok": True, "witness": witness.signer.name, "cosigned": [d.size for d in done],
-             "size": size}
-        )  # fmt: skip
+        print_json({"directory": str(done.directory), "size": done.size, "files": done.files})
     else:
         console.print(
-            f"[green]✓ witnessed[/]: {witness.signer.name} cosigned {len(done)} new "
-            f"checkpoint(s); latest size {size}"
+            f"[green]✓[/] {done.files} files for a tree of {done.size} leaves in {done.directory}"
         )
-
-
-@log_app.command("witness-key")
-def witness_key_command(store: WitnessDir) -> None:
-    """Print the witness's public cosigner key (<name>+<key id>+<base64 0x04||key>)."""
-    from fairfollow.tlog.witness import Witness
-
-    print(Witness(store).signer.verifier.encode())
 
 
 @log_app.command("export-key")
@@ -137,7 +98,10 @@ def export_key_command(ctx: typer.Context) -> None:
     """Print the log's public verifier key (<name>+<key id>+<base64 key>)."""
     from fairfollow.tlog.keys import load_or_create_log_signer
 
-    print(load_or_create_log_signer(workspace_of(ctx).keys_dir).verifier.encode())
+    workspace = workspace_of(ctx)
+    signer = load_or_create_log_signer(workspace.keys_dir, workspace.log_origin)
+    origin_notice(workspace, signer)
+    print(signer.verifier.encode())
 
 
 @log_app.command("receipt")
@@ -155,7 +119,7 @@ def receipt_command(
     from fairfollow.tlog import store as log_store
     from fairfollow.tlog.receipt import issue_receipt
 
-    with _ledger(ctx) as (_, engine, publisher), transaction(engine, "receipt") as conn:
+    with open_log(ctx) as (_, engine, publisher), transaction(engine, "receipt") as conn:
         if index is None:
             found = log_store.find_leaf(conn, kind, ref) if ref else None
             if found is None:
@@ -167,11 +131,6 @@ def receipt_command(
     else:
         out.write_text(receipt.encode(), encoding="utf-8")
         console.print(f"receipt for leaf {index} written to {out}")
-
-
-def _verifier_text(key: str) -> str:
-    path = Path(key)
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else key
 
 
 def render_receipt_check(check: LogReceiptCheck, as_json: bool) -> None:
@@ -200,32 +159,45 @@ def render_receipt_check(check: LogReceiptCheck, as_json: bool) -> None:
 @log_app.command("verify-receipt")
 def verify_receipt_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Receipt file.")],
-    key: Annotated[str, typer.Option(help="Verifier key, or a file holding it.")],
+    key: Annotated[
+        str | None,
+        typer.Option(help="Verifier key, or a file holding it (default: the policy's log)."),
+    ] = None,
     origin: Annotated[str | None, typer.Option(help="Expected log origin.")] = None,
     witness_key: Annotated[
         list[str] | None,
         typer.Option(help="A witness's key (or file) whose cosignature is required; repeatable."),
     ] = None,
+    policy: PolicyFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Verify a receipt offline with only the file and the log's public key (and, with
-    --witness-key, the cosignature of each witness named). A member's provision proof
-    (docs/rights.md) is checked the same way."""
+    --witness-key, the cosignature of each witness named; with --policy, the quorum of a
+    C2SP tlog-policy file). A member's provision proof (docs/rights.md) is checked the
+    same way."""
     from fairfollow.cli.rights import render_member_check
     from fairfollow.rights.receipt import verify_member_receipt
     from fairfollow.tlog.cosignature import parse_cosigner_key
     from fairfollow.tlog.keys import parse_verifier_key
+    from fairfollow.tlog.policy import parse_policy
     from fairfollow.tlog.receipt import verify_receipt
 
-    text, verifier = file.read_text(encoding="utf-8"), parse_verifier_key(_verifier_text(key))
+    found = None if policy is None else parse_policy(policy.read_text(encoding="utf-8"))
+    if key is not None:
+        verifier = parse_verifier_key(verifier_text(key))
+    elif found is not None and len(found.logs) == 1:
+        verifier = found.logs[0]
+    else:
+        raise typer.BadParameter("give --key, or a --policy naming one log")
+    text = file.read_text(encoding="utf-8")
     if text.lstrip().startswith("{"):  # a member provision proof
         member = verify_member_receipt(text, verifier, origin)
         render_member_check(member, as_json)
         if not member.valid:
             raise typer.Exit(1)
         return
-    witnesses = [parse_cosigner_key(_verifier_text(k)) for k in witness_key or []]
-    check = verify_receipt(text, verifier, origin, witnesses)
+    witnesses = [parse_cosigner_key(verifier_text(k)) for k in witness_key or []]
+    check = verify_receipt(text, verifier, origin, witnesses, found)
     render_receipt_check(check, as_json)
     if not check.valid:
         raise typer.Exit(1)
@@ -243,11 +215,11 @@ def verify_command(
     from fairfollow.tlog.checkpoint_file import read_notes
 
     nothing_to_check(workspace_of(ctx))
-    with _ledger(ctx) as (workspace, engine, publisher), reading(engine, "verify") as conn:
+    with open_log(ctx) as (workspace, engine, publisher), reading(engine, "verify") as conn:
         total = log_store.tree_size(conn)
         nothing_to_check(workspace_of(ctx), total, allow_empty)
         mirrored = read_notes(workspace.checkpoint_file)  # sizes the log already recorded
-        key = _log_key(publisher.signer)
+        key = log_key(publisher.signer)
         with progress(quiet=as_json) as bar:
             task = bar.add_task("verifying leaves", total=total)
             result = verify_log(
@@ -391,12 +363,12 @@ def audit_command(
 
     workspace = workspace_of(ctx)
     nothing_to_check(workspace)
-    with _ledger(ctx) as (_, engine, publisher), progress(quiet=as_json) as bar:
+    with open_log(ctx) as (_, engine, publisher), progress(quiet=as_json) as bar:
         task = bar.add_task("auditing leaves", total=None)
         found = log_cases.audit(
             None,
             engine,
-            _log_key(publisher.signer),
+            log_key(publisher.signer),
             workspace.checkpoint_file,
             witness=witness,
             budgets=True,
@@ -420,7 +392,7 @@ def prove_command(
     from fairfollow.ledger.transaction import reading
     from fairfollow.tlog import proofs
 
-    with _ledger(ctx) as (_, engine, _signer), reading(engine, "prove") as conn:
+    with open_log(ctx) as (_, engine, _signer), reading(engine, "prove") as conn:
         found = proofs.inclusion(conn, index, size)
     print_json(found.as_json())
 
@@ -435,6 +407,6 @@ def consistency_command(
     from fairfollow.ledger.transaction import reading
     from fairfollow.tlog import proofs
 
-    with _ledger(ctx) as (_, engine, _signer), reading(engine, "consistency") as conn:
+    with open_log(ctx) as (_, engine, _signer), reading(engine, "consistency") as conn:
         found = proofs.consistency(conn, size1, size2)
     print_json(found.as_json())

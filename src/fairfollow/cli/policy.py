@@ -27,6 +27,7 @@ from fairfollow.consent.policy import ActivationDecision, PolicyStatus, PolicyVe
 from fairfollow.errors import InputError
 from fairfollow.ledger.transaction import Connection, transaction
 from fairfollow.usecases import policy as policy_cases
+from fairfollow.usecases.log import consent_leaf_hook
 
 policy_app = typer.Typer(help="Policy versions, deployments to screens, the activation gate.")
 
@@ -210,7 +211,7 @@ def deploy_command(ctx: typer.Context, screen: str, version: str, at: AtOption =
     (privacy officer or operator)."""
     acting_as(ctx, Action.POLICY_DEPLOY)
     with ledger_tx(ctx) as conn:
-        deployment = policy_store.deploy(conn, screen, version, parse_at(at))
+        deployment = policy_store.deploy(conn, screen, version, parse_at(at), consent_leaf_hook)
     console.print(
         f"deployment {deployment.deploy_id}: {screen} displays {version} "
         f"from {deployment.deployed_at.isoformat()}"

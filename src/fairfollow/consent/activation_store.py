@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fairfollow.actor import Actor
+from fairfollow.consent.leaf import LeafHook, activation_leaf
 from fairfollow.consent.policy import (
     ActivationDecision,
     ActivationOutcome,
@@ -63,9 +64,11 @@ def activate(
     actor: Actor,
     force: bool = False,
     reason: str = "",
+    on_leaf: LeafHook | None = None,
 ) -> ActivationDecision:
     """Run the activation gate and record its decision; on success retire the previous
-    active version(s) and record ``version_id`` as active (forced: with who and why)."""
+    active version(s) and record ``version_id`` as active (forced: with who and why), and
+    hand its leaf to ``on_leaf`` (the transparency log's append)."""
     lock_policy(conn)
     if version_id not in load_versions(conn):
         raise InputError("consent.version_unknown", version=version_id)
@@ -113,6 +116,8 @@ def activate(
                 forced=decision.outcome is ActivationOutcome.FORCED,
             ),
         )
+        if on_leaf is not None:
+            on_leaf(conn, activation_leaf(decision, load_versions(conn)[version_id]))
     return decision
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fairfollow.actor import Actor
+from fairfollow.consent.leaf import LeafHook, deployment_leaf
 from fairfollow.consent.policy import (
     Deployment,
     PolicyStatus,
@@ -213,8 +214,15 @@ def set_status(conn: Connection, event: StatusEvent) -> None:
     append_status(conn, event)
 
 
-def deploy(conn: Connection, screen_id: str, version_id: str | None, at: datetime) -> Deployment:
-    """Record that ``screen_id`` displays ``version_id`` from ``at`` (None: taken down)."""
+def deploy(
+    conn: Connection,
+    screen_id: str,
+    version_id: str | None,
+    at: datetime,
+    on_leaf: LeafHook | None = None,
+) -> Deployment:
+    """Record that ``screen_id`` displays ``version_id`` from ``at`` (None: taken down), and
+    hand its leaf to ``on_leaf`` (the transparency log's append)."""
     lock_policy(conn)
     if (
         conn.execute(sa.select(screens.c.screen_id).where(screens.c.screen_id == screen_id)).first()
@@ -227,7 +235,10 @@ def deploy(conn: Connection, screen_id: str, version_id: str | None, at: datetim
         deployments.insert().values(screen_id=screen_id, version_id=version_id, deployed_at=at)
     )
     key = result.inserted_primary_key
-    return Deployment(int(key[0]) if key else 0, screen_id, version_id, at)
+    deployment = Deployment(int(key[0]) if key else 0, screen_id, version_id, at)
+    if on_leaf is not None:
+        on_leaf(conn, deployment_leaf(deployment))
+    return deployment
 
 
 def add_deployments(conn: Connection, items: Iterable[Deployment]) -> int:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from fairfollow.consent import policy_store
 from fairfollow.consent import store as consent_store
+from fairfollow.consent.leaf import deployment_in_effect
+from fairfollow.consent.policy import Deployment
 from fairfollow.consent.receipt import (
     DEFAULT_CONTROLLER,
     Controller,
@@ -36,6 +38,9 @@ class IssuedReceipt:
     receipt_id: str
     document: dict[str, object]
     jws: str
+    # The deployment that set the screen's state at the decision: its transparency-log leaf
+    # (``screen.deployed``) proves what the screen displayed (usecases.log.screen_state_receipt).
+    screen_deploy_id: int | None = None
 
     @property
     def filename(self) -> str:
@@ -66,6 +71,7 @@ def _issue(
                 str(document["header"]["consentReceiptID"]),
                 document,
                 sign(document, signer),
+                _deploy_id(deployments, event),
             )
         )
     return issued
@@ -193,3 +199,8 @@ def _event_id(document: object) -> int | None:
         return None
     value = events[0].get("eventId")
     return value if isinstance(value, int) else None
+
+
+def _deploy_id(deployments: list[Deployment], event: ConsentEvent) -> int | None:
+    found = deployment_in_effect(deployments, event.screen_id, event.occurred_at)
+    return None if found is None else found.deploy_id

@@ -79,7 +79,9 @@ class LogPublisher:
 
     @classmethod
     def of_workspace(cls, workspace: Workspace) -> LogPublisher:
-        return cls(load_or_create_log_signer(workspace.keys_dir), workspace.checkpoint_file)
+        """The workspace's publisher; a log created now takes ``workspace.log_origin``."""
+        signer = load_or_create_log_signer(workspace.keys_dir, workspace.log_origin)
+        return cls(signer, workspace.checkpoint_file)
 
     @property
     def verifier(self) -> NoteVerifier:

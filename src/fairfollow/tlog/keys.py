@@ -148,14 +148,16 @@ def generate_signer(name: str | None = None) -> NoteSigner:
     return NoteSigner(name=name, private_key=private)
 
 
-def load_or_create_log_signer(keys_dir: Path) -> NoteSigner:
-    """The workspace's log signer (``keys_dir/transparency-log.key``), created on first use.
+def load_or_create_log_signer(keys_dir: Path, origin: str | None = None) -> NoteSigner:
+    """The workspace's log signer (``keys_dir/transparency-log.key``), created on first use
+    and then named ``origin`` (the log's origin is its key's name); an existing key keeps
+    the name it has, whatever ``origin`` says.
 
     Its length is not fixed (a key made by Go tooling may carry another name), so the file
     is checked by parsing it; ``ConfigError`` names the file when it is unusable.
     """
     path = keys_dir / SIGNER_FILE
-    content = load_or_create_key(path, lambda: (generate_signer().encode() + "\n").encode())
+    content = load_or_create_key(path, lambda: (generate_signer(origin).encode() + "\n").encode())
     try:
         return parse_signer_key(content.decode("ascii"))
     except (UnicodeDecodeError, TransparencyLogError) as exc:

@@ -30,6 +30,7 @@ from fairfollow.tlog.checkpoint import open_checkpoint
 from fairfollow.tlog.checkpoint_file import LogPublisher, publish_checkpoint
 from fairfollow.tlog.cosignature import CosignerVerifier, cosignature_time
 from fairfollow.tlog.keys import NoteVerifier
+from fairfollow.tlog.policy import Policy
 from fairfollow.tlog.record import LeafFormatError, LogRecord, decode_leaf
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -108,12 +109,14 @@ def verify_receipt(
     verifier: NoteVerifier,
     origin: str | None = None,
     witnesses: Sequence[CosignerVerifier] = (),
+    policy: Policy | None = None,
 ) -> LogReceiptCheck:
     """Check a receipt offline against the log's public key (and witnesses' keys).
 
     Valid only if the checkpoint carries a good signature by ``verifier`` for the expected
     origin and a good cosignature by every key in ``witnesses`` (a witness cosigns one root
-    per tree size, so two receipts from a split view cannot both pass), the proof places
+    per tree size, so two receipts from a split view cannot both pass) — or the quorum of
+    a C2SP tlog-policy (``policy``) — the proof places
     the hash of the enclosed leaf at the stated index under the signed root, and the leaf
     is a well-formed record claiming that same index.
     """
@@ -122,6 +125,8 @@ def verify_receipt(
         checkpoint = open_checkpoint(receipt.checkpoint_note, verifier, origin)
         for witness in witnesses:
             cosignature_time(receipt.checkpoint_note, witness)
+        if policy is not None:
+            policy.check(receipt.checkpoint_note)
     except TransparencyLogError as exc:
         return LogReceiptCheck(False, str(exc))
     index, size = receipt.index, checkpoint.size

@@ -50,6 +50,8 @@ class LeafKind(StrEnum):
     ROLE_GRANTED = "role.granted"  # a role granted to an account (accounts/authority)
     ROLE_REVOKED = "role.revoked"
     QUORUM_SET = "quorum.set"  # the committee's quorum set (services/workflow)
+    POLICY_ACTIVATED = "policy.activated"  # a privacy-policy version made active (consent/leaf)
+    SCREEN_DEPLOYED = "screen.deployed"  # what a screen displays from when (consent/leaf)
 
 
 class LeafFormatError(ValueError):

@@ -32,6 +32,7 @@ from fairfollow.tlog.record import LogRecord, encode_leaf
 
 # INTEGER PRIMARY KEY makes the index SQLite's rowid: no second index, faster appends.
 _INDEX = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+MAX_LEAF_BYTES = 0xFFFF  # C2SP tlog-tiles entry bundles: a 16-bit length per entry
 _ADVISORY_LOCK_KEY = 0x66666C6F67  # "fflog": serialises appenders on PostgreSQL
 
 log_leaves = sa.Table(
@@ -111,6 +112,8 @@ def append_many(conn: Connection, records: Sequence[LogRecord]) -> list[LeafRef]
         refs: list[LeafRef] = []
         for index, record in enumerate(records, start):
             content = encode_leaf(record, index)
+            if len(content) > MAX_LEAF_BYTES:  # tile entry bundles give a leaf 16 bits of length
+                raise TransparencyLogError("tlog.leaf_too_large", size=len(content))
             leaf_hash = merkle.leaf_hash(content)
             leaf_rows.append((index, record.kind, record.ref, content.decode("utf-8"), leaf_hash))
             for level, node in merkle.push_leaf(frontier, leaf_hash):
@@ -122,6 +125,8 @@ def append_many(conn: Connection, records: Sequence[LogRecord]) -> list[LeafRef]
         transaction = conn.get_transaction()
         if transaction is not None and transaction.is_active:
             transaction.rollback()
+        if isinstance(exc, TransparencyLogError) and exc.code == "tlog.leaf_too_large":
+            raise LogAppendError(exc.code, **exc.params) from exc
         raise LogAppendError("tlog.append_failed") from exc
     return refs
 

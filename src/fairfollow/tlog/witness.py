@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,10 +103,16 @@ class Witness:
         return found
 
     def observe(
-        self, note: str, log_key: NoteVerifier, proof: Sequence[bytes], now: datetime
+        self,
+        note: str,
+        log_key: NoteVerifier,
+        proof: Sequence[bytes],
+        now: datetime,
+        vet: Callable[[Checkpoint], None] | None = None,
     ) -> Witnessed:
         """Cosign ``note`` if it is consistent with everything seen before (``proof`` is
-        the log's consistency proof from the last cosigned size); else refuse, saying why."""
+        the log's consistency proof from the last cosigned size) and ``vet`` (the budget
+        witness's check of the new leaves) does not refuse it; else refuse, saying why."""
         body, _ = split_note(note)
         origin = parse_checkpoint(body).origin
         seen = self.log(origin)
@@ -117,6 +123,8 @@ class Witness:
             _check_extends(seen.latest, new, proof)
             if (new.size, new.root) == (seen.latest.size, seen.latest.root):
                 return seen.latest
+        if vet is not None:
+            vet(new)
         at = int(now.timestamp())
         cosigned = Witnessed(new.size, new.root, cosign(note, self.signer, at), at)
         history = (*(() if seen is None else seen.history), cosigned)

@@ -8,16 +8,17 @@ truncated or behind the ledger's latest checkpoint fails the audit, with the rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action, check
+from fairfollow.consent.leaf import ConsentLeaf, deployment_ref
 from fairfollow.errors import TransparencyLogError
-from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.release.reconciliation import Reconciliation, reconcile_budgets
-from fairfollow.tlog import proofs
+from fairfollow.tlog import proofs, tile_store
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.audit import AuditReport, Progress, audit_log
 from fairfollow.tlog.checkpoint_file import (
@@ -26,9 +27,20 @@ from fairfollow.tlog.checkpoint_file import (
     check_copy,
     publish_checkpoint,
 )
+from fairfollow.tlog.cosignature import cosignature_time
 from fairfollow.tlog.keys import NoteVerifier
-from fairfollow.tlog.receipt import FILE_SUFFIX, LogReceiptCheck, issue_receipt, verify_receipt
+from fairfollow.tlog.policy import Policy
+from fairfollow.tlog.receipt import (
+    FILE_SUFFIX,
+    LogReceiptCheck,
+    Receipt,
+    issue_receipt,
+    verify_receipt,
+)
+from fairfollow.tlog.record import LeafKind, LogRecord
+from fairfollow.tlog.store import LeafRef
 from fairfollow.tlog.witness import Witness
+from fairfollow.tlog.witness_http import WitnessReply, collect_cosignatures
 from fairfollow.workspace import Workspace
 
 
@@ -38,12 +50,65 @@ def publish(
     publisher: LogPublisher,
     now: datetime,
     *,
+    policy: Policy | None = None,
     local: bool = False,
 ) -> log_store.StoredCheckpoint:
-    """Sign the current tree head (or reuse the latest), keep it and publish it outside."""
+    """Sign the current tree head (or reuse the latest), keep it and publish it outside;
+    with a ``policy``, then send it to the policy's witnesses and keep their cosignatures."""
     check(principal, Action.LOG_PUBLISH, local=local)
     with transaction(engine, "checkpoint") as conn:
-        return publish_checkpoint(conn, publisher, now)
+        stored = publish_checkpoint(conn, publisher, now)
+    if policy is None:
+        return stored
+    return replace(stored, note=cosign(principal, engine, policy, local=local).note)
+
+
+@dataclass(frozen=True)
+class Cosigning:
+    """The latest checkpoint sent to a policy's witnesses: the note with every cosignature
+    it holds now, each witness's answer, and whether the policy's quorum is met."""
+
+    size: int
+    note: str
+    replies: tuple[WitnessReply, ...]
+    quorum_met: bool
+
+
+def cosign(
+    principal: Principal | None, engine: Engine, policy: Policy, *, local: bool = False
+) -> Cosigning:
+    """Send the latest checkpoint to every witness of ``policy`` (C2SP tlog-witness over
+    HTTP, after the checkpoint's transaction: no network call holds the ledger) and keep the
+    cosignatures that verify with the checkpoint, so receipts carry them."""
+    check(principal, Action.LOG_PUBLISH, local=local)
+    with reading(engine, "checkpoints to cosign") as conn:
+        checkpoints = log_store.list_checkpoints(conn)
+    if not checkpoints:
+        raise TransparencyLogError("tlog.log_unsigned")
+    latest = checkpoints[-1]
+
+    def held(name: str) -> int:
+        """The size the witness last cosigned, as far as the ledger's notes tell."""
+        key = policy.witnesses[name].key
+        for stored in reversed(checkpoints):
+            try:
+                cosignature_time(stored.note, key)
+            except TransparencyLogError:
+                continue
+            return stored.size
+        return 0
+
+    def proof_from(old: int) -> list[bytes]:
+        if not 0 < old < latest.size:
+            return []
+        with reading(engine, "consistency proof for a witness") as conn:
+            return log_store.consistency_proof(conn, old, latest.size)
+
+    note, replies = collect_cosignatures(policy, latest.note, latest.size, held, proof_from)
+    if note != latest.note:
+        with transaction(engine, "keep cosignatures") as conn:
+            log_store.record_cosigned(conn, latest.size, latest.root, note)
+    return Cosigning(latest.size, note, tuple(replies), policy.satisfied(note))
 
 
 @dataclass(frozen=True)
@@ -139,3 +204,47 @@ def audit(
         heads = tuple(proofs.check_heads(conn, verifier))
         recount = reconcile_budgets(conn) if budgets else None
     return LogAudit(report, copy, heads, recount)
+
+
+@dataclass(frozen=True)
+class TileExport:
+    """The log written as C2SP tlog-tiles files: where, its signed size, how many files."""
+
+    directory: Path
+    size: int
+    files: int
+
+
+def export_tiles(
+    principal: Principal | None, engine: Engine, directory: Path, *, local: bool = False
+) -> TileExport:
+    """Write the checkpoint, every tile and entry bundle (and the partial tiles of every
+    signed size) under ``directory``, for a static server or an offline auditor."""
+    check(principal, Action.LOG_READ, local=local)
+    with reading(engine, "export tiles") as conn:
+        size, files = tile_store.export_tiles(conn, directory)
+    return TileExport(directory, size, files)
+
+
+def consent_leaf_hook(conn: Connection, leaf: ConsentLeaf) -> LeafRef:
+    """Append a consent leaf (a policy activation, a screen deployment) in the caller's
+    transaction: the hook the consent stores are handed (:mod:`fairfollow.consent.leaf`)."""
+    return log_store.append(conn, LogRecord(LeafKind(leaf.kind), leaf.ref[:200], leaf.body))
+
+
+def screen_state_receipt(
+    principal: Principal | None,
+    engine: Engine,
+    publisher: LogPublisher,
+    deploy_id: int,
+    now: datetime,
+    *,
+    local: bool = False,
+) -> Receipt | None:
+    """The log receipt of a screen deployment's leaf: the inclusion proof, under a signed
+    checkpoint, of what a screen displayed when a consent decision was made on it (a consent
+    receipt's ``screen_deploy_id``). None when the deployment was recorded without a leaf."""
+    check(principal, Action.LOG_PUBLISH, local=local)  # it may sign a checkpoint
+    with transaction(engine, "screen state receipt") as conn:
+        leaf = log_store.find_leaf(conn, LeafKind.SCREEN_DEPLOYED, deployment_ref(deploy_id))
+        return None if leaf is None else issue_receipt(conn, leaf.index, publisher, now)

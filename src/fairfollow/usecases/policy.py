@@ -13,6 +13,7 @@ from fairfollow.accounts.actions import Action, require
 from fairfollow.consent import activation_store
 from fairfollow.consent.policy import ActivationDecision
 from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.usecases.log import consent_leaf_hook
 
 
 def overview(
@@ -34,9 +35,16 @@ def activate(
     reason: str = "",
 ) -> ActivationDecision:
     """The privacy officer runs the activation gate for ``version_id`` (refused while a
-    screen lags, unless forced with a reason); the decision is recorded with the actor."""
+    screen lags, unless forced with a reason); the decision is recorded with the actor, and
+    an activation is logged (the transparency log's ``policy.activated`` leaf)."""
     me = require(principal, Action.POLICY_ACTIVATE)
     with transaction(engine, "activate policy") as conn:
         return activation_store.activate(
-            conn, version_id, at=at, actor=actor_of(me), force=force, reason=reason
+            conn,
+            version_id,
+            at=at,
+            actor=actor_of(me),
+            force=force,
+            reason=reason,
+            on_leaf=consent_leaf_hook,
         )

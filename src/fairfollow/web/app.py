@@ -30,6 +30,7 @@ from fairfollow.web import (
     problems,
     review,
     signin,
+    tiles,
 )
 from fairfollow.web.access import check_access, join
 from fairfollow.web.context import AppContext, context_of
@@ -61,6 +62,7 @@ def health() -> dict[str, str]:
 ROUTERS = (
     (site, SITE_ACCESS),
     (log.router, log.ACCESS),
+    (tiles.router, tiles.ACCESS),
     (signin.router, signin.ACCESS),
     (member.router, member.ACCESS),
     (member_api.router, member_api.ACCESS),
