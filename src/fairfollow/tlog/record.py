@@ -50,6 +50,9 @@ class LeafKind(StrEnum):
     ROLE_GRANTED = "role.granted"  # a role granted to an account (accounts/authority)
     ROLE_REVOKED = "role.revoked"
     QUORUM_SET = "quorum.set"  # the committee's quorum set (services/workflow)
+    INCIDENT = "incident"  # a leak incident recorded, with its due times (incidents/register)
+    INCIDENT_REPORT = "incident.report"  # a report or notice filed for an incident
+    RULE_PACK = "law.pack"  # the rule packs changed version (usecases/law_packs)
 
 
 class LeafFormatError(ValueError):
