@@ -14,7 +14,6 @@ import typer
 
 from fairfollow.cli.context import JsonFlag, caller_of, opened
 from fairfollow.cli.terminal import cli_language, console, print_json, table
-from fairfollow.incidents.draft import ReportDraft
 from fairfollow.incidents.incident import IncidentInput
 from fairfollow.instants import in_jst, parse_instant
 from fairfollow.law.incidents import Duty, IncidentFacts
@@ -137,25 +136,6 @@ def show_command(ctx: typer.Context, incident: int, as_json: JsonFlag = False) -
     _duties(data["duties"])
 
 
-def render_draft(found: ReportDraft) -> str:
-    """The draft in Japanese, one field a line, as the PPC form orders them."""
-    lines = [f"# {found.incident_ref} — {_term(found.duty, 'ja')}"]
-    if found.due_at is not None:
-        lines.append(f"期限: {_term(found.due_at, 'ja')}")
-    for line in found.lines:
-        label = _term(line.field, "ja")
-        value = line.value
-        if value is None:
-            shown = _text("incidents.draft.to_fill", "ja")
-        elif line.field.value == "persons_response" and isinstance(value, datetime):
-            shown = _text("incidents.draft.notified_at", "ja", at=value)
-        else:
-            shown = _term(value, "ja") if not isinstance(value, list) or value else "—"
-        lines.append(f"{label}: {shown}")
-    lines.append("根拠: " + "、".join(_term(c, "ja") for c in found.citations))
-    return "\n".join(lines)
-
-
 @incident_app.command("draft")
 def draft_command(
     ctx: typer.Context,
@@ -165,6 +145,8 @@ def draft_command(
     """The report to the PPC as a Japanese draft, with the form's fields."""
     with opened(ctx) as (_, engine):
         found = cases.report_draft(caller_of(ctx, engine), incident, duty, engine)
+    from fairfollow.messages.drafts import render_draft
+
     print(render_draft(found))
 
 
