@@ -44,3 +44,27 @@ def test_the_page_lists_what_is_due_and_the_draft_is_japanese(tmp_path: Path) ->
     assert "本人の数: 1,001" in draft.text and "個人情報保護法施行規則第7条第4号" in draft.text
     due = client.get("/api/v1/incidents", headers={"accept": "application/json"}).json()
     assert [d["duty"] for d in due["due"]] == ["ppc_preliminary", "persons", "ppc_final"]
+
+
+def test_the_record_of_processing_page_csv_and_json(tmp_path: Path) -> None:
+    settings = served_workspace(tmp_path / "ws")
+    accounts = with_accounts(settings)
+    client = sign_in(
+        TestClient(create_app(settings), headers={"accept": "text/html"}),
+        accounts["privacy_officer"],
+        datetime.now(UTC),
+    )
+    page = client.get("/privacy/processing", params={"lang": "ja"})
+    assert page.status_code == 200 and "処理活動の記録" in page.text
+    assert 'data-section="safety" data-key="noise"' in page.text
+    english = client.get("/privacy/processing.csv", params={"lang": "en"})
+    assert english.text.startswith("section,key,field,value")
+    assert "differential-privacy noise" in english.text
+    data = client.get("/api/v1/processing", headers={"accept": "application/json"}).json()
+    assert data["citation"] == "GDPR Art. 30(1); APPI Art. 32(1)"
+    member = sign_in(
+        TestClient(create_app(settings), headers={"accept": "application/json"}),
+        accounts["member"],
+        datetime.now(UTC),
+    )
+    assert member.get("/api/v1/processing").status_code == 403

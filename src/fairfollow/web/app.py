@@ -29,6 +29,7 @@ from fairfollow.web import (
     oversight,
     privacy,
     problems,
+    processing,
     review,
     signin,
 )
@@ -69,6 +70,7 @@ ROUTERS = (
     (review.router, review.ACCESS),
     (privacy.router, privacy.ACCESS),
     (incidents.router, incidents.ACCESS),
+    (processing.router, processing.ACCESS),
     (oversight.router, oversight.ACCESS),
     (audit.router, audit.ACCESS),
     (analyst.router, analyst.ACCESS),
