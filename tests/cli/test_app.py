@@ -25,6 +25,7 @@ NO_PATH = {
     ("service", "example"),
     ("service", "rules"),
     ("rights", "kinds"),
+    ("rules", "list"),
 }
 CREATES = {("db", "upgrade"), ("account", "bootstrap"), ("log", "witness"), ("log", "witness-key")}
 PROMPTS = {("account", "login"), ("account", "password")}  # ask for a secret before anything

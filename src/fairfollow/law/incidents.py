@@ -223,3 +223,25 @@ def assess(facts: IncidentFacts) -> Assessment:
         for duty, required, at in due
     )
     return Assessment(fired, exempt, duties)
+
+
+def render_markdown() -> str:
+    """The triggers and clocks as a table (docs/governance.md is generated from it)."""
+    lines = ["| situation | citation | from |", "|---|---|---|"]
+    starts = {Trigger.ACQUISITION: ACQUISITION_FROM.isoformat()}
+    for trigger, cited in TRIGGER_CITATIONS.items():
+        lines.append(f"| `{trigger.value}` | {cited} | {starts.get(trigger, '2022-04-01')} |")
+    for exemption, cited in EXEMPTION_CITATIONS.items():
+        lines.append(f"| exempt: `{exemption.value}` | {cited} | 2022-04-01 |")
+    lines += ["", "| duty | citation | due |", "|---|---|---|"]
+    due = {
+        Duty.PPC_PRELIMINARY: f"{PRELIMINARY_DAYS} days from the instant of discovery",
+        Duty.PPC_FINAL: f"end (JST) of day {FINAL_DAYS} ({FINAL_DAYS_UNLAWFUL} for an unlawful "
+        "purpose), the day of discovery being day 1; holidays count",
+        Duty.PERSONS: "promptly: the platform's target is the preliminary report's",
+        Duty.GDPR_AUTHORITY: f"{GDPR_HOURS} hours from awareness (EU members concerned)",
+        Duty.GDPR_PERSONS: f"without undue delay where the risk is high (target {GDPR_HOURS} h)",
+    }
+    for duty, cited in DUTY_CITATIONS.items():
+        lines.append(f"| `{duty.value}` | {cited} | {due[duty]} |")
+    return "\n".join(lines) + "\n"

@@ -78,3 +78,12 @@ def tied(required: Iterable[TiedPurpose]) -> tuple[TiedPurpose, ...]:
 def citation_text() -> str:
     """The citations as stored with a refusal (English, with the guidance)."""
     return "; ".join(str(c) for c in CITATIONS) + f"; {ALSO}"
+
+
+def render_markdown() -> str:
+    """The no-tying rule as docs/governance.md states it."""
+    return (
+        "| rule | citation | what it requires | 要件 |\n|---|---|---|---|\n"
+        f"| `consent.no_tying` (activation gate, cannot be forced) | {citation_text()} "
+        f"| {SUMMARY_EN} | {SUMMARY_JA} |\n"
+    )
