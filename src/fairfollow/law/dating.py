@@ -16,13 +16,9 @@ obligations from 2026-08-02; the Digital Omnibus on AI, adopted by the European 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from fairfollow.law.rules import Rule
 
 
 class SourceStatus(StrEnum):
@@ -104,11 +100,3 @@ RULE_DATES: dict[str, tuple[Dating, ...]] = {
         ESA_2022,
     ),
 }
-
-
-def with_dates(rules: Sequence[Rule]) -> tuple[Rule, ...]:
-    """Each rule with its dates: its own, else its law's (a rule already dated keeps them)."""
-    return tuple(
-        r if r.dates else replace(r, dates=RULE_DATES.get(r.rule_id, LAW_DATES.get(r.law, ())))
-        for r in rules
-    )

@@ -15,7 +15,7 @@ from dataclasses import replace
 from fairfollow.law import ai_act, dpia
 from fairfollow.law import checks as check
 from fairfollow.law.checks import EMPLOYER_LIST, PSEUDONYMISED
-from fairfollow.law.dating import with_dates
+from fairfollow.law.dated_rules import with_dates
 from fairfollow.law.rules import (
     Breach,
     Granularity,
