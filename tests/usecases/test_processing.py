@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from fairfollow.consent.policy_store import load_purposes
 from fairfollow.csv_export import csv_text
 from fairfollow.errors import AuthenticationError
+from fairfollow.law.pseudonymised import ZONE_PURPOSE
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.records.processing import HEADER
 from fairfollow.records.provision import RETENTION_YEARS
@@ -46,7 +47,8 @@ def test_the_record_lists_everything_the_ledger_knows(engine: Engine) -> None:
         service_ids = service_store.list_services(conn)
         specs = [service_store.load_spec(conn, s) for s in service_ids]
     assert len(service_ids) == 2
-    assert {p.key for p in record.purposes} == set(purposes)
+    # the ledger's purposes, and the pseudonymised zone's published one (APPI Art. 41(4))
+    assert {p.key for p in record.purposes} == set(purposes) | {ZONE_PURPOSE.key}
     assert {s.service_id for s in record.services} == set(service_ids)
     classes = {p.recipient_class for p in purposes.values()}
     classes |= {s.recipients.recipient_class for s in specs}

@@ -10,6 +10,7 @@ from datetime import datetime
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action, require
 from fairfollow.consent.policy_store import load_purposes
+from fairfollow.law.pseudonymised import ZONE_PURPOSE
 from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.records.processing import ProcessingRecord, PurposeLine, ServiceLine, build
 from fairfollow.services import store as service_store
@@ -51,4 +52,18 @@ def processing_record(
                     spec.legal_basis,
                 )
             )
+    # The pseudonymised zone's changed purpose, published here (APPI Art. 41(4)).
+    zone = ZONE_PURPOSE
+    purposes.append(
+        PurposeLine(
+            zone.key,
+            zone.name_ja,
+            zone.name_en,
+            zone.description_ja,
+            zone.description_en,
+            "pseudonymised features for internal model development",
+            zone.recipient_class,
+            "dpv:ResearchAndDevelopment",
+        )
+    )
     return build(now, purposes, services)
