@@ -67,3 +67,25 @@ def test_the_refusal_is_worded_with_its_citations() -> None:
     (en,) = gate_reasons(decision, "en")
     assert FORECAST in ja and "職業安定法第5条の5第1項" in ja
     assert FORECAST in en and "GDPR Art. 7(4)" in en
+
+
+def test_the_tying_and_gpc_migrations_create_exactly_the_declared_tables(
+    ledger_url: str,
+) -> None:
+    import sqlalchemy as sa
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from fairfollow.consent import gpc_store
+    from fairfollow.ledger.engine import metadata, open_ledger
+    from tests.actors import compare_type
+
+    ours = ("consent_registration_terms", "consent_gpc_signals", "consent_gpc_conflicts")
+    assert gpc_store.signals is not None and tying_store.registration_terms is not None
+    engine = open_ledger(ledger_url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": compare_type})
+        diffs = [d for d in compare_metadata(context, metadata) if any(t in repr(d) for t in ours)]
+        present = set(sa.inspect(conn).get_table_names())
+    engine.dispose()
+    assert diffs == [] and set(ours) <= present
