@@ -51,6 +51,8 @@ TIERS: dict[str, int] = {
     "records": 6,
     "services": 7,
     "intake": 7,
+    # Leak incidents: their clock reads the records' ledger clock.
+    "incidents": 7,
     "release": 8,
     # Above release: an erasure asks release to forget the member's odometer rows.
     "rights": 9,

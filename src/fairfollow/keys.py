@@ -41,6 +41,7 @@ class KeyFile(StrEnum):
     ADMIN_SECRET = "admin.secret"
     CLI_SESSION = "account.token"
     WITNESS = "witness.key"
+    PSEUDONYMISED_ZONE = "pseudonymised-zone.key"  # APPI Art. 41: the key held apart
 
     def at(self, keys_dir: Path) -> Path:
         """This key's file in ``keys_dir``."""

@@ -25,6 +25,7 @@ NO_PATH = {
     ("service", "example"),
     ("service", "rules"),
     ("rights", "kinds"),
+    ("rules", "list"),
 }
 CREATES = {
     ("db", "upgrade"),

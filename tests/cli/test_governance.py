@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from fairfollow.actor import parse_actor
 from fairfollow.cli.app import app
 from fairfollow.cli.context import clear_session
+from fairfollow.law.packs import RULES
 from fairfollow.services.examples import dmp_follow_2019, yield_forecast
 from fairfollow.workspace import Workspace
 
@@ -146,9 +147,8 @@ def test_budget_records_and_rules_commands(ws: Path) -> None:
     assert code == 0 and json.loads(out)["provisions"] == 0
     code, out = run(ws, "service", "rules")
     assert code == 0 and "`jp.no_individual_evaluation` (mandatory)" in out
-    assert (
-        len(json.loads(run(ws, "service", "rules", "--json")[1])) == 20
-    )  # the 19 of the law tables and issue 27's binding rule
+    # the law tables, issue 27's binding rule and issue 26's dated rules
+    assert len(json.loads(run(ws, "service", "rules", "--json")[1])) == len(RULES) == 23
 
 
 def test_a_release_cannot_be_dated_by_the_command_line(ws: Path) -> None:

@@ -92,6 +92,12 @@ class Action(StrEnum):
     RECORDS_MEMBER = "records.member"
     RECORDS_PURGE = "records.purge"
     MEMBER_READ_ANY = "member.read_any"
+    # Leak incidents on the statutory clock (APPI Art. 26).
+    INCIDENT_RECORD = "incident.record"
+    INCIDENT_REPORT = "incident.report"
+    INCIDENT_READ = "incident.read"
+    # The record of processing (GDPR Art. 30, APPI Art. 32).
+    PROCESSING_READ = "processing.read"
     # Data-subject requests handled by staff.
     RIGHTS_FILE = "rights.file"
     RIGHTS_ACT = "rights.act"
@@ -152,6 +158,10 @@ ALLOWED: Mapping[Action, frozenset[Audience]] = {
     Action.RECORDS_MEMBER: frozenset({A.OPERATOR, A.PRIVACY_OFFICER}),
     Action.RECORDS_PURGE: frozenset({A.ADMINISTRATOR, A.OPERATOR}),
     Action.MEMBER_READ_ANY: frozenset({A.OPERATOR}),
+    Action.INCIDENT_RECORD: frozenset({A.PRIVACY_OFFICER, A.OPERATOR}),
+    Action.INCIDENT_REPORT: frozenset({A.PRIVACY_OFFICER}),
+    Action.INCIDENT_READ: OVERSIGHT | {A.OPERATOR},
+    Action.PROCESSING_READ: STAFF | {A.AUDITOR},
     Action.RIGHTS_FILE: frozenset({A.OPERATOR, A.PRIVACY_OFFICER}),
     Action.RIGHTS_ACT: frozenset({A.OPERATOR, A.PRIVACY_OFFICER}),
     Action.LOG_AUDIT: OVERSIGHT | {A.ADMINISTRATOR, A.OPERATOR, A.LOCAL},

@@ -58,6 +58,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("governance", "The release door: forecasts out, individual scores never."),
     "budget": ("governance", "Per-employer privacy budgets (ε per season)."),
     "records": ("governance", "Provision records (APPI Art. 29, 33(5))."),
+    "rules": ("rules", "The rule packs with their dates; log a new pack version."),
+    "processing": (
+        "processing",
+        "The record of processing (GDPR Art. 30, APPI Art. 32) from the registries.",
+    ),
+    "incident": ("incident", "Leak incidents on the PPC's clock (APPI Art. 26): due list, drafts."),
     "consent": ("consent", "Consent ledger: ingest, coverage, receipts."),
     "policy": ("policy", "Policy versions, deployments to screens, the activation gate."),
     "db": ("db", "The ledger database: schema migrations."),

@@ -27,7 +27,7 @@ from fairfollow.cli.context import (
     new_workspace_of,
     opened,
 )
-from fairfollow.cli.terminal import console, print_json, progress
+from fairfollow.cli.terminal import cli_language, console, print_json, progress
 from fairfollow.employer_ids import EmployerId
 from fairfollow.errors import InputError
 from fairfollow.instants import parse_instant
@@ -384,6 +384,13 @@ def replay_command(
         Path | None,
         typer.Option(help="Fresh workspace (default: new one under the workspace's reports)."),
     ] = None,
+    variant: Annotated[
+        str | None,
+        typer.Option(
+            help="tied-registration: the registration screen ties the employer purpose to "
+            "registering; the activation gate must refuse it (exit 0 when it does)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Replay the 2019 case on a simulated season, end to end, in a fresh workspace."""
@@ -396,6 +403,9 @@ def replay_command(
     target = out or render.fresh_dir(new_workspace_of(ctx).reports_dir / "replays")
     if target.exists() and any(target.iterdir()):
         raise InputError("cli.replay_target_not_empty", path=str(target))
+    if variant is not None:
+        _replay_variant(season_dir, target, variant, as_json)
+        return
     try:
         with progress(quiet=as_json) as bar:
             task = bar.add_task("replay", total=None)
@@ -408,4 +418,23 @@ def replay_command(
     render.replay(report, as_json)
     checks = report.checks
     if not (checks["service_2019_denied"] and checks["all_lacking_consent_excluded"]):
+        raise typer.Exit(1)
+
+
+def _replay_variant(season_dir: Path, target: Path, variant: str, as_json: bool) -> None:
+    """``replay --variant tied-registration``: the gate's refusal, with its reasons."""
+    from fairfollow.messages.decisions import gate_reasons
+    from fairfollow.scenarios.tying import replay_tied_registration
+
+    if variant != "tied-registration":
+        raise InputError("cli.replay_variant_unknown", variant=variant)
+    report = replay_tied_registration(season_dir, Workspace(target))
+    if as_json:
+        print_json(report.as_json())
+    else:
+        for decision in (report.decision, report.forced):
+            console.print(f"{decision.version_id}: {decision.outcome.value}")
+            for line in gate_reasons(decision, cli_language()):
+                console.print(f"  {line}", soft_wrap=True)
+    if not report.as_json()["refused"]:
         raise typer.Exit(1)

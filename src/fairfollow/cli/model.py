@@ -325,6 +325,23 @@ def features_build(
         render_features(run)
 
 
+@features_app.command("pseudonymise")
+def features_pseudonymise(
+    ctx: typer.Context,
+    season: Annotated[int, typer.Option(help="Season whose features to take.")] = CURRENT_SEASON,
+    as_json: JsonFlag = False,
+) -> None:
+    """Copy the season's features into the pseudonymised training zone (APPI Art. 41):
+    ids replaced under a key held apart, erased members left out, internal use only."""
+    from fairfollow.usecases.zone import build_pseudonymised_zone
+
+    built = build_pseudonymised_zone(None, workspace_of(ctx), season, local=True)
+    if as_json:
+        print_json({"path": str(built.path), "rows": built.rows, "left_out": built.left_out})
+    else:
+        console.print(f"pseudonymised zone: {built.path} ({built.rows:,} rows)")
+
+
 @model_app.command("train")
 def model_train(
     ctx: typer.Context,

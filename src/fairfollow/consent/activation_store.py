@@ -37,6 +37,7 @@ from fairfollow.consent.policy_store import (
     status_of,
     statuses,
 )
+from fairfollow.consent.tying_store import required_purposes
 from fairfollow.errors import InputError
 from fairfollow.instants import utc
 from fairfollow.ledger.columns import ActorColumn, UtcDateTime
@@ -80,6 +81,7 @@ def activate(
         actor=actor,
         force=force,
         reason=reason,
+        required=required_purposes(conn, version_id),
     )
     conn.execute(
         activation_decisions.insert().values(

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from fairfollow.consent import policy_store
+from fairfollow.consent import gpc_store, policy_store
 from fairfollow.consent import store as consent_store
+from fairfollow.consent.gpc import shares_beyond_site
 from fairfollow.consent.policy import PolicyVersion, Purpose, Screen, displayed_version
 from fairfollow.consent.validity import (
     REASON_INFO,
@@ -144,10 +145,20 @@ def standing(conn: Connection, member_id: int, purpose_key: str, at: datetime) -
 
 
 def choose(
-    conn: Connection, member_id: int, purpose_key: str, choice: Choice, at: datetime
+    conn: Connection,
+    member_id: int,
+    purpose_key: str,
+    choice: Choice,
+    at: datetime,
+    *,
+    gpc: bool = False,
 ) -> ChoiceResult:
-    """Record the member's withdrawal or grant on the settings page (module docstring)."""
+    """Record the member's withdrawal or grant on the settings page (module docstring).
+    ``gpc``: the browser sent ``Sec-GPC: 1``; a grant of a purpose sharing beyond the site
+    is kept and recorded as a conflict with the signal (:mod:`fairfollow.consent.gpc`)."""
     at = utc(at)
+    if gpc:
+        gpc_store.note_signal(conn, member_id, True, at)
     if PORTAL_SCREEN.screen_id not in policy_store.load_screens(conn):  # a season's site has it
         policy_store.add_screens(conn, [PORTAL_SCREEN])
     before = standing(conn, member_id, purpose_key, at)
@@ -170,4 +181,6 @@ def choose(
             0, member_id, purpose_key, action, PORTAL_SCREEN.screen_id, version, at, PORTAL_METHOD
         ),
     )
+    if gpc and action is ConsentAction.GRANT and shares_beyond_site(before.purpose):
+        gpc_store.record_conflict(conn, member_id, purpose_key, event.event_id, at)
     return ChoiceResult(event, standing(conn, member_id, purpose_key, at), citation)

@@ -23,6 +23,7 @@ from enum import StrEnum
 from fairfollow.actor import Actor
 from fairfollow.errors import InputError
 from fairfollow.instants import utc
+from fairfollow.law.tying import TiedPurpose, citation_text, tied
 
 # APPI Art. 17(1): a purpose must be specified "as far as possible"; Art. 21(1): it is
 # notified or published. PPC general guidelines 3-1-1 ask that a person can foresee the
@@ -262,6 +263,8 @@ class GateReason(StrEnum):
     NO_SCREEN = "consent.gate.no_screen"  # no active screen displays the version
     SCREENS_LAG = "consent.gate.screens_lag"  # active screens display another version
     FORCE_NEEDS_REASON = "consent.gate.force_needs_reason"
+    # registration depends on consent to a purpose the service does not need (no force)
+    TIED_CONSENT = "consent.gate.tied_consent"
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,7 @@ class ActivationDecision:
     reason: str = ""
     citation: str = ACTIVATION_CITATION
     status: PolicyStatus | None = None  # the version's status when the gate was asked
+    tied: tuple[TiedPurpose, ...] = ()  # purposes registration may not depend on
 
     @property
     def allowed(self) -> bool:
@@ -292,15 +296,21 @@ def check_activation(
     actor: Actor,
     force: bool = False,
     reason: str = "",
+    required: Iterable[TiedPurpose] = (),
 ) -> ActivationDecision:
     """May ``version_id`` go live at ``at``? Every active screen must display it.
 
     An active screen is one whose latest deployment at ``at`` displays some version. With
     ``force`` a named ``actor`` and a ``reason`` let it go live over lagging screens; that
     is recorded as forced and makes no consent given on those screens valid.
+
+    ``required`` are the purposes registration needs consent to, for the version (no
+    screen) or for one screen's deployment; one the job-site service does not need refuses
+    the version whatever ``force`` says (:mod:`fairfollow.law.tying`).
     """
     at = utc(at)
     shown = displayed_versions(deployments, at)
+    tying = tied(p for p in required if p.screen_id is None or shown.get(p.screen_id) == version_id)
     lagging = tuple(
         LaggingScreen(screen, version)
         for screen, version in sorted(shown.items())
@@ -314,7 +324,9 @@ def check_activation(
         reasons.append(GateReason.NO_SCREEN)
     if lagging:
         reasons.append(GateReason.SCREENS_LAG)
-    forceable = not problem and bool(lagging) and bool(reason.strip())
+    if tying:
+        reasons.append(GateReason.TIED_CONSENT)
+    forceable = not problem and not tying and bool(lagging) and bool(reason.strip())
     if not reasons:
         outcome = ActivationOutcome.ACTIVATED
     elif force and forceable and GateReason.NO_SCREEN not in reasons:
@@ -332,4 +344,6 @@ def check_activation(
         actor=actor,
         reason=reason,
         status=status,
+        tied=tying,
+        citation=citation_text() if tying else ACTIVATION_CITATION,
     )

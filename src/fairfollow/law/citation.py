@@ -25,5 +25,5 @@ class Citation:
         if self.paragraph:
             # "5(i)" is paragraph 5, item i: written "(5)(i)" as the statutes cite it
             head, sep, item = self.paragraph.partition("(")
-            where += f"({head}){sep}{item}"
+            where += (f"({head})" if head else "") + f"{sep}{item}"
         return where

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-QUESTIONNAIRE_VERSION = "2026-1"
+QUESTIONNAIRE_VERSION = "2026-12"  # 2026-12: the AI Act deployer questions
 
 PURPOSE_FORESEEABLE = "purpose_foreseeable"
 CONSENT_PER_SUBJECT = "consent_checked_per_subject"
@@ -24,6 +24,9 @@ ERASURE_PROCEDURE = "erasure_procedure"
 INCIDENT_RESPONSE = "incident_response"
 HUMAN_REVIEW = "human_review"
 AI_RISK_MANAGEMENT = "ai_risk_management"
+AI_LOGS_KEPT = "ai_logs_six_months"
+AI_WORKERS_INFORMED = "ai_workers_informed"
+AI_CLASSIFICATION = "ai_classification_recorded"
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         INCIDENT_RESPONSE,
         "Is there a leak-response procedure meeting APPI Art. 26 (preliminary report in "
-        "3–5 days, final report in 30 days)?",
-        "漏えい等の報告手順(速報3〜5日、確報30日)が整っているか。",
+        "3–5 days, final report in 30 days, 60 where an unlawful purpose may be involved)?",
+        "漏えい等の報告手順(速報3〜5日、確報30日、不正の目的のおそれがあれば60日)が整っているか。",
         ("jp.leak_report",),
     ),
     Question(
@@ -102,6 +105,27 @@ QUESTIONS: tuple[Question, ...] = (
         "モデルのリスク管理・データガバナンス・記録・透明性・人による監督・正確性を文書化"
         "しているか。",
         ("eu.ai_act_high_risk",),
+    ),
+    Question(
+        AI_LOGS_KEPT,
+        "Are the logs the model generates kept at least six months (EU AI Act Art. 26(6))?",
+        "モデルが生成するログを少なくとも6か月保存するか（EU AI法第26条第6項）。",
+        ("eu.ai_act_deployer_logs",),
+    ),
+    Question(
+        AI_WORKERS_INFORMED,
+        "Are workers' representatives and the affected workers informed before the system is "
+        "put into use (EU AI Act Art. 26(7))?",
+        "使用開始の前に、労働者の代表と影響を受ける労働者に知らせるか（EU AI法第26条第7項）。",
+        ("eu.ai_act_workers_informed",),
+    ),
+    Question(
+        AI_CLASSIFICATION,
+        "Is the Art. 6(3)/(4) classification written down: high-risk, or why not (never "
+        "'not high-risk' where the system profiles people)?",
+        "第6条第3項・第4項の分類（高リスクか、そうでない理由。人のプロファイリングを行う場合は"
+        "常に高リスク）を文書にしているか。",
+        ("eu.ai_act_classification",),
     ),
 )
 QUESTION_IDS: tuple[str, ...] = tuple(q.question_id for q in QUESTIONS)

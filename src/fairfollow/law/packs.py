@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fairfollow.law import ai_act, dpia
 from fairfollow.law import checks as check
-from fairfollow.law import dpia
 from fairfollow.law.checks import EMPLOYER_LIST, PSEUDONYMISED
+from fairfollow.law.dated_rules import with_dates
 from fairfollow.law.rules import (
     Breach,
     Granularity,
@@ -196,10 +197,12 @@ RULES: tuple[Rule, ...] = (
         lambda c: _service(c, data_out=frozenset({"aggregate_forecast", PSEUDONYMISED})),
     ),
     Rule(
-        "jp.leak_report", JP, APPI, "26", "1", "PPC Rules Art. 7-8",
-        "漏えい等(千人超または要配慮)は速報3〜5日・確報30日で報告する",
-        "Leaks of over 1,000 persons or of special-care data are reported: preliminary in "
-        "3-5 days, final in 30",
+        "jp.leak_report", JP, APPI, "26", "1", "PPC Rules Art. 7-10; GDPR Art. 33, 34",
+        "漏えい等(要配慮・財産的被害・不正の目的(取得中の情報を含む)・千人超)は速報3〜5日、"
+        "確報30日(不正の目的は60日)で報告し本人に通知する(高度な暗号化・仮名加工情報を除く)",
+        "Leaks of special-care data, with possible financial loss or unlawful purpose (also "
+        "of data being acquired), or of over 1,000 persons are reported: preliminary in 3-5 "
+        "days, final in 30 (60 for an unlawful purpose); persons notified; EU: 72 hours",
         check.leak_report, _answer_no(dpia.INCIDENT_RESPONSE),
     ),
     Rule(
@@ -267,6 +270,8 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 # fmt: on
+# Issue 26: the AI Act's deployer duties join the eu pack; every rule carries its dates.
+RULES = with_dates((*RULES, *ai_act.RULES))
 PACKS: tuple[str, ...] = (JP, EU)
 
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from fairfollow.errors import ConfigError
 from fairfollow.law.citation import Citation
+from fairfollow.law.dating import Dating, applies_on, governing
 
 
 class Outcome(StrEnum):
@@ -182,6 +184,11 @@ class Rule:
     check: Check
     breach: Breach
     mandatory: bool = False
+    # When the rule applies, by source and its status (law/dating.py); empty: always.
+    dates: tuple[Dating, ...] = ()
+
+    def applies_on(self, day: date) -> bool:
+        return applies_on(self.dates, day)
 
     @property
     def cited(self) -> Citation:
@@ -295,9 +302,19 @@ def select(rules: Sequence[Rule], config: RuleConfig) -> tuple[Rule, ...]:
     )
 
 
-def _run(rule: Rule, context: RuleContext) -> RuleResult:
+def _run(rule: Rule, context: RuleContext, on: date | None = None) -> RuleResult:
+    dated = governing(rule.dates)
     try:
-        finding = rule.check(context)
+        if on is not None and dated is not None and not rule.applies_on(on):
+            # not (or no longer) applicable on that day: said, with its source's date
+            finding = allow(
+                "law.note.not_applicable_on",
+                day=on,
+                applies_from=dated.applies_from,
+                source=dated.source,
+            )
+        else:
+            finding = rule.check(context)
     except Exception as exc:  # a broken check must not let anything through
         finding = gap("law.note.check_failed", error=type(exc).__name__, detail=str(exc))
     return RuleResult(
@@ -315,9 +332,13 @@ def _run(rule: Rule, context: RuleContext) -> RuleResult:
     )
 
 
-def evaluate(rules: Sequence[Rule], context: RuleContext, config: RuleConfig) -> Decision:
-    """Run the selected rules on ``context``; deny beats gap beats allow."""
-    results = tuple(_run(rule, context) for rule in select(rules, config))
+def evaluate(
+    rules: Sequence[Rule], context: RuleContext, config: RuleConfig, on: date | None = None
+) -> Decision:
+    """Run the selected rules on ``context``; deny beats gap beats allow. ``on``: the day
+    (JST) the request is decided; a rule not applying that day allows with a note saying
+    so. Without a day every rule applies (fail closed)."""
+    results = tuple(_run(rule, context, on) for rule in select(rules, config))
     outcomes = {r.outcome for r in results}
     if Outcome.DENY in outcomes:
         overall = Outcome.DENY
@@ -335,13 +356,19 @@ def _cell(text: str) -> str:
 def render_markdown(rules: Iterable[Rule]) -> str:
     """The rule table of docs/governance.md, generated from the rule data."""
     lines = [
-        "| pack | rule | citation | what it requires | 要件 |",
-        "|---|---|---|---|---|",
+        "| pack | rule | citation | what it requires | 要件 | applies from (source, status) |",
+        "|---|---|---|---|---|---|",
     ]
     for rule in rules:
         name = f"`{rule.rule_id}`" + (" (mandatory)" if rule.mandatory else "")
+        dates = "; ".join(
+            f"{d.applies_from.isoformat()}"
+            + (f" to {d.applies_to.isoformat()}" if d.applies_to else "")
+            + f" ({d.source}, {d.status.value})"
+            for d in rule.dates
+        )
         lines.append(
             f"| {rule.pack} | {name} | {_cell(rule.citation)} | {_cell(rule.summary_en)} "
-            f"| {_cell(rule.summary_ja)} |"
+            f"| {_cell(rule.summary_ja)} | {_cell(dates or '—')} |"
         )
     return "\n".join(lines) + "\n"

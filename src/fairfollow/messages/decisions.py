@@ -65,7 +65,12 @@ def gate_reasons(decision: ActivationDecision, language: str) -> list[str]:
         )
         for s in decision.lagging
     ]
-    params: dict[str, object] = {"version": decision.version_id, "screens": screens}
+    tied = [p.purpose_key + (f" @ {p.screen_id}" if p.screen_id else "") for p in decision.tied]
+    params: dict[str, object] = {
+        "version": decision.version_id,
+        "screens": screens,
+        "purposes": tied,
+    }
     if decision.status is not None:
         params["status"] = decision.status
     return [catalogue.text(str(code), language, **params) for code in decision.reasons]

@@ -25,9 +25,10 @@ from datetime import datetime
 
 from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.canonical_json import JsonValue
-from fairfollow.consent import choice
+from fairfollow.consent import choice, gpc_store
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.choice import Choice, ChoiceResult, PurposeStanding
+from fairfollow.consent.gpc import GpcStanding
 from fairfollow.consent.receipt_book import IssuedReceipt, event_receipt, member_receipts
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.errors import InputError, RoleError
@@ -110,11 +111,25 @@ def consents(desk: Desk, me: Principal, at: datetime) -> list[PurposeStanding]:
 
 
 def choose(
-    desk: Desk, me: Principal, purpose_key: str, decision: Choice, at: datetime
+    desk: Desk,
+    me: Principal,
+    purpose_key: str,
+    decision: Choice,
+    at: datetime,
+    *,
+    gpc: bool = False,
 ) -> ChoiceResult:
-    """Withdraw or grant again my consent for one purpose, on the settings page."""
+    """Withdraw or grant again my consent for one purpose, on the settings page (``gpc``:
+    my browser sends ``Sec-GPC: 1``; a grant against it is kept and noted as a conflict)."""
     with transaction(desk.engine, f"member {decision.value}") as conn:
-        return choice.choose(conn, member_of(me), purpose_key, decision, at)
+        return choice.choose(conn, member_of(me), purpose_key, decision, at, gpc=gpc)
+
+
+def gpc_signal(desk: Desk, me: Principal, on: bool, at: datetime) -> GpcStanding:
+    """Note my browser's GPC signal (written only when it changes) and where it stands."""
+    with transaction(desk.engine, "member gpc") as conn:
+        gpc_store.note_signal(conn, member_of(me), on, utc(at))
+        return gpc_store.standing(conn, member_of(me))
 
 
 def receipts(desk: Desk, me: Principal) -> list[IssuedReceipt]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from fairfollow.law import dpia
+from fairfollow.law import dpia, incidents, tying
 from fairfollow.law.packs import RULES
 from fairfollow.law.rules import render_markdown
 from fairfollow.services.approval import EventKind
@@ -24,6 +24,8 @@ SECTIONS: Mapping[str, Callable[[], str]] = {
     "rules": lambda: render_markdown(RULES),
     "dpia": dpia.render_markdown,
     "events": _events,
+    "incidents": incidents.render_markdown,
+    "tying": tying.render_markdown,
 }
 
 

@@ -52,6 +52,9 @@ class LeafKind(StrEnum):
     QUORUM_SET = "quorum.set"  # the committee's quorum set (services/workflow)
     POLICY_ACTIVATED = "policy.activated"  # a privacy-policy version made active (consent/leaf)
     SCREEN_DEPLOYED = "screen.deployed"  # what a screen displays from when (consent/leaf)
+    INCIDENT = "incident"  # a leak incident recorded, with its due times (incidents/register)
+    INCIDENT_REPORT = "incident.report"  # a report or notice filed for an incident
+    RULE_PACK = "law.pack"  # the rule packs changed version (usecases/law_packs)
 
 
 class LeafFormatError(ValueError):

@@ -19,6 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action
 from fairfollow.consent.choice import Choice
+from fairfollow.consent.gpc import HEADER as GPC_HEADER
+from fairfollow.consent.gpc import signal_of
 from fairfollow.errors import AuthenticationError, InputError, RightsError
 from fairfollow.rights import portal
 from fairfollow.rights.desk import Desk
@@ -95,6 +97,11 @@ def channel_of(request: Request) -> str:
     return "bearer token" if bearer_of(request) is not None else "session cookie"
 
 
+def gpc_of(request: Request) -> bool:
+    """The browser's Global Privacy Control signal (``Sec-GPC: 1``)."""
+    return signal_of(request.headers.get(GPC_HEADER))
+
+
 def _lang(request: Request) -> str:
     language = request.query_params.get("lang")
     return f"lang={language}&" if language in ("ja", "en") else ""
@@ -115,6 +122,7 @@ def _consents_page(
     me = me_of(request)
     desk = desk_of(ctx)
     facts = {
+        "gpc": portal.gpc_signal(desk, me, gpc_of(request), ctx.clock()),
         "standings": portal.consents(desk, me, ctx.clock()),
         "receipts": portal.receipts(desk, me),
         "actions": ACTION_LABELS,
@@ -141,7 +149,9 @@ def choose(
 ) -> Response:
     """Withdraw or grant again a consent, then back to the page (post/redirect/get)."""
     try:
-        done = portal.choose(desk_of(ctx), me_of(request), purpose, choice, ctx.clock())
+        done = portal.choose(
+            desk_of(ctx), me_of(request), purpose, choice, ctx.clock(), gpc=gpc_of(request)
+        )
     except InputError as refused:
         return _consents_page(request, ctx, error=problems.sentence(request, refused), status=400)
     query = urlencode({"changed": done.event.purpose_key, "choice": choice.value})

@@ -19,7 +19,7 @@ from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LegalBasis, RightKind, RightsRequest
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
-from fairfollow.web.member import channel_of, desk_of, me_of, reading_desk_of
+from fairfollow.web.member import channel_of, desk_of, gpc_of, me_of, reading_desk_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
@@ -150,7 +150,9 @@ def consents(request: Request, ctx: Context) -> list[ConsentStanding]:
 @router.post("/api/v1/me/consents", responses=ERRORS)
 def choose(body: ChoiceRequest, request: Request, ctx: Context) -> ChoiceAnswer:
     """Withdraw or grant again my consent for one purpose."""
-    done = portal.choose(desk_of(ctx), me_of(request), body.purpose, body.choice, ctx.clock())
+    done = portal.choose(
+        desk_of(ctx), me_of(request), body.purpose, body.choice, ctx.clock(), gpc=gpc_of(request)
+    )
     return ChoiceAnswer(
         event_id=done.event.event_id, citation=done.citation, standing=_standing(done.standing)
     )
