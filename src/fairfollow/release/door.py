@@ -63,6 +63,7 @@ from fairfollow.release.budget_store import (
 from fairfollow.release.figures import MIN_POOL, exact_figures, release_figures
 from fairfollow.release.figures import prepare as prepare_figures
 from fairfollow.release.leaf import LeafFacts, leaf_body, ledger_clock
+from fairfollow.release.product import FORECAST, Product
 from fairfollow.release.purpose import EMPLOYER_CLASS, release_purpose
 from fairfollow.release.statistic import pool_statistic
 from fairfollow.release.view import ReleaseOutcome
@@ -215,12 +216,14 @@ def release_forecast(
     appender: Appender = log_store.append,
     publisher: LogPublisher | None = None,
     limits: PrivacyLimits = DEFAULT_LIMITS,
+    product: Product = FORECAST,
 ) -> ReleaseOutcome:
-    """Release a noised aggregate forecast of the employer's pool, or refuse (see module)."""
+    """Release a noised aggregate forecast of the employer's pool, or refuse (see module);
+    ``product`` adds its post-processed figures (:mod:`fairfollow.release.product`)."""
     prepare_figures()  # the interval tables, computed before any lock is held
     with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
-        outcome = _forecast(conn, request, source, appender, limits)
+        outcome = _forecast(conn, request, source, appender, limits, product)
         if publisher is not None:
             publish_checkpoint(conn, publisher, outcome.at)
         return outcome
@@ -248,6 +251,7 @@ def _forecast(
     source: ForecastSource,
     appender: Appender,
     limits: PrivacyLimits,
+    product: Product = FORECAST,
 ) -> ReleaseOutcome:
     spec, current, version = _service(conn, req.service_id)
     rec, refused = _timely(conn, _Record(req, RELEASE_FORECAST, version, appender))
@@ -285,7 +289,7 @@ def _forecast(
         return _refuse(conn, rec, f"rules_{decision.outcome.value}", decision)
     if not budget(conn, req.employer, req.season).allows(req.epsilon):
         return _refuse(conn, rec, "budget_exhausted", decision, {"epsilon": req.epsilon})
-    return _release(conn, rec, spec, pool, purpose, decision, valid, source, limits)
+    return _release(conn, rec, spec, pool, purpose, decision, valid, source, limits, product)
 
 
 def _release(
@@ -298,6 +302,7 @@ def _release(
     valid: set[int],
     source: ForecastSource,
     limits: PrivacyLimits,
+    product: Product = FORECAST,
 ) -> ReleaseOutcome:
     req = rec.request
     members = sorted({o.member_id for o in pool.member_offers if o.member_id is not None})
@@ -317,11 +322,12 @@ def _release(
         source.dispersion,
     )
     figures = release_figures(exact, req.epsilon)
+    released = {**figures.as_json(), **product.extend(figures, exact)}
     used = stat.used_members
     excluded = tuple(m for m in members if m not in valid)
     detail: dict[str, object] = {
         "exact": exact.as_json(),
-        "released": figures.as_json(),
+        "released": released,
         "purpose": purpose,
         "matched_members": len(members),
         "excluded_for_consent": len(excluded),
@@ -338,7 +344,7 @@ def _release(
         reason="released",
         decision=decision,
         detail=detail,
-        released=figures.as_json(),
+        released=released,
         epsilon=figures.epsilon,
         # Who contributed, as a commitment only members can check (docs/rights.md).
         members=member_store.commit_members(conn, used, len(pool.offers), req.at),

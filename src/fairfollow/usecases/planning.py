@@ -1,0 +1,190 @@
+"""What employers plan with: the offers-needed planner, and accuracy first.
+
+A plan is a forecast release through the door (:func:`fairfollow.release.door.release_forecast`)
+with the planner's post-processing added (:class:`fairfollow.release.planner.PlanProduct`):
+the same checks, the same one ε, the plan in the log leaf. Re-planning for another target
+from a past release spends nothing (:func:`replan_own`): it is post-processing of the
+released figures and public model values.
+
+Accuracy first: an ask may name a 90% interval width instead of an ε; the smallest ε that
+meets it is chosen (:func:`fairfollow.release.accuracy.epsilon_for_width`) from the pool's
+upload count, public model values and the budget left, and the door then checks and spends
+it as usual (a concurrent release that took the budget meanwhile makes the door refuse). When
+no affordable ε meets the width, the answer is a refusal with the narrowest width on offer,
+and the door is not called (nothing is spent or released).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fairfollow.accounts.account import Principal, actor_of
+from fairfollow.accounts.actions import Action, require
+from fairfollow.errors import AuthenticationError, InputError
+from fairfollow.intake.pool_store import load_pool
+from fairfollow.ledger.transaction import reading
+from fairfollow.model.scores import ForecastSource
+from fairfollow.release import desk, history
+from fairfollow.release.accuracy import EpsilonChoice, epsilon_for_width
+from fairfollow.release.budget_store import budget
+from fairfollow.release.door import DEFAULT_EPSILON, ReleaseRequest, release_forecast
+from fairfollow.release.planner import OfferPlan, PlanProduct
+from fairfollow.release.view import ReleaseOutcome
+from fairfollow.usecases.forecast import Forecast, ReleaseDesk
+
+
+@dataclass(frozen=True)
+class PlanAsk:
+    """A plan: the acceptances wanted, a pool size to compare (default twice the pool's),
+    and either an ε to spend or a 90% interval width to meet (``width`` wins)."""
+
+    target: int
+    hypothetical: int | None = None
+    epsilon: float = DEFAULT_EPSILON
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class StaffPlanAsk:
+    """Staff's plan for an employer (analyst, operator, privacy officer)."""
+
+    employer: str
+    service_id: str
+    season: int
+    ask: PlanAsk
+    training_season: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The door's outcome with its plan, or the width refusal (no release was made)."""
+
+    forecast: Forecast | None
+    plan: OfferPlan | None
+    choice: EpsilonChoice | None = None  # how ε was chosen, when a width was asked
+
+    @property
+    def released(self) -> bool:
+        return self.forecast is not None and self.forecast.released
+
+    @property
+    def reason(self) -> str:
+        if self.forecast is None:
+            return "width_unreachable"
+        return self.forecast.outcome.reason
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "released": self.released,
+            "reason": self.reason,
+            "release": None if self.forecast is None else self.forecast.as_json(),
+            "plan": None if self.plan is None else self.plan.as_json(),
+            "epsilon_choice": None if self.choice is None else self.choice.as_json(),
+        }
+
+
+def _choose(
+    desk_: ReleaseDesk, request: ReleaseRequest, source: ForecastSource, width: int
+) -> EpsilonChoice:
+    with reading(desk_.engine, "plan epsilon") as conn:
+        pool = load_pool(conn, request.employer, request.season)
+        left = budget(conn, request.employer, request.season).remaining
+    offers = 0 if pool is None else len(pool.offers)
+    if offers == 0:  # the door refuses a missing pool itself, at the smallest ε
+        return EpsilonChoice(width, desk_.limits.epsilon_min, 0, desk_.limits.epsilon_max)
+    return epsilon_for_width(
+        width,
+        offers,
+        source.base_rate,
+        source.extra_variance(request.employer, offers),
+        source.dispersion,
+        desk_.limits.epsilon_min,
+        desk_.limits.epsilon_max,
+        left,
+    )
+
+
+def _plan(
+    desk_: ReleaseDesk, request: ReleaseRequest, ask: PlanAsk, training: int, internal: bool
+) -> Plan:
+    product = PlanProduct(ask.target, ask.hypothetical)  # checks the ask before any lock
+    source = desk_.source(request.season, training)
+    choice = None
+    if ask.width is not None:
+        choice = _choose(desk_, request, source, ask.width)
+        if choice.epsilon is None:
+            return Plan(None, None, choice)
+        request = ReleaseRequest(
+            request.employer,
+            request.service_id,
+            request.season,
+            request.at,
+            choice.epsilon,
+            request.actor,
+        )
+    outcome = release_forecast(
+        desk_.engine,
+        request,
+        source,
+        publisher=desk_.publisher,
+        limits=desk_.limits,
+        product=product,
+    )
+    return Plan(Forecast(outcome, internal=internal), _of(outcome, product), choice)
+
+
+def _of(outcome: ReleaseOutcome, product: PlanProduct) -> OfferPlan | None:
+    if outcome.figures is None or outcome.exact is None:
+        return None
+    return product.plan(outcome.figures, outcome.exact.extra_variance, outcome.exact.dispersion)
+
+
+def request_own_plan(
+    principal: Principal | None, ask: PlanAsk, desk_: ReleaseDesk, now: datetime
+) -> Plan:
+    """The signed-in employer user's plan for its own pool this season (one release)."""
+    me = require(principal, Action.EMPLOYER_FORECAST)
+    if me.employer is None:  # the action table admits employer users only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_FORECAST)
+    season = desk.season_of(desk_.workspace, now)
+    with reading(desk_.engine, "plan service") as conn:
+        service_id, _ = desk.forecast_service(conn, me.employer)
+    request = ReleaseRequest(me.employer, service_id, season, now, ask.epsilon, actor_of(me))
+    return _plan(desk_, request, ask, season - 1, internal=False)
+
+
+def request_plan(
+    principal: Principal | None, ask: StaffPlanAsk, desk_: ReleaseDesk, now: datetime
+) -> Plan:
+    """Staff ask for an employer's plan (the employer's view of the release)."""
+    me = require(principal, Action.RELEASE_FORECAST)
+    inner = ask.ask
+    request = ReleaseRequest(
+        ask.employer, ask.service_id, ask.season, now, inner.epsilon, actor_of(me)
+    )
+    training = ask.season - 1 if ask.training_season is None else ask.training_season
+    return _plan(desk_, request, inner, training, internal=False)
+
+
+def replan_own(
+    principal: Principal | None,
+    decision_id: int,
+    target: int,
+    desk_: ReleaseDesk,
+    hypothetical: int | None = None,
+) -> OfferPlan:
+    """Another target from one of the employer's own past releases: post-processing of its
+    released figures and the model's public values — no door, no ε."""
+    me = require(principal, Action.EMPLOYER_READ)
+    if me.employer is None:
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_READ)
+    with reading(desk_.engine, "replan") as conn:
+        past = {r.decision_id: r for r in history.past_releases(conn, me.employer)}
+    found = past.get(decision_id)
+    if found is None or found.figures is None:  # another employer's is unknown to it
+        raise InputError("planning.release_unknown", release=f"dec-{decision_id}")
+    product = PlanProduct(target, hypothetical)
+    source = desk_.source(found.season, found.season - 1)
+    n = found.figures.pool_offers
+    return product.plan(found.figures, source.extra_variance(me.employer, n), source.dispersion)

@@ -1,0 +1,111 @@
+"""Plans: a forecast release through the door with the planner added, one ε, the plan in the
+log leaf; a re-plan from a past release spends nothing; a width instead of an ε."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from fairfollow.accounts.account import Principal, Role
+from fairfollow.errors import InputError, RoleError
+from fairfollow.ledger.engine import open_ledger
+from fairfollow.model.scores import ForecastSource
+from fairfollow.release import budget_store
+from fairfollow.release.budget import DEFAULT_LIMITS
+from fairfollow.settings import Settings
+from fairfollow.tlog import store as log_store
+from fairfollow.tlog.checkpoint_file import LogPublisher
+from fairfollow.tlog.record import decode_leaf
+from fairfollow.usecases.forecast import ReleaseDesk
+from fairfollow.usecases.planning import (
+    PlanAsk,
+    StaffPlanAsk,
+    replan_own,
+    request_own_plan,
+    request_plan,
+)
+from fairfollow.workspace import Workspace
+from tests.governance_fixtures import AT, SOURCE, ready_ledger
+
+ANALYST = Principal("acc-24d4b96f58da6d4a", "ana", frozenset({Role.ANALYST}))
+EMPLOYER_USER = Principal("acc-9d586dc0a48a2ed0", "hr", frozenset(), employer="E0001")
+OTHER_EMPLOYER = Principal("acc-0d586dc0a48a2ed1", "hr2", frozenset(), employer="E0002")
+
+
+def _given(workspace: Workspace, season: int, training: int) -> ForecastSource:
+    return SOURCE
+
+
+@pytest.fixture
+def engine(ledger_url: str) -> Iterator[Engine]:
+    engine = open_ledger(ledger_url)
+    yield engine
+    engine.dispose()
+
+
+def _desk(engine: Engine, tmp_path: Path) -> ReleaseDesk:
+    workspace = Workspace.from_settings(Settings(home=tmp_path / "ws")).ensure()
+    publisher = LogPublisher.of_workspace(workspace)
+    return ReleaseDesk(engine, workspace, publisher, DEFAULT_LIMITS, _given)
+
+
+def test_a_plan_is_one_release_with_the_plan_in_its_leaf(engine: Engine, tmp_path: Path) -> None:
+    ready_ledger(engine)
+    plan = request_own_plan(EMPLOYER_USER, PlanAsk(target=20), _desk(engine, tmp_path), AT)
+    assert plan.released and plan.plan is not None and plan.forecast is not None
+    figures = plan.forecast.outcome.figures
+    assert figures is not None and plan.plan.pool_offers == 30
+    assert plan.plan.reached_by_pool == figures.interval_80[0]
+    with engine.connect() as conn:
+        assert budget_store.budget(conn, "E0001", 2020).spent == pytest.approx(1.0)
+        leaf = log_store.read_leaf(conn, plan.forecast.outcome.log_index)
+    body = decode_leaf(leaf.content).record.body
+    assert body["figures"]["product"] == "plan"  # type: ignore[index]
+    assert body["figures"]["plan"] == plan.plan.as_json()  # type: ignore[index]
+    assert "contributing" not in str(body["figures"])
+
+
+def test_a_replan_from_a_past_release_spends_nothing(engine: Engine, tmp_path: Path) -> None:
+    ready_ledger(engine)
+    desk = _desk(engine, tmp_path)
+    first = request_own_plan(EMPLOYER_USER, PlanAsk(target=20), desk, AT)
+    assert first.forecast is not None
+    decision_id = first.forecast.outcome.decision_id
+    again = replan_own(EMPLOYER_USER, decision_id, 20, desk)
+    assert again == first.plan
+    bigger = replan_own(EMPLOYER_USER, decision_id, 60, desk, hypothetical=120)
+    assert bigger.offers_needed is None or bigger.offers_needed > 30
+    with engine.connect() as conn:
+        assert budget_store.budget(conn, "E0001", 2020).releases == 1
+    with pytest.raises(InputError) as caught:  # another employer's release is unknown to it
+        replan_own(OTHER_EMPLOYER, decision_id, 20, desk)
+    assert caught.value.code == "planning.release_unknown"
+
+
+def test_a_width_chooses_the_epsilon_or_is_refused_with_the_narrowest(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ready_ledger(engine)
+    desk = _desk(engine, tmp_path)
+    ask = StaffPlanAsk("E0001", "yield-forecast", 2020, PlanAsk(target=10, width=25))
+    plan = request_plan(ANALYST, ask, desk, AT)
+    assert plan.released and plan.choice is not None and plan.choice.epsilon is not None
+    assert plan.forecast is not None
+    assert plan.forecast.outcome.epsilon_spent == pytest.approx(plan.choice.epsilon)
+    impossible = StaffPlanAsk("E0001", "yield-forecast", 2020, PlanAsk(target=10, width=0))
+    refused = request_plan(ANALYST, impossible, desk, AT)
+    assert not refused.released and refused.reason == "width_unreachable"
+    assert refused.choice is not None and refused.choice.width > 0
+    with engine.connect() as conn:  # the refused width released nothing and spent nothing
+        assert budget_store.budget(conn, "E0001", 2020).releases == 1
+
+
+def test_who_may_plan_is_the_action_table(engine: Engine, tmp_path: Path) -> None:
+    desk = _desk(engine, tmp_path)
+    with pytest.raises(RoleError):
+        request_own_plan(ANALYST, PlanAsk(target=5), desk, AT)
+    with pytest.raises(RoleError):
+        request_plan(EMPLOYER_USER, StaffPlanAsk("E0001", "x", 2020, PlanAsk(5)), desk, AT)
