@@ -1,0 +1,175 @@
+"""When acceptances arrive: expected acceptances week by week until the season's end.
+
+The statistic. Weeks ``k = 0 … W−1`` run from the release's week to the season's end. Each
+offer ``i`` contributes ``t_i · g(o_i, k)`` to week ``k``: ``t_i`` is the offer's term in the
+forecast's statistic (the model's probability when its member's data may be used, else the
+public base rate; one behavioural offer per member, :mod:`fairfollow.release.statistic`),
+``o_i`` the week of the offer before the release (the employer's own upload), and
+``g(o, ·)`` the public arrival shape: for offers made ``o`` weeks before the release, the
+share of last season's acceptances that came in week ``k`` after it (a row sums to 1,
+:class:`ArrivalShape`).
+
+Sensitivity. One member's data changes only their own offer's term ``t_i`` (both values in
+[0, 1]; the shape and the offer's week are public or the employer's), so it moves the vector
+of weekly increments by at most ``Σ_k |Δt_i| g(o_i, k) ≤ 1`` in L1. Hence one Laplace draw of
+scale ``1/ε`` per week is ε-DP (OpenDP's vector Laplace, :func:`fairfollow.release.noise.add_noise`
+with L1 sensitivity 1). The property test removes and adds members, with extreme terms.
+
+Post-processing (keeps the guarantee): the cumulative curve is the running sum of the noisy
+increments, made non-decreasing and clipped to ``[0, n]``; the 90% interval at week ``k``
+combines the count's spread (as the forecast's: ``κ C(1 − C/n)`` plus the model's widening,
+scaled to the week's share) with the noise of ``k + 1`` Laplace draws (taken as one Laplace
+of the same variance, scale ``√(k+1)/ε``: heavier tails than the sum, so never narrower).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from fairfollow.canonical_json import JsonValue
+from fairfollow.errors import InputError
+from fairfollow.release.figures import INTERVAL_LEVEL, half_width, spread
+from fairfollow.release.noise import add_noise
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ArrivalShape:
+    """``rows[o][k]``: for offers made ``o`` weeks before the release (the last row for any
+    earlier), the share of acceptances arriving in week ``k`` after it; each row sums to 1.
+    Measured on the previous season's answered offers; public."""
+
+    rows: tuple[tuple[float, ...], ...]
+
+    def __post_init__(self) -> None:
+        table = np.asarray(self.rows, dtype=np.float64)
+        if table.ndim != 2 or table.size == 0 or (table < 0).any():
+            raise InputError("planning.shape_invalid")
+        if not np.allclose(table.sum(axis=1), 1.0, atol=1e-9):
+            raise InputError("planning.shape_invalid")
+
+    @property
+    def weeks(self) -> int:
+        return len(self.rows[0])
+
+    def table(self) -> FloatArray:
+        return np.asarray(self.rows, dtype=np.float64)
+
+    def of(self, offer_weeks: ArrayLike) -> FloatArray:
+        """The shape row of each offer (offers in the future count as made this week)."""
+        index = np.clip(np.asarray(offer_weeks, dtype=np.int64), 0, len(self.rows) - 1)
+        return self.table()[index]
+
+    def cumulative(self) -> FloatArray:
+        """The shape of all offers together, cumulated (the naive curve's, per offer)."""
+        return np.cumsum(self.table().mean(axis=0))
+
+    @classmethod
+    def measured(
+        cls, offer_weeks: ArrayLike, arrival_weeks: ArrayLike, offer_rows: int, weeks: int
+    ) -> ArrivalShape:
+        """The shape of answered offers: offer week before, arrival week after the release
+        instant (arrivals past the horizon count in its last week, before in its first)."""
+        o = np.clip(np.asarray(offer_weeks, dtype=np.int64), 0, offer_rows - 1)
+        k = np.clip(np.asarray(arrival_weeks, dtype=np.int64), 0, weeks - 1)
+        counts = np.zeros((offer_rows, weeks))
+        np.add.at(counts, (o, k), 1.0)
+        overall = counts.sum(axis=0) + 1.0  # every row falls back on all offers' shape
+        rows = np.where(counts.sum(axis=1, keepdims=True) > 0, counts, overall[None, :])
+        rows = rows / rows.sum(axis=1, keepdims=True)
+        return cls(tuple(tuple(float(v) for v in r) for r in rows))
+
+
+def weekly_increments(terms: ArrayLike, offer_weeks: ArrayLike, shape: ArrivalShape) -> FloatArray:
+    """The statistic: ``x_k = Σ_i t_i g(o_i, k)`` (one member moves it by ≤ 1 in L1)."""
+    t = np.asarray(terms, dtype=np.float64)
+    if t.size and (not np.all(np.isfinite(t)) or t.min() < 0.0 or t.max() > 1.0):
+        raise InputError("planning.terms_invalid")
+    rows = shape.of(offer_weeks)
+    return np.asarray(t @ rows if t.size else np.zeros(shape.weeks), dtype=np.float64)
+
+
+def cumulative_curve(noisy: ArrayLike, offers: ArrayLike) -> FloatArray:
+    """Post-processing: running sum of noisy increments, non-decreasing, within [0, n]
+    (vectorised over leading axes for the bench)."""
+    running = np.cumsum(np.asarray(noisy, dtype=np.float64), axis=-1)
+    monotone = np.maximum.accumulate(np.maximum(running, 0.0), axis=-1)
+    n = np.asarray(offers, dtype=np.float64)
+    return np.asarray(np.minimum(monotone, n[..., None] if n.ndim else n), dtype=np.float64)
+
+
+def curve_intervals(
+    curve: ArrayLike,
+    offers: ArrayLike,
+    extra_variance: ArrayLike,
+    scale: float,
+    dispersion: float = 1.0,
+    level: float = INTERVAL_LEVEL,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Whole-count interval ends per week (continuity-corrected like the forecast's)."""
+    c = np.asarray(curve, dtype=np.float64)
+    n = np.asarray(offers, dtype=np.float64)
+    n_b = n[..., None] if n.ndim else n
+    total = c[..., -1:]
+    share = np.divide(c, total, out=np.zeros_like(c), where=total > 0)
+    extra = np.asarray(extra_variance, dtype=np.float64)
+    w = (extra[..., None] if extra.ndim else extra) * share**2
+    sigma = spread(c, np.broadcast_to(n_b, c.shape), w, dispersion)
+    draws = np.arange(1, c.shape[-1] + 1, dtype=np.float64)
+    noise = scale * np.sqrt(draws)
+    h = half_width(sigma / noise, 1.0, level) * noise
+    lower = np.clip(np.ceil(c - h + 0.5), 0.0, n_b)
+    upper = np.clip(np.floor(c + h - 0.5), 0.0, n_b)
+    upper = np.maximum(upper, lower)
+    return lower.astype(np.int64), upper.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ArrivalCurve:
+    """What the employer receives: the cumulative curve and a 90% interval per week."""
+
+    pool_offers: int
+    expected: tuple[float, ...]  # cumulative expected acceptances by the end of each week
+    lower: tuple[int, ...]
+    upper: tuple[int, ...]
+    interval_level: float
+    noise_scale: float
+    epsilon: float
+
+    def as_json(self) -> dict[str, JsonValue]:
+        return {
+            "pool_offers": self.pool_offers,
+            "weekly_expected": list(self.expected),
+            "weekly_lower": list(self.lower),
+            "weekly_upper": list(self.upper),
+            "interval_level": self.interval_level,
+            "noise_scale": self.noise_scale,
+            "epsilon": self.epsilon,
+        }
+
+
+def release_arrivals(
+    increments: Sequence[float],
+    offers: int,
+    epsilon: float,
+    extra_variance: float = 0.0,
+    dispersion: float = 1.0,
+) -> ArrivalCurve:
+    """Noise the weekly increments (L1 sensitivity 1, OpenDP) and post-process."""
+    noisy = add_noise(increments, epsilon, sensitivity=1.0)
+    curve = cumulative_curve(noisy.values, offers)
+    lower, upper = curve_intervals(curve, offers, extra_variance, noisy.scale, dispersion)
+    return ArrivalCurve(
+        pool_offers=offers,
+        expected=tuple(round(float(v), 1) for v in curve),
+        lower=tuple(int(v) for v in lower),
+        upper=tuple(int(v) for v in upper),
+        interval_level=INTERVAL_LEVEL,
+        noise_scale=noisy.scale,
+        epsilon=noisy.epsilon,
+    )
