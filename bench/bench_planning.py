@@ -208,6 +208,7 @@ def run(report: Report) -> None:
     truth = pq.read_table(season_dir / "truth" / "offers.parquet").to_pandas()
     planner_figures(scored.frame, scored.widening, scored.dispersion, report)
     arrival_figures(scored.frame, truth, scored.widening, scored.dispersion, report)
+    benchmark_figures(season_dir, truth, report)
 
 
 if __name__ == "__main__":
@@ -216,3 +217,95 @@ if __name__ == "__main__":
         print(f"{name:36s} {value:10.4f} {unit:6s} {note}", flush=True)
 
     run(_print)
+
+
+def _member_counts(season_dir: Path, truth: pd.DataFrame) -> pd.DataFrame:
+    """Per (member, company) of the current season: offers, accepted, entries, seminars."""
+    import pyarrow.dataset as ds
+
+    events = ds.dataset(season_dir / "raw" / "events" / f"season={SEASON}", format="parquet")
+    wanted = ds.field("event_type").isin(["entry", "seminar_booking"])
+    table = events.to_table(columns=["member_id", "company_id", "event_type"], filter=wanted)
+    frame = table.to_pandas().dropna(subset=["company_id"])
+    frame["entries"] = (frame.event_type == "entry").astype(float)
+    frame["seminars"] = (frame.event_type == "seminar_booking").astype(float)
+    activity = frame.groupby(["member_id", "company_id"])[["entries", "seminars"]].sum()
+    offers = truth[truth.season == SEASON].assign(offers=1.0, accepted=lambda t: t.accepted * 1.0)
+    made = offers.groupby(["member_id", "company_id"])[["offers", "accepted"]].sum()
+    joined = activity.join(made, how="outer").fillna(0.0).reset_index()
+    return joined.astype({"member_id": "int64", "company_id": "int64"})
+
+
+def benchmark_figures(season_dir: Path, truth: pd.DataFrame, report: Report) -> None:
+    from fairfollow.release.benchmarks import (
+        DEFAULT_BOUNDS,
+        GROUP_MINIMUM,
+        QUANTITIES,
+        Contributions,
+        clipped_sums,
+        rates_of,
+    )
+
+    counts = _member_counts(season_dir, truth)
+    consent = pq.read_table(season_dir / "truth" / "consent.parquet").to_pandas()
+    valid = consent[(consent.purpose_key == "statistics") & (consent.season == SEASON)]
+    counts = counts[counts.member_id.isin(set(valid[valid.valid].member_id))]
+    companies = pd.read_csv(season_dir / "raw" / "companies.csv")
+    industry = dict(zip(companies.company_id, companies.industry_id, strict=True))
+    groups = sorted(set(industry.values()))
+    index = {g: i for i, g in enumerate(groups)}
+    group = counts.company_id.map(industry).map(index).to_numpy()
+    rows = Contributions.of(
+        counts.member_id.to_numpy(), group, **{q: counts[q].to_numpy() for q in QUANTITIES}
+    )
+    per_member = counts.groupby("member_id")[list(QUANTITIES)].sum()
+    for q in QUANTITIES:
+        clipped = float((per_member[q] > DEFAULT_BOUNDS.of(q)).mean())
+        report(
+            f"benchmarks_clipped_{q}",
+            clipped,
+            "",
+            f"share of members over {DEFAULT_BOUNDS.of(q):g}",
+        )
+    exact = clipped_sums(rows, len(groups))
+    true_rates = rates_of(exact, 0.0)
+    rng = np.random.default_rng(27)
+    scale = {q: DEFAULT_BOUNDS.of(q) * len(QUANTITIES) / EPSILON for q in QUANTITIES}
+    noisy = {
+        q: exact[q][None, :] + rng.laplace(0.0, scale[q], (DRAWS, len(groups))) for q in QUANTITIES
+    }
+    published = rates_of(noisy, GROUP_MINIMUM)
+    names = ("acceptance_rate", "entries_per_offer", "seminar_to_entry")
+    for name, truth_rate, noisy_rate in zip(names, true_rates, published, strict=True):
+        shown = ~np.isnan(noisy_rate)
+        rel = np.abs(noisy_rate - truth_rate[None, :]) / truth_rate[None, :]
+        report(
+            f"benchmarks_{name}_relerr_groups",
+            float(np.nanmedian(np.where(shown, rel, np.nan))),
+            "",
+            f"median over {len(groups)} industries (sizes: not in the data) × {DRAWS:,} draws",
+        )
+    # a group at exactly the published minimum, at the season's overall rates
+    total = {q: float(exact[q].sum()) for q in QUANTITIES}
+    at_min = {
+        "offers": GROUP_MINIMUM,
+        "accepted": GROUP_MINIMUM * total["accepted"] / total["offers"],
+        "entries": GROUP_MINIMUM * total["entries"] / total["offers"],
+        "seminars": GROUP_MINIMUM * total["seminars"] / total["offers"],
+    }
+    seminar_group = {q: v * GROUP_MINIMUM / at_min["seminars"] for q, v in at_min.items()}
+    for label, base in (("offers", at_min), ("seminars", seminar_group)):
+        draws = {q: base[q] + rng.laplace(0.0, scale[q], 20_000) for q in QUANTITIES}
+        truth_at = rates_of({q: np.array([base[q]]) for q in QUANTITIES}, 0.0)
+        got = rates_of(draws, 0.0)
+        for name, t, g in zip(names, truth_at, got, strict=True):
+            if (label == "seminars") != (name == "seminar_to_entry"):
+                continue
+            rel = float(np.mean(np.abs(g - t[0]) / t[0]))
+            ok = rel <= 0.10
+            report(
+                f"benchmarks_{name}_relerr_at_minimum",
+                rel,
+                "",
+                f"{GROUP_MINIMUM} {label}, ε={EPSILON:g}; ≤ 0.10: {_verdict(ok)}",
+            )

@@ -14,6 +14,7 @@ from fairfollow.errors import InputError, RoleError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.model.scores import ForecastSource
 from fairfollow.release import budget_store
+from fairfollow.release.arrivals import ArrivalShape
 from fairfollow.release.budget import DEFAULT_LIMITS
 from fairfollow.settings import Settings
 from fairfollow.tlog import store as log_store
@@ -24,6 +25,7 @@ from fairfollow.usecases.planning import (
     PlanAsk,
     StaffPlanAsk,
     replan_own,
+    request_own_arrivals,
     request_own_plan,
     request_plan,
 )
@@ -109,3 +111,35 @@ def test_who_may_plan_is_the_action_table(engine: Engine, tmp_path: Path) -> Non
         request_own_plan(ANALYST, PlanAsk(target=5), desk, AT)
     with pytest.raises(RoleError):
         request_plan(EMPLOYER_USER, StaffPlanAsk("E0001", "x", 2020, PlanAsk(5)), desk, AT)
+
+
+SHAPE = ArrivalShape(((0.4, 0.3, 0.2, 0.1),) * 3)
+
+
+def test_an_arrival_curve_is_one_release_whose_epsilon_is_split(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ready_ledger(engine)
+    desk = _desk(engine, tmp_path)
+    arrivals = request_own_arrivals(EMPLOYER_USER, 1.0, desk, AT, lambda w, s: SHAPE)
+    assert arrivals.released and arrivals.curve is not None
+    curve = arrivals.curve
+    assert len(curve.expected) == 4 and curve.pool_offers == 30
+    assert list(curve.expected) == sorted(curve.expected) and curve.expected[-1] <= 30
+    outcome = arrivals.forecast.outcome
+    assert outcome.figures is not None
+    # the forecast at half, the curve at the rest; the release's ε is their sum
+    assert curve.epsilon == pytest.approx(0.5) and outcome.figures.epsilon == pytest.approx(1.0)
+    assert outcome.figures.noise_scale == pytest.approx(2.0)
+    with engine.connect() as conn:
+        assert budget_store.budget(conn, "E0001", 2020).spent == pytest.approx(1.0)
+        odometer = budget_store.member_spent(conn, 2020, [1])
+    assert odometer[1] == pytest.approx(1.0)
+
+
+def test_no_season_to_measure_the_shape_from_is_an_input_error(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError) as caught:
+        request_own_arrivals(EMPLOYER_USER, 1.0, _desk(engine, tmp_path), AT)
+    assert caught.value.code == "planning.shape_unavailable"

@@ -26,14 +26,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fairfollow.canonical_json import JsonValue
 from fairfollow.errors import InputError
-from fairfollow.release.figures import INTERVAL_LEVEL, half_width, spread
+from fairfollow.instants import JST
+from fairfollow.release.figures import (
+    INTERVAL_LEVEL,
+    ExactFigures,
+    ReleasedFigures,
+    half_width,
+    spread,
+)
 from fairfollow.release.noise import add_noise
+from fairfollow.release.product import Extension, PoolTerms
 
 FloatArray = NDArray[np.float64]
 
@@ -141,6 +150,24 @@ class ArrivalCurve:
     noise_scale: float
     epsilon: float
 
+    @classmethod
+    def of_json(cls, stated: dict[str, object]) -> ArrivalCurve:
+        """The curve a leaf or decision record states (:meth:`as_json`)."""
+
+        def items(key: str) -> list[object]:
+            found = stated[key]
+            return list(found) if isinstance(found, list) else []
+
+        return cls(
+            pool_offers=int(str(stated["pool_offers"])),
+            expected=tuple(float(str(v)) for v in items("weekly_expected")),
+            lower=tuple(int(str(v)) for v in items("weekly_lower")),
+            upper=tuple(int(str(v)) for v in items("weekly_upper")),
+            interval_level=float(str(stated["interval_level"])),
+            noise_scale=float(str(stated["noise_scale"])),
+            epsilon=float(str(stated["epsilon"])),
+        )
+
     def as_json(self) -> dict[str, JsonValue]:
         return {
             "pool_offers": self.pool_offers,
@@ -173,3 +200,31 @@ def release_arrivals(
         noise_scale=noisy.scale,
         epsilon=noisy.epsilon,
     )
+
+
+def offer_weeks(offer_dates: Sequence[date], at: datetime) -> list[int]:
+    """Whole weeks from each offer (its Japanese calendar date) to the release instant."""
+    today = at.astimezone(JST).date()
+    return [(today - d).days // 7 for d in offer_dates]
+
+
+@dataclass(frozen=True)
+class ArrivalsProduct:
+    """The arrival curve as a release kind: the forecast at half the ε, the curve at the rest
+    (one Laplace draw per week, :func:`release_arrivals`)."""
+
+    shape: ArrivalShape
+    name: str = "arrivals"
+    forecast_share: float = 0.5
+
+    def extend(
+        self, figures: ReleasedFigures, exact: ExactFigures, pool: PoolTerms, epsilon: float
+    ) -> Extension:
+        x = weekly_increments(pool.terms, offer_weeks(pool.offer_dates, pool.at), self.shape)
+        curve = release_arrivals(
+            list(x), figures.pool_offers, epsilon, exact.extra_variance, exact.dispersion
+        )
+        return Extension(
+            {"product": self.name, "arrivals": curve.as_json(), "shape_weeks": self.shape.weeks},
+            curve.epsilon,
+        )

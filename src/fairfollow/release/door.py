@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fairfollow.actor import DOOR, Actor
@@ -63,7 +63,7 @@ from fairfollow.release.budget_store import (
 from fairfollow.release.figures import MIN_POOL, exact_figures, release_figures
 from fairfollow.release.figures import prepare as prepare_figures
 from fairfollow.release.leaf import LeafFacts, leaf_body, ledger_clock
-from fairfollow.release.product import FORECAST, Product
+from fairfollow.release.product import FORECAST, Product, pool_terms
 from fairfollow.release.purpose import EMPLOYER_CLASS, release_purpose
 from fairfollow.release.statistic import pool_statistic
 from fairfollow.release.view import ReleaseOutcome
@@ -321,8 +321,14 @@ def _release(
         source.extra_variance(req.employer, len(offer_members)),
         source.dispersion,
     )
-    figures = release_figures(exact, req.epsilon)
-    released = {**figures.as_json(), **product.extend(figures, exact)}
+    figures = release_figures(exact, req.epsilon * product.forecast_share)
+    terms = pool_terms(
+        offer_members, usable, scores, source.base_rate, [o.offer_date for o in pool.offers], req.at
+    )
+    extension = product.extend(figures, exact, terms, req.epsilon - figures.epsilon)
+    # the release's ε: the forecast's and the kind's own noise (basic composition)
+    figures = replace(figures, epsilon=figures.epsilon + extension.epsilon)
+    released = {**figures.as_json(), **extension.figures}
     used = stat.used_members
     excluded = tuple(m for m in members if m not in valid)
     detail: dict[str, object] = {

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from fairfollow.canonical_json import JsonValue
 from fairfollow.errors import InputError
 from fairfollow.release.figures import ExactFigures, ReleasedFigures, half_width, spread
+from fairfollow.release.product import Extension, PoolTerms
 
 PLAN_CONFIDENCE = 0.9
 # The planner looks this many times past the employer's own pool, and never past this count.
@@ -160,6 +161,7 @@ class PlanProduct:
     target: int
     hypothetical: int | None = None
     name: str = "plan"
+    forecast_share: float = 1.0
 
     def __post_init__(self) -> None:
         if self.target < 1:
@@ -174,11 +176,19 @@ class PlanProduct:
     def plan(self, figures: ReleasedFigures, extra_variance: float, dispersion: float) -> OfferPlan:
         return plan_offers(figures, extra_variance, dispersion, self.target, self.hypothetical)
 
-    def extend(self, figures: ReleasedFigures, exact: ExactFigures) -> dict[str, JsonValue]:
+    def extend(
+        self, figures: ReleasedFigures, exact: ExactFigures, pool: PoolTerms, epsilon: float
+    ) -> Extension:
+        """Post-processing only: no ε of its own."""
         plan = self.plan(figures, exact.extra_variance, exact.dispersion)
-        return {
-            "product": self.name,
-            "plan": plan.as_json(),
-            # public model values (previous season), so anyone can recompute the plan
-            "plan_inputs": {"extra_variance": exact.extra_variance, "dispersion": exact.dispersion},
-        }
+        return Extension(
+            {
+                "product": self.name,
+                "plan": plan.as_json(),
+                # public model values (previous season), so anyone can recompute the plan
+                "plan_inputs": {
+                    "extra_variance": exact.extra_variance,
+                    "dispersion": exact.dispersion,
+                },
+            }
+        )

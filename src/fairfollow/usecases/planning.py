@@ -1,10 +1,15 @@
-"""What employers plan with: the offers-needed planner, and accuracy first.
+"""What employers plan with: the offers-needed planner, the arrival curve, accuracy first.
 
 A plan is a forecast release through the door (:func:`fairfollow.release.door.release_forecast`)
 with the planner's post-processing added (:class:`fairfollow.release.planner.PlanProduct`):
 the same checks, the same one ε, the plan in the log leaf. Re-planning for another target
 from a past release spends nothing (:func:`replan_own`): it is post-processing of the
 released figures and public model values.
+
+The arrival curve is a forecast release whose ε is split between the forecast and one
+Laplace draw per week of the curve (:class:`fairfollow.release.arrivals.ArrivalsProduct`);
+its arrival shape is the previous season's, as the workspace's season measured it
+(:func:`season_shape`).
 
 Accuracy first: an ask may name a 90% interval width instead of an ε; the smallest ε that
 meets it is chosen (:func:`fairfollow.release.accuracy.epsilon_for_width`) from the pool's
@@ -16,8 +21,12 @@ and the door is not called (nothing is spent or released).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
@@ -27,11 +36,42 @@ from fairfollow.ledger.transaction import reading
 from fairfollow.model.scores import ForecastSource
 from fairfollow.release import desk, history
 from fairfollow.release.accuracy import EpsilonChoice, epsilon_for_width
+from fairfollow.release.arrivals import ArrivalCurve, ArrivalShape, ArrivalsProduct
 from fairfollow.release.budget_store import budget
 from fairfollow.release.door import DEFAULT_EPSILON, ReleaseRequest, release_forecast
 from fairfollow.release.planner import OfferPlan, PlanProduct
 from fairfollow.release.view import ReleaseOutcome
+from fairfollow.tlog import store as log_store
+from fairfollow.tlog.record import decode_leaf
 from fairfollow.usecases.forecast import Forecast, ReleaseDesk
+from fairfollow.workspace import Workspace
+
+WEEK = timedelta(days=7)
+OFFER_ROWS = 10  # offer weeks before the release the shape tells apart
+ShapeLoader = Callable[[Workspace, int], ArrivalShape]
+
+
+def season_shape(workspace: Workspace, season: int) -> ArrivalShape:
+    """The arrival shape of ``season``'s previous season, from the season the workspace was
+    built from (its answered offers: offer week before, answer week after its forecast
+    date); a workspace with no such season has none to plan with."""
+    origin = workspace.origin()
+    previous = season - 1
+    if origin is None or previous not in origin.forecast_at:
+        raise InputError("planning.shape_unavailable", season=previous)
+    path = origin.season_dir / "truth" / "offers.parquet"
+    if not path.is_file():
+        raise InputError("planning.shape_unavailable", season=previous)
+    table = pq.read_table(path, columns=["season", "accepted", "offered_at", "responded_at"])
+    table = table.filter(pc.and_(pc.equal(table["season"], previous), table["accepted"]))
+    frame = table.to_pandas()
+    start = origin.forecast_at[previous]
+    offered = ((start - frame.offered_at) // WEEK).to_numpy()
+    answered = ((frame.responded_at - start) // WEEK).to_numpy()
+    if answered.size == 0:
+        raise InputError("planning.shape_unavailable", season=previous)
+    weeks = int(answered.max()) + 1
+    return ArrivalShape.measured(offered, answered, OFFER_ROWS, weeks)
 
 
 @dataclass(frozen=True)
@@ -54,6 +94,65 @@ class StaffPlanAsk:
     season: int
     ask: PlanAsk
     training_season: int | None = None
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """The door's outcome with its arrival curve (None when refused)."""
+
+    forecast: Forecast
+    curve: ArrivalCurve | None
+
+    @property
+    def released(self) -> bool:
+        return self.forecast.released
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "released": self.released,
+            "reason": self.forecast.outcome.reason,
+            "release": self.forecast.as_json(),
+            "arrivals": None if self.curve is None else self.curve.as_json(),
+        }
+
+
+def request_own_arrivals(
+    principal: Principal | None,
+    epsilon: float,
+    desk_: ReleaseDesk,
+    now: datetime,
+    shapes: ShapeLoader = season_shape,
+) -> Arrivals:
+    """The signed-in employer user's arrival curve for its own pool this season."""
+    me = require(principal, Action.EMPLOYER_FORECAST)
+    if me.employer is None:  # the action table admits employer users only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_FORECAST)
+    season = desk.season_of(desk_.workspace, now)
+    product = ArrivalsProduct(shapes(desk_.workspace, season))
+    with reading(desk_.engine, "arrivals service") as conn:
+        service_id, _ = desk.forecast_service(conn, me.employer)
+    request = ReleaseRequest(me.employer, service_id, season, now, epsilon, actor_of(me))
+    outcome = release_forecast(
+        desk_.engine,
+        request,
+        desk_.source(season, season - 1),
+        publisher=desk_.publisher,
+        limits=desk_.limits,
+        product=product,
+    )
+    return Arrivals(Forecast(outcome), _curve(desk_, outcome))
+
+
+def _curve(desk_: ReleaseDesk, outcome: ReleaseOutcome) -> ArrivalCurve | None:
+    """The curve as the release's log leaf states it."""
+    if not outcome.released:
+        return None
+    with reading(desk_.engine, "arrivals leaf") as conn:
+        leaf = log_store.read_leaf(conn, outcome.log_index)
+    figures = decode_leaf(leaf.content).record.body["figures"]
+    if not isinstance(figures, dict) or not isinstance(figures.get("arrivals"), dict):
+        return None
+    return ArrivalCurve.of_json(figures["arrivals"])
 
 
 @dataclass(frozen=True)
