@@ -24,6 +24,7 @@ from fairfollow.usecases.forecast import ReleaseDesk
 from fairfollow.usecases.planning import (
     PlanAsk,
     StaffPlanAsk,
+    own_odometer,
     replan_own,
     request_own_arrivals,
     request_own_plan,
@@ -143,3 +144,33 @@ def test_no_season_to_measure_the_shape_from_is_an_input_error(
     with pytest.raises(InputError) as caught:
         request_own_arrivals(EMPLOYER_USER, 1.0, _desk(engine, tmp_path), AT)
     assert caught.value.code == "planning.shape_unavailable"
+
+
+def test_a_members_odometer_equals_the_ledgers_and_the_logs_recount(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ready = ready_ledger(engine)
+    desk = _desk(engine, tmp_path)
+    first = request_own_plan(EMPLOYER_USER, PlanAsk(target=5, epsilon=0.5), desk, AT)
+    second = request_own_arrivals(EMPLOYER_USER, 1.0, desk, AT, lambda w, s: SHAPE)
+    assert first.released and second.released and first.forecast is not None
+    used, unused = ready.consenting[0], ready.members[-1]
+    member = Principal("acc-1111111111111111", "m1", frozenset(), member_id=used)
+    (season,) = own_odometer(member, engine, DEFAULT_LIMITS)
+    assert season.season == 2020 and season.agrees
+    assert season.ledger.epsilon == pytest.approx(1.5) and season.ledger.releases == 2
+    assert [d.decision_id for d in season.debits] == [
+        first.forecast.outcome.decision_id,
+        second.forecast.outcome.decision_id,
+    ]
+    assert season.cap == DEFAULT_LIMITS.member_cap
+    assert season.remaining == pytest.approx(DEFAULT_LIMITS.member_cap - 1.5)
+    with engine.connect() as conn:
+        assert budget_store.member_spent(conn, 2020, [used])[used] == pytest.approx(1.5)
+    outsider = Principal("acc-2222222222222222", "m2", frozenset(), member_id=unused)
+    assert all(
+        s.ledger.epsilon == 0 and not s.debits
+        for s in own_odometer(outsider, engine, DEFAULT_LIMITS)
+    )
+    with pytest.raises(RoleError):
+        own_odometer(EMPLOYER_USER, engine, DEFAULT_LIMITS)

@@ -32,13 +32,15 @@ from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.intake.pool_store import load_pool
-from fairfollow.ledger.transaction import reading
+from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.model.scores import ForecastSource
 from fairfollow.release import desk, history
 from fairfollow.release.accuracy import EpsilonChoice, epsilon_for_width
 from fairfollow.release.arrivals import ArrivalCurve, ArrivalShape, ArrivalsProduct
+from fairfollow.release.budget import PrivacyLimits
 from fairfollow.release.budget_store import budget
 from fairfollow.release.door import DEFAULT_EPSILON, ReleaseRequest, release_forecast
+from fairfollow.release.odometer import SeasonOdometer, member_odometer
 from fairfollow.release.planner import OfferPlan, PlanProduct
 from fairfollow.release.view import ReleaseOutcome
 from fairfollow.tlog import store as log_store
@@ -287,3 +289,15 @@ def replan_own(
     source = desk_.source(found.season, found.season - 1)
     n = found.figures.pool_offers
     return product.plan(found.figures, source.extra_variance(me.employer, n), source.dispersion)
+
+
+def own_odometer(
+    principal: Principal | None, engine: Engine, limits: PrivacyLimits
+) -> tuple[SeasonOdometer, ...]:
+    """The signed-in member's ε per season: the ledger's odometer, its cap, and the release
+    leaves that debited it (recounted from the log with the member's own secret)."""
+    me = require(principal, Action.MEMBER_READ)
+    if me.member_id is None:  # the action table admits members only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.MEMBER_READ)
+    with reading(engine, "member odometer") as conn:
+        return member_odometer(conn, me.member_id, limits.member_cap)
