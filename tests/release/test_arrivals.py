@@ -14,6 +14,7 @@ from fairfollow.release.arrivals import (
     cumulative_curve,
     curve_intervals,
     release_arrivals,
+    smooth,
     weekly_increments,
 )
 from fairfollow.release.statistic import pool_statistic
@@ -78,7 +79,9 @@ def test_a_measured_shape_falls_back_on_all_offers_for_an_empty_row() -> None:
 def test_the_curve_is_monotone_within_the_pool_and_its_intervals_hold_it() -> None:
     curve = cumulative_curve([-1.0, 3.0, -0.5, 40.0], 20)
     assert list(curve) == [0.0, 2.0, 2.0, 20.0]
-    released = release_arrivals([2.0, 3.0, 1.0, 0.5], 30, 1.0, extra_variance=1.0)
+    released = release_arrivals(
+        [2.0, 3.0, 1.0, 0.5], 30, 1.0, [0.3, 0.4, 0.2, 0.1], extra_variance=1.0
+    )
     assert released.epsilon <= 1.0 and len(released.expected) == 4
     assert all(a <= b for a, b in zip(released.expected, released.expected[1:], strict=False))
     for low, mid, high in zip(released.lower, released.expected, released.upper, strict=True):
@@ -91,10 +94,20 @@ def test_the_weekly_intervals_cover_about_ninety_percent_by_simulation() -> None
     shape = np.array([0.3, 0.25, 0.2, 0.12, 0.08, 0.05])
     x = n * rate * shape
     noisy = x[None, :] + rng.laplace(0.0, 1.0, (4000, weeks))
-    curve = cumulative_curve(noisy, np.full(4000, n))
-    low, high = curve_intervals(curve, np.full(4000, n), np.zeros(4000), 1.0)
+    smoothed = smooth(noisy, shape, 1.0)
+    curve = cumulative_curve(smoothed.increments, np.full(4000, n))
+    low, high = curve_intervals(curve, np.full(4000, n), np.zeros(4000), smoothed.noise_scales)
     accepted = rng.random((4000, n)) < rate
     week = rng.choice(weeks, (4000, n), p=shape)
     realised = np.stack([((week <= k) & accepted).sum(axis=1) for k in range(weeks)], axis=1)
     share = float(((low <= realised) & (realised <= high)).mean())
     assert 0.87 <= share <= 0.96
+
+
+def test_smoothing_keeps_a_real_departure_from_the_shape_and_drops_noise() -> None:
+    shape = np.array([0.25, 0.25, 0.25, 0.25])
+    flat = smooth(np.array([5.0, 5.0, 5.0, 5.0]), shape, 1.0)
+    assert flat.increments == pytest.approx([5.0] * 4)  # nothing off the shape: the fit
+    skewed = smooth(np.array([40.0, 0.0, 0.0, 0.0]), shape, 1.0)
+    assert skewed.increments[0] > 35.0  # far beyond noise: the residual is kept
+    assert (np.diff(flat.noise_scales) > 0).all()  # the fitted total's noise, accumulated

@@ -15,11 +15,12 @@ of weekly increments by at most ``Σ_k |Δt_i| g(o_i, k) ≤ 1`` in L1. Hence on
 scale ``1/ε`` per week is ε-DP (OpenDP's vector Laplace, :func:`fairfollow.release.noise.add_noise`
 with L1 sensitivity 1). The property test removes and adds members, with extreme terms.
 
-Post-processing (keeps the guarantee): the cumulative curve is the running sum of the noisy
-increments, made non-decreasing and clipped to ``[0, n]``; the 90% interval at week ``k``
+Post-processing (keeps the guarantee): the noisy increments are fitted to the pool's public
+shape (the mean shape row of its offers) with the residual shrunk (:func:`smooth`), then
+summed into a non-decreasing curve clipped to ``[0, n]``; the 90% interval at week ``k``
 combines the count's spread (as the forecast's: ``κ C(1 − C/n)`` plus the model's widening,
-scaled to the week's share) with the noise of ``k + 1`` Laplace draws (taken as one Laplace
-of the same variance, scale ``√(k+1)/ε``: heavier tails than the sum, so never narrower).
+scaled to the week's share) with the curve's noise at that week (taken as one Laplace of the
+same variance: heavier tails than a sum of draws, so never narrower).
 """
 
 from __future__ import annotations
@@ -103,10 +104,42 @@ def weekly_increments(terms: ArrayLike, offer_weeks: ArrayLike, shape: ArrivalSh
     return np.asarray(t @ rows if t.size else np.zeros(shape.weeks), dtype=np.float64)
 
 
-def cumulative_curve(noisy: ArrayLike, offers: ArrayLike) -> FloatArray:
-    """Post-processing: running sum of noisy increments, non-decreasing, within [0, n]
-    (vectorised over leading axes for the bench)."""
-    running = np.cumsum(np.asarray(noisy, dtype=np.float64), axis=-1)
+@dataclass(frozen=True)
+class Smoothed:
+    """Post-processed weekly increments and the Laplace-equivalent scale of the cumulative
+    curve's noise at each week (vectorised over leading axes)."""
+
+    increments: FloatArray
+    noise_scales: FloatArray
+
+
+def smooth(noisy: ArrayLike, shape: ArrayLike, scale: float) -> Smoothed:
+    """Fit the noisy increments to the pool's public shape ``Ḡ`` (the mean shape row of its
+    offers: offer dates and the published shape only), ``x ≈ S Ḡ`` by least squares, and keep
+    the residual shrunk by the positive-part James–Stein factor (all of it when it is far
+    above the noise, none when it is noise alone). Post-processing: noisy values and public
+    values only. A week's noise is then mostly the fitted total's, spread by the shape."""
+    x = np.asarray(noisy, dtype=np.float64)
+    g = np.broadcast_to(np.asarray(shape, dtype=np.float64), x.shape)
+    weeks = x.shape[-1]
+    gg = np.maximum((g * g).sum(axis=-1), 1e-12)
+    total = (g * x).sum(axis=-1) / gg
+    fit = total[..., None] * g
+    residual = x - fit
+    noise = 2.0 * scale**2  # the variance of one Laplace draw
+    rr = np.maximum((residual * residual).sum(axis=-1), 1e-12)
+    shrink = np.clip(1.0 - (weeks - 1) * noise / rr, 0.0, 1.0)
+    increments = fit + shrink[..., None] * residual
+    draws = np.arange(1, weeks + 1, dtype=np.float64)
+    variance = np.cumsum(g, axis=-1) ** 2 * (noise / gg)[..., None]
+    variance = variance + (shrink**2)[..., None] * noise * draws
+    return Smoothed(increments, np.sqrt(variance / 2.0))
+
+
+def cumulative_curve(increments: ArrayLike, offers: ArrayLike) -> FloatArray:
+    """Running sum of the increments, non-decreasing, within [0, n] (vectorised over
+    leading axes for the bench)."""
+    running = np.cumsum(np.asarray(increments, dtype=np.float64), axis=-1)
     monotone = np.maximum.accumulate(np.maximum(running, 0.0), axis=-1)
     n = np.asarray(offers, dtype=np.float64)
     return np.asarray(np.minimum(monotone, n[..., None] if n.ndim else n), dtype=np.float64)
@@ -116,11 +149,13 @@ def curve_intervals(
     curve: ArrayLike,
     offers: ArrayLike,
     extra_variance: ArrayLike,
-    scale: float,
+    noise_scales: ArrayLike,
     dispersion: float = 1.0,
     level: float = INTERVAL_LEVEL,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Whole-count interval ends per week (continuity-corrected like the forecast's)."""
+    """Whole-count interval ends per week (continuity-corrected like the forecast's): the
+    count's spread convolved with the week's noise, taken as a Laplace of the same variance
+    (heavier-tailed than a sum of draws, so never narrower)."""
     c = np.asarray(curve, dtype=np.float64)
     n = np.asarray(offers, dtype=np.float64)
     n_b = n[..., None] if n.ndim else n
@@ -129,8 +164,7 @@ def curve_intervals(
     extra = np.asarray(extra_variance, dtype=np.float64)
     w = (extra[..., None] if extra.ndim else extra) * share**2
     sigma = spread(c, np.broadcast_to(n_b, c.shape), w, dispersion)
-    draws = np.arange(1, c.shape[-1] + 1, dtype=np.float64)
-    noise = scale * np.sqrt(draws)
+    noise = np.maximum(np.broadcast_to(np.asarray(noise_scales, dtype=np.float64), c.shape), 1e-9)
     h = half_width(sigma / noise, 1.0, level) * noise
     lower = np.clip(np.ceil(c - h + 0.5), 0.0, n_b)
     upper = np.clip(np.floor(c + h - 0.5), 0.0, n_b)
@@ -184,13 +218,16 @@ def release_arrivals(
     increments: Sequence[float],
     offers: int,
     epsilon: float,
+    shape: ArrayLike,
     extra_variance: float = 0.0,
     dispersion: float = 1.0,
 ) -> ArrivalCurve:
-    """Noise the weekly increments (L1 sensitivity 1, OpenDP) and post-process."""
+    """Noise the weekly increments (L1 sensitivity 1, OpenDP) and post-process them against
+    the pool's public shape (:func:`smooth`)."""
     noisy = add_noise(increments, epsilon, sensitivity=1.0)
-    curve = cumulative_curve(noisy.values, offers)
-    lower, upper = curve_intervals(curve, offers, extra_variance, noisy.scale, dispersion)
+    smoothed = smooth(noisy.values, shape, noisy.scale)
+    curve = cumulative_curve(smoothed.increments, offers)
+    lower, upper = curve_intervals(curve, offers, extra_variance, smoothed.noise_scales, dispersion)
     return ArrivalCurve(
         pool_offers=offers,
         expected=tuple(round(float(v), 1) for v in curve),
@@ -210,19 +247,21 @@ def offer_weeks(offer_dates: Sequence[date], at: datetime) -> list[int]:
 
 @dataclass(frozen=True)
 class ArrivalsProduct:
-    """The arrival curve as a release kind: the forecast at half the ε, the curve at the rest
-    (one Laplace draw per week, :func:`release_arrivals`)."""
+    """The arrival curve as a release kind: the forecast at a fifth of the ε, the curve at
+    the rest (one Laplace draw per week, :func:`release_arrivals`)."""
 
     shape: ArrivalShape
     name: str = "arrivals"
-    forecast_share: float = 0.5
+    forecast_share: float = 0.2
 
     def extend(
         self, figures: ReleasedFigures, exact: ExactFigures, pool: PoolTerms, epsilon: float
     ) -> Extension:
-        x = weekly_increments(pool.terms, offer_weeks(pool.offer_dates, pool.at), self.shape)
+        weeks = offer_weeks(pool.offer_dates, pool.at)
+        x = weekly_increments(pool.terms, weeks, self.shape)
+        public = self.shape.of(weeks).mean(axis=0)  # the pool's shape: dates and shape only
         curve = release_arrivals(
-            list(x), figures.pool_offers, epsilon, exact.extra_variance, exact.dispersion
+            list(x), figures.pool_offers, epsilon, public, exact.extra_variance, exact.dispersion
         )
         return Extension(
             {"product": self.name, "arrivals": curve.as_json(), "shape_weeks": self.shape.weeks},
