@@ -59,9 +59,9 @@ def test_one_member_moves_each_vector_by_at_most_its_bound(
 
 
 def test_a_member_over_the_bound_is_scaled_down_across_groups() -> None:
-    rows = _contributions([(1, 0, 6, 1, 0, 0), (1, 1, 2, 0, 0, 0), (2, 0, 1, 1, 3, 2)])
+    rows = _contributions([(1, 0, 6, 1, 0, 0), (1, 1, 4, 0, 0, 0), (2, 0, 1, 1, 3, 2)])
     sums = clipped_sums(rows, 2)
-    assert sums["offers"] == pytest.approx([3.0 + 1.0, 1.0])  # member 1: 8 offers → 4
+    assert sums["offers"] == pytest.approx([3.0 + 1.0, 2.0])  # member 1: 10 offers → 5
     assert sums["accepted"] == pytest.approx([2.0, 0.0])
     with pytest.raises(InputError):
         Contributions.of([1], [0], offers=[-1], accepted=[0], entries=[0], seminars=[0])
@@ -74,7 +74,7 @@ def test_small_groups_are_suppressed_on_noisy_figures() -> None:
         "entries": [4000.0, 900.0],
         "seminars": [1000.0, 250.0],
     }
-    acceptance, per_offer, seminar = rates_of(noisy, 200)
+    acceptance, per_offer, seminar = rates_of(noisy, 200, 200)
     assert acceptance[0] == pytest.approx(0.4) and np.isnan(acceptance[1])
     assert per_offer[0] == pytest.approx(8.0) and np.isnan(per_offer[1])
     assert seminar == pytest.approx([4.0, 3.6])
@@ -82,18 +82,18 @@ def test_small_groups_are_suppressed_on_noisy_figures() -> None:
 
 def test_the_released_table_spends_epsilon_once_over_four_vectors() -> None:
     rng = np.random.default_rng(1)
-    members = np.arange(3000)
+    members = np.arange(6000)
     rows = Contributions.of(
         members,
         members % 2,
-        offers=np.ones(3000),
-        accepted=rng.random(3000) < 0.4,
-        entries=np.full(3000, 8.0),
-        seminars=np.full(3000, 2.0),
+        offers=np.ones(6000),
+        accepted=rng.random(6000) < 0.4,
+        entries=np.full(6000, 8.0),
+        seminars=np.full(6000, 2.0),
     )
     table = release_benchmarks(rows, ["IT × large", "retail × small"], 1.0)
     assert table.epsilon <= 1.0 + 1e-9
     found = table.of("IT × large")
     assert found is not None and found.acceptance_rate is not None
     assert abs(found.acceptance_rate - 0.4) < 0.06
-    assert table.as_json()["minimum"] == 200
+    assert table.as_json()["minimum"] == 400

@@ -31,7 +31,10 @@ from fairfollow.errors import InputError
 from fairfollow.release.noise import add_noise
 
 QUANTITIES = ("offers", "accepted", "entries", "seminars")
-GROUP_MINIMUM = 200  # noisy offers (or seminar bookings) under which a group is suppressed
+# Published minimums, on noisy figures: offers for the offer rates, seminar bookings for the
+# seminar-to-entry rate (chosen so a group at the minimum has a relative error near 10%).
+GROUP_MINIMUM = 400
+SEMINAR_MINIMUM = 1_500
 
 FloatArray = NDArray[np.float64]
 
@@ -40,10 +43,10 @@ FloatArray = NDArray[np.float64]
 class Bounds:
     """Per member and season, over all groups: the most each quantity may count (public)."""
 
-    offers: float = 4.0
+    offers: float = 5.0
     accepted: float = 1.0
-    entries: float = 30.0
-    seminars: float = 10.0
+    entries: float = 50.0
+    seminars: float = 20.0
 
     def of(self, quantity: str) -> float:
         return float(getattr(self, quantity))
@@ -110,7 +113,9 @@ class GroupRates:
 
 
 def rates_of(
-    noisy: dict[str, ArrayLike], minimum: float = GROUP_MINIMUM
+    noisy: dict[str, ArrayLike],
+    minimum: float = GROUP_MINIMUM,
+    seminar_minimum: float = SEMINAR_MINIMUM,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Acceptance rate, entries per offer, seminar-to-entry rate from noisy sums (NaN:
     suppressed); vectorised over leading axes for the bench."""
@@ -122,7 +127,7 @@ def rates_of(
     safe = np.where(enough, offers, 1.0)
     acceptance = np.where(enough, np.clip(accepted / safe, 0.0, 1.0), np.nan)
     per_offer = np.where(enough, np.maximum(entries / safe, 0.0), np.nan)
-    booked = seminars >= minimum
+    booked = seminars >= seminar_minimum
     seminar = np.where(booked, np.maximum(entries / np.where(booked, seminars, 1.0), 0.0), np.nan)
     return acceptance, per_offer, seminar
 
@@ -134,6 +139,7 @@ class BenchmarkTable:
     groups: tuple[GroupRates, ...]
     bounds: Bounds
     minimum: float
+    seminar_minimum: float
     epsilon: float
 
     def as_json(self) -> dict[str, JsonValue]:
@@ -141,6 +147,7 @@ class BenchmarkTable:
             "groups": [g.as_json() for g in self.groups],
             "bounds": self.bounds.as_json(),
             "minimum": self.minimum,
+            "seminar_minimum": self.seminar_minimum,
             "epsilon": self.epsilon,
         }
 
@@ -158,6 +165,7 @@ def release_benchmarks(
     epsilon: float,
     bounds: Bounds = DEFAULT_BOUNDS,
     minimum: float = GROUP_MINIMUM,
+    seminar_minimum: float = SEMINAR_MINIMUM,
 ) -> BenchmarkTable:
     """Noise the four clipped vectors (ε/4 each, OpenDP) and publish the rates."""
     sums = clipped_sums(rows, len(names), bounds)
@@ -167,9 +175,9 @@ def release_benchmarks(
         figures = add_noise(list(sums[q]), epsilon / len(QUANTITIES), sensitivity=bounds.of(q))
         noisy[q] = figures.values
         spent += figures.epsilon
-    acceptance, per_offer, seminar = rates_of(noisy, minimum)
+    acceptance, per_offer, seminar = rates_of(noisy, minimum, seminar_minimum)
     groups = tuple(
         GroupRates(name, _published(a), _published(e), _published(s))
         for name, a, e, s in zip(names, acceptance, per_offer, seminar, strict=True)
     )
-    return BenchmarkTable(groups, bounds, minimum, spent)
+    return BenchmarkTable(groups, bounds, minimum, seminar_minimum, spent)

@@ -130,14 +130,36 @@ def request_own_arrivals(
     if me.employer is None:  # the action table admits employer users only
         raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_FORECAST)
     season = desk.season_of(desk_.workspace, now)
-    product = ArrivalsProduct(shapes(desk_.workspace, season))
     with reading(desk_.engine, "arrivals service") as conn:
         service_id, _ = desk.forecast_service(conn, me.employer)
     request = ReleaseRequest(me.employer, service_id, season, now, epsilon, actor_of(me))
+    return _arrivals(desk_, request, season - 1, shapes)
+
+
+def request_arrivals(
+    principal: Principal | None,
+    ask: StaffPlanAsk,
+    desk_: ReleaseDesk,
+    now: datetime,
+    shapes: ShapeLoader = season_shape,
+) -> Arrivals:
+    """Staff ask for an employer's arrival curve (``ask.ask.epsilon``; target unused)."""
+    me = require(principal, Action.RELEASE_FORECAST)
+    request = ReleaseRequest(
+        ask.employer, ask.service_id, ask.season, now, ask.ask.epsilon, actor_of(me)
+    )
+    training = ask.season - 1 if ask.training_season is None else ask.training_season
+    return _arrivals(desk_, request, training, shapes)
+
+
+def _arrivals(
+    desk_: ReleaseDesk, request: ReleaseRequest, training: int, shapes: ShapeLoader
+) -> Arrivals:
+    product = ArrivalsProduct(shapes(desk_.workspace, request.season))
     outcome = release_forecast(
         desk_.engine,
         request,
-        desk_.source(season, season - 1),
+        desk_.source(request.season, training),
         publisher=desk_.publisher,
         limits=desk_.limits,
         product=product,
