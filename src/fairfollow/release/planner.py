@@ -21,7 +21,7 @@ bench checks the stated probability against the season's truth (``bench/bench_pl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -93,6 +93,8 @@ class OfferPlan:
     hypothetical_offers: int
     reached_by_hypothetical: int
     search_limit: int
+    # (offers, acceptances reached) along the way, for a picture; not part of the record
+    points: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     @property
     def additional_offers(self) -> int | None:
@@ -142,6 +144,9 @@ def plan_offers(
     reached = reached_with(center, sizes, scale, extra, dispersion, confidence)
     # The lower bound grows with the pool up to rounding; the first size to reach counts.
     hits = np.flatnonzero(reached >= target)
+    needed = int(sizes[hits[0]]) if hits.size else limit
+    shown = min(limit, max(needed, larger, n) * 6 // 5)
+    picks = np.unique(np.linspace(1, shown, num=min(shown, 40)).astype(np.int64))
     return OfferPlan(
         target=target,
         confidence=confidence,
@@ -151,6 +156,7 @@ def plan_offers(
         hypothetical_offers=larger,
         reached_by_hypothetical=int(reached[larger - 1]),
         search_limit=limit,
+        points=tuple((int(m), int(reached[m - 1])) for m in picks),
     )
 
 
