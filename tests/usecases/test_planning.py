@@ -25,6 +25,8 @@ from fairfollow.usecases.planning import (
     PlanAsk,
     StaffPlanAsk,
     own_odometer,
+    publish_report_card,
+    publish_statement,
     replan_own,
     request_own_arrivals,
     request_own_plan,
@@ -174,3 +176,33 @@ def test_a_members_odometer_equals_the_ledgers_and_the_logs_recount(
     )
     with pytest.raises(RoleError):
         own_odometer(EMPLOYER_USER, engine, DEFAULT_LIMITS)
+
+
+PO = Principal("acc-3333333333333333", "po", frozenset({Role.PRIVACY_OFFICER}))
+
+
+def test_the_season_statement_and_report_card_are_log_leaves(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ready_ledger(engine)
+    desk = _desk(engine, tmp_path)
+    statement = publish_statement(PO, engine, 2020, DEFAULT_LIMITS, AT)
+    products = statement.body["products"]
+    assert isinstance(products, dict) and set(products) == {
+        "forecast", "plan", "arrivals", "benchmarks"
+    }  # fmt: skip
+    assert products["arrivals"]["sensitivity"] == 1.0
+    plan = request_own_plan(EMPLOYER_USER, PlanAsk(target=5, epsilon=0.5), desk, AT)
+    request_own_arrivals(EMPLOYER_USER, 0.5, desk, AT, lambda w, s: SHAPE)
+    refused = request_own_plan(EMPLOYER_USER, PlanAsk(target=5, epsilon=9.0), desk, AT)
+    assert plan.released and not refused.released
+    card = publish_report_card(PO, engine, 2020, {"E0001": 24}, AT)
+    kinds = {k["kind"]: k for k in card.body["kinds"]}  # type: ignore[union-attr]
+    assert kinds["plan"]["released"] == 1 and kinds["arrivals"]["released"] == 1
+    assert kinds["plan"]["refused"] == {"epsilon_out_of_range": 1}
+    assert kinds["plan"]["coverage_checked"] == 1
+    with engine.connect() as conn:
+        body = decode_leaf(log_store.read_leaf(conn, card.log_index).content).record.body
+    assert body["kinds"] == card.body["kinds"]
+    with pytest.raises(RoleError):
+        publish_statement(ANALYST, engine, 2020, DEFAULT_LIMITS, AT)

@@ -131,6 +131,7 @@ class _Record:
     kind: str
     version: int | None
     appender: Appender
+    product: str = "forecast"  # the release kind (release/product.py), kept with refusals too
 
 
 def _write(
@@ -146,6 +147,8 @@ def _write(
 ) -> tuple[int, int]:
     """The decision row and its log leaf; returns (decision id, leaf index)."""
     req = rec.request
+    if rec.product != "forecast":
+        detail = {**detail, "product": rec.product}
     gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
     outcome = "allow" if released is not None else ("gap" if gap else "deny")
     decision_id = decision_store.record_decision(
@@ -240,6 +243,7 @@ def _timely(conn: Connection, rec: _Record) -> tuple[_Record, ReleaseOutcome | N
         rec.kind,
         rec.version,
         rec.appender,
+        rec.product,
     )
     detail: dict[str, object] = {"claimed_at": req.at.isoformat(), "clock": clock.isoformat()}
     return at_clock, _refuse(conn, at_clock, "instant_before_ledger_clock", detail=detail)
@@ -254,7 +258,8 @@ def _forecast(
     product: Product = FORECAST,
 ) -> ReleaseOutcome:
     spec, current, version = _service(conn, req.service_id)
-    rec, refused = _timely(conn, _Record(req, RELEASE_FORECAST, version, appender))
+    record = _Record(req, RELEASE_FORECAST, version, appender, product.name)
+    rec, refused = _timely(conn, record)
     if refused is not None:
         return refused
     if not limits.epsilon_allowed(req.epsilon):

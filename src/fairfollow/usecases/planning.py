@@ -21,7 +21,7 @@ and the door is not called (nothing is spent or released).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,7 +32,7 @@ from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.intake.pool_store import load_pool
-from fairfollow.ledger.transaction import Engine, reading
+from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.model.scores import ForecastSource
 from fairfollow.release import desk, history
 from fairfollow.release.accuracy import EpsilonChoice, epsilon_for_width
@@ -42,6 +42,7 @@ from fairfollow.release.budget_store import budget
 from fairfollow.release.door import DEFAULT_EPSILON, ReleaseRequest, release_forecast
 from fairfollow.release.odometer import SeasonOdometer, member_odometer
 from fairfollow.release.planner import OfferPlan, PlanProduct
+from fairfollow.release.statement import report_cards, report_record, statement_record
 from fairfollow.release.view import ReleaseOutcome
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import decode_leaf
@@ -323,3 +324,39 @@ def own_odometer(
         raise AuthenticationError("accounts.sign_in_required", action=Action.MEMBER_READ)
     with reading(engine, "member odometer") as conn:
         return member_odometer(conn, me.member_id, limits.member_cap)
+
+
+@dataclass(frozen=True)
+class SeasonLeaf:
+    """A season statement or report card as the log holds it."""
+
+    log_index: int
+    body: dict[str, object]
+
+
+def publish_statement(
+    principal: Principal | None, engine: Engine, season: int, limits: PrivacyLimits, now: datetime
+) -> SeasonLeaf:
+    """Before the season: every product's mechanism, noise, caps and bounds, as a log leaf
+    (the privacy officer, who sets the season's budgets)."""
+    require(principal, Action.BUDGET_SET)
+    record = statement_record(season, limits, now.isoformat())
+    with transaction(engine, "season statement") as conn:
+        leaf = log_store.append(conn, record)
+    return SeasonLeaf(leaf.index, dict(record.body))
+
+
+def publish_report_card(
+    principal: Principal | None,
+    engine: Engine,
+    season: int,
+    realised: Mapping[str, int],
+    now: datetime,
+) -> SeasonLeaf:
+    """After the season: each release kind's releases, refusals, widths and realised
+    coverage (against the employers' ``realised`` acceptances, where known), as a log leaf."""
+    require(principal, Action.BUDGET_SET)
+    with transaction(engine, "season report card") as conn:
+        record = report_record(season, report_cards(conn, season, realised), now.isoformat())
+        leaf = log_store.append(conn, record)
+    return SeasonLeaf(leaf.index, dict(record.body))
