@@ -164,10 +164,14 @@ def arrival_figures(
     naive = (n * naive_rate)[:, None] * cumulative_shape[None, :]
     w = np.array([widening.extra_variance(companies[g]) for g in pools])  # type: ignore[attr-defined]
     rng = np.random.default_rng(26)
-    scale = 1.0 / (EPSILON * (1.0 - ArrivalsProduct.forecast_share))  # the door's split
+    share = ArrivalsProduct.forecast_share  # the door's split of ε
+    scale = 1.0 / (EPSILON * (1.0 - share))
+    total_scale = 1.0 / (EPSILON * share)
     public = np.stack([rows[g].mean(axis=0) for g in pools])  # each pool's public shape
     noisy = x[None, :, :] + rng.laplace(0.0, scale, (DRAWS, *x.shape))
-    smoothed = smooth(noisy, public[None], scale)
+    s = x.sum(axis=1)  # the forecast's statistic (each offer's row sums to 1)
+    total = np.clip(s[None, :] + rng.laplace(0.0, total_scale, (DRAWS, s.size)), 0.0, n)
+    smoothed = smooth(noisy, public[None], scale, total, total_scale)
     curve = cumulative_curve(smoothed.increments, np.broadcast_to(n, (DRAWS, n.size)))
     err = np.abs(curve - realised[None]).mean(axis=(1, 2))
     naive_err = float(np.abs(naive - realised).mean())

@@ -131,9 +131,9 @@ def test_an_arrival_curve_is_one_release_whose_epsilon_is_split(
     assert list(curve.expected) == sorted(curve.expected) and curve.expected[-1] <= 30
     outcome = arrivals.forecast.outcome
     assert outcome.figures is not None
-    # the forecast at a fifth, the curve at the rest; the release's ε is their sum
-    assert curve.epsilon == pytest.approx(0.8) and outcome.figures.epsilon == pytest.approx(1.0)
-    assert outcome.figures.noise_scale == pytest.approx(5.0)
+    # the forecast at four fifths, the weeks at the rest; the release's ε is their sum
+    assert curve.epsilon == pytest.approx(0.2) and outcome.figures.epsilon == pytest.approx(1.0)
+    assert outcome.figures.noise_scale == pytest.approx(1.25)
     with engine.connect() as conn:
         assert budget_store.budget(conn, "E0001", 2020).spent == pytest.approx(1.0)
         odometer = budget_store.member_spent(conn, 2020, [1])

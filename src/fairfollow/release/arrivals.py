@@ -16,7 +16,8 @@ scale ``1/ε`` per week is ε-DP (OpenDP's vector Laplace, :func:`fairfollow.rel
 with L1 sensitivity 1). The property test removes and adds members, with extreme terms.
 
 Post-processing (keeps the guarantee): the noisy increments are fitted to the pool's public
-shape (the mean shape row of its offers) with the residual shrunk (:func:`smooth`), then
+shape (the mean shape row of its offers), their total weighed with the forecast's noised
+total released with them, the residual off the shape shrunk (:func:`smooth`), then
 summed into a non-decreasing curve clipped to ``[0, n]``; the 90% interval at week ``k``
 combines the count's spread (as the forecast's: ``κ C(1 − C/n)`` plus the model's widening,
 scaled to the week's share) with the curve's noise at that week (taken as one Laplace of the
@@ -46,6 +47,10 @@ from fairfollow.release.noise import add_noise
 from fairfollow.release.product import Extension, PoolTerms
 
 FloatArray = NDArray[np.float64]
+# The residual off the public shape is kept only in the measure its energy passes this many
+# times the noise's expected energy (James–Stein with a stricter threshold: pure noise is
+# dropped nearly always, a real departure in timing kept).
+KEEP_ABOVE = 3.0
 
 
 @dataclass(frozen=True)
@@ -113,25 +118,40 @@ class Smoothed:
     noise_scales: FloatArray
 
 
-def smooth(noisy: ArrayLike, shape: ArrayLike, scale: float) -> Smoothed:
+def smooth(
+    noisy: ArrayLike,
+    shape: ArrayLike,
+    scale: float,
+    total: ArrayLike | None = None,
+    total_scale: float = 0.0,
+) -> Smoothed:
     """Fit the noisy increments to the pool's public shape ``Ḡ`` (the mean shape row of its
-    offers: offer dates and the published shape only), ``x ≈ S Ḡ`` by least squares, and keep
-    the residual shrunk by the positive-part James–Stein factor (all of it when it is far
-    above the noise, none when it is noise alone). Post-processing: noisy values and public
-    values only. A week's noise is then mostly the fitted total's, spread by the shape."""
+    offers: offer dates and the published shape only), ``x ≈ S Ḡ`` by least squares; where
+    the release also noised the total (the forecast's ``S̃``, Laplace of ``total_scale``), the
+    two estimates of ``S`` are weighed by their noise. The residual off the shape is kept,
+    shrunk by a positive-part James–Stein factor (:data:`KEEP_ABOVE`: all of it when it is far
+    above the noise, none when it is noise alone). Post-processing: noisy and public values
+    only."""
     x = np.asarray(noisy, dtype=np.float64)
     g = np.broadcast_to(np.asarray(shape, dtype=np.float64), x.shape)
     weeks = x.shape[-1]
     gg = np.maximum((g * g).sum(axis=-1), 1e-12)
-    total = (g * x).sum(axis=-1) / gg
-    fit = total[..., None] * g
-    residual = x - fit
+    own = (g * x).sum(axis=-1) / gg
     noise = 2.0 * scale**2  # the variance of one Laplace draw
+    variance_own = noise / gg
+    if total is not None and total_scale > 0.0:
+        variance_total = 2.0 * total_scale**2
+        weight = variance_total / (variance_total + variance_own)
+        combined = weight * own + (1.0 - weight) * np.asarray(total, dtype=np.float64)
+        variance_fit = variance_own * variance_total / (variance_own + variance_total)
+    else:
+        combined, variance_fit = own, variance_own
+    residual = x - own[..., None] * g
     rr = np.maximum((residual * residual).sum(axis=-1), 1e-12)
-    shrink = np.clip(1.0 - (weeks - 1) * noise / rr, 0.0, 1.0)
-    increments = fit + shrink[..., None] * residual
+    shrink = np.clip(1.0 - KEEP_ABOVE * (weeks - 1) * noise / rr, 0.0, 1.0)
+    increments = combined[..., None] * g + shrink[..., None] * residual
     draws = np.arange(1, weeks + 1, dtype=np.float64)
-    variance = np.cumsum(g, axis=-1) ** 2 * (noise / gg)[..., None]
+    variance = np.cumsum(g, axis=-1) ** 2 * np.asarray(variance_fit)[..., None]
     variance = variance + (shrink**2)[..., None] * noise * draws
     return Smoothed(increments, np.sqrt(variance / 2.0))
 
@@ -221,11 +241,16 @@ def release_arrivals(
     shape: ArrayLike,
     extra_variance: float = 0.0,
     dispersion: float = 1.0,
+    total: tuple[float, float] | None = None,
 ) -> ArrivalCurve:
     """Noise the weekly increments (L1 sensitivity 1, OpenDP) and post-process them against
-    the pool's public shape (:func:`smooth`)."""
+    the pool's public shape and, when given, the released total and its noise scale
+    (:func:`smooth`)."""
     noisy = add_noise(increments, epsilon, sensitivity=1.0)
-    smoothed = smooth(noisy.values, shape, noisy.scale)
+    if total is None:
+        smoothed = smooth(noisy.values, shape, noisy.scale)
+    else:
+        smoothed = smooth(noisy.values, shape, noisy.scale, total[0], total[1])
     curve = cumulative_curve(smoothed.increments, offers)
     lower, upper = curve_intervals(curve, offers, extra_variance, smoothed.noise_scales, dispersion)
     return ArrivalCurve(
@@ -247,12 +272,15 @@ def offer_weeks(offer_dates: Sequence[date], at: datetime) -> list[int]:
 
 @dataclass(frozen=True)
 class ArrivalsProduct:
-    """The arrival curve as a release kind: the forecast at a fifth of the ε, the curve at
-    the rest (one Laplace draw per week, :func:`release_arrivals`)."""
+    """The arrival curve as a release kind: the forecast's total at four fifths of the ε, the
+    weekly increments at the rest (one Laplace draw per week, :func:`release_arrivals`); the
+    curve weighs both. Twelve weekly draws estimate the total far worse than one draw of the
+    total itself (its variance grows with the weeks), so the total gets most of the ε and
+    the weeks carry the timing."""
 
     shape: ArrivalShape
     name: str = "arrivals"
-    forecast_share: float = 0.2
+    forecast_share: float = 0.8
 
     def extend(
         self, figures: ReleasedFigures, exact: ExactFigures, pool: PoolTerms, epsilon: float
@@ -261,7 +289,13 @@ class ArrivalsProduct:
         x = weekly_increments(pool.terms, weeks, self.shape)
         public = self.shape.of(weeks).mean(axis=0)  # the pool's shape: dates and shape only
         curve = release_arrivals(
-            list(x), figures.pool_offers, epsilon, public, exact.extra_variance, exact.dispersion
+            list(x),
+            figures.pool_offers,
+            epsilon,
+            public,
+            exact.extra_variance,
+            exact.dispersion,
+            (figures.expected_acceptances, figures.noise_scale),  # the forecast's S̃
         )
         return Extension(
             {"product": self.name, "arrivals": curve.as_json(), "shape_weeks": self.shape.weeks},

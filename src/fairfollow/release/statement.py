@@ -30,7 +30,7 @@ from fairfollow.tlog.record import LeafFormatError, LogRecord, decode_leaf
 
 STATEMENT_KIND = "season-statement"
 REPORT_KIND = "season-report"
-ARRIVALS_FORECAST_SHARE = 0.2  # as ArrivalsProduct's (stated here so the leaf says it)
+ARRIVALS_FORECAST_SHARE = 0.8  # as ArrivalsProduct's (stated here so the leaf says it)
 
 
 def statement_body(season: int, limits: PrivacyLimits) -> dict[str, JsonValue]:
