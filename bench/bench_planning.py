@@ -183,7 +183,7 @@ def arrival_figures(
         curve,
         np.broadcast_to(n, (DRAWS, n.size)),
         np.broadcast_to(w, (DRAWS, n.size)),
-        scale,
+        smoothed.noise_scales,
         dispersion,
     )
     covered = float(((low <= realised[None]) & (realised[None] <= high)).mean())
