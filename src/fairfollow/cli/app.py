@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "service": ("governance", "Data services: declare, review, approve, veto."),
     "release": ("governance", "The release door: forecasts out, individual scores never."),
+    "plan": ("planning", "What employers plan with: offers needed, when acceptances arrive."),
     "budget": ("governance", "Per-employer privacy budgets (ε per season)."),
     "records": ("governance", "Provision records (APPI Art. 29, 33(5))."),
     "rules": ("rules", "The rule packs with their dates; log a new pack version."),

@@ -66,6 +66,7 @@ from fairfollow.release.budget_store import (
 from fairfollow.release.figures import MIN_POOL, exact_figures, release_figures
 from fairfollow.release.figures import prepare as prepare_figures
 from fairfollow.release.leaf import LeafFacts, leaf_body, ledger_clock
+from fairfollow.release.product import FORECAST, Product, pool_terms
 from fairfollow.release.purpose import EMPLOYER_CLASS, release_purpose
 from fairfollow.release.statistic import pool_statistic
 from fairfollow.release.view import ReleaseOutcome
@@ -137,6 +138,7 @@ class _Record:
     version: int | None
     appender: Appender
     claimed_at: datetime | None = None  # the request's own instant, when the ledger moved it
+    product: str = "forecast"  # the release kind (release/product.py), kept with refusals too
 
 
 def _write(
@@ -154,6 +156,8 @@ def _write(
     req = rec.request
     if rec.claimed_at is not None:  # the decision says the ledger ordered it after the clock
         detail = {**detail, "claimed_at": rec.claimed_at.isoformat()}
+    if rec.product != "forecast":
+        detail = {**detail, "product": rec.product}
     gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
     outcome = "allow" if released is not None else ("gap" if gap else "deny")
     decision_id = decision_store.record_decision(
@@ -224,8 +228,10 @@ def release_forecast(
     appender: Appender = log_store.append,
     publisher: LogPublisher | None = None,
     limits: PrivacyLimits = DEFAULT_LIMITS,
+    product: Product = FORECAST,
 ) -> ReleaseOutcome:
-    """Release a noised aggregate forecast of the employer's pool, or refuse (see module)."""
+    """Release a noised aggregate forecast of the employer's pool, or refuse (see module);
+    ``product`` adds its post-processed figures (:mod:`fairfollow.release.product`)."""
     prepare_figures()  # the interval tables, computed before any lock is held
     with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
@@ -233,7 +239,7 @@ def release_forecast(
         # employer's release can slip in between with a later instant (PostgreSQL; SQLite's
         # BEGIN IMMEDIATE already serialises every writer).
         log_store.hold_appends(conn)
-        outcome = _forecast(conn, request, source, appender, limits)
+        outcome = _forecast(conn, request, source, appender, limits, product)
         if publisher is not None:
             publish_checkpoint(conn, publisher, outcome.at)
         return outcome
@@ -246,7 +252,9 @@ def _timely(conn: Connection, rec: _Record) -> tuple[_Record, ReleaseOutcome | N
     req = rec.request
     if clock is None or req.at >= clock:
         return rec, None
-    at_clock = _Record(replace(req, at=clock), rec.kind, rec.version, rec.appender)
+    at_clock = _Record(
+        replace(req, at=clock), rec.kind, rec.version, rec.appender, product=rec.product
+    )
     now = provision_store.ledger_now(conn)
     if req.at >= now - LIVE_WINDOW and clock <= now + LIVE_WINDOW:
         return replace(at_clock, claimed_at=req.at), None
@@ -260,9 +268,11 @@ def _forecast(
     source: ForecastSource,
     appender: Appender,
     limits: PrivacyLimits,
+    product: Product = FORECAST,
 ) -> ReleaseOutcome:
     spec, current, version = _service(conn, req.service_id)
-    rec, refused = _timely(conn, _Record(req, RELEASE_FORECAST, version, appender))
+    record = _Record(req, RELEASE_FORECAST, version, appender, product.name)
+    rec, refused = _timely(conn, record)
     if refused is not None:
         return refused
     if not limits.epsilon_allowed(req.epsilon):
@@ -297,7 +307,7 @@ def _forecast(
         return _refuse(conn, rec, f"rules_{decision.outcome.value}", decision)
     if not budget(conn, req.employer, req.season).allows(req.epsilon):
         return _refuse(conn, rec, "budget_exhausted", decision, {"epsilon": req.epsilon})
-    return _release(conn, rec, spec, pool, purpose, decision, valid, source, limits)
+    return _release(conn, rec, spec, pool, purpose, decision, valid, source, limits, product)
 
 
 def _release(
@@ -310,6 +320,7 @@ def _release(
     valid: set[int],
     source: ForecastSource,
     limits: PrivacyLimits,
+    product: Product = FORECAST,
 ) -> ReleaseOutcome:
     req = rec.request
     members = sorted({o.member_id for o in pool.member_offers if o.member_id is not None})
@@ -328,12 +339,19 @@ def _release(
         source.extra_variance(req.employer, len(offer_members)),
         source.dispersion,
     )
-    figures = release_figures(exact, req.epsilon)
+    figures = release_figures(exact, req.epsilon * product.forecast_share)
+    terms = pool_terms(
+        offer_members, usable, scores, source.base_rate, [o.offer_date for o in pool.offers], req.at
+    )
+    extension = product.extend(figures, exact, terms, req.epsilon - figures.epsilon)
+    # the release's ε: the forecast's and the kind's own noise (basic composition)
+    figures = replace(figures, epsilon=figures.epsilon + extension.epsilon)
+    released = {**figures.as_json(), **extension.figures}
     used = stat.used_members
     excluded = tuple(m for m in members if m not in valid)
     detail: dict[str, object] = {
         "exact": exact.as_json(),
-        "released": figures.as_json(),
+        "released": released,
         "purpose": purpose,
         "matched_members": len(members),
         "excluded_for_consent": len(excluded),
@@ -350,7 +368,7 @@ def _release(
         reason="released",
         decision=decision,
         detail=detail,
-        released=figures.as_json(),
+        released=released,
         epsilon=figures.epsilon,
         # Who contributed, as a commitment only members can check (docs/rights.md).
         members=member_store.commit_members(conn, used, len(pool.offers), req.at),

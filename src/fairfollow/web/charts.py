@@ -93,3 +93,108 @@ def reliability_diagram(bins: Sequence[ReliabilityBin], *, title: str, size: int
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Axes:
+    """A plot area mapping data ranges onto an SVG box (for the planning pictures)."""
+
+    width: int
+    height: int
+    x_max: float
+    y_max: float
+    pad: int = 48
+
+    def x(self, v: float) -> float:
+        return self.pad + (self.width - 2 * self.pad) * v / (self.x_max or 1)
+
+    def y(self, v: float) -> float:
+        return self.height - self.pad - (self.height - 2 * self.pad) * v / (self.y_max or 1)
+
+    def frame(self, title: str, x_label: str, y_label: str) -> list[str]:
+        w, h, p = self.width, self.height, self.pad
+        return [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+            f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
+            f"<title>{escape(title)}</title>",
+            f'<rect x="{p}" y="{p}" width="{w - 2 * p}" height="{h - 2 * p}" fill="none" '
+            'stroke="#d9dee7"/>',
+            f'<text x="{w / 2:.0f}" y="{h - 8}" font-size="12" text-anchor="middle">'
+            f"{escape(x_label)}</text>",
+            f'<text x="12" y="{h / 2:.0f}" font-size="12" text-anchor="middle" '
+            f'transform="rotate(-90 12 {h / 2:.0f})">{escape(y_label)}</text>',
+            f'<text x="{p}" y="{h - p + 16}" font-size="11" text-anchor="middle">0</text>',
+            f'<text x="{w - p}" y="{h - p + 16}" font-size="11" text-anchor="middle">'
+            f"{self.x_max:g}</text>",
+            f'<text x="{p - 6}" y="{p + 4}" font-size="11" text-anchor="end">{self.y_max:g}</text>',
+        ]
+
+
+def offers_chart(
+    points: Sequence[tuple[int, int]],
+    *,
+    target: int,
+    needed: int | None,
+    own: int,
+    title: str,
+    x_label: str,
+    y_label: str,
+    width: int = 640,
+    height: int = 320,
+) -> str:
+    """Acceptances reached with the stated probability against offers made (a step line),
+    with the target (horizontal) and the employer's own list and the offers needed
+    (vertical)."""
+    x_max = max([m for m, _ in points] + [own, needed or 0, 1])
+    y_max = max([r for _, r in points] + [target, 1])
+    axes = Axes(width, height, x_max, y_max)
+    parts = axes.frame(title, x_label, y_label)
+    path = " ".join(f"{axes.x(m):.1f},{axes.y(r):.1f}" for m, r in points)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="#1f5fae" stroke-width="2"/>')
+    parts.append(
+        f'<line class="target" x1="{axes.x(0):.1f}" y1="{axes.y(target):.1f}" '
+        f'x2="{axes.x(x_max):.1f}" y2="{axes.y(target):.1f}" stroke="#b3261e" '
+        f'stroke-dasharray="4 4"><title>{target}</title></line>'
+    )
+    for cls, value, colour in (("own", own, "#5b6475"), ("needed", needed, "#1e7a3c")):
+        if value is None:
+            continue
+        parts.append(
+            f'<line class="{cls}" x1="{axes.x(value):.1f}" y1="{axes.y(0):.1f}" '
+            f'x2="{axes.x(value):.1f}" y2="{axes.y(y_max):.1f}" stroke="{colour}">'
+            f"<title>{value}</title></line>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def band_chart(
+    expected: Sequence[float],
+    lower: Sequence[int],
+    upper: Sequence[int],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    width: int = 640,
+    height: int = 320,
+) -> str:
+    """A cumulative curve by week with its interval as a shaded band."""
+    weeks = len(expected)
+    y_max = max([*upper, *expected, 1])
+    axes = Axes(width, height, max(weeks, 1), y_max)
+    parts = axes.frame(title, x_label, y_label)
+    top = [f"{axes.x(k + 1):.1f},{axes.y(v):.1f}" for k, v in enumerate(upper)]
+    bottom = [f"{axes.x(k + 1):.1f},{axes.y(v):.1f}" for k, v in enumerate(lower)]
+    if top:
+        band = " ".join(top + bottom[::-1])
+        parts.append(f'<polygon class="band" points="{band}" fill="#1f5fae" opacity="0.18"/>')
+    line = " ".join(f"{axes.x(k + 1):.1f},{axes.y(v):.1f}" for k, v in enumerate(expected))
+    parts.append(f'<polyline points="{line}" fill="none" stroke="#1f5fae" stroke-width="2"/>')
+    for k, (v, lo, hi) in enumerate(zip(expected, lower, upper, strict=True)):
+        parts.append(
+            f'<circle class="week" cx="{axes.x(k + 1):.1f}" cy="{axes.y(v):.1f}" r="3" '
+            f'fill="#1f5fae"><title>{k + 1}: {v:g} ({lo}–{hi})</title></circle>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

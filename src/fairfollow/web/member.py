@@ -22,10 +22,12 @@ from fairfollow.consent.choice import Choice
 from fairfollow.consent.gpc import HEADER as GPC_HEADER
 from fairfollow.consent.gpc import signal_of
 from fairfollow.errors import AuthenticationError, InputError, RightsError
+from fairfollow.release.budget import PrivacyLimits
 from fairfollow.rights import portal
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LAW, LegalBasis, RightKind
+from fairfollow.usecases.planning import own_odometer
 from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
@@ -111,9 +113,10 @@ def _lang(request: Request) -> str:
 def home(request: Request, ctx: Context) -> Response:
     """What is held about me, by category, with counts."""
     held = portal.holdings(reading_desk_of(ctx), me_of(request))
-    return ctx.pages.render(
-        request, "member_home.html", {"held": held, "labels": CATEGORY_LABELS, "tab": "home"}
-    )
+    limits = PrivacyLimits.from_settings(ctx.settings)
+    odometer = own_odometer(me_of(request), ctx.reader, limits)  # ε per season, recounted
+    facts = {"held": held, "labels": CATEGORY_LABELS, "tab": "home", "odometer": odometer}
+    return ctx.pages.render(request, "member_home.html", facts)
 
 
 def _consents_page(
