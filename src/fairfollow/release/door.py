@@ -271,7 +271,7 @@ def _forecast(
     product: Product = FORECAST,
 ) -> ReleaseOutcome:
     spec, current, version = _service(conn, req.service_id)
-    record = _Record(req, RELEASE_FORECAST, version, appender, product.name)
+    record = _Record(req, RELEASE_FORECAST, version, appender, product=product.name)
     rec, refused = _timely(conn, record)
     if refused is not None:
         return refused
