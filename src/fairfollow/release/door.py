@@ -62,7 +62,7 @@ from fairfollow.release.budget_store import (
 )
 from fairfollow.release.figures import MIN_POOL, exact_figures, release_figures
 from fairfollow.release.figures import prepare as prepare_figures
-from fairfollow.release.leaf import LeafFacts, leaf_body, ledger_clock
+from fairfollow.release.leaf import SALT_DETAIL, LeafFacts, leaf_body, ledger_clock, open_figures
 from fairfollow.release.purpose import EMPLOYER_CLASS, release_purpose
 from fairfollow.release.statistic import pool_statistic
 from fairfollow.release.view import ReleaseOutcome
@@ -147,6 +147,10 @@ def _write(
     req = rec.request
     gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
     outcome = "allow" if released is not None else ("gap" if gap else "deny")
+    # The leaf commits to the figures; their opening stays with the decision (release/leaf).
+    opening = None if released is None else open_figures(released)  # type: ignore[arg-type]
+    if opening is not None:
+        detail = {**detail, SALT_DETAIL: opening.salt.hex()}
     decision_id = decision_store.record_decision(
         conn,
         decision_store.DecisionRecord(
@@ -174,7 +178,7 @@ def _write(
         season=req.season,
         at=req.at,
         citations=decision.citations if decision else (),
-        figures=released,  # type: ignore[arg-type]
+        opening=opening,
         epsilon=epsilon,
         members=members,
     )
