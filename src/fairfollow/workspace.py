@@ -4,6 +4,16 @@ A workspace built from a simulated season remembers it (``season.json``: the sea
 directory and each season's forecast instant, from the season's own ``manifest.json``), so
 that commands default to the season's clock and files rather than to today's
 (:class:`SeasonOrigin`). On live data there is no origin and the default instant is now.
+
+Paths: a workspace's root is made absolute when the workspace is named (a relative
+``--out`` or ``-w`` means the directory it named then, not whatever directory a later
+process runs in), and what the workspace writes about itself is relative to its root and
+resolved at use (the season directory, when it lies inside the workspace).
+
+The ledger is made once, on purpose: the first time a workspace gets its embedded ledger,
+:meth:`Workspace.mark_ledger` leaves ``ledger.json`` beside it. A workspace that has that
+mark (or an outside copy of log checkpoints) but no ledger file lost its ledger: nothing
+re-creates it silently (:meth:`Workspace.lost_ledger`).
 """
 
 from __future__ import annotations
@@ -18,6 +28,8 @@ from fairfollow.errors import ConfigError
 from fairfollow.instants import parse_instant
 
 ORIGIN_FILE = "season.json"
+LEDGER_FILE = "ledger.sqlite"
+LEDGER_MARK = "ledger.json"  # written when the workspace's ledger was made
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,11 @@ class Workspace:
     ledger_url_override: str | None = None
     log_origin: str | None = None  # the origin a log created here gets (FAIRFOLLOW_LOG_ORIGIN)
 
+    def __post_init__(self) -> None:
+        # Absolute once, here: every path below (and the DuckDB views, the ledger URL)
+        # then names the same files whichever directory a later process runs in.
+        object.__setattr__(self, "root", Path(self.root).expanduser().resolve())
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Workspace:
         return cls(
@@ -115,14 +132,48 @@ class Workspace:
         return self.root / "log-checkpoints.txt"
 
     @property
+    def ledger_file(self) -> Path:
+        """The embedded ledger's file (unused when the ledger is a server's)."""
+        return self.root / LEDGER_FILE
+
+    @property
     def ledger_url(self) -> str:
         if self.ledger_url_override:
             return self.ledger_url_override
-        return f"sqlite:///{self.root / 'ledger.sqlite'}"
+        return f"sqlite:///{self.ledger_file}"
 
     def creates_ledger(self) -> bool:
         """Whether opening the ledger now would create it (the embedded file is not there yet)."""
-        return self.ledger_url_override is None and not (self.root / "ledger.sqlite").exists()
+        return self.ledger_url_override is None and not self.ledger_file.exists()
+
+    def lost_ledger(self) -> bool:
+        """Whether the embedded ledger is missing from a workspace that had one: the mark
+        its making left, or checkpoints of its log published outside, are still here."""
+        if not self.creates_ledger():
+            return False
+        return (self.root / LEDGER_MARK).is_file() or self.checkpoint_file.exists()
+
+    def mark_ledger(self) -> None:
+        """Record that this workspace's embedded ledger was made (kept if already there)."""
+        if self.ledger_url_override is not None:
+            return
+        mark = self.root / LEDGER_MARK
+        if not mark.exists():
+            body = {"ledger": LEDGER_FILE, "made": "once; never re-created silently"}
+            mark.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+    def inside(self, path: Path) -> str:
+        """``path`` as the workspace records it: relative to the root when inside it."""
+        absolute = Path(path).expanduser().resolve()
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(absolute)
+
+    def resolve(self, recorded: str) -> Path:
+        """A path the workspace recorded (:meth:`inside`), as a path to use now."""
+        path = Path(recorded)
+        return path if path.is_absolute() else self.root / path
 
     def origin(self) -> SeasonOrigin | None:
         """The season this workspace was built from, if it was built from one."""
@@ -131,7 +182,7 @@ class Workspace:
             return None
         recorded = json.loads(path.read_text(encoding="utf-8"))
         return SeasonOrigin(
-            Path(recorded["season_dir"]),
+            self.resolve(recorded["season_dir"]),
             {int(k): parse_instant(v, "forecast_at") for k, v in recorded["forecast_at"].items()},
         )
 
@@ -140,7 +191,7 @@ class Workspace:
         found = SeasonOrigin.of_season(season_dir)
         if found is not None:
             body = {
-                "season_dir": str(found.season_dir),
+                "season_dir": self.inside(found.season_dir),
                 "forecast_at": {str(k): v.isoformat() for k, v in found.forecast_at.items()},
             }
             (self.root / ORIGIN_FILE).write_text(json.dumps(body, indent=2), encoding="utf-8")
@@ -149,8 +200,7 @@ class Workspace:
     def exists(self) -> bool:
         """Whether a workspace was made here: a directory with its keys, store or ledger."""
         return self.root.is_dir() and any(
-            path.exists()
-            for path in (self.keys_dir, self.analytics_dir, self.root / "ledger.sqlite")
+            path.exists() for path in (self.keys_dir, self.analytics_dir, self.ledger_file)
         )
 
     def open(self) -> Workspace:

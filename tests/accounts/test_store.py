@@ -27,7 +27,7 @@ def test_migration_creates_exactly_the_declared_tables(ledger_url: str) -> None:
     engine.dispose()
     assert diffs == []
     assert present == {t for t in metadata.tables if t.startswith("acct_")}
-    assert len(present) == 5
+    assert len(present) == 6
 
 
 def test_roles_follow_the_latest_grant_or_revocation(ledger_url: str) -> None:

@@ -101,3 +101,23 @@ def test_password_then_login_with_it(ws: Path) -> None:
         ws, "account", "login", "admin", "--password-stdin", stdin="an even longer password"
     )
     assert code == 0
+
+
+def test_break_glass_recovers_the_administrator_from_the_command_line(ws: Path) -> None:
+    """Issue 27: a locked-out administrator had no way back that did not need them."""
+    code, out = run(ws, "account", "bootstrap", "--json")
+    made = json.loads(out)
+    assert code == 0 and made["break_glass"].startswith("ffg_")
+    code, out = run(ws, "account", "break-glass", "admin", "--password-stdin", stdin="ffg_no")
+    assert code == 2
+    code, out = run(
+        ws, "account", "break-glass", "admin", "--password-stdin", "--json",
+        stdin=made["break_glass"],
+    )  # fmt: skip
+    recovered = json.loads(out)
+    assert code == 0 and recovered["break_glass"] != made["break_glass"]
+    code, out = run(ws, "account", "login", "admin", "--password-stdin", stdin=recovered["secret"])
+    assert code == 0 and "logged in as admin" in out
+    code, out = run(ws, "account", "audit", "--login", "admin", "--json")
+    kinds = [e["kind"] for e in json.loads(out)]
+    assert "break_glass.refused" in kinds and "break_glass.used" in kinds

@@ -12,6 +12,7 @@ from fairfollow.actor import parse_actor
 from fairfollow.cli.app import app
 from fairfollow.cli.context import clear_session
 from fairfollow.law.packs import RULES
+from fairfollow.ledger.engine import new_workspace_ledger
 from fairfollow.services.examples import dmp_follow_2019, yield_forecast
 from fairfollow.workspace import Workspace
 
@@ -22,7 +23,9 @@ runner = CliRunner()
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
     monkeypatch.delenv("FAIRFOLLOW_HOME", raising=False)
-    return Workspace(tmp_path / "ws").ensure().root
+    workspace = Workspace(tmp_path / "ws").ensure()
+    new_workspace_ledger(workspace).dispose()  # commands open a ledger, never make one
+    return workspace.root
 
 
 def run(ws: Path, *args: str, token: str = "", stdin: str | None = None) -> tuple[int, str]:

@@ -9,15 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from fairfollow.errors import InputError
+from fairfollow.errors import InputError, TransparencyLogError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import reading, transaction
 from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
-from fairfollow.release.history import past_releases, release_receipt
+from fairfollow.release.history import opening_of, past_releases, release_receipt
 from fairfollow.settings import Settings
+from fairfollow.tlog import store as log_store
 from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.tlog.receipt import verify_receipt
+from fairfollow.tlog.record import LeafKind, decode_leaf
 from fairfollow.workspace import Workspace
 from tests.conftest import copy_workspace
 
@@ -43,7 +45,7 @@ def test_the_replays_releases_read_back_with_their_figures_and_receipts(
     shown = mine[0]
     exact = json.loads(released.detail)
     assert shown.released and shown.figures is not None
-    assert shown.figures.as_json() == exact["released"]  # the leaf states the released figures
+    assert shown.figures.as_json() == exact["released"]  # the opening the leaf commits to
     assert "Plan with" in shown.words["en"] and shown.log_index is not None
     assert not theirs[0].released and theirs[0].figures is None
     assert theirs[0].reason == refused.reason and theirs[0].refusal is not None
@@ -56,4 +58,65 @@ def test_the_replays_releases_read_back_with_their_figures_and_receipts(
     check = verify_receipt(receipt.encode(), signer.verifier)
     assert check.valid and check.record is not None
     assert check.record.ref == f"dec-{released.decision_id}"
+    engine.dispose()
+
+
+def test_public_release_leaves_commit_to_the_employers_figures_without_showing_them(
+    replayed_workspace: Path, tmp_path: Path
+) -> None:
+    """Issue 27: the public log gave every employer's pool size (how many offers it made),
+    forecast and interval to anyone. A leaf now carries what a member or an auditor needs
+    (kind, instant, employer code, service, decision, ε, member commitment) and a salted
+    commitment to the figures; the opening goes to the employer and oversight only."""
+    workspace = Workspace.from_settings(
+        Settings(home=copy_workspace(replayed_workspace, tmp_path / "ws"))
+    )
+    engine = open_ledger(workspace.ledger_url)
+    with reading(engine, "leaves") as conn:
+        leaves = [leaf for leaf in log_store.iter_leaves(conn) if leaf.kind == LeafKind.RELEASE]
+        decisions = {
+            d.decision_id: d for d in decision_store.load_decisions(conn, request=RELEASE_FORECAST)
+        }
+        assert leaves
+        for leaf in leaves:
+            assert b"pool_offers" not in leaf.content and b"forecast_interval" not in leaf.content
+            body = decode_leaf(leaf.content).record.body
+            assert {"decision_id", "at", "employer", "service", "epsilon", "members",
+                    "figures_commitment"} <= set(body) and "figures" not in body  # fmt: skip
+            decision = decisions[int(str(body["decision_id"]))]
+            opened = opening_of(conn, decision.decision_id, str(decision.employer))
+            assert opened.opening.opens(body["figures_commitment"])
+            assert dict(opened.opening.figures) == json.loads(decision.detail)["released"]
+            assert opening_of(conn, decision.decision_id, None) == opened  # oversight
+        other = next(d.employer for d in decisions.values() if d.employer != decision.employer)
+        with pytest.raises(InputError, match=r"workspace_guard\.opening_unknown"):
+            opening_of(conn, decision.decision_id, str(other))
+    engine.dispose()
+
+
+def test_figures_the_leaf_does_not_commit_to_are_never_shown(
+    replayed_workspace: Path, tmp_path: Path
+) -> None:
+    workspace = Workspace.from_settings(
+        Settings(home=copy_workspace(replayed_workspace, tmp_path / "ws"))
+    )
+    engine = open_ledger(workspace.ledger_url)
+    with reading(engine, "decisions") as conn:
+        released = next(
+            d
+            for d in decision_store.load_decisions(conn, request=RELEASE_FORECAST)
+            if d.outcome == "allow"
+        )
+    detail = json.loads(released.detail)
+    detail["released"]["pool_offers"] += 10  # an insider inflates the stored figures
+    table = decision_store.decisions
+    with transaction(engine, "tamper") as conn:
+        conn.execute(
+            table.update()
+            .where(table.c.decision_id == released.decision_id)
+            .values(detail=json.dumps(detail))
+        )
+    broken = pytest.raises(TransparencyLogError, match=r"workspace_guard\.opening_broken")
+    with reading(engine, "history") as conn, broken:
+        past_releases(conn, str(released.employer))
     engine.dispose()

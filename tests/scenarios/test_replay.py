@@ -266,3 +266,40 @@ def test_the_truth_is_read_in_arrow_as_row_by_row(
     }
     assert lacking and outcomes
     assert _truth(season, 2020) == (lacking, outcomes)
+
+
+@pytest.mark.slow
+def test_a_replay_into_a_relative_out_serves_from_any_directory(
+    simulated_season: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 27: ``replay --out REL`` stored paths relative to the directory it ran in, and
+    ``/me`` answered 500 once the workspace was served from another directory."""
+    from datetime import UTC, datetime
+
+    from fastapi.testclient import TestClient
+
+    from fairfollow.accounts import authority
+    from fairfollow.ledger.engine import open_ledger
+    from fairfollow.scenarios.site_accounts import demo_subjects, open_site_accounts
+    from fairfollow.settings import Settings
+    from fairfollow.web.app import create_app
+    from tests.web.site import PASSWORD, sign_in
+
+    season = simulated_season(students=2000, seed=1, defects="a,b")
+    (tmp_path / "here").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    done = CliRunner().invoke(app, ["-w", "home", "replay", str(season), "--out", "rel", "--json"])
+    assert done.exit_code == 0, done.output
+    monkeypatch.chdir(tmp_path / "elsewhere")  # served from another directory
+    settings = Settings(home=tmp_path / "here" / "rel")
+    engine = open_ledger(Workspace.from_settings(settings).ledger_url)
+    now = datetime.now(UTC)
+    member, employer = demo_subjects(engine)
+    accounts = open_site_accounts(engine, now, member_id=member, employer=employer)
+    (mine,) = [a for a in accounts if a.kind == "member"]
+    authority.set_password(engine, authority.principal_for(engine, mine.login), PASSWORD, now)
+    engine.dispose()
+    client = sign_in(TestClient(create_app(settings)), mine, now)
+    for page in ("/me", "/me/releases", "/api/v1/me"):
+        assert client.get(page).status_code == 200, page

@@ -327,7 +327,7 @@ LEAF_KEYS = {
     "season",
     "at",
     "citations",
-    "figures",
+    "figures_commitment",  # the figures themselves are not public (issue 27)
     "epsilon",
     "members",
 }

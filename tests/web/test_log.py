@@ -141,3 +141,54 @@ def test_the_page_checks_heads_against_the_pinned_key(tmp_path: Path) -> None:
     pinned = settings.model_copy(update={"log_public_key": generate_signer().verifier.encode()})
     page = TestClient(create_app(pinned)).get("/log", headers={"accept": "text/html"})
     assert page.text.count('class="bad"') == 3  # signed by a key that is not the pinned one
+
+
+def _bearer(client: TestClient, login: str, password: str) -> dict[str, str]:
+    answer = client.post("/api/v1/token", json={"login": login, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"authorization": f"Bearer {answer.json()['token']}"}
+
+
+def test_the_public_leaves_hide_employers_figures_and_the_opening_needs_an_account(
+    replayed_workspace: Path, tmp_path: Path
+) -> None:
+    """Issue 27: ``/api/v1/log/leaves`` gave anyone each release's pool size, forecast and
+    interval. Now the leaves carry a commitment; the employer opens its own release, an
+    auditor (how a regulator is given access) any, the public and other employers none."""
+    import json
+    from datetime import UTC, datetime
+
+    from fairfollow.accounts import authority
+    from fairfollow.ledger.engine import open_ledger
+    from fairfollow.release.leaf import FiguresOpening
+    from tests.web.employer_site import employer_site
+    from tests.web.site import PASSWORD
+
+    site = employer_site(replayed_workspace, tmp_path / "ws")
+    client = TestClient(create_app(site.settings))
+    releases, start = [], 0
+    while (page := client.get("/api/v1/log/leaves", params={"start": start})).status_code == 200:
+        leaves = page.json()["leaves"]
+        start += len(leaves)
+        for leaf in leaves:
+            assert "pool_offers" not in leaf["content"]
+            body = json.loads(leaf["content"])
+            if body["kind"] == "release":
+                releases.append(body["body"])
+    assert releases and all("figures" not in r and "figures_commitment" in r for r in releases)
+    mine = next(r for r in releases if r["employer"] == site.employer)
+    path = f"/api/v1/log/openings/{mine['decision_id']}"
+    assert client.get(path).status_code == 401  # the public
+    other = _bearer(client, site.accounts["b"].login, PASSWORD)
+    assert client.get(path, headers=other).status_code == 400  # unknown to another employer
+    own = client.get(path, headers=_bearer(client, site.accounts["a"].login, PASSWORD))
+    assert own.status_code == 200
+    opened = own.json()
+    opening = FiguresOpening(opened["figures"], bytes.fromhex(opened["salt"]))
+    assert opening.opens(mine["figures_commitment"]) and opened["figures"]["pool_offers"] > 0
+    engine = open_ledger(site.workspace.ledger_url)
+    auditor = authority.principal_for(engine, "auditor")
+    authority.set_password(engine, auditor, PASSWORD, datetime.now(UTC))
+    engine.dispose()
+    audited = client.get(path, headers=_bearer(client, "auditor", PASSWORD))
+    assert audited.status_code == 200 and audited.json()["figures"] == opened["figures"]

@@ -92,6 +92,9 @@ class AuditKind(StrEnum):
     MEMBER_DATA_READ = "member_data.read"
     SESSION_OPENED = "session.opened"
     SESSION_CLOSED = "session.closed"
+    BREAK_GLASS_SEALED = "break_glass.sealed"
+    BREAK_GLASS_USED = "break_glass.used"
+    BREAK_GLASS_REFUSED = "break_glass.refused"
 
 
 # Every staff role (a member's account holds none); listed, so a role added later is not

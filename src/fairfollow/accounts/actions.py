@@ -85,6 +85,7 @@ class Action(StrEnum):
     INTAKE_UPLOAD = "intake.upload"
     RELEASE_FORECAST = "release.forecast"
     RELEASE_INTERNAL = "release.internal"
+    RELEASE_OPENING = "release.opening"  # the figures behind a public release leaf
     BUDGET_SHOW = "budget.show"
     BUDGET_SET = "budget.set"
     # Records the law makes the platform keep.
@@ -152,6 +153,8 @@ ALLOWED: Mapping[Action, frozenset[Audience]] = {
     Action.INTAKE_UPLOAD: frozenset({A.ANALYST, A.OPERATOR, A.PRIVACY_OFFICER}),
     Action.RELEASE_FORECAST: frozenset({A.ANALYST, A.OPERATOR, A.PRIVACY_OFFICER}),
     Action.RELEASE_INTERNAL: frozenset({A.ANALYST, A.PRIVACY_OFFICER}),
+    # The employer its own (the use case checks whose), oversight and a regulator's account.
+    Action.RELEASE_OPENING: frozenset({A.EMPLOYER, A.AUDITOR, A.PRIVACY_OFFICER}),
     Action.BUDGET_SHOW: STAFF | {A.AUDITOR},
     Action.BUDGET_SET: frozenset({A.PRIVACY_OFFICER}),
     Action.RECORDS_READ: OVERSIGHT,

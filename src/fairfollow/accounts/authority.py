@@ -94,20 +94,25 @@ def fresh(conn: Connection, actor: Principal) -> Principal:
 def bootstrap(engine: Engine, now: datetime, *, login: str = BOOTSTRAP_LOGIN) -> NewAccount:
     """Create the one bootstrap administrator; refused once any administrator exists."""
     with transaction(engine, "account bootstrap") as conn:
-        if account_store.holders_of(conn, Role.ADMINISTRATOR):
-            raise GovernanceError("accounts.administrator_exists")
-        secret = new_secret()
-        account = Account(
-            new_account_id(),
-            normalise_login(login),
-            "bootstrap administrator",
-            now,
-            setup_secret_hash=hash_secret(secret),
-        )
-        account_store.add_account(conn, account)
-        record_audit(conn, AuditKind.CREATED, account, account.login, now, bootstrap=True)
-        _grant(conn, account, account, Role.ADMINISTRATOR, granted=True, now=now)
-        return NewAccount(account, secret)
+        return bootstrap_in(conn, now, login=login)
+
+
+def bootstrap_in(conn: Connection, now: datetime, *, login: str = BOOTSTRAP_LOGIN) -> NewAccount:
+    """:func:`bootstrap` inside the caller's transaction."""
+    if account_store.holders_of(conn, Role.ADMINISTRATOR):
+        raise GovernanceError("accounts.administrator_exists")
+    secret = new_secret()
+    account = Account(
+        new_account_id(),
+        normalise_login(login),
+        "bootstrap administrator",
+        now,
+        setup_secret_hash=hash_secret(secret),
+    )
+    account_store.add_account(conn, account)
+    record_audit(conn, AuditKind.CREATED, account, account.login, now, bootstrap=True)
+    _grant(conn, account, account, Role.ADMINISTRATOR, granted=True, now=now)
+    return NewAccount(account, secret)
 
 
 def needs_bootstrap(engine: Engine) -> bool:
@@ -165,6 +170,11 @@ def reset_account(engine: Engine, actor: Principal, login: str, now: datetime) -
         record_audit(
             conn, AuditKind.PASSWORD_SET, account, account.login, now, reset_by=str(actor_of(admin))
         )
+        roles = account_store.roles_of(conn, account.account_id)
+        if roles:  # a privileged account recovered by another administrator: on the log
+            body = {"account": account.account_id, "roles": sorted(r.value for r in roles),
+                    "method": "administrator_reset", "by": str(actor_of(admin))}  # fmt: skip
+            add_leaf(conn, LeafKind.ACCOUNT_RECOVERED, f"reset-{account.account_id}", body)
         return NewAccount(replace(account, setup_secret_hash="(new)"), secret)
 
 

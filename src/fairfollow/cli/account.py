@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fairfollow.accounts import authority
+from fairfollow.accounts import authority, recovery
 from fairfollow.accounts import session as sessions
 from fairfollow.accounts.account import Role
 from fairfollow.cli.context import (
@@ -23,11 +23,16 @@ from fairfollow.cli.context import (
     caller_of,
     clear_session,
     ledger_of,
+    opened,
     save_session,
     token_of,
     workspace_of,
 )
-from fairfollow.cli.terminal import console, print_json, table
+from fairfollow.cli.terminal import console, err_console, print_json, table
+
+if TYPE_CHECKING:
+    from fairfollow.ledger.transaction import Engine
+    from fairfollow.workspace import Workspace
 
 account_app = typer.Typer(help="Accounts: log in, roles granted by an administrator.")
 
@@ -68,16 +73,87 @@ def new_account(new: authority.NewAccount, as_json: bool, what: str, quiet: bool
     console.print(f"one-time secret (shown once; log in with it): {new.secret}")
 
 
+def first_administrator(engine: Engine, workspace: Workspace) -> recovery.FirstAdministrator:
+    """The bootstrap administrator and break-glass secret, over a workspace without history
+    (its outside checkpoint copy counts: a ledger made again over it is refused)."""
+    from fairfollow.tlog.checkpoint_file import read_notes
+
+    published = read_notes(workspace.checkpoint_file)
+    return recovery.first_administrator(engine, _now(), published=published)
+
+
+def show_first(made: recovery.FirstAdministrator, as_json: bool, quiet: bool = False) -> None:
+    """The administrator's one-time secret, and the break-glass secret (both shown once;
+    with ``--quiet`` the break-glass secret goes to standard error, the other to output)."""
+    if quiet:  # the administrator's secret alone on standard output, for a script's file
+        print(made.admin.secret, flush=True)
+        err_console.print(f"break-glass secret (shown once; keep it apart): {made.break_glass}")
+        return
+    if as_json:
+        admin = made.admin
+        print_json(
+            {"login": admin.account.login, "account_id": admin.account.account_id,
+             "secret": admin.secret, "break_glass": made.break_glass}
+        )  # fmt: skip
+        return
+    new_account(made.admin, False, "administrator")
+    console.print(
+        "break-glass secret (shown once; keep it apart from any one person — it recovers a "
+        f"privileged account, `fairfollow account break-glass`): {made.break_glass}",
+        soft_wrap=True,
+    )
+
+
 @account_app.command("bootstrap")
 def bootstrap_command(ctx: typer.Context, quiet: Quiet = False, as_json: JsonFlag = False) -> None:
-    """Create the workspace's administrator, once; prints its one-time secret (makes the
-    workspace if it is not there yet)."""
-    engine = ledger_of(ctx, create=True)
+    """Create the workspace's administrator, once, over a workspace without history; prints
+    its one-time secret and the break-glass secret (makes the workspace if it is not there
+    yet; refused over a ledger or log that already has history)."""
+    with opened(ctx, create=True) as (workspace, engine):
+        made = first_administrator(engine, workspace)
+    show_first(made, as_json, quiet)
+
+
+@account_app.command("break-glass")
+def break_glass_command(
+    ctx: typer.Context,
+    login: str,
+    password_stdin: PasswordStdin = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recover a privileged account with the break-glass secret (asked for, or read from
+    standard input): a new one-time secret for it, its password and second factor removed,
+    its tokens ended; the secret used is spent and a new one printed once. Logged as a leaf."""
+    engine = ledger_of(ctx)  # the workspace and its ledger first, then the secret
     try:
-        new = authority.bootstrap(engine, _now())
+        glass = _read_secret(password_stdin, "break-glass secret")
+        done = recovery.use_break_glass(engine, login, glass, _now())
     finally:
         engine.dispose()
-    new_account(new, as_json, "administrator", quiet)
+    if as_json:
+        print_json(
+            {"login": done.account.login, "account_id": done.account.account_id,
+             "secret": done.secret, "break_glass": done.break_glass}
+        )  # fmt: skip
+        return
+    console.print(f"recovered {done.account.login} ({done.account.account_id})")
+    console.print(f"one-time secret (shown once; log in with it): {done.secret}")
+    console.print(f"new break-glass secret (shown once; the one used is spent): {done.break_glass}")
+
+
+@account_app.command("seal-break-glass")
+def seal_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """An administrator puts a new break-glass secret in force (the old one stops working);
+    printed once. Logged as a leaf."""
+    engine = ledger_of(ctx)
+    try:
+        glass = recovery.seal_break_glass(engine, account_of(ctx, engine), _now())
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json({"break_glass": glass})
+    else:
+        console.print(f"new break-glass secret (shown once): {glass}")
 
 
 @account_app.command("login")

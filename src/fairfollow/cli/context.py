@@ -119,10 +119,10 @@ Season = Annotated[int, typer.Option(help="Hiring season (class graduating in sp
 def opened(ctx: typer.Context, *, create: bool = False) -> Iterator[tuple[Workspace, Engine]]:
     """The chosen workspace and its ledger, disposed of on the way out: the one way a
     command opens the ledger (``create``: only a command that makes a workspace)."""
-    from fairfollow.ledger.engine import workspace_ledger
+    from fairfollow.ledger.engine import new_workspace_ledger, workspace_ledger
 
     workspace = new_workspace_of(ctx) if create else workspace_of(ctx)
-    engine = workspace_ledger(workspace)
+    engine = new_workspace_ledger(workspace) if create else workspace_ledger(workspace)
     try:
         yield workspace, engine
     finally:
@@ -132,9 +132,11 @@ def opened(ctx: typer.Context, *, create: bool = False) -> Iterator[tuple[Worksp
 def ledger_of(ctx: typer.Context, *, create: bool = False) -> Engine:
     """The chosen workspace's ledger (created, at the current schema, with a new workspace;
     the workspace itself only by a command that makes one, ``create``)."""
-    from fairfollow.ledger.engine import workspace_ledger
+    from fairfollow.ledger.engine import new_workspace_ledger, workspace_ledger
 
-    return workspace_ledger(new_workspace_of(ctx) if create else workspace_of(ctx))
+    if create:
+        return new_workspace_ledger(new_workspace_of(ctx))
+    return workspace_ledger(workspace_of(ctx))
 
 
 SESSION_FILE = KeyFile.CLI_SESSION.value

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from fairfollow.accounts import authority
-from fairfollow.cli.account import new_account
+from fairfollow.cli.account import first_administrator, show_first
 from fairfollow.cli.context import new_workspace_of, workspace_of
-from fairfollow.cli.terminal import console, print_json
-from fairfollow.ledger.engine import applied_heads, create_ledger, schema_heads
+from fairfollow.cli.terminal import console, err_console, error_sentence, print_json
+from fairfollow.errors import GovernanceError
+from fairfollow.ledger.engine import applied_heads, schema_heads, upgrade_workspace_ledger
 
 db_app = typer.Typer(help="The ledger database: schema migrations.")
 
@@ -23,31 +23,45 @@ def register(app: typer.Typer) -> None:
 @db_app.command("upgrade")
 def upgrade_command(
     ctx: typer.Context,
+    new: Annotated[
+        bool,
+        typer.Option(
+            "--new",
+            help="Make a new, empty ledger in a workspace that lost its own (its history "
+            "stays lost: to keep it, `fairfollow restore` a backup instead).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Create the ledger, or bring its schema to this version (every Alembic head). A ledger
-    without an administrator gets its bootstrap administrator, whose one-time secret is
-    printed once."""
+    without an administrator, over a workspace without history, gets its bootstrap
+    administrator; its one-time secret and the break-glass secret are printed once. A
+    workspace whose ledger is missing is refused unless ``--new`` is given."""
     workspace = new_workspace_of(ctx)
-    engine = create_ledger(workspace.ledger_url)
+    engine = upgrade_workspace_ledger(workspace, again=new)
     try:
         heads = sorted(applied_heads(engine))
-        admin = (
-            authority.bootstrap(engine, datetime.now(UTC))
-            if authority.needs_bootstrap(engine)
-            else None
-        )
+        made = None
+        if authority.needs_bootstrap(engine):
+            try:
+                made = first_administrator(engine, workspace)
+            except GovernanceError as exc:  # history without an administrator: said, not made
+                err_console.print(f"no administrator made: {error_sentence(exc)}", soft_wrap=True)
     finally:
         engine.dispose()
     if as_json:
         payload: dict[str, object] = {"ledger": workspace.ledger_url, "heads": heads}
-        if admin is not None:
-            payload["administrator"] = {"login": admin.account.login, "secret": admin.secret}
+        if made is not None:
+            payload["administrator"] = {
+                "login": made.admin.account.login,
+                "secret": made.admin.secret,
+                "break_glass": made.break_glass,
+            }
         print_json(payload)
         return
     console.print(f"✓ ledger at {workspace.ledger_url} is at schema {', '.join(heads)}")
-    if admin is not None:
-        new_account(admin, False, "administrator")
+    if made is not None:
+        show_first(made, False)
 
 
 @db_app.command("status")

@@ -38,7 +38,10 @@ def serve_command(
     """Serve the web pages and the JSON API (/api/v1) for the workspace."""
     import uvicorn
 
+    from fairfollow.ledger.engine import workspace_ledger
+
     workspace = workspace_of(ctx)
+    workspace_ledger(workspace).dispose()  # a missing or old ledger is refused before serving
     if site_accounts:
         _print_site_accounts(workspace.ledger_url)
     os.environ["FAIRFOLLOW_HOME"] = str(workspace.root)  # the factory reads the settings

@@ -4,7 +4,10 @@ Storage modules (``consent/store.py``, ``tlog/store.py`` …) declare their tabl
 :data:`metadata` and ship an Alembic revision under ``migrations/versions``. Migrations run
 when asked (``fairfollow db upgrade``, :func:`create_ledger` when a workspace is created),
 never on an ordinary open: :func:`open_ledger` checks that the schema is current and names the
-command when it is not. Every ledger table is append-only: corrections are new rows.
+command when it is not. Opening a workspace's ledger never creates it
+(:func:`workspace_ledger`); only a command that makes a workspace on purpose does
+(:func:`new_workspace_ledger`), and never over a ledger the workspace lost. Every ledger
+table is append-only: corrections are new rows.
 """
 
 from __future__ import annotations
@@ -158,7 +161,46 @@ def open_ledger(url: str) -> Engine:
 
 
 def workspace_ledger(workspace: Workspace) -> Engine:
-    """The workspace's ledger; one the workspace is only now creating is created current."""
+    """The workspace's ledger, which must be there: opening never creates one, so a deleted
+    ledger is never silently replaced by an empty one that then passes every audit."""
     if workspace.creates_ledger():
-        return create_ledger(workspace.ledger_url)
+        raise _missing(workspace)
     return open_ledger(workspace.ledger_url)
+
+
+def new_workspace_ledger(workspace: Workspace, *, again: bool = False) -> Engine:
+    """The ledger of a workspace a command is making on purpose: created at the current
+    schema when the workspace never had one, else opened. A workspace that lost its ledger
+    gets a new, empty one only when asked explicitly (``again``: ``db upgrade --new``)."""
+    if not workspace.creates_ledger():
+        return open_ledger(workspace.ledger_url)
+    if workspace.lost_ledger() and not again:
+        raise _missing(workspace)
+    engine = create_ledger(workspace.ledger_url)
+    workspace.mark_ledger()
+    return engine
+
+
+def upgrade_workspace_ledger(workspace: Workspace, *, again: bool = False) -> Engine:
+    """``db upgrade``: the workspace's ledger brought to the current schema, or created when
+    the workspace never had one (one it lost, only ``again``: ``--new``)."""
+    if workspace.lost_ledger() and not again:
+        raise _missing(workspace)
+    made = workspace.creates_ledger()
+    engine = create_ledger(workspace.ledger_url)
+    if made:
+        workspace.mark_ledger()
+    return engine
+
+
+def refuse_lost_ledger(workspace: Workspace) -> None:
+    """Refuse a workspace that lost its ledger (before a command that makes one stores
+    anything else in it)."""
+    if workspace.lost_ledger():
+        raise _missing(workspace)
+
+
+def _missing(workspace: Workspace) -> LedgerError:
+    if workspace.lost_ledger():
+        return LedgerError("workspace_guard.ledger_lost", path=str(workspace.ledger_file))
+    return LedgerError("workspace_guard.ledger_never_made", path=str(workspace.root))

@@ -65,7 +65,7 @@ from fairfollow.release.budget_store import (
 )
 from fairfollow.release.figures import MIN_POOL, exact_figures, release_figures
 from fairfollow.release.figures import prepare as prepare_figures
-from fairfollow.release.leaf import LeafFacts, leaf_body, ledger_clock
+from fairfollow.release.leaf import SALT_DETAIL, LeafFacts, leaf_body, ledger_clock, open_figures
 from fairfollow.release.product import FORECAST, Product, pool_terms
 from fairfollow.release.purpose import EMPLOYER_CLASS, release_purpose
 from fairfollow.release.statistic import pool_statistic
@@ -160,6 +160,10 @@ def _write(
         detail = {**detail, "product": rec.product}
     gap = reason.endswith("gap") or (decision is not None and decision.outcome is Outcome.GAP)
     outcome = "allow" if released is not None else ("gap" if gap else "deny")
+    # The leaf commits to the figures; their opening stays with the decision (release/leaf).
+    opening = None if released is None else open_figures(released)  # type: ignore[arg-type]
+    if opening is not None:
+        detail = {**detail, SALT_DETAIL: opening.salt.hex()}
     decision_id = decision_store.record_decision(
         conn,
         decision_store.DecisionRecord(
@@ -187,7 +191,7 @@ def _write(
         season=req.season,
         at=req.at,
         citations=decision.citations if decision else (),
-        figures=released,  # type: ignore[arg-type]
+        opening=opening,
         epsilon=epsilon,
         members=members,
     )

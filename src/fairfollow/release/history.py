@@ -2,8 +2,12 @@
 
 Every forecast the door released or refused for an employer is a decision row and a leaf
 of the transparency log. :func:`past_releases` reads them back for that employer only and
-shows what the *leaf* says — the noised figures, the ε spent, the reason of a refusal — and
-never the decision's internal detail (exact figures, counts of excluded members).
+shows the released figures — the noised forecast, its intervals, the ε spent — or the reason
+of a refusal, never the decision's internal detail (exact figures, counts of excluded
+members). The public leaf carries only a commitment to the figures (release/leaf.py); the
+figures shown come from the opening kept with the decision, checked against that
+commitment, so what the employer reads is what the log committed to.
+:func:`opening_of` gives the opening itself, to the employer or to oversight.
 :func:`release_receipt` issues the C2SP ``tlog-proof`` receipt of one of them, which
 ``fairfollow log verify-receipt`` (or the portal's page script) checks offline.
 """
@@ -11,20 +15,22 @@ never the decision's internal detail (exact figures, counts of excluded members)
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from fairfollow.errors import InputError
+from fairfollow.errors import InputError, TransparencyLogError
 from fairfollow.ledger.transaction import Connection
 from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.figures import ReleasedFigures
+from fairfollow.release.leaf import FiguresOpening, opening_of_detail
 from fairfollow.release.refusal import BlockingRule, Refusal, refusal_of
 from fairfollow.release.view import ReleaseRecord, accuracy_words
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
-from fairfollow.tlog.record import decode_leaf
+from fairfollow.tlog.record import LeafKind, decode_leaf
 
 RELEASE_KINDS = ("release", "release-refusal")
 
@@ -78,12 +84,9 @@ class PastRelease:
         )
 
 
-def figures_of(body: object) -> ReleasedFigures | None:
-    """The released figures a leaf body states (None for a refusal's leaf)."""
-    if not isinstance(body, dict):
-        return None
-    found = body.get("figures")
-    if not isinstance(found, dict):
+def figures_of(found: object) -> ReleasedFigures | None:
+    """The released figures of an opening (:attr:`FiguresOpening.figures`)."""
+    if not isinstance(found, Mapping):
         return None
     low, high = found["forecast_interval"]
     low80, high80 = found["interval_80"]
@@ -99,6 +102,30 @@ def figures_of(body: object) -> ReleasedFigures | None:
         noise_confidence=float(found["noise_confidence"]),
         epsilon=float(found["epsilon"]),
     )
+
+
+def _checked_opening(
+    decision: decision_store.DecisionRecord, leaf: log_store.StoredLeaf | None
+) -> FiguresOpening | None:
+    """The opening of a released decision, checked against its leaf's commitment (None for
+    a refusal); a stored opening the leaf does not commit to is refused, never shown."""
+    if leaf is None or leaf.kind != LeafKind.RELEASE:
+        return None
+    body = decode_leaf(leaf.content).record.body
+    opening = opening_of_detail(_detail(decision.detail))
+    if opening is None or not opening.opens(body.get("figures_commitment")):
+        raise TransparencyLogError(
+            "workspace_guard.opening_broken", release=f"dec-{decision.decision_id}"
+        )
+    return opening
+
+
+def _detail(text: str) -> dict[str, object]:
+    try:
+        found = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _blocking(rules: str) -> tuple[BlockingRule, ...]:
@@ -132,8 +159,8 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
         conn, employer=employer, request=RELEASE_FORECAST
     ):
         leaf = _leaf_of(conn, decision.decision_id)
-        body = None if leaf is None else decode_leaf(leaf.content).record.body
-        figures = figures_of(dict(body) if body is not None else None)
+        opening = _checked_opening(decision, leaf)
+        figures = None if opening is None else figures_of(opening.figures)
         released = figures is not None
         blocking = () if figures is not None else _blocking(decision.rules)
         words = accuracy_words(figures) if figures is not None else {}
@@ -167,3 +194,55 @@ def release_receipt(
     if leaf is None:
         raise InputError("release.not_your_release", release=f"dec-{decision_id}")
     return issue_receipt(conn, leaf.index, publisher, now)
+
+
+@dataclass(frozen=True)
+class ReleaseOpening:
+    """The figures behind one release's public commitment, and what checks them."""
+
+    decision_id: int
+    employer: str
+    service_id: str
+    season: int
+    at: datetime
+    log_index: int
+    opening: FiguresOpening
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "release": f"dec-{self.decision_id}",
+            "employer": self.employer,
+            "service": self.service_id,
+            "season": self.season,
+            "at": self.at.isoformat(),
+            "log_index": self.log_index,
+            **self.opening.as_json(),
+            "figures_commitment": self.opening.commitment(),
+        }
+
+
+def opening_of(conn: Connection, decision_id: int, employer: str | None) -> ReleaseOpening:
+    """The opening of a released forecast: an employer's own only (``employer``), any for
+    oversight (None). Another employer's release is refused as if it were not there."""
+    found = [
+        d
+        for d in decision_store.load_decisions(conn, request=RELEASE_FORECAST)
+        if d.decision_id == decision_id
+    ]
+    leaf = _leaf_of(conn, decision_id) if found else None
+    if not found or leaf is None or leaf.kind != LeafKind.RELEASE:
+        raise InputError("workspace_guard.opening_unknown", release=f"dec-{decision_id}")
+    decision = found[0]
+    if employer is not None and decision.employer != employer:
+        raise InputError("workspace_guard.opening_unknown", release=f"dec-{decision_id}")
+    opening = _checked_opening(decision, leaf)
+    assert opening is not None  # a release leaf: an opening or the refusal above
+    return ReleaseOpening(
+        decision_id,
+        decision.employer or "",
+        decision.service_id or "",
+        int(decision.season or 0),
+        decision.at,
+        leaf.index,
+        opening,
+    )

@@ -45,7 +45,7 @@ from fairfollow.intake.desk import (
 from fairfollow.keyfile import load_or_create_key
 from fairfollow.keys import KeyFile
 from fairfollow.law.purposes import PurposeKey
-from fairfollow.ledger.engine import create_ledger
+from fairfollow.ledger.engine import new_workspace_ledger, refuse_lost_ledger
 from fairfollow.ledger.transaction import Engine, reading
 from fairfollow.records.provision import Attestation
 from fairfollow.release.door import ReleaseRequest, release_forecast, release_individual
@@ -262,13 +262,14 @@ def replay(
     from fairfollow.model.scores import model_scores
 
     step = on_step or (lambda _: None)
+    refuse_lost_ledger(workspace)  # before anything is stored in it
     workspace.ensure()
     workspace.record_origin(season_dir)  # later commands default to the season's clock
     at = _forecast_instant(season_dir, season)
     if not loaded:
         step("ingest the season")
         event_store.ingest(workspace, season_dir, now=at)
-    engine = create_ledger(workspace.ledger_url)
+    engine = new_workspace_ledger(workspace)
     try:
         if not loaded:
             ingest_consent_logs(engine, season_dir, key=matching_key(workspace.keys_dir), now=at)

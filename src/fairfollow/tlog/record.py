@@ -49,6 +49,8 @@ class LeafKind(StrEnum):
     RECORDS_PURGED = "records.purged"  # provision records past retention (records/retention)
     ROLE_GRANTED = "role.granted"  # a role granted to an account (accounts/authority)
     ROLE_REVOKED = "role.revoked"
+    ACCOUNT_RECOVERED = "account.recovered"  # a privileged account recovered (accounts/)
+    BREAK_GLASS_SEALED = "break-glass.sealed"  # a new break-glass secret in force
     QUORUM_SET = "quorum.set"  # the committee's quorum set (services/workflow)
     POLICY_ACTIVATED = "policy.activated"  # a privacy-policy version made active (consent/leaf)
     SCREEN_DEPLOYED = "screen.deployed"  # what a screen displays from when (consent/leaf)

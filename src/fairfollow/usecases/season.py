@@ -27,7 +27,7 @@ from fairfollow.events import store as event_store
 from fairfollow.events.engines import ValidationEngine
 from fairfollow.events.history import IngestHistory, ingest_history
 from fairfollow.intake.desk import matching_key
-from fairfollow.ledger.engine import workspace_ledger
+from fairfollow.ledger.engine import new_workspace_ledger, refuse_lost_ledger, workspace_ledger
 from fairfollow.workspace import Workspace
 
 if TYPE_CHECKING:  # the analysis stack loads only when the model demo runs
@@ -73,11 +73,12 @@ def ingest_season(
     def advance(step: event_store.IngestProgress) -> None:
         on_progress(f"ingest {step.table}", step.done, step.total)
 
+    refuse_lost_ledger(workspace)  # before anything is stored
     events = event_store.ingest(
         workspace, season_dir, on_progress=advance, now=now, engine=validation
     )
     on_progress("consent ledger", None, None)
-    engine = workspace_ledger(workspace)
+    engine = new_workspace_ledger(workspace)
     try:
         key = matching_key(workspace.keys_dir)
         consent = ingest_consent_logs(engine, season_dir, key=key, now=now)

@@ -1,7 +1,9 @@
 """The public transparency-log routes: pages and endpoints any witness or auditor can follow.
 
 Read-only: every route reads through the application's reader engine, which never takes
-the ledger's write lock, so the log answers while releases are being written.
+the ledger's write lock, so the log answers while releases are being written. A release
+leaf commits to the employer's figures without showing them (docs/log.md); their opening
+is the one route here that needs an account (the employer its own, oversight any).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from fastapi.responses import PlainTextResponse, Response
 from fairfollow.accounts.actions import Action
 from fairfollow.ledger.transaction import reading
 from fairfollow.tlog import proofs
+from fairfollow.usecases.openings import release_opening
 from fairfollow.web.access import check_access
-from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.context import AppContext, RowId, context_of
+from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 # Public: any witness or auditor follows the log without an account (C2SP tlog-witness);
@@ -30,6 +34,7 @@ ACCESS = {
     ("GET", "/api/v1/log/proof/inclusion"): Action.LOG_READ,
     ("GET", "/api/v1/log/proof/consistency"): Action.LOG_READ,
     ("GET", "/api/v1/log/leaves"): Action.LOG_READ,
+    ("GET", "/api/v1/log/openings/{decision_id}"): Action.RELEASE_OPENING,
 }
 Context = Annotated[AppContext, Depends(context_of)]
 
@@ -73,6 +78,14 @@ def leaves(
     """A bundle of leaves in log order: their canonical JSON and leaf hashes."""
     with reading(ctx.reader, "leaf bundle") as conn:
         return proofs.bundle(conn, start, count).as_json()
+
+
+@router.get("/api/v1/log/openings/{decision_id}")
+def opening(request: Request, ctx: Context, decision_id: RowId) -> dict[str, object]:
+    """The figures behind release ``decision_id``'s public commitment, with their salt:
+    SHA-256 over "fairfollow release figures v1\\n", the salt and the figures' canonical
+    JSON is the leaf's ``figures_commitment.digest``. The employer's own, or oversight."""
+    return release_opening(principal_of(request), ctx.reader, decision_id).as_json()
 
 
 # The same endpoints at the paths witnesses expect and in the versioned JSON API.
