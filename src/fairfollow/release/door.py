@@ -87,6 +87,13 @@ class ReleaseRequest:
     at: datetime  # consent is evaluated at this instant, and the release recorded with it
     epsilon: float = DEFAULT_EPSILON
     actor: Actor = DOOR  # the door itself, when no account asks
+    # What the figures would be computed from (model, data, pool, service version), as the
+    # caller fingerprints it: kept with a release so an identical request can find it.
+    snapshot: str = ""
+
+
+# An earlier identical release, looked up under the budget lock (None: release anew).
+Repeat = Callable[[Connection, ReleaseRequest], ReleaseOutcome | None]
 
 
 def _service(conn: Connection, service_id: str) -> tuple[ServiceSpec | None, bool, int | None]:
@@ -215,11 +222,19 @@ def release_forecast(
     appender: Appender = log_store.append,
     publisher: LogPublisher | None = None,
     limits: PrivacyLimits = DEFAULT_LIMITS,
+    repeat: Repeat | None = None,
 ) -> ReleaseOutcome:
-    """Release a noised aggregate forecast of the employer's pool, or refuse (see module)."""
+    """Release a noised aggregate forecast of the employer's pool, or refuse (see module).
+    ``repeat`` finds an earlier identical release, returned as it is at no further ε; it
+    runs under the budget lock, so two identical requests at once release only once."""
     prepare_figures()  # the interval tables, computed before any lock is held
     with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
+        clock = ledger_clock(conn)
+        timely = clock is None or request.at >= clock  # a backdated request is refused
+        earlier = repeat(conn, request) if repeat is not None and timely else None
+        if earlier is not None:
+            return earlier
         outcome = _forecast(conn, request, source, appender, limits)
         if publisher is not None:
             publish_checkpoint(conn, publisher, outcome.at)
@@ -283,8 +298,10 @@ def _forecast(
     decision = _decide(spec, facts)
     if not decision.allowed:
         return _refuse(conn, rec, f"rules_{decision.outcome.value}", decision)
-    if not budget(conn, req.employer, req.season).allows(req.epsilon):
-        return _refuse(conn, rec, "budget_exhausted", decision, {"epsilon": req.epsilon})
+    held = budget(conn, req.employer, req.season)
+    if not held.allows(req.epsilon):
+        detail = {"epsilon": req.epsilon, "remaining": held.remaining, "cap": held.cap}
+        return _refuse(conn, rec, "budget_exhausted", decision, detail)
     return _release(conn, rec, spec, pool, purpose, decision, valid, source, limits)
 
 
@@ -331,6 +348,7 @@ def _release(
         "used_members": len(used),
         "base_rate_source": source.base_rate_source,
         "intake_id": pool.intake.intake_id,
+        "snapshot": req.snapshot,
     }
     decision_id, index = _write(
         conn,

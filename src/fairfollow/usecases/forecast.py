@@ -7,6 +7,11 @@ call, dated by the clock the adapter passes in. The door alone refuses a backdat
 of its own. The model's scores are loaded the same way for both, lazily
 (:class:`fairfollow.model.scores.LazySource`), so a refusal never waits for the model.
 
+An identical request — same employer, service (and its version), season, ε, model, data
+and uploaded pool — gets the release the first one got, marked ``repeated``, at no further
+ε: the door looks it up under its budget lock (:func:`fairfollow.release.history.repeat_of`),
+so a reload, a second click or a script's retry never spends twice.
+
 Who acts is recorded as :func:`~fairfollow.accounts.account.actor_of` the principal.
 The employer's own request reads the employer, the season and the service from the
 principal and the workspace, never from input; staff name them.
@@ -15,14 +20,17 @@ principal and the workspace, never from input; staff name them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.actor import DOOR
 from fairfollow.errors import AuthenticationError
+from fairfollow.intake.pool_store import latest_intake
 from fairfollow.ledger.transaction import Engine, reading, transaction
+from fairfollow.model.runs import CURRENT_POINTER
 from fairfollow.model.scores import ForecastSource, LazySource, model_scores
 from fairfollow.release import desk, history
 from fairfollow.release.budget import PrivacyLimits
@@ -33,6 +41,7 @@ from fairfollow.release.door import (
     release_individual,
 )
 from fairfollow.release.view import ReleaseOutcome, ReleaseRecord
+from fairfollow.services import store as service_store
 from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import Receipt
 from fairfollow.workspace import Workspace
@@ -88,6 +97,11 @@ class Forecast:
         return self.outcome.released
 
     @property
+    def repeated(self) -> bool:
+        """The release of an identical earlier request, returned at no further ε."""
+        return self.outcome.repeated
+
+    @property
     def record(self) -> ReleaseRecord:
         return self.outcome.record()
 
@@ -136,13 +150,49 @@ def attempt_individual(
     return Forecast(release_individual(engine, request))
 
 
+def _file_mark(path: Path) -> str:
+    """A file's size and modification time: changes when it is rewritten (no hashing of
+    large files on every request)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return "-"
+    return f"{found.st_size}:{found.st_mtime_ns}"
+
+
+def snapshot_of(
+    desk_: ReleaseDesk, employer: str, service_id: str, season: int, training_season: int
+) -> str:
+    """What a forecast would be computed from: the current model, the season's and the
+    training season's features and offers, the employer's latest list and the service's
+    version. Two requests with the same snapshot and ε would get the same figures' law."""
+    ws = desk_.workspace
+    pointer = ws.models_dir / CURRENT_POINTER
+    model = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else "-"
+    # The analytics layout of fairfollow.model.feature_source (not imported: it loads Ibis).
+    data = ";".join(
+        _file_mark(ws.analytics_dir / table / f"season={s}" / f"{table}.parquet")
+        for s in (season, training_season)
+        for table in ("features", "offers")
+    )
+    with reading(desk_.engine, "forecast snapshot") as conn:
+        intake = latest_intake(conn, employer, season)
+        version = service_store.latest_version(conn, service_id)
+    pool = "-" if intake is None else str(intake.intake_id)
+    return f"model={model}|data={data}|training={training_season}|pool={pool}|v={version}"
+
+
 def _release(desk_: ReleaseDesk, request: ReleaseRequest, training_season: int) -> ReleaseOutcome:
+    snapshot = snapshot_of(
+        desk_, request.employer, request.service_id, request.season, training_season
+    )
     return release_forecast(
         desk_.engine,
-        request,
+        replace(request, snapshot=snapshot),
         desk_.source(request.season, training_season),
         publisher=desk_.publisher,
         limits=desk_.limits,
+        repeat=history.repeat_of,
     )
 
 
