@@ -27,19 +27,20 @@ from pathlib import Path
 from fairfollow.accounts.account import Principal, actor_of
 from fairfollow.accounts.actions import Action, require
 from fairfollow.actor import DOOR
-from fairfollow.errors import AuthenticationError
+from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.intake.pool_store import latest_intake
 from fairfollow.ledger.transaction import Engine, reading, transaction
 from fairfollow.model.runs import CURRENT_POINTER
 from fairfollow.model.scores import ForecastSource, LazySource, model_scores
 from fairfollow.release import desk, history
-from fairfollow.release.budget import PrivacyLimits
+from fairfollow.release.budget import Budget, PrivacyLimits
 from fairfollow.release.door import (
     DEFAULT_EPSILON,
     ReleaseRequest,
     release_forecast,
     release_individual,
 )
+from fairfollow.release.refusal import Refusal, budget_refusal
 from fairfollow.release.view import ReleaseOutcome, ReleaseRecord
 from fairfollow.services import store as service_store
 from fairfollow.tlog.checkpoint_file import LogPublisher
@@ -219,3 +220,62 @@ def own_receipt(
     employer = _own_employer(principal)
     with transaction(engine, "employer receipt") as conn:
         return history.release_receipt(conn, employer, decision_id, publisher, now)
+
+
+# The ε a form suggests: a quarter of what remains, never more than this, on a 0.05 grid.
+SUGGESTED_MAX = 0.5
+_GRID = 0.05
+
+
+def suggested_epsilon(remaining: float, limits: PrivacyLimits) -> float:
+    """A sane first ε: a quarter of what remains (at most :data:`SUGGESTED_MAX`), within
+    the allowed range — never the largest ε allowed, which would spend fast."""
+    quarter = int(remaining / 4 / _GRID + 1e-9) * _GRID
+    found = min(SUGGESTED_MAX, limits.epsilon_max, quarter)
+    return round(max(limits.epsilon_min, found), 2)
+
+
+@dataclass(frozen=True)
+class ForecastPreview:
+    """What a forecast request would cost before it is made: the ε asked for, the budget
+    now and after, and the refusal the door would give for the ε alone (out of range,
+    more than remains, used up) — checked again by the door when the request is made."""
+
+    epsilon: float
+    budget: Budget
+    suggested: float
+    refusal: Refusal | None
+
+    @property
+    def remaining_after(self) -> float:
+        return max(0.0, self.budget.remaining - self.epsilon)
+
+
+def preview_own_forecast(
+    principal: Principal | None, epsilon: float | None, desk_: ReleaseDesk, now: datetime
+) -> ForecastPreview:
+    """The employer user's forecast as it would be asked: cost, what remains after, and
+    whether the ε alone would be refused. Spends and records nothing. ``None``: the ε
+    suggested for this budget."""
+    me = require(principal, Action.EMPLOYER_READ)
+    if me.employer is None:  # the action table admits employer users only
+        raise AuthenticationError("accounts.sign_in_required", action=Action.EMPLOYER_READ)
+    with reading(desk_.engine, "forecast preview") as conn:
+        held = desk.standing(conn, desk_.workspace, me.employer, now).budget
+    suggested = suggested_epsilon(held.remaining, desk_.limits)
+    asked = suggested if epsilon is None else epsilon
+    refusal: Refusal | None = None
+    if not desk_.limits.epsilon_allowed(asked):
+        low, high = desk_.limits.epsilon_min, desk_.limits.epsilon_max
+        refusal = Refusal("release.refused.epsilon_outside", {"low": low, "high": high})
+    elif not held.allows(asked):
+        refusal = budget_refusal(held.cap, held.remaining)
+    return ForecastPreview(asked, held, suggested, refusal)
+
+
+def own_release(principal: Principal | None, engine: Engine, decision_id: int) -> ReleaseRecord:
+    """One of the signed-in employer's releases (or refusals), as the log holds it."""
+    for found in own_releases(principal, engine):
+        if found.decision_id == decision_id:
+            return found
+    raise InputError("release.not_your_release", release=f"dec-{decision_id}")
