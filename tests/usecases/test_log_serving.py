@@ -41,6 +41,6 @@ def test_a_lost_key_of_a_signed_log_is_not_replaced(tmp_path: Path) -> None:
     (workspace.keys_dir / SIGNER_FILE).unlink()
     with pytest.raises(ConfigError) as refused:
         prepare_serving(workspace, engine)
-    assert refused.value.code == "tlog.log_key_lost"
+    assert refused.value.code == "usecases.log_key_lost"
     assert not (workspace.keys_dir / SIGNER_FILE).exists()
     engine.dispose()

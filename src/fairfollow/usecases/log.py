@@ -160,7 +160,7 @@ def prepare_serving(workspace: Workspace, engine: Engine) -> ServingPrepared:
         signed = log_store.latest_checkpoint(conn) is not None
     copy = workspace.checkpoint_file
     if signed or (copy.exists() and copy.stat().st_size > 0):
-        raise ConfigError("tlog.log_key_lost", path=str(workspace.keys_dir))
+        raise ConfigError("usecases.log_key_lost", path=str(workspace.keys_dir))
     workspace.keys_dir.mkdir(parents=True, exist_ok=True)
     LogPublisher.of_workspace(workspace)  # creates the key (and nothing is signed yet)
     return ServingPrepared(created_log_key=True)
