@@ -108,3 +108,17 @@ def test_an_epsilon_that_is_not_a_number_is_named_at_the_top_with_the_input_kept
     check = client.get("/employer/forecast/check", params={"lang": "en", "epsilon": "lots"})
     assert check.status_code == 400 and 'aria-invalid="true"' in check.text
     assert 'href="#epsilon"' in check.text and 'value="lots"' in check.text
+
+
+def test_the_api_answers_an_identical_request_with_the_same_release(
+    client: TestClient, site: EmployerSite
+) -> None:
+    headers = {"x-csrf-token": csrf_of(client, "/employer/forecast")}
+    first = client.post("/api/v1/employer/forecasts", json={"epsilon": 0.15}, headers=headers)
+    spent = _budget(site)
+    again = client.post("/api/v1/employer/forecasts", json={"epsilon": 0.15}, headers=headers)
+    assert first.json()["released"] is True and first.json()["repeated"] is False
+    assert again.json()["repeated"] is True and again.json()["epsilon_spent"] == 0
+    assert again.json()["release_id"] == first.json()["release_id"]
+    assert again.json()["figures"] == first.json()["figures"]
+    assert _budget(site) == spent
