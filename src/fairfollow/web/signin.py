@@ -299,7 +299,7 @@ async def password_first(request: Request) -> None:
     if route_key(request) in BEFORE_PASSWORD or session_cookie(request) is None:
         return
     principal = principal_of(request)
-    if principal is not None and not authority.has_password(context_of(request).ledger, principal):
+    if principal is not None and not authority.has_password(context_of(request).reader, principal):
         raise PasswordFirst()
 
 
