@@ -289,3 +289,22 @@ def test_a_token_alone_cannot_change_a_password_that_is_set(engine: Engine) -> N
         if e.kind is AuditKind.LOGIN_FAILED
     ]  # fmt: skip
     assert [e.detail["reason"] for e in failures] == ["accounts.current_password_wrong"] * 2
+
+
+def test_setting_a_password_follows_the_policy_and_changes_nothing_when_refused(
+    engine: Engine,
+) -> None:
+    from fairfollow.accounts.account import MIN_PASSWORD_CHARS
+
+    admin = authority.authenticate(engine, _admin_token(engine), NOW)
+    created = authority.create_account(engine, admin, "kenji", display_name="kenji", now=NOW)
+    me = authority.principal_for(engine, "kenji")
+    for weak, code in (
+        ("a" * MIN_PASSWORD_CHARS, "accounts.password_repeated"),
+        ("password1234", "accounts.password_common"),
+    ):
+        with pytest.raises(GovernanceError) as refused:
+            authority.set_password(engine, me, weak, NOW)
+        assert refused.value.code == code
+    assert not authority.has_password(engine, me)  # still on its one-time secret
+    assert authority.login(engine, "kenji", created.secret, NOW).login == "kenji"

@@ -96,3 +96,35 @@ def test_the_printed_site_accounts_sign_in(replayed_workspace: Path, tmp_path: P
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_serve_starts_on_a_workspace_that_only_holds_a_ledger(tmp_path: Path) -> None:
+    """As an operator follows ingest with serve: no `make demo`, no key made by hand."""
+    from fairfollow.ledger.engine import create_ledger
+    from fairfollow.settings import Settings
+    from fairfollow.tlog.keys import SIGNER_FILE
+    from fairfollow.workspace import Workspace
+
+    workspace = Workspace.from_settings(Settings(home=tmp_path / "ws")).ensure()
+    create_ledger(workspace.ledger_url).dispose()
+    port = _free_port()
+    env = {**os.environ, "COLUMNS": "200", "FAIRFOLLOW_LANGUAGE": "en"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fairfollow", "--workspace", str(workspace.root), "serve",
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        printed = _until_serving(process, deadline)
+        assert any("transparency-log key" in line for line in printed), printed
+        _healthy(f"http://127.0.0.1:{port}", deadline)
+        assert httpx2.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+        assert (workspace.keys_dir / SIGNER_FILE).exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

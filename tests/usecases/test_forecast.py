@@ -5,7 +5,7 @@ for both, and one JSON record of a release."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from fairfollow.ledger.engine import create_ledger, open_ledger
 from fairfollow.messages.refusal import worded
 from fairfollow.model.scores import ForecastSource
 from fairfollow.records import decision_store
+from fairfollow.release import history
 from fairfollow.release.budget import DEFAULT_LIMITS
 from fairfollow.release.view import ReleaseRecord
 from fairfollow.services.examples import YIELD_FORECAST_ID
@@ -34,7 +35,7 @@ from fairfollow.usecases.forecast import (
 )
 from fairfollow.workspace import Workspace
 from tests.conftest import copy_workspace
-from tests.governance_fixtures import AT, SOURCE, ready_ledger
+from tests.governance_fixtures import AT, SOURCE, ready_ledger, take_in
 
 ANALYST = Principal("acc-24d4b96f58da6d4a", "ana", frozenset({Role.ANALYST}))
 OPERATOR = Principal("acc-a92c36e66a25ee99", "ops", frozenset({Role.OPERATOR}))
@@ -161,3 +162,57 @@ def test_a_fresh_ledger_refuses_an_unknown_employer_service(tmp_path: Path) -> N
         assert not found.released and found.outcome.reason == "unknown_service"
     finally:
         engine.dispose()
+
+
+def _budget(engine: Engine) -> tuple[float, int]:
+    from fairfollow.release.door import budget_of
+
+    held = budget_of(engine, "E0001", 2020)
+    return held.spent, held.releases
+
+
+def test_an_identical_request_gets_the_same_release_at_no_further_epsilon(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ready = ready_ledger(engine)
+    desk = _desk(engine, tmp_path)
+    first = request_forecast(ANALYST, ASK, desk, AT)
+    spent = _budget(engine)
+    again = request_forecast(OPERATOR, ASK, desk, AT + timedelta(minutes=5))
+    assert again.released and again.repeated and not first.repeated
+    assert again.record.release_id == first.record.release_id
+    assert again.record.figures == first.record.figures
+    assert again.record.epsilon_spent == 0 and again.as_json()["repeated"] is True
+    assert _budget(engine) == spent  # nothing spent, no release added
+    with engine.connect() as conn:
+        assert len(decision_store.load_decisions(conn, request="release_forecast")) == 1
+    # another ε is another request
+    other = request_forecast(ANALYST, replace(ASK, epsilon=0.5), desk, AT + timedelta(minutes=6))
+    assert other.released and not other.repeated
+    assert other.record.release_id != first.record.release_id
+    # a new list is another pool: a new release
+    take_in(engine, "E0001", ready.members, ready.members)
+    fresh = request_forecast(ANALYST, ASK, desk, AT + timedelta(minutes=7))
+    assert fresh.released and not fresh.repeated
+    assert fresh.record.release_id not in {first.record.release_id, other.record.release_id}
+
+
+def test_a_budget_refusal_says_short_with_what_remains_or_used_up(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ready_ledger(engine)
+    desk = _desk(engine, tmp_path)
+    for epsilon in (2.0, 1.1):
+        assert request_forecast(ANALYST, replace(ASK, epsilon=epsilon), desk, AT).released
+    short = request_forecast(ANALYST, replace(ASK, epsilon=1.0), desk, AT).record
+    assert short.refusal is not None and short.refusal.code == "release.refused.budget_short"
+    assert short.refusal.params["remaining"] == pytest.approx(0.9)
+    assert request_forecast(ANALYST, replace(ASK, epsilon=0.9), desk, AT).released
+    used = request_forecast(ANALYST, replace(ASK, epsilon=0.5), desk, AT).record
+    assert used.refusal is not None and used.refusal.code == "release.refused.budget_used_up"
+    # read back from the ledger, each refusal says the same
+    with engine.connect() as conn:
+        past = {p.release_id: p.refusal for p in history.past_releases(conn, "E0001")}
+    assert past[short.release_id] == short.refusal
+    assert past[used.release_id] is not None
+    assert past[used.release_id].code == "release.refused.budget_used_up"  # type: ignore[union-attr]

@@ -61,7 +61,7 @@ def test_releases_from_the_web_and_the_cli_publish_and_audits_fail_without_the_c
     result = CliRunner().invoke(
         cli,
         ["--workspace", str(workspace.root), "release", "forecast", "--employer", name,
-         "--service", "yield-forecast", "--epsilon", "0.1"],
+         "--service", "yield-forecast", "--epsilon", "0.2"],  # 0.1 again: the same release
         env={"FAIRFOLLOW_TOKEN": _token(settings, accounts["analyst"])},
     )  # fmt: skip
     assert result.exit_code in (0, 1), result.output  # released, or refused and recorded

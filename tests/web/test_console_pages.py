@@ -57,6 +57,8 @@ def test_a_forced_activation_appears_on_the_matrix(
         page.check("#activate-force")
         page.fill("#activate-reason", "Interim notice approved by counsel until the fix ships.")
         page.click("#activate")
+        assert "v3" in page.inner_text("#confirm-version")  # a check page before it happens
+        page.click("#confirm")
         assert page.inner_text("#activation-result") == "forced"
         page.goto(f"{base}/privacy?lang=en")
         forced = page.inner_text("#forced-activations")
@@ -82,7 +84,10 @@ def test_a_reviewer_vetoes_and_the_owner_sees_the_reason(
         reviewer.goto(f"{base}/review/entry-trends?lang=en")
         reviewer.fill("#veto-reason", reason)
         reviewer.click("#veto")
+        assert reviewer.inner_text("#confirm-reason") == reason  # a check page first
+        reviewer.click("#confirm")
         assert reviewer.inner_text("#service-state") == "rejected"
+        assert reviewer.locator("#notice").count() == 1  # the veto is said to be recorded
         owner = signed_in(browser, base, accounts["analyst"])
         owner.goto(f"{base}/analyst?lang=en")
         owner.click("text=Entry trends by industry")

@@ -64,6 +64,8 @@ def test_an_employer_uploads_asks_for_a_forecast_and_verifies_its_receipt(
         _shot(page, "lists", language)
 
         page.goto(f"{base}/employer/forecast?lang={language}")
+        page.fill("#epsilon", "1.0")
+        page.click("#forecast-continue")
         page.click("#forecast-submit")
         page.wait_for_selector("#forecast-result")
         assert page.locator("#forecast-result").get_attribute("class") == "released"

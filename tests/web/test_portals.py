@@ -75,6 +75,7 @@ def test_a_withdrawal_in_one_browser_leaves_the_member_out_of_the_next_release(
             hr.click("#login-form button[type=submit]")
             hr.wait_for_url(f"{base}/employer*")
             hr.goto(f"{base}/employer/forecast?lang=ja")
+            hr.click("#forecast-continue")  # the check page, then the confirmation
             hr.click("#forecast-submit")
             hr.wait_for_selector("#forecast-result")
             assert hr.locator("#forecast-result").get_attribute("class") == "released"

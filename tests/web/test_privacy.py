@@ -109,10 +109,12 @@ def test_the_gate_refuses_then_a_forced_activation_stays_on_the_page(site: Site)
     )
     assert no_reason.status_code == 409 and "needs a named person and a reason" in no_reason.text
     reason = "Registration screen fix ships tomorrow; legal signed the interim notice."
+    asked = {"version": "v3", "force": "1", "reason": reason, "csrf_token": token}
+    check = client.post("/privacy/policy/activate", params={"lang": "en"}, data=asked)
+    assert check.status_code == 200 and 'id="confirm-form"' in check.text  # nothing yet
+    assert reason in check.text and 'id="active-version">v3<' not in client.get("/privacy").text
     forced = client.post(
-        "/privacy/policy/activate",
-        params={"lang": "en"},
-        data={"version": "v3", "force": "1", "reason": reason, "csrf_token": token},
+        "/privacy/policy/activate", params={"lang": "en"}, data={**asked, "confirmed": "yes"}
     )
     assert forced.status_code == 200 and 'id="activation-result">forced' in forced.text
     later = client.get("/privacy", params={"lang": "en"}).text

@@ -84,12 +84,17 @@ def test_a_veto_rejects_for_everyone_and_the_owner_reads_the_reason(
     token = csrf_of(reviewer, "/review/entry-trends")
     assert reviewer.post("/review/entry-trends/veto", data={"reason": "x"}).status_code == 403
     reason = "Students cannot foresee that entries are counted per employer."
+    unsaid = reviewer.post("/review/entry-trends/veto", data={"reason": " ", "csrf_token": token})
+    assert unsaid.status_code == 400 and 'href="#veto-reason"' in unsaid.text
+    check = reviewer.post("/review/entry-trends/veto", data={"reason": reason, "csrf_token": token})
+    assert check.status_code == 200 and 'id="confirm-form"' in check.text
+    assert wf.show_service(engine, "entry-trends").state.vetoes == ()  # nothing happened yet
     vetoed = reviewer.post(
         "/review/entry-trends/veto",
-        data={"reason": reason, "csrf_token": token},
+        data={"reason": reason, "csrf_token": token, "confirmed": "yes"},
         follow_redirects=False,
     )
-    assert vetoed.status_code == 303
+    assert vetoed.status_code == 303 and vetoed.headers["location"].endswith("notice=vetoed")
     owner = _client(settings, accounts["analyst"])
     page = owner.get("/review/entry-trends", params={"lang": "en"}).text
     assert 'id="service-state" class="bad">rejected' in page
@@ -130,6 +135,8 @@ def test_approvals_by_two_reviewers_approve_and_are_logged(
     first = _client(settings, accounts["reviewer"])
     done = first.post("/review/entry-trends/approve", data={"csrf_token": csrf_of(first)})
     assert done.status_code == 200  # back on the service's page
+    assert 'id="notice"' in done.text and 'id="approve"' not in done.text  # done: no button
+    assert 'id="decided"' in done.text
     state = wf.show_service(engine, "entry-trends").state
     assert {a.login for a in state.approvals} == {
         REVIEWERS[0]
@@ -200,4 +207,41 @@ def test_the_api_vetoes_with_a_bearer_token_and_reports_the_reason(
     assert answer["state"] == "rejected" and answer["vetoes"][0]["reason"] == "no"
     again = client.post("/api/v1/services/entry-trends/approve", headers=bearer)
     assert again.status_code == 409 and again.json()["error"] == "GovernanceError"
+    engine.dispose()
+
+
+def test_the_privacy_officer_signs_off_and_rejects_with_separate_controls(
+    site: tuple[Settings, dict[str, SiteAccount]],
+) -> None:
+    """Before issue 23 one button signed off or rejected depending on a text box."""
+    settings, accounts = site
+    engine = ledger_of(settings)
+    owner = person(engine, ANALYST)
+    now = datetime.now(UTC)
+    for service_id in ("entry-trends", "offer-trends"):
+        spec = new_service(ANALYST, service_id)
+        wf.register_service(engine, spec, actor=owner, now=now)
+        wf.submit_service(engine, service_id, actor=owner, now=now)
+    officer = _client(settings, accounts["privacy_officer"])
+    page = officer.get("/review/entry-trends", params={"lang": "en"}).text
+    assert 'id="sign-off-form"' in page and 'id="reject-form"' in page
+    token = csrf_of(officer, "/review/entry-trends")
+    signed = officer.post(
+        "/review/entry-trends/sign-off", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert signed.status_code == 303 and signed.headers["location"].endswith("signed_off")
+    assert wf.show_service(engine, "entry-trends").state.state.value == "committee_review"
+    reason = "The purpose text does not say that entries are counted per employer."
+    check = officer.post(
+        "/review/offer-trends/reject", data={"reason": reason, "csrf_token": token}
+    )
+    assert check.status_code == 200 and 'id="confirm-reason"' in check.text
+    assert wf.show_service(engine, "offer-trends").state.state.value == "privacy_review"
+    done = officer.post(
+        "/review/offer-trends/reject",
+        data={"reason": reason, "csrf_token": token, "confirmed": "yes"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("notice=rejected")
+    assert wf.show_service(engine, "offer-trends").state.state.value != "privacy_review"
     engine.dispose()

@@ -40,6 +40,7 @@ from fairfollow.accounts.account import (
 )
 from fairfollow.accounts.actions import Action, permits, require
 from fairfollow.accounts.duties import check_grant
+from fairfollow.accounts.password import check_password
 from fairfollow.accounts.store import AuditEvent
 from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
@@ -307,6 +308,7 @@ def set_password(
     Once the account has a password, the change needs it (``current``): a stolen token or
     an unattended session must not be enough to take the account over for good. Only an
     account still on its one-time setup secret (just made or reset) sets one without."""
+    check_password(password)  # the policy first: a refused choice touches nothing
     kept = None if keep is None else token_digest(keep)
     with transaction(engine, "account password") as conn:
         me = fresh(conn, actor)

@@ -225,6 +225,11 @@ def release(forecast: Forecast, as_json: bool) -> None:
             )
         )
         console.print(accuracy_words(f)["en"])
+        if outcome.repeated:  # an identical earlier request's release: nothing spent now
+            from fairfollow.messages.catalogue import text
+
+            said = text("cli.release_repeated", cli_language(), release=outcome.release_id)
+            console.print(said, soft_wrap=True)
         return
     refusal = forecast.record.refusal
     why = outcome.reason if refusal is None else sentence(refusal, cli_language())

@@ -1,5 +1,8 @@
 """``fairfollow serve``: the web application on the workspace, with uvicorn.
 
+Serving needs a workspace that holds a ledger, and nothing more: what a fresh workspace still
+lacks (the transparency log's key, before its first checkpoint) is made here, and said.
+
 The app is handed to uvicorn by import string as a factory, so that each worker process
 builds its own (and so that the CLI never imports the web package: both are adapters).
 """
@@ -12,7 +15,9 @@ from typing import Annotated
 import typer
 
 from fairfollow.cli.context import workspace_of
-from fairfollow.cli.terminal import console
+from fairfollow.cli.terminal import cli_language, console
+from fairfollow.messages.catalogue import text
+from fairfollow.workspace import Workspace
 
 APP_FACTORY = "fairfollow.web.app:create_app"
 
@@ -38,10 +43,8 @@ def serve_command(
     """Serve the web pages and the JSON API (/api/v1) for the workspace."""
     import uvicorn
 
-    from fairfollow.ledger.engine import workspace_ledger
-
     workspace = workspace_of(ctx)
-    workspace_ledger(workspace).dispose()  # a missing or old ledger is refused before serving
+    _prepare(workspace)  # a missing or old ledger is refused before serving
     if site_accounts:
         _print_site_accounts(workspace.ledger_url)
     os.environ["FAIRFOLLOW_HOME"] = str(workspace.root)  # the factory reads the settings
@@ -50,6 +53,21 @@ def serve_command(
     count = workers or (1 if workspace.ledger_url.startswith("sqlite") else 2)
     console.print(f"FairFollow on http://{host}:{port}/ ({count} worker(s)); Ctrl-C stops it")
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=count)
+
+
+def _prepare(workspace: Workspace) -> None:
+    """Make what serving needs (the log key of a fresh workspace), saying so."""
+    from fairfollow.ledger.engine import workspace_ledger
+    from fairfollow.usecases.log import prepare_serving
+
+    engine = workspace_ledger(workspace)  # refuses a workspace whose ledger is missing
+    try:
+        prepared = prepare_serving(workspace, engine)
+    finally:
+        engine.dispose()
+    if prepared.created_log_key:
+        path = str(workspace.keys_dir)
+        console.print(text("cli.serve_log_key_created", cli_language(), path=path))
 
 
 def _print_site_accounts(ledger_url: str) -> None:

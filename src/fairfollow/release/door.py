@@ -94,6 +94,13 @@ class ReleaseRequest:
     at: datetime  # consent is evaluated at this instant, and the release recorded with it
     epsilon: float = DEFAULT_EPSILON
     actor: Actor = DOOR  # the door itself, when no account asks
+    # What the figures would be computed from (model, data, pool, service version), as the
+    # caller fingerprints it: kept with a release so an identical request can find it.
+    snapshot: str = ""
+
+
+# An earlier identical release, looked up under the budget lock (None: release anew).
+Repeat = Callable[[Connection, ReleaseRequest], ReleaseOutcome | None]
 
 
 def _service(conn: Connection, service_id: str) -> tuple[ServiceSpec | None, bool, int | None]:
@@ -233,9 +240,12 @@ def release_forecast(
     publisher: LogPublisher | None = None,
     limits: PrivacyLimits = DEFAULT_LIMITS,
     product: Product = FORECAST,
+    repeat: Repeat | None = None,
 ) -> ReleaseOutcome:
     """Release a noised aggregate forecast of the employer's pool, or refuse (see module);
-    ``product`` adds its post-processed figures (:mod:`fairfollow.release.product`)."""
+    ``product`` adds its post-processed figures (:mod:`fairfollow.release.product`).
+    ``repeat`` finds an earlier identical release, returned as it is at no further ε; it
+    runs under the budget lock, so two identical requests at once release only once."""
     prepare_figures()  # the interval tables, computed before any lock is held
     with transaction(engine, "release forecast") as conn:
         lock_budget(conn, request.employer, request.season, request.at)
@@ -243,10 +253,25 @@ def release_forecast(
         # employer's release can slip in between with a later instant (PostgreSQL; SQLite's
         # BEGIN IMMEDIATE already serialises every writer).
         log_store.hold_appends(conn)
+        # A request the ledger would refuse as backdated is refused, never answered by a
+        # repeat; one it would move to its clock (overtaken while live) may be a repeat.
+        earlier = repeat(conn, request) if repeat is not None and _live(conn, request) else None
+        if earlier is not None:
+            return earlier
         outcome = _forecast(conn, request, source, appender, limits, product)
         if publisher is not None:
             publish_checkpoint(conn, publisher, outcome.at)
         return outcome
+
+
+def _live(conn: Connection, req: ReleaseRequest) -> bool:
+    """Whether the ledger takes ``req`` at its instant or moves it to its clock (not refused
+    as backdated): the one test :func:`_timely` applies."""
+    clock = ledger_clock(conn)
+    if clock is None or req.at >= clock:
+        return True
+    now = provision_store.ledger_now(conn)
+    return req.at >= now - LIVE_WINDOW and clock <= now + LIVE_WINDOW
 
 
 def _timely(conn: Connection, rec: _Record) -> tuple[_Record, ReleaseOutcome | None]:
@@ -259,8 +284,7 @@ def _timely(conn: Connection, rec: _Record) -> tuple[_Record, ReleaseOutcome | N
     at_clock = _Record(
         replace(req, at=clock), rec.kind, rec.version, rec.appender, product=rec.product
     )
-    now = provision_store.ledger_now(conn)
-    if req.at >= now - LIVE_WINDOW and clock <= now + LIVE_WINDOW:
+    if _live(conn, req):
         return replace(at_clock, claimed_at=req.at), None
     detail: dict[str, object] = {"claimed_at": req.at.isoformat(), "clock": clock.isoformat()}
     return at_clock, _refuse(conn, at_clock, "instant_before_ledger_clock", detail=detail)
@@ -309,8 +333,10 @@ def _forecast(
     decision = _decide(spec, facts)
     if not decision.allowed:
         return _refuse(conn, rec, f"rules_{decision.outcome.value}", decision)
-    if not budget(conn, req.employer, req.season).allows(req.epsilon):
-        return _refuse(conn, rec, "budget_exhausted", decision, {"epsilon": req.epsilon})
+    held = budget(conn, req.employer, req.season)
+    if not held.allows(req.epsilon):
+        detail = {"epsilon": req.epsilon, "remaining": held.remaining, "cap": held.cap}
+        return _refuse(conn, rec, "budget_exhausted", decision, detail)
     return _release(conn, rec, spec, pool, purpose, decision, valid, source, limits, product)
 
 
@@ -365,6 +391,7 @@ def _release(
         "used_members": len(used),
         "base_rate_source": source.base_rate_source,
         "intake_id": pool.intake.intake_id,
+        "snapshot": req.snapshot,
     }
     decision_id, index = _write(
         conn,

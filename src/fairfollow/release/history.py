@@ -22,11 +22,12 @@ from datetime import datetime
 from fairfollow.errors import InputError, TransparencyLogError
 from fairfollow.ledger.transaction import Connection
 from fairfollow.records import decision_store
-from fairfollow.release.door import RELEASE_FORECAST
+from fairfollow.release.budget_store import budget
+from fairfollow.release.door import RELEASE_FORECAST, ReleaseRequest
 from fairfollow.release.figures import ReleasedFigures
 from fairfollow.release.leaf import FiguresOpening, opening_of_detail
-from fairfollow.release.refusal import BlockingRule, Refusal, refusal_of
-from fairfollow.release.view import ReleaseRecord, accuracy_words
+from fairfollow.release.refusal import BlockingRule, Refusal, budget_refusal, refusal_of
+from fairfollow.release.view import ReleaseOutcome, ReleaseRecord, accuracy_words
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
@@ -152,6 +153,18 @@ def _leaf_of(conn: Connection, decision_id: int) -> log_store.StoredLeaf | None:
     return None
 
 
+def _past_refusal(
+    decision: decision_store.DecisionRecord, blocking: tuple[BlockingRule, ...]
+) -> Refusal:
+    """A stored refusal's code; a budget refusal says, from what the door kept, whether the
+    budget was used up or the request asked for more than remained (and how much did)."""
+    detail = _detail(decision.detail)
+    remaining, cap = detail.get("remaining"), detail.get("cap")
+    if decision.reason == "budget_exhausted" and isinstance(remaining, int | float):
+        return budget_refusal(float(cap) if isinstance(cap, int | float) else 0.0, remaining)
+    return refusal_of(decision.reason, blocking)
+
+
 def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
     """The employer's forecast requests, newest first, as the employer may see them."""
     found: list[PastRelease] = []
@@ -176,7 +189,7 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
                 figures=figures,
                 words=words,
                 citations=tuple(b.citation for b in blocking),
-                refusal=None if released else refusal_of(decision.reason, blocking),
+                refusal=None if released else _past_refusal(decision, blocking),
             )
         )
     return sorted(found, key=lambda r: r.decision_id, reverse=True)
@@ -245,4 +258,59 @@ def opening_of(conn: Connection, decision_id: int, employer: str | None) -> Rele
         decision.at,
         leaf.index,
         opening,
+    )
+
+
+def _same_ask(decision: decision_store.DecisionRecord, request: ReleaseRequest) -> bool:
+    detail = _detail(decision.detail)
+    released = detail.get("released")
+    epsilon = released.get("epsilon") if isinstance(released, dict) else None
+    return (
+        decision.outcome == "allow"
+        and detail.get("product", "forecast") == "forecast"  # a planning kind is not a repeat
+        and decision.service_id == request.service_id
+        and decision.season == request.season
+        and detail.get("snapshot") == request.snapshot
+        and isinstance(epsilon, int | float)
+        and abs(float(epsilon) - request.epsilon) <= 1e-12
+    )
+
+
+def repeat_of(conn: Connection, request: ReleaseRequest) -> ReleaseOutcome | None:
+    """The release an identical earlier request got — same employer, service, season, ε and
+    snapshot (model, data, pool, service version) — as it was, marked repeated; None when
+    there is none (or the caller fingerprinted nothing)."""
+    if not request.snapshot:
+        return None
+    found = [
+        d
+        for d in decision_store.load_decisions(
+            conn, employer=request.employer, request=RELEASE_FORECAST
+        )
+        if _same_ask(d, request)
+    ]
+    if not found:
+        return None
+    earlier = max(found, key=lambda d: d.decision_id)
+    leaf = _leaf_of(conn, earlier.decision_id)
+    # The leaf commits to the figures; the opening kept with the decision is checked
+    # against that commitment before the same figures are handed over again.
+    opening = _checked_opening(earlier, leaf)
+    figures = None if opening is None else figures_of(opening.figures)
+    if leaf is None or figures is None:  # a release always has its leaf: never guess
+        return None
+    return ReleaseOutcome(
+        request=RELEASE_FORECAST,
+        employer=request.employer,
+        service_id=request.service_id,
+        season=request.season,
+        at=earlier.at,
+        released=True,
+        reason="released",
+        decision_id=earlier.decision_id,
+        log_index=leaf.index,
+        decision=None,
+        budget=budget(conn, request.employer, request.season),
+        figures=figures,
+        repeated=True,
     )

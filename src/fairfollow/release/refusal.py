@@ -35,6 +35,9 @@ class Refusal:
     blocking: tuple[BlockingRule, ...] = ()
 
 
+# What is left below this is a rounding error of summed ε: the budget is used up.
+USED_UP = 1e-9
+
 # The door's reasons that have a sentence of their own (release.refused.<reason>).
 REASONS = frozenset(
     {
@@ -62,15 +65,22 @@ def blocking_rules(decision: Decision | None) -> tuple[BlockingRule, ...]:
     return tuple(BlockingRule(r.summary_en, r.summary_ja, r.citation) for r in found)
 
 
+def budget_refusal(
+    cap: float, remaining: float, blocking: tuple[BlockingRule, ...] = ()
+) -> Refusal:
+    """Used up (nothing left) or asked for more than remains (and how much does)."""
+    if remaining <= USED_UP:
+        return Refusal("release.refused.budget_used_up", {"cap": cap}, blocking)
+    return Refusal("release.refused.budget_short", {"remaining": remaining}, blocking)
+
+
 def refusal_of(
     reason: str, blocking: tuple[BlockingRule, ...] = (), budget: Budget | None = None
 ) -> Refusal:
     """The refusal of ``reason``; with the season's budget, a budget refusal says whether
     the budget is used up or the request asked for more than remains (and how much)."""
     if reason == "budget_exhausted" and budget is not None:
-        if budget.remaining <= 0:
-            return Refusal("release.refused.budget_used_up", {"cap": budget.cap}, blocking)
-        return Refusal("release.refused.budget_short", {"remaining": budget.remaining}, blocking)
+        return budget_refusal(budget.cap, budget.remaining, blocking)
     if reason == "pool_too_small":
         return Refusal("release.refused.pool_too_small", {"minimum": MIN_POOL}, blocking)
     if reason in REASONS:

@@ -60,6 +60,7 @@ class ReleaseRecord:
     words: dict[str, str]  # the accuracy in ja and en (a refusal's words: the adapters')
     citations: tuple[str, ...]  # the refusal's citations (none for a release)
     refusal: Refusal | None = None  # why not, as a code and its values
+    repeated: bool = False  # an identical earlier request's release, returned at no ε
 
     def with_words(self, words: dict[str, str]) -> ReleaseRecord:
         """The record with the words an adapter wrote (a refusal's, in each language)."""
@@ -91,6 +92,7 @@ class ReleaseRecord:
             "refusal": None
             if self.refusal is None
             else {"code": self.refusal.code, "params": dict(self.refusal.params)},
+            "repeated": self.repeated,
         }
 
 
@@ -113,6 +115,7 @@ class ReleaseOutcome:
     excluded_member_ids: tuple[int, ...] = ()
     capped_member_ids: tuple[int, ...] = ()  # members whose season odometer was full
     provision_id: int | None = None
+    repeated: bool = False  # an earlier identical release, returned as it is (no ε spent)
 
     @property
     def release_id(self) -> str:
@@ -120,7 +123,10 @@ class ReleaseOutcome:
 
     @property
     def epsilon_spent(self) -> float:
-        return self.figures.epsilon if self.figures is not None else 0.0
+        """What this answer spent: nothing for a refusal or a repeated release."""
+        if self.repeated or self.figures is None:
+            return 0.0
+        return self.figures.epsilon
 
     @property
     def citations(self) -> tuple[str, ...]:
@@ -146,6 +152,7 @@ class ReleaseOutcome:
             refusal=None
             if self.released
             else refusal_of(self.reason, blocking_rules(self.decision), self.budget),
+            repeated=self.repeated,
         )
 
     def employer_view(self) -> dict[str, object]:

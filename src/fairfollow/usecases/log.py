@@ -15,7 +15,7 @@ from pathlib import Path
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action, check
 from fairfollow.consent.leaf import ConsentLeaf, deployment_ref
-from fairfollow.errors import TransparencyLogError
+from fairfollow.errors import ConfigError, TransparencyLogError
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.release.reconciliation import Reconciliation, reconcile_budgets
 from fairfollow.tlog import proofs, tile_store
@@ -28,7 +28,7 @@ from fairfollow.tlog.checkpoint_file import (
     publish_checkpoint,
 )
 from fairfollow.tlog.cosignature import cosignature_time
-from fairfollow.tlog.keys import NoteVerifier
+from fairfollow.tlog.keys import SIGNER_FILE, NoteVerifier
 from fairfollow.tlog.policy import Policy
 from fairfollow.tlog.receipt import (
     FILE_SUFFIX,
@@ -248,3 +248,28 @@ def screen_state_receipt(
     with transaction(engine, "screen state receipt") as conn:
         leaf = log_store.find_leaf(conn, LeafKind.SCREEN_DEPLOYED, deployment_ref(deploy_id))
         return None if leaf is None else issue_receipt(conn, leaf.index, publisher, now)
+
+
+@dataclass(frozen=True)
+class ServingPrepared:
+    """What serving a workspace needed and was made: the log key (a fresh workspace has
+    none until its first checkpoint), or nothing when all was there."""
+
+    created_log_key: bool
+
+
+def prepare_serving(workspace: Workspace, engine: Engine) -> ServingPrepared:
+    """Make what the web application needs on a workspace that holds a ledger. The log key
+    is created only while no checkpoint has been signed (in the ledger or its outside
+    copy): a log whose key is lost must not be re-signed by a new one, which would hide
+    the loss from every verifier, so that is refused for the operator to restore the key."""
+    if (workspace.keys_dir / SIGNER_FILE).exists():
+        return ServingPrepared(created_log_key=False)
+    with reading(engine, "serve prepare") as conn:
+        signed = log_store.latest_checkpoint(conn) is not None
+    copy = workspace.checkpoint_file
+    if signed or (copy.exists() and copy.stat().st_size > 0):
+        raise ConfigError("usecases.log_key_lost", path=str(workspace.keys_dir))
+    workspace.keys_dir.mkdir(parents=True, exist_ok=True)
+    LogPublisher.of_workspace(workspace)  # creates the key (and nothing is signed yet)
+    return ServingPrepared(created_log_key=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from fairfollow.accounts.actions import Action
@@ -47,12 +47,38 @@ SITE_ACCESS = {
     ("GET", "/healthz"): Action.SITE_READ,
     ("GET", "/api/v1/openapi.json"): Action.SITE_READ,
     ("GET", "/static"): Action.SITE_READ,  # the stylesheet and the verifying script
+    ("GET", "/favicon.ico"): Action.SITE_READ,
+    ("GET", "/privacy-policy"): Action.SITE_READ,
+    ("GET", "/help"): Action.SITE_READ,
+    ("GET", "/contact"): Action.SITE_READ,
 }
 
 
 @site.get("/", include_in_schema=False)
 def home(request: Request) -> Response:
+    """Who the site is for, and where each of them goes."""
     return context_of(request).pages.render(request, "home.html", {})
+
+
+@site.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """The shipped icon, where browsers look for it without being told."""
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
+
+
+@site.get("/privacy-policy", include_in_schema=False)
+def privacy_policy(request: Request) -> Response:
+    return context_of(request).pages.render(request, "privacy_policy.html", {})
+
+
+@site.get("/help", include_in_schema=False)
+def help_page(request: Request) -> Response:
+    return context_of(request).pages.render(request, "help.html", {})
+
+
+@site.get("/contact", include_in_schema=False)
+def contact(request: Request) -> Response:
+    return context_of(request).pages.render(request, "contact.html", {})
 
 
 @site.get("/healthz")
@@ -95,10 +121,13 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # the interactive docs load scripts from a CDN: not shipped
         redoc_url=None,
+        # A browser in on a one-time secret chooses its password before anything else.
+        dependencies=[Depends(signin.password_first)],
     )
     app.state.context = context
     app.state.access = join(*(table for _, table in ROUTERS))
     problems.install(app, context.pages)
+    app.add_exception_handler(signin.PasswordFirst, signin.to_password_page)
     ops.install(app)
     # Added last, so outermost: every answer, the request log's included, is shielded.
     app.add_middleware(Shield, upload_bytes=context.settings.intake_max_bytes)

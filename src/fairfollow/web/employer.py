@@ -4,9 +4,12 @@ the past releases with their log receipts — always for the signed-in account's
 
 Pages: ``GET /employer`` (the season at a glance), ``GET/POST /employer/lists`` (upload an
 applicant/offer list with the APPI Art. 30 attestation; the errors by line, column and rule),
-``GET/POST /employer/forecast`` (the release door: figures, intervals and accuracy in words,
-or why it refused), ``GET /employer/releases`` (every past release and its receipt, checked
-in the browser by ``static/receipt.js``), ``GET /employer/releases/{id}/receipt``. The same
+``GET /employer/forecast`` (the form, with an ε suggested for what remains), ``GET
+/employer/forecast/check`` (what it will cost and what will remain, before anything is
+spent), ``POST /employer/forecast`` (the release door, answered by a 303 to the result's own
+page ``GET /employer/releases/{id}``: figures, intervals and accuracy in words, or why it
+refused), ``GET /employer/releases`` (every past release and its receipt, checked in the
+browser by ``static/receipt.js``), ``GET /employer/releases/{id}/receipt``. The same
 operations under ``/api/v1/employer``.
 
 Nothing about a person appears: the intake shows only the employer's own view of its file,
@@ -15,11 +18,13 @@ releases only the noised aggregate the log holds (``tests/web/test_employer.py``
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from fairfollow.accounts.account import actor_of
@@ -28,6 +33,8 @@ from fairfollow.actor import PORTAL, Actor
 from fairfollow.errors import InputError
 from fairfollow.intake.report import IntakeReport
 from fairfollow.intake.upload import file_name_of
+from fairfollow.messages import catalogue
+from fairfollow.messages.refusal import sentence as refusal_sentence
 from fairfollow.messages.refusal import worded
 from fairfollow.records.provision import Attestation
 from fairfollow.release import desk
@@ -38,14 +45,16 @@ from fairfollow.usecases.forecast import (
     OwnForecastAsk,
     ReleaseDesk,
     own_receipt,
+    own_release,
     own_releases,
+    preview_own_forecast,
     request_own_forecast,
 )
 from fairfollow.usecases.intake import IntakeDesk, OwnListAsk, own_lists, take_own_list
 from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
-from fairfollow.web.i18n import N_
+from fairfollow.web.i18n import N_, negotiate
 from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
@@ -55,8 +64,10 @@ ACCESS = {
     ("GET", "/employer/lists"): Action.EMPLOYER_READ,
     ("POST", "/employer/lists"): Action.EMPLOYER_UPLOAD,
     ("GET", "/employer/forecast"): Action.EMPLOYER_READ,
+    ("GET", "/employer/forecast/check"): Action.EMPLOYER_READ,
     ("POST", "/employer/forecast"): Action.EMPLOYER_FORECAST,
     ("GET", "/employer/releases"): Action.EMPLOYER_READ,
+    ("GET", "/employer/releases/{decision_id}"): Action.EMPLOYER_READ,
     ("GET", "/employer/releases/{decision_id}/receipt"): Action.EMPLOYER_READ,
     ("GET", "/api/v1/employer"): Action.EMPLOYER_READ,
     ("GET", "/api/v1/employer/lists"): Action.EMPLOYER_READ,
@@ -178,13 +189,26 @@ def _actor(request: Request) -> Actor:
     return PORTAL if principal is None else actor_of(principal)
 
 
-def _forecast_page(
-    request: Request, ctx: AppContext, outcome: ReleaseRecord | None = None, status: int = 200
-) -> Response:
+def _epsilon(given: str) -> float | None:
+    """The ε typed in the form, or None when it is not a number (the core checks the rest)."""
+    try:
+        found = float(given.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return found if math.isfinite(found) else None
+
+
+def _form_page(
+    request: Request, ctx: AppContext, typed: str | None = None, error: str = "",
+    status: int = 200,
+) -> Response:  # fmt: skip
+    """The form: the ε suggested for what remains (or as typed), and what is wrong with it."""
+    preview = preview_own_forecast(principal_of(request), None, _release_desk(ctx), ctx.clock())
     limits = _limits(ctx)
     facts: dict[str, object] = {
-        "outcome": outcome,
-        "words": None if outcome is None else worded(outcome).words,
+        "preview": preview,
+        "typed": f"{preview.suggested:g}" if typed is None else typed,
+        "errors": [("epsilon", error)] if error else [],
         "epsilon_min": limits.epsilon_min,
         "epsilon_max": limits.epsilon_max,
     }
@@ -192,8 +216,28 @@ def _forecast_page(
 
 
 @router.get("/employer/forecast", include_in_schema=False)
-def forecast_page(request: Request, ctx: Context) -> Response:
-    return _forecast_page(request, ctx)
+def forecast_page(
+    request: Request, ctx: Context, epsilon: Annotated[str | None, Query(max_length=32)] = None
+) -> Response:
+    return _form_page(request, ctx, epsilon)
+
+
+@router.get("/employer/forecast/check", include_in_schema=False)
+def forecast_check(
+    request: Request, ctx: Context, epsilon: Annotated[str, Query(max_length=32)] = ""
+) -> Response:
+    """Check your answers: what the forecast will cost and what will remain (a GET, so the
+    Back button returns here without asking to resend anything)."""
+    asked = _epsilon(epsilon)
+    language = negotiate(request)
+    if asked is None:
+        return _form_page(
+            request, ctx, epsilon, catalogue.text("web.epsilon_not_a_number", language), 400
+        )
+    preview = preview_own_forecast(principal_of(request), asked, _release_desk(ctx), ctx.clock())
+    if preview.refusal is not None:
+        return _form_page(request, ctx, epsilon, refusal_sentence(preview.refusal, language), 400)
+    return _page(request, ctx, "employer_forecast_check.html", {"preview": preview})
 
 
 def _release_desk(ctx: AppContext) -> ReleaseDesk:
@@ -208,9 +252,30 @@ def _release(request: Request, ctx: AppContext, epsilon: float) -> ReleaseRecord
 
 @router.post("/employer/forecast", include_in_schema=False)
 def forecast_submit(
-    request: Request, ctx: Context, epsilon: Annotated[float, Form(gt=0, le=100)] = 1.0
+    request: Request, ctx: Context, epsilon: Annotated[str, Form(max_length=32)] = ""
 ) -> Response:
-    return _forecast_page(request, ctx, _release(request, ctx, epsilon))
+    """Ask the door, then answer with the result's own page (303): a reload or Back never
+    sends the request again, and an identical one gets the same release anyway."""
+    asked = _epsilon(epsilon)
+    if asked is None:
+        text = catalogue.text("web.epsilon_not_a_number", negotiate(request))
+        return _form_page(request, ctx, epsilon, text, 400)
+    record = _release(request, ctx, asked)
+    answer = "repeated" if record.repeated else ("new" if record.released else "refused")
+    query = urlencode({"lang": negotiate(request), "answer": answer})
+    return RedirectResponse(f"/employer/releases/{record.decision_id}?{query}", status_code=303)
+
+
+@router.get("/employer/releases/{decision_id}", include_in_schema=False)
+def release_page(
+    request: Request, ctx: Context, decision_id: RowId,
+    answer: Annotated[str, Query(max_length=16)] = "",
+) -> Response:  # fmt: skip
+    """One release (or refusal) of the employer: its own URL, safe to reload."""
+    outcome = worded(own_release(principal_of(request), ctx.reader, decision_id))
+    notice = answer if answer in {"new", "repeated", "refused"} else ""
+    facts: dict[str, object] = {"outcome": outcome, "words": outcome.words, "notice": notice}
+    return _page(request, ctx, "employer_release.html", facts)
 
 
 @router.get("/employer/releases", include_in_schema=False)

@@ -12,13 +12,35 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from fairfollow.instants import JST
 from fairfollow.tlog.proofs import b64
-from fairfollow.web.i18n import LANGUAGES, Localiser, load_translations, negotiate
+from fairfollow.web.i18n import LANGUAGES, N_, Localiser, load_translations, negotiate
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+
+# Success notices a page shows after an action redirected to it (``?notice=<key>``): only
+# these words, never text from the address, so a link cannot make the site say anything.
+NOTICES = {
+    "password_set": N_("Your password is set. Use it to sign in from now on."),
+    "signed_off": N_("Your sign-off is recorded."),
+    "approved": N_("Your approval is recorded."),
+    "rejected": N_("The rejection is recorded."),
+    "vetoed": N_("The veto is recorded: the service cannot be approved in this version."),
+    "activated": N_("The policy version is active for everyone from now on."),
+    "cap_set": N_("The new budget cap is recorded."),
+}
+
+
+@pass_context
+def current(context: Context, path: str) -> Markup:
+    """``aria-current="page"`` on the navigation link of the page being shown."""
+    request = context.get("request")
+    here = getattr(getattr(request, "url", None), "path", "")
+    return Markup(' aria-current="page"') if here == path else Markup("")
 
 
 class Pages:
@@ -40,6 +62,7 @@ class Pages:
                 extensions=["jinja2.ext.i18n"],
             )
             environment.filters["b64"] = b64
+            environment.globals["current"] = current
             environment.install_gettext_translations(  # type: ignore[attr-defined]
                 load_translations(language), newstyle=True
             )
@@ -54,14 +77,17 @@ class Pages:
     ) -> HTMLResponse:
         language = negotiate(request)
         page = self._environments[language].get_template(template)
+        localiser = Localiser(language, self._zone)
+        notice = NOTICES.get(request.query_params.get("notice", ""))
         body = page.render(
             {
                 "principal": getattr(request.state, "principal", None),
                 "csrf": getattr(request.state, "csrf", ""),
                 **context,
                 "request": request,
-                "l10n": Localiser(language, self._zone),
+                "l10n": localiser,
                 "lang": language,
+                "notice_text": "" if notice is None else localiser.gettext(notice),
             }
         )
         response = HTMLResponse(body, status_code=status_code)

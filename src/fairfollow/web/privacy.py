@@ -129,8 +129,13 @@ def activate_form(
     version: Annotated[str, Form(max_length=64)],
     reason: Annotated[str, Form(max_length=2000)] = "",
     force: Annotated[str, Form(max_length=8)] = "",
+    confirmed: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    """Run the gate as the signed-in privacy officer; the page shows its decision."""
+    """Run the gate as the signed-in privacy officer; the page shows its decision. Forcing
+    a version live cannot be undone: a check page restates it first (issue 23)."""
+    if force and reason.strip() and confirmed != "yes":
+        facts = {"version": version, "reason": reason}
+        return ctx.pages.render(request, "privacy_activate_confirm.html", facts)
     asked = ActivateRequest(version=version, force=bool(force), reason=reason)
     decision = _activate(request, ctx, asked)
     return _matrix_page(request, ctx, outcome=decision, status=200 if decision.allowed else 409)

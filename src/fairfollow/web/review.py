@@ -1,5 +1,8 @@
 """The committee's review room (``/review``): services waiting for review, each with what a
-reviewer must read, and the approve / veto forms; the privacy officer's sign-off.
+reviewer must read, and separate approve and veto controls; the privacy officer's separate
+sign-off and reject controls. A veto and a rejection cannot be undone: each asks for its
+reason, then shows a check page to confirm; every action returns to the service's page
+with a notice, the control just used gone.
 
 Every action runs the workflow core (:mod:`fairfollow.services.workflow`) as the
 *authenticated* account: the core refuses an owner reviewing their own service and a
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,6 +23,7 @@ from pydantic import BaseModel, Field
 from fairfollow.accounts.account import Principal
 from fairfollow.accounts.actions import Action
 from fairfollow.errors import AuthenticationError, GovernanceError, RoleError
+from fairfollow.messages import catalogue
 from fairfollow.messages.sentence import of_error
 from fairfollow.services import docket
 from fairfollow.usecases import services
@@ -37,6 +42,7 @@ ACCESS = {
     ("POST", "/review/{service_id}/approve"): Action.SERVICE_APPROVE,
     ("POST", "/review/{service_id}/veto"): Action.SERVICE_VETO,
     ("POST", "/review/{service_id}/sign-off"): Action.SERVICE_SIGN_OFF,
+    ("POST", "/review/{service_id}/reject"): Action.SERVICE_SIGN_OFF,
     ("GET", "/api/v1/services"): Action.SERVICE_SHOW,
     ("GET", "/api/v1/services/{service_id}"): Action.SERVICE_SHOW,
     ("POST", "/api/v1/services/{service_id}/approve"): Action.SERVICE_APPROVE,
@@ -72,11 +78,21 @@ def queue_page(request: Request, ctx: Context) -> Response:
 
 
 def _case_page(
-    request: Request, ctx: AppContext, service_id: str, *, error: str = "", status: int = 200
-) -> Response:
+    request: Request, ctx: AppContext, service_id: str, *, error: str = "", status: int = 200,
+    errors: list[tuple[str, str]] | None = None, typed: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
     case = services.show(principal_of(request), ctx.reader, service_id)
     me = signed_in(request)
-    facts = {"case": case, "error": error, "me": me, **_labels()}
+    state = case.state
+    # What this account has already done to this version: its control is then gone.
+    acted = {a.account_id for a in state.approvals} | {
+        v.actor.account_id for v in state.vetoes if v.version == state.version
+    }
+    facts = {
+        "case": case, "error": error, "me": me, "errors": errors or [], "typed": typed or {},
+        "may_decide": state.state.value == "committee_review" and me.account_id not in acted,
+        **_labels(),
+    }  # fmt: skip
     return ctx.pages.render(request, "review_service.html", facts, status_code=status)
 
 
@@ -85,8 +101,13 @@ def case_page(request: Request, ctx: Context, service_id: str) -> Response:
     return _case_page(request, ctx, service_id)
 
 
+# The notice each action leaves on the service's page (web.pages.NOTICES).
+DONE = {"approve": "approved", "veto": "vetoed", "sign-off": "signed_off", "reject": "rejected"}
+
+
 def _act(request: Request, ctx: AppContext, service_id: str, action: str, reason: str) -> Response:
-    """Run one workflow command; a refusal is shown on the service's page."""
+    """Run one workflow command; a refusal is shown on the service's page, a success is a
+    303 back to it with its notice (the control that was used is gone there)."""
     me = signed_in(request)
     now = ctx.clock()
     try:
@@ -103,9 +124,29 @@ def _act(request: Request, ctx: AppContext, service_id: str, action: str, reason
         return _case_page(
             request, ctx, service_id, error=of_error(refused, negotiate(request)), status=status
         )
-    lang = request.query_params.get("lang", "")
-    suffix = f"?lang={lang}" if lang in ("ja", "en") else ""
-    return RedirectResponse(f"/review/{service_id}{suffix}", status_code=303)
+    query = urlencode({"lang": negotiate(request), "notice": DONE[action]})
+    return RedirectResponse(f"/review/{service_id}?{query}", status_code=303)
+
+
+def _confirmed(
+    request: Request, ctx: AppContext, service_id: str, action: str, reason: str,
+    confirmed: str,
+) -> Response:  # fmt: skip
+    """An irreversible action (a veto, a rejection) needs its reason, then a second look:
+    the check page restates it with one button to confirm; only then does it happen."""
+    field = "veto-reason" if action == "veto" else "reject-reason"
+    if not reason.strip():
+        missing = catalogue.text("web.reason_required", negotiate(request))
+        return _case_page(request, ctx, service_id, errors=[(field, missing)], status=400)
+    if confirmed != "yes":
+        case = services.show(principal_of(request), ctx.reader, service_id)
+        facts = {"case": case, "action": action, "reason": reason}
+        return ctx.pages.render(request, "review_confirm.html", facts)
+    return _act(request, ctx, service_id, action, reason)
+
+
+Reason = Annotated[str, Form(max_length=2000)]
+Confirmed = Annotated[str, Form(max_length=8)]
 
 
 @router.post("/review/{service_id}/approve", include_in_schema=False)
@@ -115,22 +156,28 @@ def approve_form(request: Request, ctx: Context, service_id: str) -> Response:
 
 @router.post("/review/{service_id}/veto", include_in_schema=False)
 def veto_form(
-    request: Request,
-    ctx: Context,
-    service_id: str,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    request: Request, ctx: Context, service_id: str, reason: Reason = "", confirmed: Confirmed = ""
 ) -> Response:
-    return _act(request, ctx, service_id, "veto", reason)
+    return _confirmed(request, ctx, service_id, "veto", reason, confirmed)
 
 
 @router.post("/review/{service_id}/sign-off", include_in_schema=False)
 def sign_off_form(
-    request: Request,
-    ctx: Context,
-    service_id: str,
-    reject: Annotated[str, Form(max_length=2000)] = "",
+    request: Request, ctx: Context, service_id: str, reject: Reason = "",
+    confirmed: Confirmed = "",
+) -> Response:  # fmt: skip
+    """Sign off; a reason given here (the form of old) is a rejection, confirmed first."""
+    if reject.strip():
+        return _confirmed(request, ctx, service_id, "reject", reject, confirmed)
+    return _act(request, ctx, service_id, "sign-off", "")
+
+
+@router.post("/review/{service_id}/reject", include_in_schema=False)
+def reject_form(
+    request: Request, ctx: Context, service_id: str, reason: Reason = "", confirmed: Confirmed = ""
 ) -> Response:
-    return _act(request, ctx, service_id, "sign-off", reject)
+    """The privacy officer's rejection: its own control, its reason, its check page."""
+    return _confirmed(request, ctx, service_id, "reject", reason, confirmed)
 
 
 class VetoAnswer(BaseModel):

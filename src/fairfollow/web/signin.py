@@ -1,7 +1,9 @@
 """Sign-in and sign-out, the signed-in account's own page, and API tokens.
 
 Pages: ``GET/POST /login`` (password, and a TOTP code for staff who have one), ``POST
-/logout``, ``GET /account`` (who am I, my roles, my sign-in history). API: ``POST
+/logout``, ``GET /account`` (who am I, my roles, my sign-in history), ``GET/POST
+/account/password`` (choose or change the password; a browser signed in on its one-time
+secret is led here from every page until it has one, :func:`password_first`). API: ``POST
 /api/v1/token`` exchanges the same credentials for a bearer token (as ``fairfollow account
 login`` does), ``GET /api/v1/me`` says who a session or token stands for.
 """
@@ -10,19 +12,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from fairfollow.accounts import authority
 from fairfollow.accounts import session as sessions
-from fairfollow.accounts.account import Principal
+from fairfollow.accounts.account import MIN_PASSWORD_CHARS, Principal
 from fairfollow.accounts.actions import Action, Audience, audiences_of
 from fairfollow.errors import AuthenticationError, GovernanceError, ThrottledError
+from fairfollow.messages import catalogue
 from fairfollow.messages.sentence import of_error
 from fairfollow.web import problems
-from fairfollow.web.access import check_access
+from fairfollow.web.access import check_access, route_key
 from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import negotiate
 from fairfollow.web.session import (
@@ -46,10 +50,13 @@ ACCESS = {
     ("POST", "/login"): Action.SIGN_IN,
     ("POST", "/logout"): Action.ACCOUNT_SELF,
     ("GET", "/account"): Action.ACCOUNT_SELF,
+    ("GET", "/account/password"): Action.ACCOUNT_SELF,
     ("POST", "/account/password"): Action.ACCOUNT_SELF,
     ("POST", "/api/v1/token"): Action.SIGN_IN,
     ("GET", "/api/v1/me"): Action.ACCOUNT_SELF,
 }
+
+PASSWORD_PAGE = "/account/password"
 
 # Where each kind of account lands after signing in, most specific first.
 HOMES = (
@@ -144,6 +151,8 @@ def login_submit(
             request, error=of_error(refused, negotiate(request)), status=401, login=login
         )
     target = _local(next) or home_of(request, opened.principal)
+    if not authority.has_password(ctx.ledger, opened.principal):  # in on a one-time secret
+        target = f"{PASSWORD_PAGE}?lang={negotiate(request)}"
     response = RedirectResponse(target, status_code=303)
     set_session(request, response, opened.cookie, opened.expires_at)
     return response
@@ -185,34 +194,117 @@ def _account_page(
 
 
 @router.get("/account", include_in_schema=False)
-def account_page(request: Request, ctx: Context) -> Response:
-    return _account_page(request, ctx)
+def account_page(
+    request: Request, ctx: Context, notice: Annotated[str, Query(max_length=32)] = "",
+    ended: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> Response:  # fmt: skip
+    return _account_page(request, ctx, saved=notice == "password_set", ended=ended)
 
 
-@router.post("/account/password", include_in_schema=False)
+def _password_page(
+    request: Request, ctx: AppContext, errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+) -> Response:  # fmt: skip
+    """Choose a password (first, after a one-time secret) or change it (the current one
+    asked for); the policy's refusals named at the top, linked to their field."""
+    principal = _signed_in(request)
+    facts: dict[str, object] = {
+        "principal": principal,
+        "first": not authority.has_password(ctx.ledger, principal),
+        "errors": errors or [],
+        "minimum": MIN_PASSWORD_CHARS,
+    }
+    return ctx.pages.render(request, "password.html", facts, status_code=status)
+
+
+@router.get(PASSWORD_PAGE, include_in_schema=False)
+def password_page(request: Request, ctx: Context) -> Response:
+    return _password_page(request, ctx)
+
+
+def _saved(request: Request, ctx: AppContext, first: bool, ended: int) -> Response:
+    """A browser goes on by a 303 (its home after a first password, else its account page,
+    with the notice); a script with a bearer token gets the account page as before."""
+    if bearer_of(request) is not None:
+        return _account_page(request, ctx, saved=True, ended=ended)
+    language = negotiate(request)
+    if first:
+        home = home_of(request, _signed_in(request))
+        target = f"{home}?{urlencode({'lang': language, 'notice': 'password_set'})}"
+    else:
+        query = {"lang": language, "notice": "password_set", "ended": ended}
+        target = f"/account?{urlencode(query)}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post(PASSWORD_PAGE, include_in_schema=False)
 def set_password(
     request: Request,
     ctx: Context,
     password: Annotated[str, Form(max_length=256)],
     current: Annotated[str, Form(max_length=256)] = "",
+    confirm: Annotated[str | None, Form(max_length=256)] = None,
 ) -> Response:
     """Set a new password; the current one is asked for (the core checks it), so neither
     a bearer token nor an unattended browser is enough to change it."""
+    language = negotiate(request)
+    me = _signed_in(request)
+    first = not authority.has_password(ctx.ledger, me)
+    if confirm is not None and confirm != password:
+        mismatch = catalogue.text("web.password_mismatch", language)
+        return _password_page(request, ctx, [("confirm-password", mismatch)], 400)
     try:
         ended = authority.set_password(
-            ctx.ledger,
-            _signed_in(request),
-            password,
-            ctx.clock(),
-            current=current,
+            ctx.ledger, me, password, ctx.clock(), current=current,
             keep=session_cookie(request) or bearer_of(request),
-        )
+        )  # fmt: skip
     except AuthenticationError as refused:
-        message = of_error(refused, negotiate(request))
-        return _account_page(request, ctx, error=message, status=403)
+        if bearer_of(request) is not None:
+            return _account_page(request, ctx, error=of_error(refused, language), status=403)
+        return _password_page(
+            request, ctx, [("current-password", of_error(refused, language))], 403
+        )
     except GovernanceError as refused:
-        return _account_page(request, ctx, error=problems.sentence(request, refused), status=400)
-    return _account_page(request, ctx, saved=True, ended=ended)
+        if bearer_of(request) is not None:
+            error = problems.sentence(request, refused)
+            return _account_page(request, ctx, error=error, status=400)
+        return _password_page(
+            request, ctx, [("new-password", problems.sentence(request, refused))], 400
+        )
+    return _saved(request, ctx, first, ended)
+
+
+class PasswordFirst(Exception):
+    """A browser signed in on a one-time secret has not chosen its password yet."""
+
+
+# What a browser may still reach before it has chosen its password.
+BEFORE_PASSWORD = frozenset(
+    {
+        ("GET", PASSWORD_PAGE),
+        ("POST", PASSWORD_PAGE),
+        ("POST", "/logout"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("GET", "/healthz"),
+        ("GET", "/favicon.ico"),
+    }
+)
+
+
+async def password_first(request: Request) -> None:
+    """Every page of a browser session whose account has no password yet leads to the
+    password page (the one-time secret is spent: closing the tab now would lock the
+    person out). Derived from the account, so it cannot go stale or be cleared by hand."""
+    if route_key(request) in BEFORE_PASSWORD or session_cookie(request) is None:
+        return
+    principal = principal_of(request)
+    if principal is not None and not authority.has_password(context_of(request).reader, principal):
+        raise PasswordFirst()
+
+
+def to_password_page(request: Request, _: Exception) -> Response:
+    return RedirectResponse(f"{PASSWORD_PAGE}?lang={negotiate(request)}", status_code=303)
 
 
 class TokenRequest(BaseModel):
