@@ -13,7 +13,7 @@ from fairfollow.accounts.account import Principal, Role
 from fairfollow.errors import InputError, RoleError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.model.scores import ForecastSource
-from fairfollow.release import budget_store
+from fairfollow.release import budget_store, history
 from fairfollow.release.arrivals import ArrivalShape
 from fairfollow.release.budget import DEFAULT_LIMITS
 from fairfollow.settings import Settings
@@ -67,10 +67,14 @@ def test_a_plan_is_one_release_with_the_plan_in_its_leaf(engine: Engine, tmp_pat
     with engine.connect() as conn:
         assert budget_store.budget(conn, "E0001", 2020).spent == pytest.approx(1.0)
         leaf = log_store.read_leaf(conn, plan.forecast.outcome.log_index)
+        opened = history.opening_of(conn, plan.forecast.outcome.decision_id or 0, None)
     body = decode_leaf(leaf.content).record.body
-    assert body["figures"]["product"] == "plan"  # type: ignore[index]
-    assert body["figures"]["plan"] == plan.plan.as_json()  # type: ignore[index]
-    assert "contributing" not in str(body["figures"])
+    # The public leaf commits to the figures (issue 27); the opening holds the plan.
+    assert "figures" not in body and opened.opening.opens(body["figures_commitment"])
+    figures = dict(opened.opening.figures)
+    assert figures["product"] == "plan"
+    assert figures["plan"] == plan.plan.as_json()
+    assert "contributing" not in str(figures)
 
 
 def test_a_replan_from_a_past_release_spends_nothing(engine: Engine, tmp_path: Path) -> None:

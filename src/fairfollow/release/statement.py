@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fairfollow.canonical_json import JsonValue
 from fairfollow.ledger.transaction import Connection
@@ -24,6 +25,7 @@ from fairfollow.records import decision_store
 from fairfollow.release.benchmarks import DEFAULT_BOUNDS, GROUP_MINIMUM, SEMINAR_MINIMUM
 from fairfollow.release.budget import DEFAULT_SEASON_CAP, PrivacyLimits
 from fairfollow.release.figures import INTERVAL_LEVEL, MIN_POOL
+from fairfollow.release.leaf import opening_of_detail
 from fairfollow.release.planner import PLAN_CONFIDENCE
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.record import LeafFormatError, LogRecord, decode_leaf
@@ -144,7 +146,7 @@ def report_cards(
     for decision in decision_store.load_decisions(conn):
         if decision.season != season or not decision.request.startswith("release_"):
             continue
-        figures = bodies.get(f"dec-{decision.decision_id}", {}).get("figures")
+        figures = _opened_figures(decision, bodies.get(f"dec-{decision.decision_id}", {}))
         card = tally.setdefault(_kind(decision.request, figures, decision.detail), _Tally())
         if decision.outcome != "allow" or not isinstance(figures, dict):
             card.refused[decision.reason] = card.refused.get(decision.reason, 0) + 1
@@ -156,6 +158,21 @@ def report_cards(
         if count is not None:
             card.hits.append(low <= count <= high)
     return tuple(t.card(kind) for kind, t in sorted(tally.items()))
+
+
+def _opened_figures(
+    decision: decision_store.DecisionRecord, body: Mapping[str, object]
+) -> dict[str, Any] | None:
+    """A release's figures from the opening kept with its decision, only where they open
+    the commitment its public leaf carries (the leaf itself holds no employer's figure)."""
+    try:
+        detail = json.loads(decision.detail or "{}")
+    except ValueError:
+        return None
+    opening = opening_of_detail(detail) if isinstance(detail, dict) else None
+    if opening is None or not opening.opens(body.get("figures_commitment")):
+        return None
+    return dict(opening.figures)
 
 
 def statement_record(season: int, limits: PrivacyLimits, at: str) -> LogRecord:

@@ -45,7 +45,6 @@ from fairfollow.release.planner import OfferPlan, PlanProduct
 from fairfollow.release.statement import report_cards, report_record, statement_record
 from fairfollow.release.view import ReleaseOutcome
 from fairfollow.tlog import store as log_store
-from fairfollow.tlog.record import decode_leaf
 from fairfollow.usecases.forecast import Forecast, ReleaseDesk
 from fairfollow.workspace import Workspace
 
@@ -169,15 +168,13 @@ def _arrivals(
 
 
 def _curve(desk_: ReleaseDesk, outcome: ReleaseOutcome) -> ArrivalCurve | None:
-    """The curve as the release's log leaf states it."""
-    if not outcome.released:
+    """The curve as released: the opening of the figures the release's log leaf commits to."""
+    if not outcome.released or outcome.decision_id is None:
         return None
     with reading(desk_.engine, "arrivals leaf") as conn:
-        leaf = log_store.read_leaf(conn, outcome.log_index)
-    figures = decode_leaf(leaf.content).record.body["figures"]
-    if not isinstance(figures, dict) or not isinstance(figures.get("arrivals"), dict):
-        return None
-    return ArrivalCurve.of_json(figures["arrivals"])
+        figures = history.opening_of(conn, outcome.decision_id, None).opening.figures
+    arrivals = figures.get("arrivals")
+    return ArrivalCurve.of_json(dict(arrivals)) if isinstance(arrivals, Mapping) else None
 
 
 @dataclass(frozen=True)
