@@ -31,7 +31,6 @@ from fairfollow.consent.choice import Choice, ChoiceResult, PurposeStanding
 from fairfollow.consent.receipt_book import IssuedReceipt, event_receipt, member_receipts
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
 from fairfollow.errors import InputError, RoleError
-from fairfollow.events.erasure import CORRECTABLE
 from fairfollow.instants import in_jst, utc
 from fairfollow.ledger.transaction import Connection, reading, transaction
 from fairfollow.records import provision_store
@@ -39,6 +38,7 @@ from fairfollow.records.provision import Provision
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights import store
 from fairfollow.rights.desk import Desk
+from fairfollow.rights.detail import RequestDetail, correction_of
 from fairfollow.rights.disclosure import disclosure_document, held_counts
 from fairfollow.rights.receipt import MemberReceipt, member_receipt
 from fairfollow.rights.request import (
@@ -202,7 +202,7 @@ def file_request(
     *,
     basis: LegalBasis = LegalBasis.APPI,
     session: str,
-    detail: Mapping[str, object] | None = None,
+    detail: RequestDetail | None = None,
 ) -> RightsRequest:
     """File a request as the signed-in member: verified by the authenticated session."""
     if kind not in FILED_HERE:
@@ -212,7 +212,7 @@ def file_request(
         actor_of(me),
         f"signed-in web session of account {me.account_id} ({session})",
     )
-    item = RequestInput(kind, member_of(me), utc(at), basis, identity, dict(detail or {}))
+    item = RequestInput(kind, member_of(me), utc(at), basis, identity, detail)
     return rights_desk.file_request(desk, item, actor=actor_of(me))
 
 
@@ -234,21 +234,9 @@ def receipt_json(found: IssuedReceipt) -> str:
     return json.dumps(found.document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def request_detail(kind: RightKind, fields: str) -> dict[str, object]:
-    """What a request needs besides its kind: a correction's ``NAME=VALUE`` lines."""
+def request_detail(kind: RightKind, fields: Mapping[str, str]) -> RequestDetail | None:
+    """What a request filed here needs besides its kind: a correction's fields (the one
+    parser, :func:`~fairfollow.rights.detail.correction_of`); None for the others."""
     if kind is not RightKind.CORRECTION:
-        return {}
-    found: dict[str, str] = {}
-    for number, line in enumerate(fields.splitlines(), start=1):
-        if not line.strip():
-            continue
-        name, sep, value = line.partition("=")
-        name = name.strip()
-        if not sep or name not in CORRECTABLE:
-            raise InputError(
-                "rights.correction_line_invalid", line=number, fields=list(CORRECTABLE)
-            )
-        found[name] = value.strip()
-    if not found:
-        raise InputError("rights.correction_fields_missing", fields=list(CORRECTABLE))
-    return {"fields": found}
+        return None
+    return correction_of(fields)

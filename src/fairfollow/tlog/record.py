@@ -50,6 +50,7 @@ class LeafKind(StrEnum):
     ROLE_GRANTED = "role.granted"  # a role granted to an account (accounts/authority)
     ROLE_REVOKED = "role.revoked"
     QUORUM_SET = "quorum.set"  # the committee's quorum set (services/workflow)
+    RIGHTS_ERASURE = "rights.erasure"  # an erasure completed: counts, no person (rights/erasure)
 
 
 class LeafFormatError(ValueError):

@@ -24,6 +24,7 @@ from fairfollow.rights import portal
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LAW, LegalBasis, RightKind
+from fairfollow.usecases import rights as rights_cases
 from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
@@ -222,14 +223,21 @@ def file_request(
     ctx: Context,
     kind: Annotated[RightKind, Form()],
     basis: Annotated[LegalBasis, Form()] = LegalBasis.APPI,
-    fields: Annotated[str, Form(max_length=2000)] = "",
+    name_kanji: Annotated[str, Form(max_length=200)] = "",
+    name_kana: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=200)] = "",
+    university: Annotated[str, Form(max_length=200)] = "",
+    birth_date: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """File a request as the signed-in member (the session is the identity check)."""
+    typed = {
+        "name_kanji": name_kanji, "name_kana": name_kana, "email": email,
+        "university": university, "birth_date": birth_date,
+    }  # fmt: skip
     try:
-        detail = portal.request_detail(kind, fields)
-        filed = portal.file_request(
-            desk_of(ctx), me_of(request), kind, ctx.clock(),
-            basis=basis, session=channel_of(request), detail=detail,
+        filed = rights_cases.file_own(
+            principal_of(request), desk_of(ctx), kind, ctx.clock(), basis=basis,
+            session=channel_of(request), detail=portal.request_detail(kind, typed),
         )  # fmt: skip
     except (InputError, RightsError) as refused:
         return _requests_page(request, ctx, error=problems.sentence(request, refused), status=400)
