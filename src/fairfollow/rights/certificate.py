@@ -36,6 +36,7 @@ class Kept:
     """A record the law requires kept, and until when."""
 
     provision_id: int
+    decision_id: int
     recipient: str
     provided_at: datetime
     retain_until: datetime
@@ -71,7 +72,10 @@ def held_of(desk: Desk, member_id: int) -> tuple[Held, ...]:
 def kept_of(desk: Desk, member_id: int) -> tuple[Kept, ...]:
     with reading(desk.engine, "rights kept records") as conn:
         found = provision_store.provisions_for_member(conn, member_id)
-    return tuple(Kept(p.provision_id, p.recipient, p.provided_at, p.retain_until) for p in found)
+    return tuple(
+        Kept(p.provision_id, p.decision_id, p.recipient, p.provided_at, p.retain_until)
+        for p in found
+    )
 
 
 def preview(desk: Desk, member_id: int, kind: RightKind, plan: Plan) -> Preview:

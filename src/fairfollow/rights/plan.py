@@ -119,6 +119,21 @@ def _record(run: Run, status: Status, name: str, detail: Mapping[str, object]) -
         )
 
 
+def check_runnable(plan: Plan, request: RightsRequest, member: int | None) -> None:
+    """Refuse to run a request that is not verified, or closed with every step done."""
+    recorded = recorded_steps(request)
+    request_id = request.request_id
+    if request.status is Status.DONE and all(n in recorded for n in plan.names):
+        raise RightsError("rights.request_closed", request=request_id, status=request.status)
+    if request.status is not Status.DONE:
+        if request.status is not Status.VERIFIED or request.identity is None:
+            raise RightsError(
+                "rights.request_not_verified", request=request_id, status=request.status
+            )
+        if member is None:
+            raise RightsError("rights.member_erased", request=request_id)
+
+
 def run_plan(
     plan: Plan,
     desk: Desk,
@@ -133,16 +148,9 @@ def run_plan(
     ``on_step`` is called with each step's name once it is recorded (the progress page,
     and the crash test, which kills the process there)."""
     request, member = _load(desk, request_id)
+    check_runnable(plan, request, member)
     recorded = recorded_steps(request)
-    if request.status is Status.DONE and all(n in recorded for n in plan.names):
-        raise RightsError("rights.request_closed", request=request_id, status=request.status)
     if request.status is not Status.DONE:
-        if request.status is not Status.VERIFIED or request.identity is None:
-            raise RightsError(
-                "rights.request_not_verified", request=request_id, status=request.status
-            )
-        if member is None:
-            raise RightsError("rights.member_erased", request=request_id)
         run = Run(desk, request, member, at, actor)
         for name, outside in plan.before:
             if name in recorded:

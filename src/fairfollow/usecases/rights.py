@@ -26,7 +26,7 @@ from fairfollow.rights.certificate import Certificate, Preview, certificate, pre
 from fairfollow.rights.desk import Completion, Desk
 from fairfollow.rights.detail import RequestDetail
 from fairfollow.rights.effects import PLANS, complete_request
-from fairfollow.rights.plan import Progress, StepHook, progress_of
+from fairfollow.rights.plan import Progress, StepHook, check_runnable, progress_of
 from fairfollow.rights.request import (
     IdentityCheck,
     IdentityMethod,
@@ -153,6 +153,24 @@ def preview_own(principal: Principal | None, desk: Desk, kind: RightKind) -> Pre
     """What a request of ``kind`` would erase or change, for the member about to file it."""
     me = require(principal, Action.MEMBER_REQUEST)
     return preview(desk, portal.member_of(me), kind, PLANS[kind])
+
+
+def ready_to_complete(
+    principal: Principal | None, desk: Desk, request_id: int, *, confirmed: bool
+) -> RequestView:
+    """Check, before a completion is started, that it may run: staff, a verified request
+    (or one whose completion stopped half-way), and the preview confirmed for a request not
+    yet started."""
+    require(principal, Action.RIGHTS_ACT)
+    with reading(desk.engine, "rights ready") as conn:
+        request = store.load_request(conn, request_id)
+        member = store.member_of(conn, request_id)
+    plan = PLANS[request.kind]
+    check_runnable(plan, request, member)
+    view = _view(request)
+    if not confirmed and not view.progress.started:
+        raise RightsError("rights.confirmation_needed", request=request_id)
+    return view
 
 
 def complete(
