@@ -22,7 +22,7 @@ from fairfollow.accounts.actions import Action
 from fairfollow.consent.choice import Choice
 from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.rights import portal
-from fairfollow.rights.aftermath import AfterErasure, after_erasure, aftermath_json
+from fairfollow.rights.aftermath import AfterErasure, after_erasure
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.web import problems
@@ -131,9 +131,8 @@ def _consents_page(
     desk = desk_of(ctx)
     after = after_of(request, ctx)
     facts = {
-        # An erased member is no longer in the consent ledger: nothing to stand on.
-        "standings": [] if after else portal.consents(desk, me, ctx.clock()),
-        "receipts": [] if after else portal.receipts(desk, me),
+        "standings": portal.consents(desk, me, ctx.clock()),
+        "receipts": portal.receipts(desk, me),
         "actions": ACTION_LABELS,
         "changed": request.query_params.get("changed", ""),
         "choice": request.query_params.get("choice", ""),
@@ -169,7 +168,7 @@ def choose(
 def receipts_download(request: Request, ctx: Context) -> Response:
     """All my signed consent receipts, one compact JWS a line (`consent verify-receipt`)."""
     me = me_of(request)
-    found = [] if after_of(request, ctx) else portal.receipts(desk_of(ctx), me)
+    found = portal.receipts(desk_of(ctx), me)
     return _download(
         portal.receipts_bundle(found), f"consent-receipts-{me.member_id}.jws", "application/jose"
     )
@@ -232,8 +231,7 @@ def data_download(request: Request, ctx: Context) -> Response:
     """Everything held about me (the disclosure export's data.json), to download."""
     me = me_of(request)
     now = ctx.clock()
-    after = after_of(request, ctx)
-    text = portal.export(desk_of(ctx), me, now) if after is None else aftermath_json(after)
+    text = portal.export(desk_of(ctx), me, now)
     return _download(text, portal.export_name(me, now), "application/json")
 
 
