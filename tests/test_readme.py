@@ -87,5 +87,9 @@ def test_rights_examples_run(tmp_path: Path) -> None:
         erasure["status"] == "done" and erasure["effect"]["store"]["rows_removed"]["members"] == 1
     )
     assert json.loads((tmp_path / "rr-withdrawal.json").read_text())["effect"]["withdrawn"]
-    data = json.loads((tmp_path / "rr-export" / "rights-request-3" / "data.json").read_text())
+    data = json.loads(
+        (tmp_path / "rr-ws" / "reports" / "rights-request-3" / "data.json").read_text()
+    )
+    certificate = json.loads((tmp_path / "rr-certificate.json").read_text(encoding="utf-8"))
+    assert certificate["log_leaf"] is not None and certificate["pending"] == []
     assert data["profile"]["member_id"] == data["member_id"] and data["events"]

@@ -47,10 +47,8 @@ def test_disclosure_exports_everything_held_as_json_and_csv(world: World, tmp_pa
     person = world.people[0]
     world.release()
     request = world.request(RightKind.DISCLOSURE, person.member_id, raw_events=True)
-    done = complete_request(
-        world.desk, request, actor=as_actor("ops"), at=LATER, out=tmp_path / "out"
-    )
-    folder = tmp_path / "out" / f"rights-request-{request}"
+    done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
+    folder = world.workspace.request_export(request)  # the workspace's one exports folder
     data = json.loads((folder / "data.json").read_text(encoding="utf-8"))
     assert data["profile"]["email"] == person.email
     assert data["consent_history"][0]["policy_text_ja"] == "新"
@@ -93,7 +91,7 @@ def test_provision_proofs_verify_offline_and_fail_for_another_member(
     texts = {}
     for member in (inside, outside):
         request = world.request(RightKind.PROVISION_RECORDS, member)
-        done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER, out=tmp_path)
+        done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
         (proof,) = [p for p in done.files if p.suffix == ".member-proof"]
         texts[member] = proof.read_text(encoding="utf-8")
     yes = verify_member_receipt(texts[inside], verifier)

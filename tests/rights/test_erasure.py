@@ -143,9 +143,7 @@ def test_erasure_leaves_the_person_only_in_the_retained_records(
     assert person.member_id in world.consenting
     world.release()
     export = world.request(RightKind.DISCLOSURE, person.member_id, raw_events=True)
-    complete_request(
-        world.desk, export, actor=as_actor("ops"), at=LATER, out=world.workspace.reports_dir
-    )
+    complete_request(world.desk, export, actor=as_actor("ops"), at=LATER)
     before = search_workspace(world, person)
     places = {where for where, _, _ in before}
     assert "ledger" in places
@@ -158,7 +156,7 @@ def test_erasure_leaves_the_person_only_in_the_retained_records(
     assert effect["store"]["rows_removed"]["members"] == 1  # type: ignore[index]
     assert effect["exports_deleted"] == 1
     (kept,) = effect["retained"]  # type: ignore[misc]
-    assert "APPI Art. 29" in kept["why"]
+    assert "APPI Art. 29" in kept["citation"] and kept["retain_until"] > LATER.isoformat()
     assert search_workspace(world, person) == RETAINED
 
 
@@ -234,10 +232,11 @@ def test_crypto_shredded_leaves_still_verify(world: World, tmp_path: Path) -> No
     person = world.people[0]
     release = world.release()
     request = world.request(RightKind.PROVISION_RECORDS, person.member_id)
-    done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER, out=tmp_path)
+    done = complete_request(world.desk, request, actor=as_actor("ops"), at=LATER)
     (proof,) = [p for p in done.files if p.suffix == ".member-proof"]
+    text = proof.read_text()  # the member's copy: the export itself goes with the erasure
     with world.engine.connect() as conn:
-        root = bytes.fromhex(json.loads(proof.read_text())["member_proof"]["leaves"][0]["token"])
+        root = bytes.fromhex(json.loads(text)["member_proof"]["leaves"][0]["token"])
         assert member_store.member_secret(conn, person.member_id) is not None
     erasure = world.request(RightKind.ERASURE, person.member_id)
     complete_request(world.desk, erasure, actor=as_actor("ops"), at=LATER)
@@ -247,7 +246,8 @@ def test_crypto_shredded_leaves_still_verify(world: World, tmp_path: Path) -> No
         assert verify_log(conn, signer.verifier).ok
         tokens = conn.execute(sa.select(member_store.commitments.c.tokens)).scalar_one()
     assert root in {tokens[i : i + 32] for i in range(0, len(tokens), 32)}  # leaf unchanged
-    check = verify_member_receipt(proof.read_text(), signer.verifier)
+    assert not proof.exists()
+    check = verify_member_receipt(text, signer.verifier)
     assert check.valid and check.included and check.log_index == release.log_index
 
 

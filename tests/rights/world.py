@@ -95,8 +95,15 @@ class World:
 
     def request(self, kind: RightKind, member: int, **detail: object) -> int:
         from fairfollow.rights.desk import file_request
+        from fairfollow.rights.detail import correction_of, detail_of
 
-        item = RequestInput(kind, member, AT, identity=CHECK, detail=detail)
+        fields = detail.get("fields")
+        typed = (
+            correction_of(fields)  # type: ignore[arg-type]
+            if kind is RightKind.CORRECTION
+            else detail_of(kind.value, detail)
+        )
+        item = RequestInput(kind, member, AT, identity=CHECK, detail=typed)
         return file_request(self.desk, item, actor=as_actor("ops-tanaka")).request_id
 
 

@@ -50,7 +50,7 @@ def test_every_actor_column_holds_one_form_after_a_replay_and_a_web_session(
     privacy = _client(settings, accounts["privacy_officer"])
     done = privacy.post(
         f"/privacy/requests/{filed}/complete",
-        data={"csrf_token": csrf_of(privacy, "/privacy/requests")},
+        data={"csrf_token": csrf_of(privacy, "/privacy/requests"), "confirm": "yes"},
     )
     assert done.status_code == 200
     # A service reviewed in committee by a signed-in reviewer.

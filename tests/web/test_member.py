@@ -3,6 +3,7 @@ anti-forgery tokens on the forms, and a withdrawal the release door's consent ch
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -14,8 +15,11 @@ from fastapi.testclient import TestClient
 from fairfollow.consent import receipt_book
 from fairfollow.consent import store as consent_store
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
+from fairfollow.errors import InputError
 from fairfollow.ledger.transaction import reading
+from fairfollow.messages.sentence import of_error
 from fairfollow.records import provision_store
+from fairfollow.rights.detail import CORRECTABLE_FIELDS
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.tlog.keys import load_or_create_log_signer
 from fairfollow.web.app import create_app
@@ -182,19 +186,31 @@ def test_withdrawing_the_forecast_consent_ends_it_for_the_next_release(site: Sit
 def test_a_member_files_requests_and_sees_their_status_and_due_dates(site: Site) -> None:
     client = site.client
     token = site.csrf()
+    typed = {"correct.email": "typed@example.jp", "correct.name_kana": "やまだ はなこ"}
     bad = client.post(
-        "/me/requests?lang=en",
-        data={"kind": "correction", "fields": "religion=none", "csrf_token": token},
+        "/me/requests?lang=ja",
+        data={"kind": "correction", "correct.religion": "none", **typed, "csrf_token": token},
         headers=HTML,
     )
-    assert bad.status_code == 400 and "Correction line 1" in bad.text
+    refusal = InputError(
+        "rights.correction_field_not_allowed", field="religion", fields=list(CORRECTABLE_FIELDS)
+    )
+    assert bad.status_code == 400 and html.escape(of_error(refusal, "ja")) in bad.text
+    assert 'value="typed@example.jp"' in bad.text and 'value="やまだ はなこ"' in bad.text
+    assert 'value="correction" checked' in bad.text  # the kind chosen is kept too
     filed = client.post(
         "/me/requests?lang=en",
-        data={"kind": "correction", "fields": "email=new@example.jp", "csrf_token": token},
+        data={"kind": "correction", "correct.email": "new@example.jp", "csrf_token": token},
         headers=HTML,
         follow_redirects=False,
     )
     assert filed.status_code == 303 and "filed=" in filed.headers["location"]
+    preview = client.post(
+        "/me/requests?lang=en", data={"kind": "erasure", "csrf_token": token}, headers=HTML
+    )
+    assert preview.status_code == 200 and 'id="erasure-preview"' in preview.text
+    assert 'id="confirm-erasure"' in preview.text
+    assert len(client.get("/api/v1/me/requests").json()) == 1  # nothing filed before the yes
     erasure = client.post(
         "/api/v1/me/requests",
         json={"kind": "erasure", "basis": "gdpr"},

@@ -180,19 +180,32 @@ def test_requests_overdue_first_and_completing_an_erasure_runs_the_engine(site: 
     order = [int(r) for r in re.findall(r'data-request="(\d+)"', page)]
     assert order[:2] == [old, fresh]
     assert re.search(rf'<tr class="bad" data-request="{old}"', page) and "overdue" in page
+    token = csrf_of(client, "/privacy/requests")
+    shown = client.get(f"/privacy/requests/{fresh}", params={"lang": "en"}).text
+    assert 'id="request-preview"' in shown and 'id="confirm-complete"' in shown
+    unconfirmed = client.post(
+        f"/privacy/requests/{fresh}/complete", params={"lang": "en"}, data={"csrf_token": token}
+    )
+    assert unconfirmed.status_code == 409 and 'id="requests-error"' in unconfirmed.text
     done = client.post(
         f"/privacy/requests/{fresh}/complete",
         params={"lang": "en"},
-        data={"csrf_token": csrf_of(client, "/privacy/requests")},
-    )
+        data={"csrf_token": token, "confirm": "yes"},
+    )  # the steps run after the response; the request's page lists them
     assert done.status_code == 200 and 'id="request-done"' in done.text
+    assert 'id="certificate-leaf"' in done.text
+    certificate = client.get(f"/privacy/requests/{fresh}/certificate.json").json()
+    assert certificate["pending"] == [] and certificate["log_leaf"] is not None
+    closed = client.get("/privacy/requests", params={"state": "closed", "kind": "erasure"}).text
+    assert re.findall(r'data-request="(\d+)"', closed) == [str(fresh)]
     desk = rights_desk.Desk(Workspace.from_settings(settings), engine, settings)
     finished = rights_desk.show_request(desk, fresh)
     assert finished.status is Status.DONE  # recorded in the one actor format: login and id
     assert str(finished.actions[-1].actor).startswith(f"{PRIVACY_OFFICER} (acc-")
     assert finished.status is Status.DONE and finished.actions[-1].actor.login == PRIVACY_OFFICER
     again = client.post(
-        f"/privacy/requests/{fresh}/complete", data={"csrf_token": csrf_of(client, "/privacy")}
+        f"/privacy/requests/{fresh}/complete",
+        data={"csrf_token": csrf_of(client, "/privacy"), "confirm": "yes"},
     )
     assert again.status_code == 409
     engine.dispose()

@@ -14,29 +14,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from fairfollow.cli.context import account_of, caller_of, shown, workspace_of
 from fairfollow.cli.terminal import console, print_json, table
-from fairfollow.errors import InputError
 from fairfollow.instants import in_jst, parse_instant
 from fairfollow.ledger.engine import workspace_ledger
-from fairfollow.rights import desk as rights_desk
+from fairfollow.rights.certificate import Preview
 from fairfollow.rights.desk import Completion, Desk
-from fairfollow.rights.effects import complete_request
+from fairfollow.rights.detail import RequestDetail, WithdrawalDetail, correction_lines, detail_of
 from fairfollow.rights.receipt import MemberReceiptCheck
-from fairfollow.rights.request import (
-    LAW,
-    IdentityCheck,
-    IdentityMethod,
-    LegalBasis,
-    RequestInput,
-    RightKind,
-    RightsRequest,
-)
+from fairfollow.rights.request import LAW, LegalBasis, RightKind, RightsRequest
 from fairfollow.settings import Settings
 from fairfollow.usecases import rights as rights_cases
 
@@ -67,16 +57,6 @@ def _desk(ctx: typer.Context) -> Iterator[Desk]:
         engine.dispose()
 
 
-def _fields(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise InputError("cli.field_malformed", item=item)
-        out[name.strip()] = value
-    return out
-
-
 def _as_json(request: RightsRequest, now: datetime) -> dict[str, object]:
     law = request.law
     return {
@@ -97,7 +77,7 @@ def _as_json(request: RightsRequest, now: datetime) -> dict[str, object]:
             "verified_by": str(request.identity.verified_by),
             "evidence": request.identity.evidence,
         },
-        "detail": dict(request.detail),
+        "detail": request.detail.as_json(),
         "actions": [
             {
                 "at": in_jst(a.at),
@@ -154,19 +134,19 @@ def request_command(
 ) -> None:
     """Record a request as received: verified at once when the member's own account files
     it, or when the operator filing it gives the --evidence they checked."""
-    detail: dict[str, object] = {}
-    if purpose:
-        detail["purposes"] = list(purpose)
-    if field:
-        detail["fields"] = _fields(field)
-    if raw_events:
-        detail["raw_events"] = True
+    detail: RequestDetail | None = None
+    if kind is RightKind.CORRECTION:
+        detail = correction_lines(list(field or []))  # the one parser of corrections
+    elif kind is RightKind.WITHDRAWAL:
+        detail = WithdrawalDetail(tuple(purpose or ()))
+    elif kind is RightKind.DISCLOSURE:
+        detail = detail_of(kind.value, {"raw_events": raw_events})
     when = _at(at)
     with _desk(ctx) as desk:
         me = account_of(ctx, desk.engine)
-        identity = rights_desk.requester_identity(me, member, evidence)
-        item = RequestInput(kind, member, when, basis, identity, detail)
-        request = rights_desk.file_request(desk, item, actor=rights_desk.filed_by(me, identity))
+        request = rights_cases.file(
+            me, desk, kind, member, when, basis=basis, detail=detail, evidence=evidence
+        )
     _render(request, when, as_json)
 
 
@@ -181,9 +161,9 @@ def verify_command(
     """An operator records the identity check of a request received without one."""
     when = _at(at)
     with _desk(ctx) as desk:
-        actor = rights_desk.staff_actor(account_of(ctx, desk.engine))
-        identity = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor, evidence)
-        request = rights_desk.verify_request(desk, request_id, identity, actor=actor, at=when)
+        request = rights_cases.verify(
+            account_of(ctx, desk.engine), desk, request_id, evidence, when
+        )
     _render(request, when, as_json)
 
 
@@ -191,10 +171,10 @@ def verify_command(
 def show_command(ctx: typer.Context, request_id: int, as_json: JsonFlag = False) -> None:
     """One request with every action taken on it (staff, or the member's own account)."""
     with _desk(ctx) as desk:
-        me = account_of(ctx, desk.engine)
-        request = rights_desk.show_request(desk, request_id)
-        rights_desk.request_reader(desk, me, request)
-    _render(request, datetime.now(UTC), as_json)
+        view = rights_cases.show(account_of(ctx, desk.engine), desk, request_id)
+    _render(view.request, datetime.now(UTC), as_json)
+    if not as_json and view.progress.pending and view.progress.started:
+        console.print(f"未完了の手順 steps pending: {', '.join(view.progress.pending)}")
 
 
 @rights_app.command("due")
@@ -243,37 +223,101 @@ def _render_completion(done: Completion, as_json: bool) -> None:
         console.print(f"  {path}")
 
 
+def _step_done(name: str) -> None:
+    console.print(f"  ✓ {name}")
+
+
 @rights_app.command("complete")
 def complete_command(
     ctx: typer.Context,
     request_id: int,
-    out: Annotated[Path | None, typer.Option(help="Disclosure: directory for the export.")] = None,
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """An operator carries out a verified request (its effect: see `rights kinds`) and
-    records it done."""
+    """An operator carries out a verified request (its effect: see `rights kinds`), step by
+    step, and records it done; run again, it resumes after the last recorded step. An
+    export goes to the workspace's exports folder (reports/rights-request-ID)."""
     with _desk(ctx) as desk:
         me = caller_of(ctx, desk.engine)
-        done = rights_cases.complete(me, desk, request_id, _at(at), out=out)
+        done = rights_cases.complete(
+            me, desk, request_id, _at(at), on_step=None if as_json else _step_done
+        )
     _render_completion(done, as_json)
+
+
+@rights_app.command("preview")
+def preview_command(ctx: typer.Context, request_id: int, as_json: JsonFlag = False) -> None:
+    """What completing the request will erase or change, and what the law keeps (staff)."""
+    with _desk(ctx) as desk:
+        found = rights_cases.preview_request(caller_of(ctx, desk.engine), desk, request_id)
+    _render_preview(found, as_json)
+
+
+def _render_preview(found: Preview, as_json: bool) -> None:
+    kept = [
+        {
+            "provision_id": k.provision_id,
+            "recipient": k.recipient,
+            "provided_at": in_jst(k.provided_at),
+            "retain_until": in_jst(k.retain_until),
+            "citation": k.citation,
+        }
+        for k in found.kept
+    ]
+    if as_json:
+        print_json(
+            {
+                "kind": found.kind.value,
+                "steps": list(found.steps),
+                "affected": {h.key: h.count for h in found.affected},
+                "kept": kept,
+            }
+        )
+        return
+    console.print(
+        table(
+            "対象 affected",
+            ["区分 category", "件数 count"],
+            [[h.key, f"{h.count:,}"] for h in found.affected],
+        )
+    )
+    console.print(
+        table(
+            "保存されるもの kept by law",
+            ["記録 record", "提供先 recipient", "保存期限 until", "根拠 law"],
+            [
+                [
+                    str(k["provision_id"]),
+                    str(k["recipient"]),
+                    str(k["retain_until"]),
+                    str(k["citation"]),
+                ]
+                for k in kept
+            ],
+        )
+    )
+    console.print(f"手順 steps: {' → '.join(found.steps)}")
+
+
+@rights_app.command("certificate")
+def certificate_command(ctx: typer.Context, request_id: int) -> None:
+    """The completion certificate of a request, as JSON (staff, or the member's own)."""
+    with _desk(ctx) as desk:
+        found = rights_cases.certificate_of(account_of(ctx, desk.engine), desk, request_id)
+    print_json(found.as_json())
 
 
 @rights_app.command("export")
 def export_command(
     ctx: typer.Context,
     member: Annotated[int, typer.Option("--member", help="The member's id.")],
-    out: Annotated[Path, typer.Option(help="Directory for the export.")],
     at: At = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write the export of the member's verified disclosure or provision-records request
-    (an operator, or the member's own account)."""
-    kinds = (RightKind.DISCLOSURE, RightKind.PROVISION_RECORDS)
+    """Write the export of the member's verified disclosure or provision-records request to
+    the workspace's exports folder (an operator, or the member's own account)."""
     with _desk(ctx) as desk:
-        actor = rights_desk.member_or_staff(account_of(ctx, desk.engine), member)
-        request = rights_desk.open_request_of(desk, member, kinds)
-        done = complete_request(desk, request.request_id, actor=actor, at=_at(at), out=out)
+        done = rights_cases.export(account_of(ctx, desk.engine), desk, member, _at(at))
     _render_completion(done, as_json)
 
 
@@ -288,8 +332,7 @@ def refuse_command(
     """An operator closes a request without acting on it, with the reason (APPI Art. 36)."""
     when = _at(at)
     with _desk(ctx) as desk:
-        actor = rights_desk.staff_actor(account_of(ctx, desk.engine))
-        request = rights_desk.refuse_request(desk, request_id, reason, actor=actor, at=when)
+        request = rights_cases.refuse(account_of(ctx, desk.engine), desk, request_id, reason, when)
     _render(request, when, as_json)
 
 

@@ -9,7 +9,7 @@ closed request is refused with a :class:`~fairfollow.errors.RightsError`, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,11 +64,6 @@ class Completion:
     request: RightsRequest
     effect: Mapping[str, object]
     files: tuple[Path, ...] = ()
-
-
-Effect = Callable[
-    [Desk, RightsRequest, int, datetime, Path | None], tuple[dict[str, object], tuple[Path, ...]]
-]
 
 
 def file_request(desk: Desk, item: RequestInput, *, actor: Actor) -> RightsRequest:

@@ -1,7 +1,9 @@
 """The member's exports: everything held (disclosure) and who received their data.
 
-``export_disclosure`` (APPI Art. 33(1)-(2); GDPR Art. 15, 20) writes, under
-``OUT/rights-request-<id>/``, ``data.json`` (all of it, UTF-8) and one UTF-8 CSV per part:
+``export_disclosure`` (APPI Art. 33(1)-(2); GDPR Art. 15, 20) writes, in the request's
+folder of the workspace's one exports folder
+(:meth:`fairfollow.workspace.Workspace.request_export`, which the member's erasure empties),
+``data.json`` (all of it, UTF-8) and one UTF-8 CSV per part:
 profile, consent history (with the screen and the policy text it displayed), events summary
 (raw events on request), intake matches, the model's uses, provision records, requests.
 ``export_provisions`` (APPI Art. 33(5); GDPR Art. 15(1)(c)) writes ``provisions.json`` and,
@@ -31,7 +33,7 @@ from fairfollow.ledger.transaction import Connection, reading, transaction
 from fairfollow.records import provision_store
 from fairfollow.rights import store
 from fairfollow.rights.desk import Desk
-from fairfollow.rights.erasure import EXPORT_PREFIX, training_files
+from fairfollow.rights.erasure import training_files
 from fairfollow.rights.receipt import member_receipt
 from fairfollow.rights.store import LedgerCounts
 
@@ -210,18 +212,18 @@ def held_counts(desk: Desk, member_id: int) -> HeldCounts:
     return HeldCounts(rows, ledger, _feature_rows(desk, member_id))
 
 
-def _folder(out: Path, request_id: int) -> Path:
-    folder = out / f"{EXPORT_PREFIX}{request_id}"
+def _folder(desk: Desk, request_id: int) -> Path:
+    folder = desk.workspace.request_export(request_id)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def export_disclosure(
-    desk: Desk, member_id: int, out: Path, *, at: datetime, raw_events: bool, request_id: int
+    desk: Desk, member_id: int, *, at: datetime, raw_events: bool, request_id: int
 ) -> tuple[Path, ...]:
     """Write the disclosure export (see the module docstring); returns the files."""
     data = member_data(desk, member_id, raw_events=raw_events)
-    folder = _folder(out, request_id)
+    folder = _folder(desk, request_id)
     zone = _zone(desk)
     payload = {"generated_at": for_people(at, zone), **data}
     files = [folder / "data.json"]
@@ -303,10 +305,10 @@ def export_disclosure(
 
 
 def export_provisions(
-    desk: Desk, member_id: int, out: Path, *, at: datetime, request_id: int
+    desk: Desk, member_id: int, *, at: datetime, request_id: int
 ) -> tuple[Path, ...]:
     """Write the provision records and a proof per release (see the module docstring)."""
-    folder = _folder(out, request_id)
+    folder = _folder(desk, request_id)
     publisher = desk.log_publisher
     entries: list[dict[str, JsonValue]] = []
     files: list[Path] = []

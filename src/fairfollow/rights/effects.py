@@ -1,6 +1,8 @@
-"""What completing each kind of request does.
+"""What completing each kind of request does, as a plan of named steps per kind.
 
-The effect column of :data:`~fairfollow.rights.request.KINDS`:
+The effect column of :data:`~fairfollow.rights.request.KINDS`, each a
+:class:`~fairfollow.rights.plan.Plan` (:data:`PLANS`) whose steps are recorded on the request
+as they finish, so a completion that stopped half-way resumes where it stopped:
 
 - **withdrawal** (GDPR Art. 7(3)): a ``withdraw`` consent event per purpose, recorded on the
   ``rights_desk`` screen; the release door evaluates consent at each release, so the next
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 
 from fairfollow.actor import Actor
 from fairfollow.consent import policy_store, suppression_store
@@ -26,158 +27,151 @@ from fairfollow.consent import store as consent_store
 from fairfollow.consent.policy import Screen
 from fairfollow.consent.validity import ConsentAction, ConsentEvent
 from fairfollow.errors import RightsError
-from fairfollow.events.erasure import CORRECTABLE, rewrite_members
+from fairfollow.events.erasure import rewrite_members
 from fairfollow.events.suppression import restrict_members
-from fairfollow.ledger.transaction import reading, transaction
-from fairfollow.rights import store
-from fairfollow.rights.desk import Completion, Desk, Effect
+from fairfollow.ledger.transaction import Connection, transaction
+from fairfollow.rights.desk import Completion, Desk, show_request
+from fairfollow.rights.detail import CorrectionDetail, DisclosureDetail, WithdrawalDetail
 from fairfollow.rights.disclosure import export_disclosure, export_provisions
-from fairfollow.rights.erasure import erase_member
-from fairfollow.rights.request import RightKind, RightsRequest, Status
+from fairfollow.rights.erasure import ERASURE_PLAN
+from fairfollow.rights.plan import Plan, Run, StepHook, effect_of, run_plan
+from fairfollow.rights.request import RightKind
 
 RIGHTS_SCREEN = Screen("rights_desk", "operator", "権利行使の受付窓口", "data-subject request desk")
 METHOD = "rights_request"
 
-Result = tuple[dict[str, object], tuple[Path, ...]]
+
+def withdraw_in(
+    conn: Connection, member_id: int, purposes: tuple[str, ...] | None, at: datetime
+) -> list[str]:
+    """Record, in ``conn``'s transaction, a withdrawal of ``purposes`` (all the member ever
+    granted, if None); the purposes withdrawn."""
+    policy_store.add_screens(conn, [RIGHTS_SCREEN])
+    history = consent_store.load_events(conn, member_id=member_id)
+    granted = sorted({e.purpose_key for e in history if e.action is ConsentAction.GRANT})
+    wanted = sorted(set(purposes)) if purposes else granted
+    known = policy_store.load_purposes(conn)
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        raise RightsError("rights.purpose_unknown", purposes=unknown)
+    if not [m for m in consent_store.load_members(conn) if m.member_id == member_id]:
+        return []
+    for purpose in wanted:
+        consent_store.record_event(
+            conn,
+            ConsentEvent(
+                0,
+                member_id,
+                purpose,
+                ConsentAction.WITHDRAW,
+                RIGHTS_SCREEN.screen_id,
+                None,
+                at,
+                METHOD,
+            ),
+        )
+    return wanted
 
 
 def withdraw_consents(
     desk: Desk, member_id: int, purposes: tuple[str, ...] | None, at: datetime
 ) -> list[str]:
-    """Record a withdrawal of ``purposes`` (all the member ever granted, if None)."""
+    """:func:`withdraw_in` in a transaction of its own."""
     with transaction(desk.engine, "rights withdrawal") as conn:
-        policy_store.add_screens(conn, [RIGHTS_SCREEN])
-        history = consent_store.load_events(conn, member_id=member_id)
-        granted = sorted({e.purpose_key for e in history if e.action is ConsentAction.GRANT})
-        wanted = sorted(set(purposes)) if purposes else granted
-        known = policy_store.load_purposes(conn)
-        unknown = [p for p in wanted if p not in known]
-        if unknown:
-            raise RightsError("rights.purpose_unknown", purposes=unknown)
-        if not [m for m in consent_store.load_members(conn) if m.member_id == member_id]:
-            return []
-        for purpose in wanted:
-            consent_store.record_event(
-                conn,
-                ConsentEvent(
-                    0,
-                    member_id,
-                    purpose,
-                    ConsentAction.WITHDRAW,
-                    RIGHTS_SCREEN.screen_id,
-                    None,
-                    at,
-                    METHOD,
-                ),
-            )
-        return wanted
+        return withdraw_in(conn, member_id, purposes, at)
 
 
-def _withdrawal(
-    desk: Desk, request: RightsRequest, member: int, at: datetime, _: Path | None
-) -> Result:
-    raw = request.detail.get("purposes")
-    purposes = tuple(str(p) for p in raw) if isinstance(raw, list) and raw else None
-    done = withdraw_consents(desk, member, purposes, at)
-    return {"withdrawn": done, "citation": request.law.gdpr}, ()
+def _withdrawal(run: Run, conn: Connection) -> dict[str, object]:
+    detail = run.request.detail
+    purposes = detail.purposes if isinstance(detail, WithdrawalDetail) and detail.purposes else None
+    done = withdraw_in(conn, run.member_id, purposes, run.at)
+    return {"withdrawn": done, "citation": run.request.law.gdpr}
 
 
-def _stop(desk: Desk, request: RightsRequest, member: int, at: datetime, _: Path | None) -> Result:
-    withdrawn = withdraw_consents(desk, member, None, at)
+def _restrict(run: Run) -> dict[str, object]:
     restricted = 0
-    if desk.workspace.duckdb_path.exists():
+    if run.desk.workspace.duckdb_path.exists():
         restricted = restrict_members(
-            desk.workspace, [member], now=at, batch_id=f"rights-{request.request_id}"
+            run.desk.workspace,
+            [run.member_id],
+            now=run.at,
+            batch_id=f"rights-{run.request.request_id}",
         )
-    with transaction(desk.engine, "rights stop") as conn:
-        suppression_store.suppress(
-            conn, desk.suppression_key, member, "stop", at, request.request_id
-        )
+    return {"restricted_in_store": bool(restricted)}
+
+
+def _stop(run: Run, conn: Connection) -> dict[str, object]:
+    withdrawn = withdraw_in(conn, run.member_id, None, run.at)
+    key = run.desk.suppression_key
+    suppression_store.suppress(conn, key, run.member_id, "stop", run.at, run.request.request_id)
+    law = run.request.law
     return {
         "withdrawn": withdrawn,
-        "restricted_in_store": bool(restricted),
         "suppressed_at_intake": True,
-        "citation": f"{request.law.appi}; {request.law.gdpr}",
-    }, ()
+        "citation": f"{law.appi}; {law.gdpr}",
+    }
 
 
-def corrections_of(detail: Mapping[str, object]) -> dict[str, str]:
-    fields = detail.get("fields")
-    if not isinstance(fields, dict) or not fields:
-        raise RightsError("rights.correction_fields_missing", fields=list(CORRECTABLE))
-    return {str(k): str(v) for k, v in fields.items()}
-
-
-def _correction(
-    desk: Desk, request: RightsRequest, member: int, at: datetime, _: Path | None
-) -> Result:
-    fields = corrections_of(request.detail)
-    result = rewrite_members(desk.workspace, [], {member: fields}, settings=desk.settings, now=at)
+def _correct(run: Run) -> dict[str, object]:
+    detail = run.request.detail
+    if not isinstance(detail, CorrectionDetail) or not detail.fields:
+        raise RightsError("rights.correction_fields_missing", fields=[])
+    fields = detail.values
+    result = rewrite_members(
+        run.desk.workspace, [], {run.member_id: fields}, settings=run.desk.settings, now=run.at
+    )
     if result.rows_corrected == 0:
-        raise RightsError("rights.member_not_in_store", member=member)
+        raise RightsError("rights.member_not_in_store", member=run.member_id)
     return {
         "fields": sorted(fields),
         "rows_corrected": result.rows_corrected,
         "files_rewritten": result.files_rewritten,
         "propagates_to": "the next feature build",
-        "citation": f"{request.law.appi}; {request.law.gdpr}",
-    }, ()
+    }
 
 
-def _out(out: Path | None) -> Path:
-    if out is None:
-        raise RightsError("rights.disclosure_needs_out")
-    return out
+def _recorded(run: Run, conn: Connection) -> dict[str, object]:
+    """The ledger step of a kind whose work is all outside the ledger: the done record."""
+    law = run.request.law
+    return {"citation": f"{law.appi}; {law.gdpr}"}
 
 
-def _disclosure(
-    desk: Desk, request: RightsRequest, member: int, at: datetime, out: Path | None
-) -> Result:
-    raw = bool(request.detail.get("raw_events", False))
+def _disclosure(run: Run) -> dict[str, object]:
+    detail = run.request.detail
+    raw = isinstance(detail, DisclosureDetail) and detail.raw_events
     files = export_disclosure(
-        desk, member, _out(out), at=at, raw_events=raw, request_id=request.request_id
+        run.desk, run.member_id, at=run.at, raw_events=raw, request_id=run.request.request_id
     )
-    return {"files": [p.name for p in files], "raw_events": raw}, files
+    return {"files": [p.name for p in files], "raw_events": raw}
 
 
-def _provisions(
-    desk: Desk, request: RightsRequest, member: int, at: datetime, out: Path | None
-) -> Result:
-    files = export_provisions(desk, member, _out(out), at=at, request_id=request.request_id)
-    return {"files": [p.name for p in files]}, files
+def _provisions(run: Run) -> dict[str, object]:
+    files = export_provisions(run.desk, run.member_id, at=run.at, request_id=run.request.request_id)
+    return {"files": [p.name for p in files]}
 
 
-def _erasure(
-    desk: Desk, request: RightsRequest, member: int, at: datetime, _: Path | None
-) -> Result:
-    return erase_member(desk, member, request.request_id, at).as_dict(), ()
-
-
-EFFECTS: Mapping[RightKind, Effect] = {
-    RightKind.DISCLOSURE: _disclosure,
-    RightKind.PROVISION_RECORDS: _provisions,
-    RightKind.CORRECTION: _correction,
-    RightKind.WITHDRAWAL: _withdrawal,
-    RightKind.STOP: _stop,
-    RightKind.ERASURE: _erasure,
+PLANS: Mapping[RightKind, Plan] = {
+    RightKind.DISCLOSURE: Plan((("export", _disclosure),), ("ledger", _recorded)),
+    RightKind.PROVISION_RECORDS: Plan((("export", _provisions),), ("ledger", _recorded)),
+    RightKind.CORRECTION: Plan((("store", _correct),), ("ledger", _recorded)),
+    RightKind.WITHDRAWAL: Plan((), ("ledger", _withdrawal)),
+    RightKind.STOP: Plan((("store", _restrict),), ("ledger", _stop)),
+    RightKind.ERASURE: ERASURE_PLAN,
 }
 
 
 def complete_request(
-    desk: Desk, request_id: int, *, actor: Actor, at: datetime, out: Path | None = None
+    desk: Desk,
+    request_id: int,
+    *,
+    actor: Actor,
+    at: datetime,
+    on_step: StepHook | None = None,
 ) -> Completion:
-    """Run the request's effect and record it as done (see :data:`EFFECTS`)."""
-    with reading(desk.engine, "rights complete") as conn:
-        request = store.load_request(conn, request_id)
-        member = store.member_of(conn, request_id)
-    if request.status is not Status.VERIFIED or request.identity is None:
-        raise RightsError("rights.request_not_verified", request=request_id, status=request.status)
-    if member is None:
-        raise RightsError("rights.member_erased", request=request_id)
-    effect, files = EFFECTS[request.kind](desk, request, member, at, out)
-    with transaction(desk.engine, "rights done") as conn:
-        store.add_action(
-            conn, request_id, Status.DONE, f"{request.kind.value}_done", actor, at, effect
-        )
-        done = store.load_request(conn, request_id)
-    return Completion(done, effect, files)
+    """Run the request's plan (see :data:`PLANS`) from its first unrecorded step, and
+    record it done; an export is written to the workspace's one exports folder."""
+    kind = show_request(desk, request_id).kind
+    done = run_plan(PLANS[kind], desk, request_id, actor=actor, at=at, on_step=on_step)
+    folder = desk.workspace.request_export(request_id)
+    files = tuple(sorted(folder.iterdir())) if folder.is_dir() else ()
+    return Completion(done, effect_of(done), files)

@@ -31,15 +31,16 @@ from fairfollow.consent.choice import Choice, ChoiceResult, PurposeStanding
 from fairfollow.consent.gpc import GpcStanding
 from fairfollow.consent.receipt_book import IssuedReceipt, event_receipt, member_receipts
 from fairfollow.consent.receipt_key import load_or_create_receipt_signer
-from fairfollow.errors import InputError, RoleError
-from fairfollow.events.erasure import CORRECTABLE
+from fairfollow.errors import InputError, RightsError, RoleError
 from fairfollow.instants import in_jst, utc
 from fairfollow.ledger.transaction import Connection, reading, transaction
 from fairfollow.records import provision_store
 from fairfollow.records.provision import Provision
 from fairfollow.rights import desk as rights_desk
 from fairfollow.rights import store
+from fairfollow.rights.aftermath import after_erasure, aftermath_json
 from fairfollow.rights.desk import Desk
+from fairfollow.rights.detail import RequestDetail, correction_of
 from fairfollow.rights.disclosure import disclosure_document, held_counts
 from fairfollow.rights.receipt import MemberReceipt, member_receipt
 from fairfollow.rights.request import (
@@ -105,7 +106,10 @@ def holdings(desk: Desk, me: Principal) -> Holdings:
 
 
 def consents(desk: Desk, me: Principal, at: datetime) -> list[PurposeStanding]:
-    """My standing for every purpose at ``at``: valid or not, why, where I decided."""
+    """My standing for every purpose at ``at``: valid or not, why, where I decided (none
+    once I was erased: the consent ledger no longer holds me)."""
+    if after_erasure(desk, me) is not None:
+        return []
     with reading(desk.engine, "member consents") as conn:
         return choice.standings(conn, member_of(me), at)
 
@@ -133,7 +137,9 @@ def gpc_signal(desk: Desk, me: Principal, on: bool, at: datetime) -> GpcStanding
 
 
 def receipts(desk: Desk, me: Principal) -> list[IssuedReceipt]:
-    """Signed receipts of every consent decision I made, oldest first."""
+    """Signed receipts of every consent decision I made, oldest first (none once erased)."""
+    if after_erasure(desk, me) is not None:
+        return []
     signer = load_or_create_receipt_signer(desk.workspace.keys_dir)
     with reading(desk.engine, "member receipts") as conn:
         return member_receipts(conn, member_of(me), signer)
@@ -193,8 +199,14 @@ def releases(desk: Desk, me: Principal) -> list[Release]:
 
 
 def release_proof(desk: Desk, me: Principal, decision_id: int, at: datetime) -> MemberReceipt:
-    """My proof for one of those releases: inclusion or exclusion, with the log receipt."""
+    """My proof for one of those releases: inclusion or exclusion, with the log receipt.
+    Once I was erased there is none: it was destroyed with my secret, at my request."""
     member = member_of(me)
+    after = after_erasure(desk, me)
+    if after is not None:
+        raise RightsError(
+            "rights.proof_destroyed_by_erasure", release=decision_id, request=after.request_id
+        )
     with transaction(desk.engine, "member provision proof") as conn:
         mine = {r.decision_id: r for r in _releases(conn, member)}
         release = mine.get(decision_id)
@@ -217,7 +229,7 @@ def file_request(
     *,
     basis: LegalBasis = LegalBasis.APPI,
     session: str,
-    detail: Mapping[str, object] | None = None,
+    detail: RequestDetail | None = None,
 ) -> RightsRequest:
     """File a request as the signed-in member: verified by the authenticated session."""
     if kind not in FILED_HERE:
@@ -227,12 +239,16 @@ def file_request(
         actor_of(me),
         f"signed-in web session of account {me.account_id} ({session})",
     )
-    item = RequestInput(kind, member_of(me), utc(at), basis, identity, dict(detail or {}))
+    item = RequestInput(kind, member_of(me), utc(at), basis, identity, detail)
     return rights_desk.file_request(desk, item, actor=actor_of(me))
 
 
 def export(desk: Desk, me: Principal, at: datetime) -> str:
-    """Everything held about me (the disclosure export's ``data.json``), UTF-8 JSON text."""
+    """Everything held about me (the disclosure export's ``data.json``), UTF-8 JSON text;
+    once I was erased, what was kept by law and why (:func:`aftermath_json`)."""
+    after = after_erasure(desk, me)
+    if after is not None:
+        return aftermath_json(after)
     return disclosure_document(desk, member_of(me), at)
 
 
@@ -249,21 +265,9 @@ def receipt_json(found: IssuedReceipt) -> str:
     return json.dumps(found.document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def request_detail(kind: RightKind, fields: str) -> dict[str, object]:
-    """What a request needs besides its kind: a correction's ``NAME=VALUE`` lines."""
+def request_detail(kind: RightKind, fields: Mapping[str, str]) -> RequestDetail | None:
+    """What a request filed here needs besides its kind: a correction's fields (the one
+    parser, :func:`~fairfollow.rights.detail.correction_of`); None for the others."""
     if kind is not RightKind.CORRECTION:
-        return {}
-    found: dict[str, str] = {}
-    for number, line in enumerate(fields.splitlines(), start=1):
-        if not line.strip():
-            continue
-        name, sep, value = line.partition("=")
-        name = name.strip()
-        if not sep or name not in CORRECTABLE:
-            raise InputError(
-                "rights.correction_line_invalid", line=number, fields=list(CORRECTABLE)
-            )
-        found[name] = value.strip()
-    if not found:
-        raise InputError("rights.correction_fields_missing", fields=list(CORRECTABLE))
-    return {"fields": found}
+        return None
+    return correction_of(fields)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from fairfollow.actor import Actor
 from fairfollow.errors import InputError
 from fairfollow.instants import JST, utc
+from fairfollow.rights.detail import DETAIL_TYPES, RequestDetail, default_detail
 
 
 class RightKind(StrEnum):
@@ -165,7 +166,18 @@ class RequestInput:
     received_at: datetime
     basis: LegalBasis = LegalBasis.APPI
     identity: IdentityCheck | None = None
-    detail: Mapping[str, object] = field(default_factory=dict)
+    detail: RequestDetail | None = None  # None: the kind's default (refused for a correction)
+
+    def __post_init__(self) -> None:
+        if self.detail is None:
+            object.__setattr__(self, "detail", default_detail(self.kind.value))
+        elif not isinstance(self.detail, DETAIL_TYPES[self.kind.value]):
+            raise InputError("rights.detail_of_another_kind", kind=self.kind.value)
+
+    @property
+    def typed_detail(self) -> RequestDetail:
+        assert self.detail is not None  # set in __post_init__
+        return self.detail
 
 
 @dataclass(frozen=True)
@@ -190,7 +202,7 @@ class RightsRequest:
     received_at: datetime
     due_at: datetime
     identity: IdentityCheck | None
-    detail: Mapping[str, object]
+    detail: RequestDetail
     actions: tuple[Action, ...]
 
     @property

@@ -24,6 +24,7 @@ from fairfollow.ledger.columns import ActorColumn, UtcDateTime
 from fairfollow.ledger.engine import metadata
 from fairfollow.records.decision_store import decisions
 from fairfollow.records.provision_store import provision_subjects, provisions
+from fairfollow.rights.detail import detail_of
 from fairfollow.rights.request import (
     Action,
     IdentityCheck,
@@ -78,7 +79,7 @@ def add_request(conn: Connection, item: RequestInput, member_ref: str, due: date
             identity_method=None if identity is None else identity.method.value,
             identity_verified_by=None if identity is None else identity.verified_by,
             identity_evidence=None if identity is None else identity.evidence,
-            detail=json.dumps(dict(item.detail), ensure_ascii=False, sort_keys=True),
+            detail=json.dumps(item.typed_detail.as_json(), ensure_ascii=False, sort_keys=True),
         )
     ).inserted_primary_key
     assert key is not None
@@ -150,7 +151,7 @@ def _request(r: sa.Row[tuple[object, ...]], taken: list[Action]) -> RightsReques
         received_at=m["received_at"],
         due_at=m["due_at"],
         identity=identity,
-        detail=json.loads(str(m["detail"])),
+        detail=detail_of(str(m["kind"]), json.loads(str(m["detail"]))),
         actions=tuple(taken),
     )
 

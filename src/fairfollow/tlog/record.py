@@ -57,6 +57,7 @@ class LeafKind(StrEnum):
     INCIDENT = "incident"  # a leak incident recorded, with its due times (incidents/register)
     INCIDENT_REPORT = "incident.report"  # a report or notice filed for an incident
     RULE_PACK = "law.pack"  # the rule packs changed version (usecases/law_packs)
+    RIGHTS_ERASURE = "rights.erasure"  # an erasure completed: counts, no person (rights/erasure)
 
 
 class LeafFormatError(ValueError):

@@ -10,6 +10,7 @@ API under ``/api/v1/me/…`` (:mod:`fairfollow.web.member_api`) makes the same c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -21,12 +22,12 @@ from fairfollow.accounts.actions import Action
 from fairfollow.consent.choice import Choice
 from fairfollow.consent.gpc import HEADER as GPC_HEADER
 from fairfollow.consent.gpc import signal_of
-from fairfollow.errors import AuthenticationError, InputError, RightsError
+from fairfollow.errors import AuthenticationError, InputError
 from fairfollow.release.budget import PrivacyLimits
 from fairfollow.rights import portal
+from fairfollow.rights.aftermath import AfterErasure, after_erasure
 from fairfollow.rights.desk import Desk
 from fairfollow.rights.receipt import verify_member_receipt
-from fairfollow.rights.request import LAW, LegalBasis, RightKind
 from fairfollow.usecases.planning import own_odometer
 from fairfollow.web import problems
 from fairfollow.web.access import check_access
@@ -46,8 +47,6 @@ ACCESS = {
     ("GET", "/me/releases"): Action.MEMBER_READ,
     ("GET", "/me/releases/{decision_id}/proof"): Action.MEMBER_READ,
     ("GET", "/me/releases/{decision_id}/verify"): Action.MEMBER_READ,
-    ("GET", "/me/requests"): Action.MEMBER_READ,
-    ("POST", "/me/requests"): Action.MEMBER_REQUEST,
     ("GET", "/me/data"): Action.MEMBER_READ,
 }
 
@@ -109,6 +108,23 @@ def _lang(request: Request) -> str:
     return f"lang={language}&" if language in ("ja", "en") else ""
 
 
+def after_of(request: Request, ctx: AppContext) -> AfterErasure | None:
+    """The member's completed erasure, which every page of the portal tells the same way."""
+    return after_erasure(reading_desk_of(ctx), me_of(request))
+
+
+def _page(
+    request: Request,
+    ctx: AppContext,
+    template: str,
+    facts: Mapping[str, object],
+    *,
+    after: AfterErasure | None,
+    status: int = 200,
+) -> Response:
+    return ctx.pages.render(request, template, {**facts, "after": after}, status_code=status)
+
+
 @router.get("/me", include_in_schema=False)
 def home(request: Request, ctx: Context) -> Response:
     """What is held about me, by category, with counts."""
@@ -116,7 +132,7 @@ def home(request: Request, ctx: Context) -> Response:
     limits = PrivacyLimits.from_settings(ctx.settings)
     odometer = own_odometer(me_of(request), ctx.reader, limits)  # ε per season, recounted
     facts = {"held": held, "labels": CATEGORY_LABELS, "tab": "home", "odometer": odometer}
-    return ctx.pages.render(request, "member_home.html", facts)
+    return _page(request, ctx, "member_home.html", facts, after=after_of(request, ctx))
 
 
 def _consents_page(
@@ -124,6 +140,7 @@ def _consents_page(
 ) -> Response:
     me = me_of(request)
     desk = desk_of(ctx)
+    after = after_of(request, ctx)
     facts = {
         "gpc": portal.gpc_signal(desk, me, gpc_of(request), ctx.clock()),
         "standings": portal.consents(desk, me, ctx.clock()),
@@ -134,7 +151,7 @@ def _consents_page(
         "error": error,
         "tab": "consents",
     }
-    return ctx.pages.render(request, "member_consents.html", facts, status_code=status)
+    return _page(request, ctx, "member_consents.html", facts, after=after, status=status)
 
 
 @router.get("/me/consents", include_in_schema=False)
@@ -184,12 +201,17 @@ def receipt_download(request: Request, ctx: Context, event_id: RowId) -> Respons
 def releases_page(request: Request, ctx: Context) -> Response:
     """Who received my data: every release from a list that named me."""
     found = portal.releases(desk_of(ctx), me_of(request))
-    return ctx.pages.render(request, "member_releases.html", {"releases": found, "tab": "releases"})
+    facts = {"releases": found, "tab": "releases"}
+    return _page(request, ctx, "member_releases.html", facts, after=after_of(request, ctx))
 
 
 @router.get("/me/releases/{decision_id}/proof", include_in_schema=False)
 def proof_download(request: Request, ctx: Context, decision_id: RowId) -> Response:
     """My proof for one release, for `fairfollow log verify-receipt FILE --key KEY`."""
+    if after_of(request, ctx) is not None:  # destroyed with the secret: the page says so
+        return RedirectResponse(
+            f"/me/releases/{decision_id}/verify?{_lang(request)}".rstrip("?&"), status_code=303
+        )
     proof = portal.release_proof(desk_of(ctx), me_of(request), decision_id, ctx.clock())
     return _download(proof.text, proof.file_name, "application/json")
 
@@ -197,6 +219,16 @@ def proof_download(request: Request, ctx: Context, decision_id: RowId) -> Respon
 @router.get("/me/releases/{decision_id}/verify", include_in_schema=False)
 def verify_page(request: Request, ctx: Context, decision_id: RowId) -> Response:
     """The proof checked on the server and again in the browser (``static/provision.js``)."""
+    after = after_of(request, ctx)
+    if after is not None:
+        mine = {r.decision_id: r for r in portal.releases(desk_of(ctx), me_of(request))}
+        destroyed: dict[str, object] = {
+            "release": mine.get(decision_id),
+            "decision_id": decision_id,
+            "kept": after.kept_for(decision_id),
+            "tab": "releases",
+        }
+        return _page(request, ctx, "member_proof_destroyed.html", destroyed, after=after)
     proof = portal.release_proof(desk_of(ctx), me_of(request), decision_id, ctx.clock())
     check = verify_member_receipt(proof.text, ctx.verifier)
     facts = {
@@ -205,49 +237,7 @@ def verify_page(request: Request, ctx: Context, decision_id: RowId) -> Response:
         "key": ctx.verifier.encode(),
         "tab": "releases",
     }
-    return ctx.pages.render(request, "member_verify.html", facts)
-
-
-def _requests_page(
-    request: Request, ctx: AppContext, *, error: str = "", status: int = 200
-) -> Response:
-    facts = {
-        "requests": portal.requests(desk_of(ctx), me_of(request)),
-        "kinds": [LAW[k] for k in portal.FILED_HERE],
-        "statuses": STATUS_LABELS,
-        "now": ctx.clock(),
-        "filed": request.query_params.get("filed", ""),
-        "error": error,
-        "tab": "requests",
-    }
-    return ctx.pages.render(request, "member_requests.html", facts, status_code=status)
-
-
-@router.get("/me/requests", include_in_schema=False)
-def requests_page(request: Request, ctx: Context) -> Response:
-    """My requests with their status and due dates, and the form to file one."""
-    return _requests_page(request, ctx)
-
-
-@router.post("/me/requests", include_in_schema=False)
-def file_request(
-    request: Request,
-    ctx: Context,
-    kind: Annotated[RightKind, Form()],
-    basis: Annotated[LegalBasis, Form()] = LegalBasis.APPI,
-    fields: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    """File a request as the signed-in member (the session is the identity check)."""
-    try:
-        detail = portal.request_detail(kind, fields)
-        filed = portal.file_request(
-            desk_of(ctx), me_of(request), kind, ctx.clock(),
-            basis=basis, session=channel_of(request), detail=detail,
-        )  # fmt: skip
-    except (InputError, RightsError) as refused:
-        return _requests_page(request, ctx, error=problems.sentence(request, refused), status=400)
-    query = urlencode({"filed": filed.request_id})
-    return RedirectResponse(f"/me/requests?{_lang(request)}{query}", status_code=303)
+    return _page(request, ctx, "member_verify.html", facts, after=None)
 
 
 @router.get("/me/data", include_in_schema=False)

@@ -17,9 +17,11 @@ from fairfollow.instants import in_jst
 from fairfollow.rights import portal
 from fairfollow.rights.receipt import verify_member_receipt
 from fairfollow.rights.request import LegalBasis, RightKind, RightsRequest
+from fairfollow.usecases import rights as rights_cases
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, RowId, context_of
 from fairfollow.web.member import channel_of, desk_of, gpc_of, me_of, reading_desk_of
+from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 Context = Annotated[AppContext, Depends(context_of)]
@@ -204,10 +206,9 @@ def requests(request: Request, ctx: Context) -> list[RightsRequestOut]:
 @router.post("/api/v1/me/requests", responses=ERRORS)
 def file_request(body: FileRequest, request: Request, ctx: Context) -> RightsRequestOut:
     """File a request as the signed-in member (the authentication is the identity check)."""
-    text = "\n".join(f"{k}={v}" for k, v in body.fields.items())
-    filed = portal.file_request(
-        desk_of(ctx), me_of(request), body.kind, ctx.clock(), basis=body.basis,
-        session=channel_of(request), detail=portal.request_detail(body.kind, text),
+    filed = rights_cases.file_own(
+        principal_of(request), desk_of(ctx), body.kind, ctx.clock(), basis=body.basis,
+        session=channel_of(request), detail=portal.request_detail(body.kind, body.fields),
     )  # fmt: skip
     return _request(filed, ctx.clock())
 

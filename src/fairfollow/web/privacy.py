@@ -7,8 +7,7 @@
   and by screen, a bar chart drawn on the server (staff and the auditor), and the CSV of the
   members lacking consent — the one place member ids appear, for the privacy officer and the
   operator's follow-up (:mod:`fairfollow.usecases.coverage`);
-- the data-subject requests queue, soonest due (so overdue) first; completing a request runs
-  the rights engine (:func:`fairfollow.rights.effects.complete_request`);
+- the data-subject requests: :mod:`fairfollow.web.privacy_requests`;
 - release decisions, released and refused, with each rule's outcome and citation and ε.
 """
 
@@ -18,31 +17,25 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from fairfollow.accounts.account import actor_of
 from fairfollow.accounts.actions import Action
 from fairfollow.consent import rollout
 from fairfollow.consent.policy import ActivationDecision
 from fairfollow.consent.validity import REASON_INFO, Reason
 from fairfollow.csv_export import csv_text
-from fairfollow.errors import InputError, RightsError
+from fairfollow.errors import InputError
 from fairfollow.instants import JST, parse_instant
 from fairfollow.ledger.transaction import reading
 from fairfollow.messages.decisions import gate_reasons
 from fairfollow.records import report as records
-from fairfollow.rights import desk as rights_desk
-from fairfollow.rights.request import IdentityCheck, IdentityMethod
 from fairfollow.usecases import policy as policy_cases
-from fairfollow.usecases import rights as rights_cases
 from fairfollow.usecases.coverage import Coverage, CoverageAsk, consent_coverage
-from fairfollow.web import problems
 from fairfollow.web.access import check_access
 from fairfollow.web.charts import Bar, bar_chart
-from fairfollow.web.context import AppContext, RowId, context_of
+from fairfollow.web.context import AppContext, context_of
 from fairfollow.web.i18n import N_, negotiate
-from fairfollow.web.review import signed_in
 from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
@@ -52,14 +45,9 @@ ACCESS = {
     ("POST", "/privacy/policy/activate"): Action.POLICY_ACTIVATE,
     ("GET", "/privacy/coverage"): Action.CONSENT_COVERAGE,
     ("GET", "/privacy/coverage.csv"): Action.CONSENT_MEMBER_IDS,
-    ("GET", "/privacy/requests"): Action.RIGHTS_ACT,
-    ("POST", "/privacy/requests/{request_id}/verify"): Action.RIGHTS_ACT,
-    ("POST", "/privacy/requests/{request_id}/complete"): Action.RIGHTS_ACT,
     ("GET", "/privacy/decisions"): Action.RECORDS_READ,
     ("GET", "/api/v1/policy/matrix"): Action.POLICY_LIST,
     ("POST", "/api/v1/policy/activate"): Action.POLICY_ACTIVATE,
-    ("GET", "/api/v1/rights/requests"): Action.RIGHTS_ACT,
-    ("POST", "/api/v1/rights/requests/{request_id}/complete"): Action.RIGHTS_ACT,
     ("GET", "/api/v1/decisions"): Action.RECORDS_READ,
 }
 
@@ -70,10 +58,6 @@ POLICY_STATUS_LABELS = {
     "active": N_("active"),
     "retired": N_("retired"),
 }
-
-
-def _desk(ctx: AppContext) -> rights_desk.Desk:
-    return rights_desk.Desk(ctx.workspace, ctx.ledger, ctx.settings, ctx.publisher)
 
 
 def parse_at(text: str, ctx: AppContext) -> datetime:
@@ -89,12 +73,6 @@ def parse_at(text: str, ctx: AppContext) -> datetime:
     if naive.tzinfo is None:
         return naive.replace(tzinfo=JST).astimezone(UTC)
     return parse_instant(text, "at")
-
-
-def _back(request: Request, path: str, **extra: str) -> RedirectResponse:
-    lang = request.query_params.get("lang", "")
-    query = "&".join(f"{k}={v}" for k, v in {**extra, "lang": lang}.items() if v)
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
 
 
 # ---- the rollout matrix and the activation gate -------------------------------------------
@@ -196,51 +174,6 @@ def coverage_csv(
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
-
-
-# ---- data-subject requests ---------------------------------------------------------------
-
-
-def _requests_page(
-    request: Request, ctx: AppContext, *, error: str = "", done: object = None, status: int = 200
-) -> Response:
-    now = ctx.clock()
-    due = rights_cases.due(principal_of(request), _desk(ctx))
-    facts = {"requests": due, "now": now, "error": error, "done": done}
-    return ctx.pages.render(request, "privacy_requests.html", facts, status_code=status)
-
-
-@router.get("/privacy/requests", include_in_schema=False)
-def requests_page(request: Request, ctx: Context) -> Response:
-    return _requests_page(request, ctx)
-
-
-@router.post("/privacy/requests/{request_id}/verify", include_in_schema=False)
-def verify_form(
-    request: Request,
-    ctx: Context,
-    request_id: RowId,
-    evidence: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    me = signed_in(request)
-    try:
-        check = IdentityCheck(IdentityMethod.OPERATOR_VERIFIED, actor_of(me), evidence)
-        rights_desk.verify_request(
-            _desk(ctx), request_id, check, actor=actor_of(me), at=ctx.clock()
-        )
-    except (InputError, RightsError) as refused:
-        return _requests_page(request, ctx, error=problems.sentence(request, refused), status=409)
-    return _back(request, "/privacy/requests")
-
-
-@router.post("/privacy/requests/{request_id}/complete", include_in_schema=False)
-def complete_form(request: Request, ctx: Context, request_id: RowId) -> Response:
-    me = principal_of(request)
-    try:
-        done = rights_cases.complete(me, _desk(ctx), request_id, ctx.clock())
-    except RightsError as refused:
-        return _requests_page(request, ctx, error=problems.sentence(request, refused), status=409)
-    return _requests_page(request, ctx, done=done)
 
 
 # ---- release decisions -------------------------------------------------------------------
@@ -368,51 +301,6 @@ def _activate(request: Request, ctx: AppContext, body: ActivateRequest) -> Activ
         principal_of(request), ctx.ledger, body.version, ctx.clock(),
         force=body.force, reason=body.reason,
     )  # fmt: skip
-
-
-class RequestAnswer(BaseModel):
-    request_id: int
-    kind: str
-    status: str
-    received_at: datetime
-    due_at: datetime
-    days_left: float
-    overdue: bool
-
-
-@router.get("/api/v1/rights/requests")
-def requests_api(request: Request, ctx: Context) -> list[RequestAnswer]:
-    """Open data-subject requests, soonest due first (the overdue ones lead)."""
-    now = ctx.clock()
-    return [
-        RequestAnswer(
-            request_id=r.request_id,
-            kind=r.kind.value,
-            status=r.status.value,
-            received_at=r.received_at,
-            due_at=r.due_at,
-            days_left=round(r.days_left(now), 2),
-            overdue=r.overdue(now),
-        )
-        for r in rights_cases.due(principal_of(request), _desk(ctx))
-    ]
-
-
-@router.post("/api/v1/rights/requests/{request_id}/complete", responses={409: {}})
-def complete_api(request: Request, ctx: Context, request_id: RowId) -> RequestAnswer:
-    """Carry out a verified request as the calling privacy officer and record it done."""
-    now = ctx.clock()
-    me = principal_of(request)
-    done = rights_cases.complete(me, _desk(ctx), request_id, now).request
-    return RequestAnswer(
-        request_id=done.request_id,
-        kind=done.kind.value,
-        status=done.status.value,
-        received_at=done.received_at,
-        due_at=done.due_at,
-        days_left=round(done.days_left(now), 2),
-        overdue=done.overdue(now),
-    )
 
 
 class RuleAnswer(BaseModel):
