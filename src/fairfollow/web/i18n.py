@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -19,8 +19,10 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from fastapi import Request
 
+from markupsafe import Markup, escape
+
 from fairfollow.instants import JST, for_people
-from fairfollow.messages import decisions
+from fairfollow.messages import catalogue, decisions, formats
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("ja", "en")
@@ -82,8 +84,47 @@ class Localiser:
     language: str
     zone: tzinfo = field(default=JST)
 
-    def instant(self, at: datetime) -> str:
-        return for_people(at, self.zone)
+    def instant(self, at: datetime | None) -> Markup:
+        """``at`` as people read it (2026年12月8日(火) 01:31 / 8 Dec 2026, 01:31 JST) in the
+        page's one zone; the exact instant stays in the ``datetime`` attribute for machines."""
+        if at is None:
+            return Markup("—")
+        shown = formats.instant(at, self.language, self.zone)
+        return Markup('<time datetime="%s">%s</time>') % (for_people(at, self.zone), shown)
+
+    def season_instant(self, at: datetime | None) -> Markup:
+        """An instant of the 2019 season's own clock (replays), labelled as such so it is not
+        read as the wall clock."""
+        if at is None:
+            return Markup("—")
+        label = escape(self.gettext("season clock"))
+        return Markup('%s <span class="clock-label">(%s)</span>') % (self.instant(at), label)
+
+    def day(self, value: date | datetime | None) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone).date()
+        return formats.day(value, self.language)
+
+    def number(self, value: float | None) -> str:
+        """A count with separators (12,345); ``—`` when there is none."""
+        return "—" if value is None else formats.number(value, self.language)
+
+    def people(self, value: float | None) -> str:
+        """A number of people, whole (121.5 is 122)."""
+        return "—" if value is None else formats.people(value, self.language)
+
+    def days(self, value: float | None) -> str:
+        """A number of whole days with its unit (14日 / 14 days)."""
+        return "—" if value is None else formats.days(value, self.language)
+
+    def term(self, code: str, fallback: str = "") -> str:
+        """A catalogue term (``term.quarantine_reason.ts_out_of_range``) in this language; the
+        fallback (else the code) where the catalogue has none, so a new code stays visible."""
+        if code in catalogue.entries(self.language):
+            return catalogue.text(code, self.language, self.zone)
+        return fallback or code.rpartition(".")[2]
 
     def zone_label(self) -> str:
         """The display zone as the footer names it: its name and its offset now."""
