@@ -21,7 +21,9 @@ def test_citations_of_article_and_paragraph_lists() -> None:
     # own 第…条 in Japanese rather than "第17, 21条".
     assert formats.citation("APPI", "17, 21", "1", "ja") == "個人情報保護法第17条、第21条第1項"
     assert formats.citation("APPI", "17, 21", "1", "en") == "APPI Art. 17, 21(1)"
-    assert formats.citation("APPI", "2(3), 20", "2", "ja") == "個人情報保護法第2条第3項、第20条第2項"
+    assert (
+        formats.citation("APPI", "2(3), 20", "2", "ja") == "個人情報保護法第2条第3項、第20条第2項"
+    )
     assert formats.citation("APPI", "30", "1, 3", "ja") == "個人情報保護法第30条第1項・第3項"
     assert formats.citation("APPI", "30", "1, 3", "en") == "APPI Art. 30(1), (3)"
     assert formats.citation("APPI", "29", "1-2", "en") == "APPI Art. 29(1)–(2)"

@@ -17,7 +17,7 @@ from tests.web.site import served_workspace
 
 WEB = TEMPLATE_DIR.parent
 # What may stand in a template outside {{ … }} / {% … %} and tags: no words of any language.
-TEXT_OUTSIDE_MESSAGES = re.compile(r"[^\s—·:/|()\[\]<>=\"'.,;#&-]")
+TEXT_OUTSIDE_MESSAGES = re.compile(r"[^\s—–·:/|()\[\]<>=\"'.,;#&-]")
 
 
 def _messages() -> set[str]:

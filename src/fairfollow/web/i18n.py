@@ -18,7 +18,6 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from fastapi import Request
-
 from markupsafe import Markup, escape
 
 from fairfollow.instants import JST, for_people

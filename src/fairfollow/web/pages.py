@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from fairfollow.instants import JST
 from fairfollow.tlog.proofs import b64
+from fairfollow.web import charts
 from fairfollow.web.i18n import LANGUAGES, Localiser, load_translations, negotiate
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -40,6 +41,7 @@ class Pages:
                 extensions=["jinja2.ext.i18n"],
             )
             environment.filters["b64"] = b64
+            environment.globals["charts"] = charts  # server-drawn SVG pictures
             environment.install_gettext_translations(  # type: ignore[attr-defined]
                 load_translations(language), newstyle=True
             )
