@@ -123,3 +123,30 @@ def _one_article(number: str, paragraph: str, language: str) -> str:
         item = item.rstrip(")")
         parts.append(f"({para})" + (f"({item})" if item else ""))
     return number + joiner[1].join(parts)
+
+
+# The further sources the rule packs cite (guidelines, FAQ entries), as Japanese readers
+# know them; a source not listed is shown as the pack writes it.
+SOURCES_JA: dict[str, str] = {
+    "Annex III 4(a); obligations Art. 9-15, 26, 86": (
+        "附属書III 4(a)、義務は第9条〜第15条・第26条・第86条"
+    ),
+    "MHLW guidance of 2019-09-06 on job-information sites": (
+        "厚生労働省 就職情報サイトに関する指導（2019年9月6日）"
+    ),
+    "MHLW guideline (Notice 141 of 1999)": "厚生労働省 指針（平成11年告示第141号）",
+    "PPC FAQ Q7-42, Q7-43": "個人情報保護委員会 Q&A Q7-42・Q7-43",
+    "PPC Rules Art. 19-21": "個人情報保護法施行規則第19条〜第21条",
+    "PPC Rules Art. 22-25": "個人情報保護法施行規則第22条〜第25条",
+    "PPC Rules Art. 31": "個人情報保護法施行規則第31条",
+    "PPC Rules Art. 7-8": "個人情報保護法施行規則第7条・第8条",
+    "PPC general guidelines 3-1-1; MHLW ESA Q&A (2022)": (
+        "個人情報保護委員会 通則ガイドライン3-1-1、厚生労働省 職業安定法Q&A（2022年）"
+    ),
+    "Recital 71 (e-recruiting)": "前文第71項（電子的な採用）",
+}
+
+
+def source(text: str, language: str) -> str:
+    """A further source of a rule (a guideline, an FAQ entry) as ``language`` cites it."""
+    return SOURCES_JA.get(text, text) if language == "ja" else text

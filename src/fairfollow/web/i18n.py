@@ -83,11 +83,13 @@ class Localiser:
     language: str
     zone: tzinfo = field(default=JST)
 
-    def instant(self, at: datetime | None) -> Markup:
+    def instant(self, at: datetime | str | None) -> Markup:
         """``at`` as people read it (2026年12月8日(火) 01:31 / 8 Dec 2026, 01:31 JST) in the
         page's one zone; the exact instant stays in the ``datetime`` attribute for machines."""
-        if at is None:
+        if at is None or at == "":
             return Markup("—")
+        if isinstance(at, str):  # an instant a signed record keeps as ISO 8601 text
+            at = datetime.fromisoformat(at)
         shown = formats.instant(at, self.language, self.zone)
         return Markup('<time datetime="%s">%s</time>') % (for_people(at, self.zone), shown)
 
