@@ -76,8 +76,12 @@ def test_every_page_reads_the_members_own_data_in_both_languages(site: Site) -> 
     assert check.valid and check.included, check.reason
     page = client.get(f"/me/releases/{decisions[0]}/verify", params={"lang": "en"}, headers=HTML)
     assert 'id="server-check" class="ok"' in page.text
-    assert "You were among the contributors of this release." in page.text
-    assert "fairfollow log verify-receipt" in page.text and "/static/provision.js" in page.text
+    assert "Your data was used in this forecast." in page.text
+    assert "/static/provision.js" in page.text and 'id="proof-download"' in page.text
+    # Plain words for a student: no command to run, no leaves, commitments or tokens.
+    shown = re.sub(r"<script.*?</script>|<[^>]+>", " ", page.text, flags=re.S).lower()
+    for jargon in ("fairfollow log", "leaf", "commitment", "token", "contributor"):
+        assert jargon not in shown, jargon
     answer = client.get(f"/api/v1/me/releases/{decisions[0]}/proof").json()
     assert answer["valid_on_server"] and answer["included"]
 

@@ -20,7 +20,7 @@ from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.figures import ReleasedFigures
 from fairfollow.release.refusal import BlockingRule, Refusal, refusal_of
-from fairfollow.release.view import ReleaseRecord, accuracy_words
+from fairfollow.release.view import ReleaseRecord
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
@@ -136,7 +136,7 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
         figures = figures_of(dict(body) if body is not None else None)
         released = figures is not None
         blocking = () if figures is not None else _blocking(decision.rules)
-        words = accuracy_words(figures) if figures is not None else {}
+        words: dict[str, str] = {}  # the adapters word it (messages.refusal.worded)
         found.append(
             PastRelease(
                 decision_id=decision.decision_id,

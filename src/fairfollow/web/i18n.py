@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -20,6 +21,8 @@ from babel.support import Translations
 from fastapi import Request
 from markupsafe import Markup, escape
 
+from fairfollow.employer_ids import EmployerId
+from fairfollow.errors import InputError
 from fairfollow.instants import JST, for_people
 from fairfollow.messages import catalogue, decisions, formats
 
@@ -159,3 +162,32 @@ class Localiser:
         """The rule's article in this language's form; else the citation as recorded."""
         cited = decisions.citation(rule_id, self.language)
         return recorded if cited == rule_id and recorded else cited
+
+
+class EmployerNames:
+    """Employers by name (``株式会社化学・素材0314`` for ``E0314``), read from the analytics
+    store when first asked and again after the store changes (a new ingest)."""
+
+    def __init__(self, load: Callable[[], Mapping[int, str]], source: Path | None = None) -> None:
+        self._load = load
+        self._source = source
+        self._stamp: float | None = None
+        self._names: Mapping[int, str] = {}
+
+    def _current(self) -> Mapping[int, str]:
+        stamp = self._source.stat().st_mtime if self._source and self._source.exists() else 0.0
+        if stamp != self._stamp:
+            self._names, self._stamp = self._load(), stamp
+        return self._names
+
+    def employer(self, code: object) -> str:
+        """The company's name; the code itself when the store does not name it."""
+        text = str(code or "")
+        try:
+            number = EmployerId.parse(text).number
+        except InputError:
+            return text
+        return self._current().get(number, text)
+
+
+NO_NAMES = EmployerNames(dict)

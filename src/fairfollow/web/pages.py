@@ -17,7 +17,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from fairfollow.instants import JST
 from fairfollow.tlog.proofs import b64
 from fairfollow.web import charts
-from fairfollow.web.i18n import LANGUAGES, Localiser, load_translations, negotiate
+from fairfollow.web.i18n import (
+    LANGUAGES,
+    NO_NAMES,
+    EmployerNames,
+    Localiser,
+    load_translations,
+    negotiate,
+)
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
@@ -30,8 +37,9 @@ class Pages:
         """The display zone of every instant on a page."""
         return self._zone
 
-    def __init__(self, zone: tzinfo = JST) -> None:
+    def __init__(self, zone: tzinfo = JST, names: EmployerNames = NO_NAMES) -> None:
         self._zone = zone  # the display zone (setting ``display_zone``) of every instant
+        self._names = names  # employers by name (the companies table), for every page
         self._environments: dict[str, Environment] = {}
         for language in LANGUAGES:
             environment = Environment(
@@ -63,6 +71,7 @@ class Pages:
                 **context,
                 "request": request,
                 "l10n": Localiser(language, self._zone),
+                "names": self._names,
                 "lang": language,
             }
         )
