@@ -87,11 +87,19 @@ def test_decision_and_provision_records_export_as_csv(site: Site) -> None:
         decisions = records.all_decisions(conn)
         provisions = provision_store.provisions_to(conn)
     engine.dispose()
-    got = list(csv.reader(io.StringIO(client.get("/audit/decisions.csv").text)))
-    assert tuple(got[0]) == records.DECISION_HEADER and len(got) - 1 == len(decisions)
+    answer = client.get("/audit/decisions.csv")
+    assert answer.content.startswith(b"\xef\xbb\xbf")  # Excel reads the Japanese text
+    got = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    zoned = tuple(h.replace(" (Asia/Tokyo)", "") for h in got[0])
+    assert zoned == records.DECISION_HEADER and len(got) - 1 == len(decisions)
+    assert "at (Asia/Tokyo)" in got[0]
+    assert all(row[got[0].index("at (Asia/Tokyo)")].endswith("+09:00") for row in got[1:])
     assert {row[2] for row in got[1:]} >= {"allow", "deny"}
-    got = list(csv.reader(io.StringIO(client.get("/audit/provisions.csv").text)))
-    assert tuple(got[0]) == records.PROVISION_HEADER and len(got) - 1 == len(provisions) > 0
+    got = list(
+        csv.reader(io.StringIO(client.get("/audit/provisions.csv").content.decode("utf-8-sig")))
+    )
+    zoned = tuple(h.replace(" (Asia/Tokyo)", "") for h in got[0])
+    assert zoned == records.PROVISION_HEADER and len(got) - 1 == len(provisions) > 0
     assert all(int(row[6]) > 0 for row in got[1:])  # persons counted, never listed
 
 

@@ -28,6 +28,7 @@ from fairfollow.web import (
     oversight,
     privacy,
     problems,
+    receipts,
     review,
     signin,
 )
@@ -69,6 +70,7 @@ ROUTERS = (
     (privacy.router, privacy.ACCESS),
     (oversight.router, oversight.ACCESS),
     (audit.router, audit.ACCESS),
+    (receipts.router, receipts.ACCESS),
     (analyst.router, analyst.ACCESS),
     (ops.router, ops.ACCESS),
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,7 +21,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 
 from fairfollow.accounts.actions import Action
-from fairfollow.csv_export import csv_text
+from fairfollow.csv_export import csv_text, zoned
 from fairfollow.errors import FairFollowError
 from fairfollow.ledger.transaction import reading
 from fairfollow.messages import catalogue
@@ -159,9 +159,12 @@ def leaf_browser(
     return ctx.pages.render(request, "audit_leaves.html", facts)
 
 
-def _csv(table: RecordsTable) -> Response:
+def _csv(table: RecordsTable, zone: tzinfo) -> Response:
+    """A download for a spreadsheet: a byte-order mark (Excel and Japanese text), instants in
+    the pages' zone, named in the header."""
+    header, rows = zoned(table.header, table.rows, zone)
     return PlainTextResponse(
-        csv_text(table.header, list(table.rows)),
+        csv_text(header, rows, bom=True),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{table.name}"'},
     )
@@ -170,13 +173,13 @@ def _csv(table: RecordsTable) -> Response:
 @router.get("/audit/decisions.csv", include_in_schema=False)
 def decisions_csv(request: Request, ctx: Context) -> Response:
     """Every decision record (service reviews, releases, intake) with its citations."""
-    return _csv(record_cases.decision_table(principal_of(request), ctx.reader))
+    return _csv(record_cases.decision_table(principal_of(request), ctx.reader), ctx.pages.zone)
 
 
 @router.get("/audit/provisions.csv", include_in_schema=False)
 def provisions_csv(request: Request, ctx: Context) -> Response:
     """Every third-party provision record (APPI Art. 29): recipient, items, persons, basis."""
-    return _csv(record_cases.provision_table(principal_of(request), ctx.reader))
+    return _csv(record_cases.provision_table(principal_of(request), ctx.reader), ctx.pages.zone)
 
 
 class FindingAnswer(BaseModel):
