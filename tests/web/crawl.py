@@ -24,6 +24,7 @@ HOMES = {
     "privacy_officer": "/privacy",
     "reviewer": "/review",
     "auditor": "/audit",
+    "product_owner": "/product",
 }
 # Links that change something, download a file, or answer in JSON: not pages to look at.
 NOT_PAGES = re.compile(

@@ -28,6 +28,7 @@ from fairfollow.web import (
     oversight,
     privacy,
     problems,
+    product,
     receipts,
     review,
     signin,
@@ -71,6 +72,7 @@ ROUTERS = (
     (oversight.router, oversight.ACCESS),
     (audit.router, audit.ACCESS),
     (receipts.router, receipts.ACCESS),
+    (product.router, product.ACCESS),
     (analyst.router, analyst.ACCESS),
     (ops.router, ops.ACCESS),
 )
