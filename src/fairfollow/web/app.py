@@ -20,6 +20,7 @@ from fairfollow.settings import Settings
 from fairfollow.web import (
     analyst,
     audit,
+    consent_receipt,
     employer,
     log,
     member,
@@ -66,6 +67,7 @@ ROUTERS = (
     (signin.router, signin.ACCESS),
     (member.router, member.ACCESS),
     (member_api.router, member_api.ACCESS),
+    (consent_receipt.router, consent_receipt.ACCESS),
     (employer.router, employer.ACCESS),
     (review.router, review.ACCESS),
     (privacy.router, privacy.ACCESS),
