@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed
 PG_DIR ?= /tmp/fairfollow-pg
 PG_PORT ?= 55432
 
-.PHONY: demo serve test test-fast bench bench-full lint venv clean
+.PHONY: demo serve test test-fast bench bench-full lint venv clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	npm ci --prefix tests/web/axe --no-audit --no-fund --silent  # axe-core for the page checks
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -46,6 +47,10 @@ bench: $(STAMP)
 # The whole season at full scale (800,000 students), stage by stage: not part of test or CI.
 bench-full: $(STAMP)
 	$(BIN)/python -m bench.full
+
+# Every page of every role (ja, en, phone) as PNG under build/screenshots/ (not a test).
+screenshots: $(STAMP)
+	FAIRFOLLOW_TEST_BACKENDS=sqlite $(BIN)/python -m tests.web.screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

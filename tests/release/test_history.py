@@ -12,6 +12,7 @@ import pytest
 from fairfollow.errors import InputError, TransparencyLogError
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import reading, transaction
+from fairfollow.messages.refusal import worded
 from fairfollow.records import decision_store
 from fairfollow.release.door import RELEASE_FORECAST
 from fairfollow.release.history import opening_of, past_releases, release_receipt
@@ -46,7 +47,9 @@ def test_the_replays_releases_read_back_with_their_figures_and_receipts(
     exact = json.loads(released.detail)
     assert shown.released and shown.figures is not None
     assert shown.figures.as_json() == exact["released"]  # the opening the leaf commits to
-    assert "Plan with" in shown.words["en"] and shown.log_index is not None
+    assert shown.words == {} and shown.log_index is not None  # the adapters word it
+    words = worded(shown.record(str(released.employer))).words
+    assert "Plan with" in words["en"] and "前提に計画" in words["ja"]
     assert not theirs[0].released and theirs[0].figures is None
     assert theirs[0].reason == refused.reason and theirs[0].refusal is not None
     assert theirs[0].refusal.code == "release.refused.pool_too_small"

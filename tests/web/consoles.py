@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fairfollow.accounts import authority
-from fairfollow.accounts.account import Principal
+from fairfollow.accounts.account import Principal, Role
 from fairfollow.ledger.engine import open_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.scenarios.site_accounts import SiteAccount, demo_subjects, open_site_accounts
@@ -14,6 +14,8 @@ from fairfollow.settings import Settings
 from fairfollow.workspace import Workspace
 from tests.conftest import copy_workspace
 from tests.web.site import PASSWORD
+
+PRODUCT_OWNER = "po-site"
 
 
 def staff_site(replayed: Path, root: Path) -> tuple[Settings, dict[str, SiteAccount]]:
@@ -29,8 +31,14 @@ def staff_site(replayed: Path, root: Path) -> tuple[Settings, dict[str, SiteAcco
     for account in opened:
         login = authority.principal_for(engine, account.login)
         authority.set_password(engine, login, PASSWORD, now)
+    admin = authority.principal_for(engine, "admin")  # a product owner, for /product
+    authority.create_account(engine, admin, PRODUCT_OWNER, display_name="PO", now=now)
+    authority.change_role(engine, admin, PRODUCT_OWNER, Role.PRODUCT_OWNER, grant=True, now=now)
+    authority.set_password(engine, authority.principal_for(engine, PRODUCT_OWNER), PASSWORD, now)
     engine.dispose()
-    by_kind: dict[str, SiteAccount] = {}
+    by_kind: dict[str, SiteAccount] = {
+        "product_owner": SiteAccount(PRODUCT_OWNER, "product_owner", "")
+    }
     for account in opened:  # the second reviewer is "reviewer2"
         by_kind[account.kind if account.kind not in by_kind else f"{account.kind}2"] = account
     return settings, by_kind

@@ -87,11 +87,19 @@ def test_decision_and_provision_records_export_as_csv(site: Site) -> None:
         decisions = records.all_decisions(conn)
         provisions = provision_store.provisions_to(conn)
     engine.dispose()
-    got = list(csv.reader(io.StringIO(client.get("/audit/decisions.csv").text)))
-    assert tuple(got[0]) == records.DECISION_HEADER and len(got) - 1 == len(decisions)
+    answer = client.get("/audit/decisions.csv")
+    assert answer.content.startswith(b"\xef\xbb\xbf")  # Excel reads the Japanese text
+    got = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    zoned = tuple(h.replace(" (Asia/Tokyo)", "") for h in got[0])
+    assert zoned == records.DECISION_HEADER and len(got) - 1 == len(decisions)
+    assert "at (Asia/Tokyo)" in got[0]
+    assert all(row[got[0].index("at (Asia/Tokyo)")].endswith("+09:00") for row in got[1:])
     assert {row[2] for row in got[1:]} >= {"allow", "deny"}
-    got = list(csv.reader(io.StringIO(client.get("/audit/provisions.csv").text)))
-    assert tuple(got[0]) == records.PROVISION_HEADER and len(got) - 1 == len(provisions) > 0
+    got = list(
+        csv.reader(io.StringIO(client.get("/audit/provisions.csv").content.decode("utf-8-sig")))
+    )
+    zoned = tuple(h.replace(" (Asia/Tokyo)", "") for h in got[0])
+    assert zoned == records.PROVISION_HEADER and len(got) - 1 == len(provisions) > 0
     assert all(int(row[6]) > 0 for row in got[1:])  # persons counted, never listed
 
 
@@ -101,3 +109,37 @@ def test_the_auditor_reads_and_cannot_act(site: Site) -> None:
     assert client.get("/privacy").status_code == 200  # the policy list is open to oversight
     assert client.get("/privacy/requests").status_code == 403
     assert client.post("/review/yield-forecast/veto", data={"reason": "x"}).status_code == 403
+
+
+def test_the_auditor_browses_the_leaves_and_sees_budgets_recounted_and_witnesses(
+    site: Site,
+) -> None:
+    settings, accounts = site
+    client = auditor(settings, accounts)
+    page = client.get("/audit", params={"lang": "en"}).text
+    assert 'id="recount-verdict" class="ok" data-ok="yes"' in page
+    assert 'id="witness-status"' in page and 'id="leaf-browser"' in page
+    leaves = client.get("/audit/leaves", params={"lang": "ja"})
+    assert leaves.status_code == 200
+    rows = re.findall(r'<tr data-index="(\d+)">', leaves.text)
+    engine = ledger_of(settings)
+    with reading(engine, "test") as conn:
+        size = log_store.tree_size(conn)
+    engine.dispose()
+    assert [int(i) for i in rows] == list(range(min(size, 50)))
+    assert "予測の提供" in leaves.text and "/log/proof/inclusion?index=0&amp;size=" in leaves.text
+    later = client.get("/audit/leaves", params={"start": "50", "lang": "en"}).text
+    # The next page starts at leaf 50; past the end, the page shows the last leaf.
+    assert re.findall(r'<tr data-index="(\d+)">', later)[0] == str(min(50, size - 1))
+
+
+def test_a_lowered_employer_odometer_shows_on_the_auditor_page(site: Site) -> None:
+    settings, accounts = site
+    engine = ledger_of(settings)
+    with engine.begin() as conn:  # an operator lowers what an employer has spent
+        conn.exec_driver_sql(
+            "UPDATE gov_budget_entries SET epsilon = epsilon / 2 WHERE kind = 'spend'"
+        )
+    engine.dispose()
+    page = auditor(settings, accounts).get("/audit", params={"lang": "en"}).text
+    assert 'data-ok="no"' in page and 'id="recount-employers"' in page

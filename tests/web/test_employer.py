@@ -280,7 +280,11 @@ PUBLIC_INT_KEYS = frozenset(
     }
 )  # fmt: skip
 INT = re.compile(r"(?<![\w.,:+-])\d+(?![\w.,:])")
-INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?"
+    r"|\d{4}年\d{1,2}月\d{1,2}日(\(.\))?( \d{2}:\d{2})?"  # 2019年7月15日(月) 10:00
+    r"|\d{1,2} [A-Z][a-z]{2} \d{4}(, \d{2}:\d{2})?"  # 15 Jul 2019, 10:00
+)
 
 
 def _ints(value: object, key: str = "") -> Iterator[tuple[str, int]]:
@@ -333,8 +337,12 @@ LEAF_KEYS = {
 }
 
 
+# A picture's geometry (x="194" width="640"): the drawing's, not a figure; its <text> stays.
+SVG_TAG = re.compile(r"<(?:svg|rect|line|circle|polyline|text|g)\b[^>]*>")
+
+
 def _numbers(html: str) -> set[int]:
-    return {int(n) for n in INT.findall(INSTANT.sub(" ", html))}
+    return {int(n) for n in INT.findall(INSTANT.sub(" ", SVG_TAG.sub(" ", html)))}
 
 
 def test_no_page_or_answer_of_the_portal_holds_anything_about_a_person(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tests.web.site import served_workspace
 
 WEB = TEMPLATE_DIR.parent
 # What may stand in a template outside {{ … }} / {% … %} and tags: no words of any language.
-TEXT_OUTSIDE_MESSAGES = re.compile(r"[^\s—·:/|()\[\]<>=\"'.,;#&-]")
+TEXT_OUTSIDE_MESSAGES = re.compile(r"[^\s—–·:/|()\[\]<>=\"'.,;#&-]")
 
 
 def _messages() -> set[str]:
@@ -67,3 +68,24 @@ def test_the_browser_language_is_honoured(tmp_path: Path) -> None:
     assert 'lang="en"' in page.text
     page = client.get("/", headers={"accept-language": "fr-FR"})
     assert 'lang="ja"' in page.text
+
+
+def test_employers_are_named_and_the_names_follow_the_store(tmp_path: Path) -> None:
+    from fairfollow.web.i18n import EmployerNames
+
+    source = tmp_path / "store.duckdb"
+    source.write_text("1")
+    loaded: list[int] = []
+
+    def load() -> dict[int, str]:
+        loaded.append(1)
+        return {314: "株式会社化学・素材0314"}
+
+    names = EmployerNames(load, source)
+    assert names.employer("E0314") == "株式会社化学・素材0314"
+    assert names.employer("E0999") == "E0999"  # not in the store: the code stays visible
+    assert names.employer("not an id") == "not an id" and names.employer(None) == ""
+    assert len(loaded) == 1  # read once while the store is unchanged
+    os.utime(source, (1, 1))
+    names.employer("E0314")
+    assert len(loaded) == 2  # a new ingest: read again

@@ -80,8 +80,12 @@ def test_every_page_reads_the_members_own_data_in_both_languages(site: Site) -> 
     assert check.valid and check.included, check.reason
     page = client.get(f"/me/releases/{decisions[0]}/verify", params={"lang": "en"}, headers=HTML)
     assert 'id="server-check" class="ok"' in page.text
-    assert "You were among the contributors of this release." in page.text
-    assert "fairfollow log verify-receipt" in page.text and "/static/provision.js" in page.text
+    assert "Your data was used in this forecast." in page.text
+    assert "/static/provision.js" in page.text and 'id="proof-download"' in page.text
+    # Plain words for a student: no command to run, no leaves, commitments or tokens.
+    shown = re.sub(r"<script.*?</script>|<[^>]+>", " ", page.text, flags=re.S).lower()
+    for jargon in ("fairfollow log", "leaf", "commitment", "token", "contributor"):
+        assert jargon not in shown, jargon
     answer = client.get(f"/api/v1/me/releases/{decisions[0]}/proof").json()
     assert answer["valid_on_server"] and answer["included"]
 
@@ -226,3 +230,16 @@ def test_a_member_files_requests_and_sees_their_status_and_due_dates(site: Site)
         "/api/v1/me/requests", json={"kind": "withdrawal"}, headers={"x-csrf-token": token}
     )
     assert withdrawal.status_code == 400  # withdrawn from the consent page instead
+
+
+def test_a_consent_receipt_reads_as_a_page_in_the_members_language(site: Site) -> None:
+    consents = site.client.get("/me/consents", params={"lang": "ja"}, headers=HTML).text
+    link = re.search(r'href="(/me/receipts/\d+/page)\?lang=ja" class="receipt-page"', consents)
+    assert link, "the consents page links each decision's readable receipt"
+    page = site.client.get(link.group(1), params={"lang": "ja"}, headers=HTML)
+    assert page.status_code == 200 and "<h1>あなたの同意の受領証</h1>" in page.text
+    assert "会員登録画面" in page.text or "会員ページ" in page.text  # the screen by name
+    assert 'id="receipt-jws"' in page.text  # the signed file stays a download
+    assert not re.search(r">\d{4}-\d\d-\d\dT", page.text)  # no ISO time shown
+    other = site.client.get("/me/receipts/999999999/page", headers=HTML)
+    assert other.status_code == 400  # another member's (or none): refused, nothing shown

@@ -37,8 +37,8 @@ def test_a_member_reads_the_portal_verifies_a_proof_and_withdraws(
 ) -> None:
     site = Site(copy_workspace(replayed_workspace, tmp_path / "ws"))
     words = {
-        "ja": ("あなたのデータ", "検証済み：寄与者に含まれていました", "撤回を記録しました"),
-        "en": ("Your data", "verified: you were among the contributors", "withdrawal is recorded"),
+        "ja": ("あなたのデータ", "確認済み：あなたのデータが使われました", "撤回を記録しました"),
+        "en": ("Your data", "verified: your data was used", "withdrawal is recorded"),
     }[language]
     try:
         with serving(create_app(site.settings)) as base:

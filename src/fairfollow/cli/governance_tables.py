@@ -203,7 +203,7 @@ def release(forecast: Forecast, as_json: bool) -> None:
         return
     outcome = forecast.outcome
     if outcome.released and outcome.figures is not None:
-        from fairfollow.release.view import accuracy_words
+        from fairfollow.messages import accuracy
 
         f = outcome.figures
         console.print(
@@ -224,7 +224,7 @@ def release(forecast: Forecast, as_json: bool) -> None:
                 ],
             )
         )
-        console.print(accuracy_words(f)["en"])
+        console.print(accuracy.sentence(f, cli_language()))
         if outcome.repeated:  # an identical earlier request's release: nothing spent now
             from fairfollow.messages.catalogue import text
 

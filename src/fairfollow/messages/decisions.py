@@ -49,7 +49,9 @@ def citation(rule_id: str, language: str) -> str:
     for rule in RULES:
         if rule.rule_id == rule_id:
             cited = formats.citation(rule.law, rule.article, rule.paragraph, language)
-            return f"{cited}; {rule.also}" if rule.also else cited
+            also = formats.source(rule.also, language)
+            joiner = "、" if language == "ja" else "; "
+            return f"{cited}{joiner}{also}" if also else cited
     return rule_id
 
 

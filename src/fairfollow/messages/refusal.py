@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fairfollow.messages import catalogue, formats
+from fairfollow.messages import accuracy, catalogue, formats
 from fairfollow.release.refusal import Refusal
 from fairfollow.release.view import ReleaseRecord
 
@@ -26,4 +26,6 @@ def words(refusal: Refusal) -> dict[str, str]:
 def worded(record: ReleaseRecord) -> ReleaseRecord:
     """A release record with its words: the accuracy, or why it was refused (both adapters
     show and serialise the same record, so its JSON is one contract)."""
-    return record if record.refusal is None else record.with_words(words(record.refusal))
+    if record.refusal is not None:
+        return record.with_words(words(record.refusal))
+    return record if record.figures is None else record.with_words(accuracy.words(record.figures))

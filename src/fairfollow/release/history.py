@@ -27,7 +27,7 @@ from fairfollow.release.door import RELEASE_FORECAST, ReleaseRequest
 from fairfollow.release.figures import ReleasedFigures
 from fairfollow.release.leaf import FiguresOpening, opening_of_detail
 from fairfollow.release.refusal import BlockingRule, Refusal, budget_refusal, refusal_of
-from fairfollow.release.view import ReleaseOutcome, ReleaseRecord, accuracy_words
+from fairfollow.release.view import ReleaseOutcome, ReleaseRecord
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.receipt import FILE_SUFFIX, Receipt, issue_receipt
@@ -176,7 +176,7 @@ def past_releases(conn: Connection, employer: str) -> list[PastRelease]:
         figures = None if opening is None else figures_of(opening.figures)
         released = figures is not None
         blocking = () if figures is not None else _blocking(decision.rules)
-        words = accuracy_words(figures) if figures is not None else {}
+        words: dict[str, str] = {}  # the adapters word it (messages.refusal.worded)
         found.append(
             PastRelease(
                 decision_id=decision.decision_id,

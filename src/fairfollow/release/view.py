@@ -20,26 +20,6 @@ from fairfollow.release.refusal import Refusal, blocking_rules, refusal_of
 from fairfollow.tlog.receipt import FILE_SUFFIX
 
 
-def accuracy_words(figures: ReleasedFigures) -> dict[str, str]:
-    """The accuracy the employer can expect, in words (ja, en), from released figures only."""
-    low, high = figures.forecast_interval
-    low80, high80 = figures.interval_80
-    point, error = figures.expected_acceptances, figures.typical_error
-    noise = figures.noise_bound
-    share = round(figures.noise_confidence * 10)
-    return {
-        "en": f"Plan with {low}–{high} acceptances: in 9 of 10 pools like this the realised "
-        f"count lands in this range (in 8 of 10 within {low80}–{high80}). The forecast of "
-        f"{point:g} is typically off by about {error:g}. The privacy noise alone moves it by "
-        f"less than {noise:.1f} in {share} of 10 releases; the rest is the uncertainty of "
-        "people's decisions, which no one can forecast away.",
-        "ja": f"承諾数は {low}〜{high} 人を前提に計画してください。同様の内定者群では10回中9回、"
-        f"実際の承諾数がこの範囲に入ります（10回中8回は {low80}〜{high80} 人）。予測値 {point:g} "
-        f"人からの誤差はおおむね {error:g} 人です。プライバシー保護のノイズだけによる変動は "
-        f"10回中{share}回で {noise:.1f} 人未満で、残りは一人ひとりの意思決定の不確かさです。",
-    }
-
-
 @dataclass(frozen=True)
 class ReleaseRecord:
     """A release (or refusal) as the employer receives it: noised figures, the accuracy (or
@@ -57,7 +37,7 @@ class ReleaseRecord:
     figures: ReleasedFigures | None
     epsilon_spent: float
     epsilon_remaining: float | None  # None: not known (a past release read from the log)
-    words: dict[str, str]  # the accuracy in ja and en (a refusal's words: the adapters')
+    words: dict[str, str]  # the accuracy or the refusal in ja and en: the adapters' words
     citations: tuple[str, ...]  # the refusal's citations (none for a release)
     refusal: Refusal | None = None  # why not, as a code and its values
     repeated: bool = False  # an identical earlier request's release, returned at no ε
@@ -147,7 +127,7 @@ class ReleaseOutcome:
             figures=figures,
             epsilon_spent=self.epsilon_spent,
             epsilon_remaining=None if self.budget is None else self.budget.remaining,
-            words=accuracy_words(figures) if figures is not None else {},
+            words={},  # the adapters' (messages.refusal.worded): the core writes no sentence
             citations=() if self.released else self.citations,
             refusal=None
             if self.released

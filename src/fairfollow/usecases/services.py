@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fairfollow.accounts.account import Principal
+from fairfollow.accounts.account import Principal, same_person
 from fairfollow.accounts.actions import Action, require
 from fairfollow.ledger.transaction import Engine
 from fairfollow.services import docket
@@ -100,3 +100,14 @@ def veto_case(
     """Veto, and the service's case as it stands after (the API's answer)."""
     veto(principal, engine, service_id, reason, now)
     return docket.service_case(engine, service_id)
+
+
+def owned(principal: Principal | None, engine: Engine) -> list[docket.ServiceCase]:
+    """The cases of the services the product owner owns or registered (their web page)."""
+    me = require(principal, Action.SERVICE_REGISTER)
+    return [
+        case
+        for case in docket.docket(engine)
+        if same_person(me.login, case.state.owner)
+        or case.state.registered_by.account_id == me.account_id
+    ]

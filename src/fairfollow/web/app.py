@@ -20,6 +20,7 @@ from fairfollow.settings import Settings
 from fairfollow.web import (
     analyst,
     audit,
+    consent_receipt,
     employer,
     incidents,
     log,
@@ -33,6 +34,8 @@ from fairfollow.web import (
     privacy_requests,
     problems,
     processing,
+    product,
+    receipts,
     review,
     signin,
     tiles,
@@ -98,6 +101,7 @@ ROUTERS = (
     (member.router, member.ACCESS),
     (member_requests.router, member_requests.ACCESS),
     (member_api.router, member_api.ACCESS),
+    (consent_receipt.router, consent_receipt.ACCESS),
     (employer.router, employer.ACCESS),
     (planning.router, planning.ACCESS),
     (review.router, review.ACCESS),
@@ -107,6 +111,8 @@ ROUTERS = (
     (privacy_requests.router, privacy_requests.ACCESS),
     (oversight.router, oversight.ACCESS),
     (audit.router, audit.ACCESS),
+    (receipts.router, receipts.ACCESS),
+    (product.router, product.ACCESS),
     (analyst.router, analyst.ACCESS),
     (ops.router, ops.ACCESS),
 )

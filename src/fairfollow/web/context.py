@@ -14,12 +14,14 @@ from fastapi import Path, Request
 
 from fairfollow.accounts.session import SessionPolicy
 from fairfollow.errors import ConfigError
+from fairfollow.events.companies import company_names
 from fairfollow.instants import zone_named
 from fairfollow.ledger.engine import make_reader, open_ledger
 from fairfollow.ledger.transaction import Engine
 from fairfollow.settings import Settings
 from fairfollow.tlog.checkpoint_file import LogPublisher
 from fairfollow.tlog.keys import SIGNER_FILE, NoteVerifier, parse_verifier_key
+from fairfollow.web.i18n import EmployerNames
 from fairfollow.web.pages import Pages
 from fairfollow.workspace import Workspace
 
@@ -65,7 +67,10 @@ class AppContext:
             workspace,
             make_reader(workspace.ledger_url),
             verifier,
-            Pages(zone_named(settings.display_zone)),
+            Pages(
+                zone_named(settings.display_zone),
+                EmployerNames(lambda: company_names(workspace), workspace.duckdb_path),
+            ),
             ledger,
             clock or _utc_now,
             policy,

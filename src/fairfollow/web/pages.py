@@ -18,7 +18,16 @@ from markupsafe import Markup
 
 from fairfollow.instants import JST
 from fairfollow.tlog.proofs import b64
-from fairfollow.web.i18n import LANGUAGES, N_, Localiser, load_translations, negotiate
+from fairfollow.web import charts
+from fairfollow.web.i18n import (
+    LANGUAGES,
+    N_,
+    NO_NAMES,
+    EmployerNames,
+    Localiser,
+    load_translations,
+    negotiate,
+)
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
@@ -51,8 +60,9 @@ class Pages:
         """The display zone of every instant on a page."""
         return self._zone
 
-    def __init__(self, zone: tzinfo = JST) -> None:
+    def __init__(self, zone: tzinfo = JST, names: EmployerNames = NO_NAMES) -> None:
         self._zone = zone  # the display zone (setting ``display_zone``) of every instant
+        self._names = names  # employers by name (the companies table), for every page
         self._environments: dict[str, Environment] = {}
         for language in LANGUAGES:
             environment = Environment(
@@ -63,6 +73,7 @@ class Pages:
             )
             environment.filters["b64"] = b64
             environment.globals["current"] = current
+            environment.globals["charts"] = charts  # server-drawn SVG pictures
             environment.install_gettext_translations(  # type: ignore[attr-defined]
                 load_translations(language), newstyle=True
             )
@@ -86,6 +97,7 @@ class Pages:
                 **context,
                 "request": request,
                 "l10n": localiser,
+                "names": self._names,
                 "lang": language,
                 "notice_text": "" if notice is None else localiser.gettext(notice),
             }
