@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
-from fairfollow.ledger.engine import create_ledger, open_ledger
+from fairfollow.ledger.engine import create_ledger, new_workspace_ledger, open_ledger
 from fairfollow.settings import Settings
 from fairfollow.tlog import merkle
 from fairfollow.tlog import store as log_store
@@ -283,6 +283,7 @@ def test_a_new_log_takes_the_origin_setting_and_an_existing_one_keeps_its_own(
     origin = "log.example.jp/fairfollow/2020"
     monkeypatch.setenv("FAIRFOLLOW_LOG_ORIGIN", origin)
     fresh = Workspace.from_settings(Settings(home=tmp_path / "new")).ensure()
+    new_workspace_ledger(fresh).dispose()  # commands open a ledger, never make one
     code, key = _run(fresh, "export-key")
     assert code == 0 and parse_verifier_key(key.strip()).name == origin
     code, note = _run(fresh, "checkpoint")
@@ -290,6 +291,7 @@ def test_a_new_log_takes_the_origin_setting_and_an_existing_one_keeps_its_own(
 
     monkeypatch.delenv("FAIRFOLLOW_LOG_ORIGIN")
     old = Workspace.from_settings(Settings(home=tmp_path / "old")).ensure()
+    new_workspace_ledger(old).dispose()
     code, key = _run(old, "export-key")
     kept = parse_verifier_key(key.strip()).name
     assert kept.startswith("fairfollow.local/log-")

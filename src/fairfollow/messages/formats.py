@@ -112,7 +112,7 @@ def _one_article(number: str, paragraph: str, language: str) -> str:
         for head in heads:
             para, _, item = head.partition("(")
             item = item.rstrip(")")
-            part = f"第{para}項"
+            part = f"第{para}項" if para else ""  # an item of the article itself: 第7条第4号
             if item:
                 part += f"第{_ROMAN.get(item, item)}号"
             parts.append(part)
@@ -121,7 +121,7 @@ def _one_article(number: str, paragraph: str, language: str) -> str:
     for head in heads:
         para, _, item = head.partition("(")
         item = item.rstrip(")")
-        parts.append(f"({para})" + (f"({item})" if item else ""))
+        parts.append((f"({para})" if para else "") + (f"({item})" if item else ""))
     return number + joiner[1].join(parts)
 
 

@@ -3,7 +3,7 @@
 One call per CLI command (``fairfollow rights …``) and, later, per web page. A request is
 stored with the member as a keyed hash (``member_ref``, HMAC under the workspace's matching
 key) beside the id, which erasure clears. Completing a request runs its effect
-(:data:`~fairfollow.rights.effects.EFFECTS`) and appends what was done; an unverified or
+(:data:`~fairfollow.rights.effects.PLANS`) and appends what was done; an unverified or
 closed request is refused with a :class:`~fairfollow.errors.RightsError`, never acted on.
 """
 
