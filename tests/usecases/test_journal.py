@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fairfollow.cli.app import app
+from fairfollow.usecases import journal
 from fairfollow.usecases.journal import outcome_of, safe_code
 
 runner = CliRunner()
@@ -42,6 +43,9 @@ def test_the_lines_of_a_replay_and_of_staff_commands_hold_no_personal_data(
 ) -> None:
     monkeypatch.delenv("FAIRFOLLOW_LEDGER_URL", raising=False)
     monkeypatch.setenv("FAIRFOLLOW_ACTION_LOG", str(tmp_path / "actions.jsonl"))
+    # A web application built earlier in this test process configured the journal for its
+    # lifetime (stderr, once per process); a command line process starts without it.
+    journal.unconfigure()
     season = simulated_season(students=2000, seed=1, defects="a,b")
     ws = tmp_path / "ws"
     secrets: list[str] = []
