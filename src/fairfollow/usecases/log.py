@@ -18,7 +18,7 @@ from fairfollow.consent.leaf import ConsentLeaf, deployment_ref
 from fairfollow.errors import ConfigError, TransparencyLogError
 from fairfollow.ledger.transaction import Connection, Engine, reading, transaction
 from fairfollow.release.reconciliation import Reconciliation, reconcile_budgets
-from fairfollow.tlog import proofs, tile_store
+from fairfollow.tlog import proofs, tile_store, tiles
 from fairfollow.tlog import store as log_store
 from fairfollow.tlog.audit import AuditReport, Progress, audit_log
 from fairfollow.tlog.checkpoint_file import (
@@ -224,6 +224,16 @@ def export_tiles(
     with reading(engine, "export tiles") as conn:
         size, files = tile_store.export_tiles(conn, directory)
     return TileExport(directory, size, files)
+
+
+def read_tile(principal: Principal | None, engine: Engine, level: str, rest: str) -> bytes:
+    """One C2SP tile or entry bundle by its path (``<L>/<N>[.p/<W>]``, ``entries/<N>…``), up
+    to the latest signed size; a malformed path or an unsigned tile is refused
+    (:class:`~fairfollow.errors.TransparencyLogError`)."""
+    check(principal, Action.LOG_READ)
+    wanted = tiles.parse_tile(level, rest)
+    with reading(engine, "log tile") as conn:
+        return tile_store.read_tile(conn, wanted, tile_store.signed_size(conn))
 
 
 def consent_leaf_hook(conn: Connection, leaf: ConsentLeaf) -> LeafRef:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from fairfollow.accounts.actions import Action
 from fairfollow.errors import TransparencyLogError
-from fairfollow.ledger.transaction import reading
-from fairfollow.tlog import tile_store, tiles
+from fairfollow.tlog import tiles
+from fairfollow.usecases.log import read_tile
 from fairfollow.web.access import check_access
 from fairfollow.web.context import AppContext, context_of
+from fairfollow.web.session import principal_of
 
 router = APIRouter(dependencies=[Depends(check_access)])
 TILE_ROUTE = "/log/tile/{level}/{rest:path}"
@@ -28,13 +29,11 @@ Context = Annotated[AppContext, Depends(context_of)]
 
 
 @router.get(TILE_ROUTE, include_in_schema=False)
-def tile(level: str, rest: str, ctx: Context) -> Response:
+def tile(request: Request, level: str, rest: str, ctx: Context) -> Response:
     """One tile or entry bundle (``application/octet-stream``); 404 for a malformed path or a
     tile no signed checkpoint covers yet."""
     try:
-        wanted = tiles.parse_tile(level, rest)
-        with reading(ctx.reader, "log tile") as conn:
-            data = tile_store.read_tile(conn, wanted, tile_store.signed_size(conn))
+        data = read_tile(principal_of(request), ctx.reader, level, rest)
     except TransparencyLogError as exc:
         return Response(exc.code + "\n", status_code=404, media_type="text/plain")
     return Response(
